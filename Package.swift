@@ -1,0 +1,61 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Layers (see ../shared/docs/ARCHITECTURE.md): Core ← Storage, Platform ← Server ← executable.
+// A target may only import what it lists here, which is how the layering is enforced.
+let package = Package(
+    name: "distillery",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "distillery", targets: ["distillery"]),
+        .executable(name: "distillery-bench", targets: ["DistilleryBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    ],
+    targets: [
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+
+        .target(name: "DistilleryCore"),
+        .target(name: "DistilleryStorage", dependencies: ["DistilleryCore", "CSQLite"]),
+        .target(name: "DistilleryPlatform", dependencies: ["DistilleryCore", "CMicroHTTPD", "CCurl", "CSodium"]),
+        .target(
+            name: "DistilleryResources",
+            path: "Resources",
+            exclude: ["README.md"],
+            sources: ["EmbeddedResources.swift"],
+            resources: [.embedInCode("templates"), .embedInCode("static"), .embedInCode("data")]
+        ),
+        .target(
+            name: "DistilleryServer",
+            dependencies: [
+                "DistilleryCore", "DistilleryStorage", "DistilleryPlatform", "DistilleryResources",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
+        .executableTarget(
+            name: "distillery",
+            dependencies: [
+                "DistilleryServer", "DistilleryCore", "DistilleryPlatform",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "DistilleryBench",
+            dependencies: [
+                "DistilleryServer", "DistilleryCore", "DistilleryPlatform", "DistilleryStorage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "DistilleryCoreTests", dependencies: ["DistilleryCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DistilleryStorageTests", dependencies: ["DistilleryStorage", "DistilleryCore"]),
+        .testTarget(name: "DistilleryPlatformTests", dependencies: ["DistilleryPlatform", "DistilleryCore"]),
+        .testTarget(name: "DistilleryServerTests", dependencies: ["DistilleryServer", "DistilleryCore", "DistilleryStorage", "DistilleryPlatform"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
