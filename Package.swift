@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
@@ -28,13 +29,14 @@ let package = Package(
             path: "Resources",
             exclude: ["README.md"],
             sources: ["EmbeddedResources.swift"],
-            resources: [.embedInCode("templates"), .embedInCode("static"), .embedInCode("data")]
+            resources: [.embedInCode("templates"), .embedInCode("static")]
         ),
         .target(
             name: "DistilleryServer",
             dependencies: [
                 "DistilleryCore", "DistilleryStorage", "DistilleryPlatform", "DistilleryResources",
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -42,6 +44,7 @@ let package = Package(
             dependencies: [
                 "DistilleryServer", "DistilleryCore", "DistilleryPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(

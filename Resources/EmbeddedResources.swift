@@ -1,4 +1,17 @@
-// Generated accessors for embedded files live in PackageResources (internal); this re-exports them.
+/// The files under Resources/, compiled into the binary with `.embedInCode` so that `distillery`
+/// needs no folder beside it. SwiftPM flattens the names, so each file is declared here once; a
+/// test checks that every file in the folders is declared.
 public enum EmbeddedResources {
-    public static let probe: [UInt8] = PackageResources.app_css
+    public static let templates: [String: [UInt8]] = [
+        "layout": PackageResources.layout_mustache,
+        "error": PackageResources.error_mustache,
+        "dataset_list": PackageResources.dataset_list_mustache,
+        "dataset_new": PackageResources.dataset_new_mustache,
+        "dataset_detail": PackageResources.dataset_detail_mustache,
+    ]
+
+    public static let staticFiles: [String: (contentType: String, bytes: [UInt8])] = [
+        "app.css": ("text/css; charset=utf-8", PackageResources.app_css),
+        "app.js": ("text/javascript; charset=utf-8", PackageResources.app_js),
+    ]
 }

@@ -1,1 +1,3 @@
-print("hi")
+import ArgumentParser
+
+Distillery.main()

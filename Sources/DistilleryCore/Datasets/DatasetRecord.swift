@@ -1,0 +1,76 @@
+/// A dataset as stored: what the store returns and the view models are built from.
+public struct DatasetRecord: Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var mode: DatasetMode
+    public var baseModel: String
+    public var skillPrompt: String?
+    public var status: DatasetStatus
+    public var byteSize: Int
+    public var lineCount: Int
+    public var rowCount: Int
+    public var summary: ValidationSummary?
+    public var parentID: Int64?
+    public var createdAt: Int64
+    public var updatedAt: Int64
+    /// Jobs other than its own validation that used this dataset (synthesis, later training).
+    public var usedInJobs: Int
+    /// Queued or running jobs that reference it: while non-zero it cannot be deleted.
+    public var activeJobs: Int
+
+    public init(
+        id: Int64, name: String, mode: DatasetMode, baseModel: String, skillPrompt: String?, status: DatasetStatus,
+        byteSize: Int, lineCount: Int, rowCount: Int, summary: ValidationSummary?, parentID: Int64?,
+        createdAt: Int64, updatedAt: Int64, usedInJobs: Int = 0, activeJobs: Int = 0
+    ) {
+        self.id = id
+        self.name = name
+        self.mode = mode
+        self.baseModel = baseModel
+        self.skillPrompt = skillPrompt
+        self.status = status
+        self.byteSize = byteSize
+        self.lineCount = lineCount
+        self.rowCount = rowCount
+        self.summary = summary
+        self.parentID = parentID
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.usedInJobs = usedInJobs
+        self.activeJobs = activeJobs
+    }
+}
+
+extension DatasetStatus {
+    public var label: String {
+        switch self {
+        case .validating: return "Validating"
+        case .valid: return "Valid"
+        case .validWithWarnings: return "Valid with warnings"
+        case .invalid: return "Invalid"
+        case .validSeeds: return "Ready to synthesize"
+        case .synthesizing: return "Synthesizing"
+        case .readyForTraining: return "Ready for training"
+        case .synthesisFailed: return "Synthesis failed"
+        }
+    }
+
+    /// The badge colour class: ok, warn, bad or busy.
+    public var tone: String {
+        switch self {
+        case .valid, .validSeeds, .readyForTraining: return "ok"
+        case .validWithWarnings: return "warn"
+        case .invalid, .synthesisFailed: return "bad"
+        case .validating, .synthesizing: return "busy"
+        }
+    }
+}
+
+extension DatasetMode {
+    public var label: String {
+        switch self {
+        case .chat: return "Chat format"
+        case .seeds: return "Seeds + skill prompt"
+        }
+    }
+}

@@ -1,0 +1,98 @@
+/// Who may call a route. Issue 3 adds accounts; until then every route is public, but the table
+/// already says which ones must stay public (login, setup, health, static files).
+public enum RouteAccess: Sendable, Equatable {
+    case publicRoute
+    case signedIn
+    case admin
+}
+
+/// Whether a route answers HTML (a page) or JSON (an API twin); decides how errors are rendered.
+public enum RouteFormat: Sendable, Equatable {
+    case html
+    case json
+    case file
+}
+
+public struct Route<Handler: Sendable>: Sendable {
+    public let method: String
+    public let pattern: String
+    public let access: RouteAccess
+    public let format: RouteFormat
+    public let handler: Handler
+    let segments: [PatternSegment]
+
+    public init(_ method: String, _ pattern: String, access: RouteAccess, format: RouteFormat, handler: Handler) {
+        self.method = method
+        self.pattern = pattern
+        self.access = access
+        self.format = format
+        self.handler = handler
+        self.segments = PatternSegment.parse(pattern)
+    }
+}
+
+enum PatternSegment: Sendable, Equatable {
+    case literal(String)
+    case parameter(String)
+    /// `{name...}` swallows the rest of the path (static files).
+    case rest(String)
+
+    static func parse(_ pattern: String) -> [PatternSegment] {
+        pattern.split(separator: "/", omittingEmptySubsequences: true).map { raw in
+            if raw.hasPrefix("{") && raw.hasSuffix("...}") {
+                return .rest(String(raw.dropFirst().dropLast(4)))
+            }
+            if raw.hasPrefix("{") && raw.hasSuffix("}") {
+                return .parameter(String(raw.dropFirst().dropLast()))
+            }
+            return .literal(String(raw))
+        }
+    }
+}
+
+public enum RouteMatch<Handler: Sendable> {
+    case found(Route<Handler>, parameters: [String: String])
+    /// The path exists but not for this method: 405 with an Allow header.
+    case methodNotAllowed(allowed: [String])
+    case notFound
+}
+
+/// The one route table. Matching is linear: the table is small and the order is the priority.
+public struct Router<Handler: Sendable>: Sendable {
+    public let routes: [Route<Handler>]
+
+    public init(_ routes: [Route<Handler>]) {
+        self.routes = routes
+    }
+
+    public func match(method: String, path: String) -> RouteMatch<Handler> {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        var allowed: [String] = []
+        for route in routes {
+            guard let parameters = Self.bind(route.segments, to: parts) else { continue }
+            if route.method == method || (method == "HEAD" && route.method == "GET") {
+                return .found(route, parameters: parameters)
+            }
+            allowed.append(route.method)
+        }
+        return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
+    }
+
+    static func bind(_ segments: [PatternSegment], to parts: [String]) -> [String: String]? {
+        var parameters: [String: String] = [:]
+        for (index, segment) in segments.enumerated() {
+            switch segment {
+            case .rest(let name):
+                guard index < parts.count else { return nil }
+                parameters[name] = parts[index...].joined(separator: "/")
+                return parameters
+            case .literal(let text):
+                guard index < parts.count, parts[index] == text else { return nil }
+            case .parameter(let name):
+                guard index < parts.count, !parts[index].isEmpty else { return nil }
+                parameters[name] = parts[index]
+            }
+        }
+        return segments.count == parts.count ? parameters : nil
+    }
+}

@@ -1,0 +1,180 @@
+/// One row of the preview, rendered as a conversation.
+public struct PreviewRow: Codable, Sendable, Equatable {
+    public struct Message: Codable, Sendable, Equatable {
+        public let role: String
+        public let content: String
+
+        public init(role: String, content: String) {
+            self.role = role
+            self.content = content
+        }
+    }
+
+    public let line: Int
+    public let messages: [Message]
+
+    public init(line: Int, messages: [Message]) {
+        self.line = line
+        self.messages = messages
+    }
+}
+
+/// GET /datasets/{id} and its JSON twin GET /api/datasets/{id}.
+public struct DatasetDetailView: Encodable, Sendable {
+    public struct Stat: Codable, Sendable, Equatable {
+        public let label: String
+        public let value: String
+    }
+
+    public struct WarningItem: Codable, Sendable, Equatable {
+        public let code: String
+        public let message: String
+        public let count: Int
+        public let lines: [Int]
+        public let linesText: String?
+    }
+
+    public struct Links: Codable, Sendable, Equatable {
+        public let page: String
+        public let rows: String
+        public let errors: String
+        public let download: String
+        public let errorsCSV: String
+        public let errorsJSONL: String
+    }
+
+    public let dataset: DatasetListItem
+    public let baseModelName: String
+    public let contextWindow: Int
+    public let contextWindowText: String
+    public let skillPrompt: String?
+    public let summary: ValidationSummary?
+    public let children: [DatasetListItem]
+    public let canDelete: Bool
+    public let deleteBlockedReason: String?
+    public let links: Links
+
+    // Page-only presentation, left out of the JSON twin.
+    public let nav = Navigation(datasets: true)
+    public let isValidating: Bool
+    public let hasSummary: Bool
+    public let stats: [Stat]
+    public let warnings: [WarningItem]
+    public let hasWarnings: Bool
+    public let errors: [LineError]
+    public let hasErrors: Bool
+    public let errorCountText: String
+    public let errorsTruncated: Bool
+    public let shownErrorCount: Int
+    public let datasetErrors: [DatasetError]
+    public let hasDatasetErrors: Bool
+    public let histogram: HistogramChart?
+    public let maxTokensText: String
+    public let preview: [PreviewRow]
+    public let hasPreview: Bool
+    public let previewCount: Int
+    public let hasChildren: Bool
+    public let hasRows: Bool
+    public let downloadURL: String
+
+    enum CodingKeys: String, CodingKey {
+        case dataset, baseModelName, contextWindow, skillPrompt, summary, children, canDelete, deleteBlockedReason, links
+        case preview
+    }
+
+    public init(record: DatasetRecord, preview: [PreviewRow], children: [DatasetRecord]) {
+        let model = BaseModelCatalog.model(id: record.baseModel)
+        dataset = DatasetListItem(record)
+        baseModelName = model?.displayName ?? record.baseModel
+        contextWindow = model?.contextWindow ?? record.summary?.contextWindow ?? 0
+        contextWindowText = Formatting.count(contextWindow)
+        skillPrompt = record.skillPrompt
+        summary = record.summary
+        self.children = children.map(DatasetListItem.init)
+        hasChildren = !children.isEmpty
+        if record.activeJobs > 0 {
+            canDelete = false
+            deleteBlockedReason = record.status == .validating
+                ? "Validation is running; the dataset can be deleted when it finishes."
+                : "Used by \(record.activeJobs) active job\(record.activeJobs == 1 ? "" : "s"); it can be deleted when they finish."
+        } else {
+            canDelete = true
+            deleteBlockedReason = nil
+        }
+        let base = "/datasets/\(record.id)"
+        links = Links(
+            page: base, rows: "/api\(base)/rows", errors: "/api\(base)/errors", download: "\(base)/download",
+            errorsCSV: "\(base)/errors.csv", errorsJSONL: "\(base)/errors.jsonl")
+        downloadURL = links.download
+        isValidating = record.status == .validating
+        self.preview = preview
+        hasPreview = !preview.isEmpty
+        previewCount = preview.count
+        hasRows = record.rowCount > 0 && !isValidating
+
+        guard let summary = record.summary, !isValidating else {
+            hasSummary = false
+            stats = []
+            warnings = []
+            hasWarnings = false
+            errors = []
+            hasErrors = false
+            errorCountText = "0"
+            errorsTruncated = false
+            shownErrorCount = 0
+            datasetErrors = []
+            hasDatasetErrors = false
+            histogram = nil
+            maxTokensText = "0"
+            return
+        }
+        hasSummary = true
+        let exampleNoun = summary.mode == .seeds ? "Seeds" : "Valid examples"
+        stats = [
+            Stat(label: "Lines", value: Formatting.count(summary.lines)),
+            Stat(label: exampleNoun, value: Formatting.count(summary.examples)),
+            Stat(label: "Invalid lines", value: Formatting.count(summary.invalidLines)),
+            Stat(label: "Messages", value: Formatting.count(summary.messages)),
+            Stat(label: "Tokens (estimated)", value: Formatting.count(summary.estimatedTokens)),
+            Stat(label: "Longest example (est. tokens)", value: Formatting.count(summary.maxExampleTokens)),
+        ]
+        warnings = summary.warnings.map { warning in
+            let shown = warning.lines.map(String.init).joined(separator: ", ")
+            let more = warning.count > warning.lines.count && !warning.lines.isEmpty ? " and \(Formatting.count(warning.count - warning.lines.count)) more" : ""
+            return WarningItem(
+                code: warning.code, message: warning.message, count: warning.count, lines: warning.lines,
+                linesText: warning.lines.isEmpty ? nil : shown + more)
+        }
+        hasWarnings = !warnings.isEmpty
+        errors = summary.errors
+        hasErrors = !summary.errors.isEmpty
+        errorCountText = Formatting.count(summary.errorCount)
+        errorsTruncated = summary.errorCount > summary.errors.count
+        shownErrorCount = summary.errors.count
+        datasetErrors = summary.datasetErrors
+        hasDatasetErrors = !summary.datasetErrors.isEmpty
+        histogram = HistogramChart(buckets: Self.histogramBuckets(summary.histogram))
+        maxTokensText = Formatting.count(summary.maxExampleTokens)
+    }
+
+    /// The buckets from the first to the last non-empty one, labelled by their upper bound.
+    static func histogramBuckets(_ histogram: TokenHistogram) -> [(label: String, count: Int)] {
+        guard let first = histogram.counts.firstIndex(where: { $0 > 0 }),
+            let last = histogram.counts.lastIndex(where: { $0 > 0 })
+        else { return [] }
+        return (first...last).map { index in
+            let bound = histogram.upperBounds[index]
+            let label: String
+            if bound == Int.max {
+                label = "> \(compact(histogram.upperBounds[max(0, index - 1)]))"
+            } else {
+                label = "≤ \(compact(bound))"
+            }
+            return (label, histogram.counts[index])
+        }
+    }
+
+    static func compact(_ value: Int) -> String {
+        value >= 1024 && value % 1024 == 0 ? "\(value / 1024)k" : "\(value)"
+    }
+}

@@ -1,0 +1,32 @@
+import DistilleryCore
+
+/// Every setting `distillery serve` takes. Each one is documented in the README's settings table,
+/// and a test checks that the table names them all.
+public struct AppConfiguration: Sendable {
+    /// Address to bind; loopback by default so a fresh install is not reachable from the network.
+    public var host: String = "127.0.0.1"
+    /// TCP port; 0 picks a free one (tests).
+    public var port: Int = 8080
+    /// Folder holding the SQLite file, uploads and spooled request bodies.
+    public var dataDirectory: String = "./distillery-data"
+    /// Largest upload accepted, in bytes.
+    public var maxUploadBytes: Int = 50 * 1024 * 1024
+    /// Threads that run background jobs (validation, synthesis).
+    public var workerCount: Int = 2
+    /// Threads that serve HTTP requests.
+    public var httpThreadCount: Int = 4
+
+    public init() {}
+
+    public static let documentedSettings: [String] = [
+        "--host", "--port", "--data", "--max-upload-mb", "--workers", "--http-threads",
+    ]
+
+    public var databasePath: String { dataDirectory + "/distillery.sqlite" }
+    public var uploadsDirectory: String { dataDirectory + "/uploads" }
+    public var spoolDirectory: String { dataDirectory + "/tmp" }
+
+    public func uploadPath(datasetID: Int64) -> String {
+        uploadsDirectory + "/\(datasetID).jsonl"
+    }
+}

@@ -1,0 +1,125 @@
+import DistilleryCore
+import DistilleryPlatform
+import DistilleryStorage
+import Foundation
+import Logging
+
+public struct StartupError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// The composition root: one SQLite file, the worker pool and the HTTP server, started and
+/// stopped together. `main` only parses arguments and calls this.
+public final class DistilleryApp: @unchecked Sendable {
+    public let configuration: AppConfiguration
+    public let services: Services
+    private let pool: WorkerPool
+    private let server: HTTPServer
+    private let logger: Logger
+    private let stopLock = NSLock()
+    private var stopped = false
+
+    public init(configuration: AppConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        try Self.prepareDataDirectory(configuration)
+        CurlGlobal.initialize()
+        let database: Database
+        do {
+            database = try Database(path: configuration.databasePath)
+        } catch {
+            throw StartupError(description: "cannot open the database \(configuration.databasePath): \(error)")
+        }
+        let renderer = try Renderer()
+        let poolBox = PoolBox()
+        let services = Services(
+            configuration: configuration, database: database, renderer: renderer, logger: logger,
+            wakeWorkers: { poolBox.pool?.wake() })
+        self.services = services
+        pool = WorkerPool(
+            queue: services.jobs,
+            runners: [ValidationJobRunner(store: services.datasets, configuration: configuration)],
+            workerCount: configuration.workerCount, logger: logger)
+        poolBox.pool = pool
+
+        let dispatcher = Dispatcher(router: Routes.router, services: services)
+        var serverConfiguration = HTTPServerConfiguration(spoolDirectory: configuration.spoolDirectory)
+        serverConfiguration.host = configuration.host
+        serverConfiguration.port = configuration.port
+        serverConfiguration.maxBodyBytes = configuration.maxUploadBytes
+        serverConfiguration.threadCount = configuration.httpThreadCount
+        let limitText = Formatting.bytes(configuration.maxUploadBytes)
+        server = HTTPServer(
+            configuration: serverConfiguration,
+            handler: { dispatcher.handle($0) },
+            rejectionHandler: { rejection, request in
+                var response: HTTPResponse
+                switch rejection {
+                case .bodyTooLarge:
+                    response = dispatcher.errorResponse(
+                        .tooLarge("The upload is larger than the \(limitText) limit (--max-upload-mb)."),
+                        format: Dispatcher.format(forPath: request.path))
+                }
+                SecurityHeaders.apply(to: &response.headers)
+                return response
+            })
+    }
+
+    /// Resumes interrupted jobs, starts the workers, then the HTTP server. Returns the bound port.
+    @discardableResult
+    public func start() throws -> Int {
+        let resumed = try services.jobs.requeueAbandoned()
+        if resumed > 0 { logger.info("resuming interrupted jobs", metadata: ["count": "\(resumed)"]) }
+        pool.start()
+        do {
+            return try server.start()
+        } catch {
+            pool.stop(timeoutSeconds: 5)
+            throw StartupError(description: "\(error)")
+        }
+    }
+
+    public var port: Int { server.port }
+
+    public var url: String {
+        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        return "http://\(host):\(server.port)"
+    }
+
+    /// Finishes in-flight requests, stops the workers (a job still running is resumed at the
+    /// next start), then closes the database. Safe to call twice.
+    public func stop() {
+        stopLock.lock()
+        defer { stopLock.unlock() }
+        guard !stopped else { return }
+        stopped = true
+        server.stop(timeoutSeconds: 10)
+        if !pool.stop(timeoutSeconds: 10) {
+            logger.warning("a job was still running at shutdown; it resumes at the next start")
+        }
+        services.database.close()
+    }
+
+    static func prepareDataDirectory(_ configuration: AppConfiguration) throws {
+        let manager = FileManager.default
+        for folder in [configuration.dataDirectory, configuration.uploadsDirectory, configuration.spoolDirectory] {
+            do {
+                try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw StartupError(description: "cannot create the data folder \(folder): \(error.localizedDescription)")
+            }
+            guard access(folder, W_OK) == 0 else {
+                throw StartupError(description: "the data folder \(folder) is not writable by this user")
+            }
+        }
+        // Request bodies spooled by a previous run that died mid-upload.
+        for leftover in (try? manager.contentsOfDirectory(atPath: configuration.spoolDirectory)) ?? [] {
+            unlink(configuration.spoolDirectory + "/" + leftover)
+        }
+    }
+}
+
+/// Breaks the cycle: services need to wake the pool, and the pool is built from services.
+private final class PoolBox: @unchecked Sendable {
+    var pool: WorkerPool?
+}

@@ -1,0 +1,129 @@
+import DistilleryCore
+import DistilleryPlatform
+import DistilleryStorage
+import Foundation
+
+/// Validates an uploaded file and stores its rows, line errors and summary. It always starts from
+/// scratch (earlier partial output is cleared), which makes it safe to resume after a crash:
+/// the dataset ends `valid`, `valid_with_warnings`, `valid_seeds` or `invalid`, never stuck.
+struct ValidationJobRunner: JobRunner {
+    let kind = DatasetStore.validationJobKind
+    let store: DatasetStore
+    let configuration: AppConfiguration
+
+    func run(_ job: Job, context: JobContext) throws {
+        guard let datasetID = job.datasetID, let record = try store.dataset(id: datasetID) else { return }
+        do {
+            try validate(record, context: context)
+        } catch let interruption as JobInterrupted {
+            throw interruption
+        } catch {
+            // Never leave the dataset `validating` behind a failed job: say so on the dataset.
+            let options = ValidationOptions(mode: record.mode, baseModel: BaseModelCatalog.defaultModel, collectRows: false)
+            try? store.failValidation(
+                datasetID: datasetID,
+                summary: Self.unreadableFileSummary(
+                    options: options, reason: "Validation stopped on a server error; the server log has the details. Upload the file again."),
+                now: Clock.nowMilliseconds())
+            throw error
+        }
+    }
+
+    private func validate(_ record: DatasetRecord, context: JobContext) throws {
+        let datasetID = record.id
+        let options = ValidationOptions(
+            mode: record.mode, baseModel: BaseModelCatalog.model(id: record.baseModel) ?? BaseModelCatalog.defaultModel,
+            collectRows: true)
+        try store.resetValidation(datasetID: datasetID, now: Clock.nowMilliseconds())
+        let path = configuration.uploadPath(datasetID: datasetID)
+        var sink = BatchingValidationSink(store: store, datasetID: datasetID, context: context)
+        let summary: ValidationSummary
+        do {
+            summary = try validateJSONLFile(atPath: path, options: options, sink: &sink)
+        } catch {
+            // The file is gone or unreadable: report it on the dataset instead of leaving it validating.
+            try store.failValidation(
+                datasetID: datasetID,
+                summary: Self.unreadableFileSummary(options: options, reason: "The uploaded file could not be read: \(error)"),
+                now: Clock.nowMilliseconds())
+            return
+        }
+        try sink.finish(summary: summary)
+    }
+
+    static func unreadableFileSummary(options: ValidationOptions, reason: String) -> ValidationSummary {
+        var summary = StreamingValidator(options: options).finish()
+        summary.status = .invalid
+        summary.datasetErrors = [DatasetError(code: "file_unreadable", message: reason)]
+        return summary
+    }
+}
+
+/// Writes accepted rows and line errors in small transactions as the validator produces them,
+/// so memory stays flat and readers (the web UI) never wait long for the writer.
+struct BatchingValidationSink: ValidationSink {
+    static let rowsPerBatch = 2000
+    static let bytesPerBatch = 4 << 20
+
+    let store: DatasetStore
+    let datasetID: Int64
+    let context: JobContext
+    private var rows: [AcceptedRow] = []
+    private var errors: [LineError] = []
+    private var batchBytes = 0
+    private var nextRowIndex: Int64 = 0
+    private var nextErrorSequence: Int64 = 0
+    /// The validator's sink cannot throw, so the first failure is kept and thrown at the end.
+    private var failure: Error?
+
+    init(store: DatasetStore, datasetID: Int64, context: JobContext) {
+        self.store = store
+        self.datasetID = datasetID
+        self.context = context
+    }
+
+    mutating func accept(_ row: AcceptedRow) {
+        guard failure == nil else { return }
+        batchBytes += row.normalizedJSON.count
+        rows.append(row)
+        flushIfFull()
+    }
+
+    mutating func reject(_ error: LineError) {
+        guard failure == nil else { return }
+        batchBytes += error.message.utf8.count + 64
+        errors.append(error)
+        flushIfFull()
+    }
+
+    private mutating func flushIfFull() {
+        guard rows.count + errors.count >= Self.rowsPerBatch || batchBytes >= Self.bytesPerBatch else { return }
+        do {
+            try context.heartbeat()
+            guard try store.appendValidationBatch(
+                datasetID: datasetID, rows: rows, firstRowIndex: nextRowIndex, errors: errors,
+                firstErrorSequence: nextErrorSequence)
+            else {
+                failure = DatasetDeletedDuringValidation()
+                return
+            }
+            nextRowIndex += Int64(rows.count)
+            nextErrorSequence += Int64(errors.count)
+            rows.removeAll(keepingCapacity: true)
+            errors.removeAll(keepingCapacity: true)
+            batchBytes = 0
+        } catch {
+            failure = error
+        }
+    }
+
+    func finish(summary: ValidationSummary) throws {
+        if failure is DatasetDeletedDuringValidation { return }
+        if let failure { throw failure }
+        try store.finishValidation(
+            datasetID: datasetID, summary: summary, rows: rows, firstRowIndex: nextRowIndex, errors: errors,
+            firstErrorSequence: nextErrorSequence, now: Clock.nowMilliseconds())
+    }
+}
+
+struct DatasetDeletedDuringValidation: Error {}

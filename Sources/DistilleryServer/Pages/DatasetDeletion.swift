@@ -1,0 +1,28 @@
+import DistilleryCore
+import Foundation
+
+// POST /datasets/{id}/delete  ->  303 /datasets; 409 page while an active job uses it.
+// JSON twin: DELETE /api/datasets/{id}
+func submitDatasetDeletion(_ request: HTTPRequest, _ services: Services) throws -> HTTPResponse {
+    try deleteDataset(id: request.datasetID(), services: services)
+    return Renderer.redirect(to: "/datasets")
+}
+
+// DELETE /api/datasets/{id}  ->  204; 409 while an active job uses it; 404 if missing.
+func deleteDatasetJSON(_ request: HTTPRequest, _ services: Services) throws -> HTTPResponse {
+    try deleteDataset(id: request.datasetID(), services: services)
+    return HTTPResponse(status: 204)
+}
+
+private func deleteDataset(id: Int64, services: Services) throws {
+    switch try services.datasets.delete(id: id) {
+    case .deleted:
+        // The row is gone first, so a failed unlink leaves an orphan file, never a dataset without its file.
+        unlink(services.configuration.uploadPath(datasetID: id))
+    case .notFound:
+        throw AppError.notFound("No dataset \(id).")
+    case .inUse(let activeJobs):
+        throw AppError.conflict(
+            "Dataset \(id) is used by \(activeJobs) active job\(activeJobs == 1 ? "" : "s"); wait for \(activeJobs == 1 ? "it" : "them") to finish or cancel \(activeJobs == 1 ? "it" : "them") first.")
+    }
+}

@@ -1,0 +1,78 @@
+import DistilleryCore
+import Foundation
+
+// GET /datasets/{id}/download  — the valid rows as normalized JSONL: always the plain
+// {"messages": [...]} form (seeds: {"input": ...}), one per line, streamed.
+func downloadDatasetJSONL(_ request: HTTPRequest, _ services: Services) throws -> HTTPResponse {
+    let record = try services.datasets.requireDataset(id: request.datasetID())
+    guard record.status != .validating else {
+        throw AppError.conflict("The dataset is still validating; download it when validation has finished.")
+    }
+    let store = services.datasets
+    let logger = services.logger
+    let source = PagedExport(
+        fetchPage: { after in
+            let rows = try store.rows(datasetID: record.id, afterIndex: after, limit: 1000)
+            guard let last = rows.last else { return nil }
+            var bytes: [UInt8] = []
+            for row in rows {
+                bytes.append(contentsOf: row.body.utf8)
+                bytes.append(10)
+            }
+            return (bytes, last.index)
+        },
+        onError: { logger.error("dataset download failed", metadata: ["dataset": "\(record.id)", "cause": "\($0)"]) })
+    return PagedExport.response(
+        contentType: "application/jsonl; charset=utf-8", filename: PagedExport.filename(for: record, suffix: ".jsonl"),
+        source: source)
+}
+
+// GET /datasets/{id}/errors.csv  — every line error (not only the first 50) as CSV.
+func downloadErrorReportCSV(_ request: HTTPRequest, _ services: Services) throws -> HTTPResponse {
+    try errorReport(request, services, suffix: "-errors.csv", contentType: "text/csv; charset=utf-8",
+        header: Array("line,field,code,message\r\n".utf8)) { error in
+        [String(error.line), error.field, error.code, error.message].map(CSV.field).joined(separator: ",") + "\r\n"
+    }
+}
+
+// GET /datasets/{id}/errors.jsonl  — every line error as JSON Lines.
+func downloadErrorReportJSONL(_ request: HTTPRequest, _ services: Services) throws -> HTTPResponse {
+    try errorReport(request, services, suffix: "-errors.jsonl", contentType: "application/jsonl; charset=utf-8", header: nil) {
+        String(decoding: Renderer.encode($0), as: UTF8.self) + "\n"
+    }
+}
+
+private func errorReport(
+    _ request: HTTPRequest, _ services: Services, suffix: String, contentType: String, header: [UInt8]?,
+    format: @escaping @Sendable (LineError) -> String
+) throws -> HTTPResponse {
+    let record = try services.datasets.requireDataset(id: request.datasetID())
+    let store = services.datasets
+    let logger = services.logger
+    let source = PagedExport(
+        header: header,
+        fetchPage: { after in
+            let page = try store.errors(datasetID: record.id, afterSequence: after, limit: 2000)
+            guard let last = page.last else { return nil }
+            var bytes: [UInt8] = []
+            for stored in page { bytes.append(contentsOf: format(stored.error).utf8) }
+            return (bytes, last.sequence)
+        },
+        onError: { logger.error("error report download failed", metadata: ["dataset": "\(record.id)", "cause": "\($0)"]) })
+    return PagedExport.response(
+        contentType: contentType, filename: PagedExport.filename(for: record, suffix: suffix), source: source)
+}
+
+/// RFC 4180 quoting, plus a leading apostrophe on cells a spreadsheet would run as a formula.
+enum CSV {
+    static func field(_ text: String) -> String {
+        var value = text
+        if let first = value.first, "=+-@\t\r".contains(first), Int(value) == nil {
+            value = "'" + value
+        }
+        if value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return value
+    }
+}

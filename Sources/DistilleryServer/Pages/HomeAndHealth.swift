@@ -1,0 +1,16 @@
+import DistilleryCore
+
+// GET /  ->  303 to /datasets
+func redirectToHome(_ request: HTTPRequest, _ services: Services) throws -> HTTPResponse {
+    Renderer.redirect(to: "/datasets")
+}
+
+// GET /healthz  (JSON; public) — liveness plus a database round trip.
+func getHealth(_ request: HTTPRequest, _ services: Services) throws -> HTTPResponse {
+    struct Health: Encodable {
+        let status: String
+        let datasets: Int
+    }
+    let count = try services.datasets.count()
+    return services.renderer.json(Health(status: "ok", datasets: count))
+}

@@ -1,0 +1,293 @@
+import DistilleryCore
+import Foundation
+
+public struct NewDataset: Sendable, Equatable {
+    public var name: String
+    public var mode: DatasetMode
+    public var baseModel: String
+    public var skillPrompt: String?
+    public var byteSize: Int
+    public var parentID: Int64?
+
+    public init(name: String, mode: DatasetMode, baseModel: String, skillPrompt: String?, byteSize: Int, parentID: Int64? = nil) {
+        self.name = name
+        self.mode = mode
+        self.baseModel = baseModel
+        self.skillPrompt = skillPrompt
+        self.byteSize = byteSize
+        self.parentID = parentID
+    }
+}
+
+/// One normalized row of a dataset as stored.
+public struct StoredRow: Sendable, Equatable {
+    public let index: Int64
+    public let line: Int
+    public let body: String
+    public let tokens: Int
+    public let meta: String?
+}
+
+public struct StoredLineError: Sendable, Equatable {
+    public let sequence: Int64
+    public let error: LineError
+}
+
+public enum DatasetDeletionOutcome: Sendable, Equatable {
+    case deleted
+    case notFound
+    case inUse(activeJobs: Int)
+}
+
+/// The `datasets`, `dataset_rows` and `dataset_errors` tables.
+public struct DatasetStore: Sendable {
+    public let database: Database
+    public static let validationJobKind = "validate"
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    // MARK: Creating
+
+    /// Inserts the dataset with status `validating` and queues its validation job in one
+    /// transaction. `placeFile` runs inside it with the new id (to move the upload into place):
+    /// if it throws, nothing is stored.
+    public func create(_ new: NewDataset, now: Int64, placeFile: (Int64) throws -> Void) throws -> Int64 {
+        try database.write { connection in
+            try connection.run(
+                """
+                INSERT INTO datasets (name, mode, base_model, skill_prompt, status, byte_size, parent_id, created_at, updated_at)
+                VALUES (?, ?, ?, ?, 'validating', ?, ?, ?, ?)
+                """,
+                .text(new.name), .text(new.mode.rawValue), .text(new.baseModel), SQLValue(new.skillPrompt),
+                SQLValue(new.byteSize), SQLValue(new.parentID), .integer(now), .integer(now))
+            let id = connection.lastInsertRowID
+            _ = try JobQueue.enqueue(in: connection, kind: Self.validationJobKind, datasetID: id, payload: "{}", now: now)
+            try placeFile(id)
+            return id
+        }
+    }
+
+    // MARK: Reading
+
+    public func count() throws -> Int {
+        try database.read { try $0.scalar("SELECT COUNT(*) FROM datasets")?.intValue ?? 0 }
+    }
+
+    public func dataset(id: Int64) throws -> DatasetRecord? {
+        try database.read { connection in
+            try connection.queryOne("\(Self.selectRecord) WHERE d.id = ?", .integer(id)).map { try Self.record(from: $0, withSummary: true) }
+        }
+    }
+
+    /// The dataset, or `AppError.notFound` naming it.
+    public func requireDataset(id: Int64) throws -> DatasetRecord {
+        guard let record = try dataset(id: id) else { throw AppError.notFound("No dataset \(id).") }
+        return record
+    }
+
+    /// Newest first, without the (large) summaries.
+    public func list() throws -> [DatasetRecord] {
+        try database.read { connection in
+            try connection.query("\(Self.selectRecord) ORDER BY d.id DESC").map { try Self.record(from: $0, withSummary: false) }
+        }
+    }
+
+    public func children(of parentID: Int64) throws -> [DatasetRecord] {
+        try database.read { connection in
+            try connection.query("\(Self.selectRecord) WHERE d.parent_id = ? ORDER BY d.id", .integer(parentID))
+                .map { try Self.record(from: $0, withSummary: false) }
+        }
+    }
+
+    public func rows(datasetID: Int64, offset: Int, limit: Int) throws -> [StoredRow] {
+        try database.read { connection in
+            try connection.query(
+                "SELECT idx, line, body, tokens, meta FROM dataset_rows WHERE dataset_id = ? ORDER BY idx LIMIT ? OFFSET ?",
+                .integer(datasetID), SQLValue(limit), SQLValue(offset)
+            ).map(Self.storedRow)
+        }
+    }
+
+    /// Keyset paging for exports: rows with index greater than `afterIndex`.
+    public func rows(datasetID: Int64, afterIndex: Int64, limit: Int) throws -> [StoredRow] {
+        try database.read { connection in
+            try connection.query(
+                "SELECT idx, line, body, tokens, meta FROM dataset_rows WHERE dataset_id = ? AND idx > ? ORDER BY idx LIMIT ?",
+                .integer(datasetID), .integer(afterIndex), SQLValue(limit)
+            ).map(Self.storedRow)
+        }
+    }
+
+    public func errors(datasetID: Int64, offset: Int, limit: Int) throws -> [LineError] {
+        try database.read { connection in
+            try connection.query(
+                "SELECT seq, line, field, code, message FROM dataset_errors WHERE dataset_id = ? ORDER BY seq LIMIT ? OFFSET ?",
+                .integer(datasetID), SQLValue(limit), SQLValue(offset)
+            ).map { Self.storedError($0).error }
+        }
+    }
+
+    public func errors(datasetID: Int64, afterSequence: Int64, limit: Int) throws -> [StoredLineError] {
+        try database.read { connection in
+            try connection.query(
+                "SELECT seq, line, field, code, message FROM dataset_errors WHERE dataset_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                .integer(datasetID), .integer(afterSequence), SQLValue(limit)
+            ).map(Self.storedError)
+        }
+    }
+
+    public func errorCount(datasetID: Int64) throws -> Int {
+        try database.read {
+            try $0.scalar("SELECT COUNT(*) FROM dataset_errors WHERE dataset_id = ?", .integer(datasetID))?.intValue ?? 0
+        }
+    }
+
+    // MARK: Deleting
+
+    /// Refused while a queued or running job references the dataset; rows and errors go with it
+    /// (foreign keys cascade). The caller removes the upload file afterwards.
+    public func delete(id: Int64) throws -> DatasetDeletionOutcome {
+        try database.write { connection in
+            guard try connection.queryOne("SELECT 1 FROM datasets WHERE id = ?", .integer(id)) != nil else { return .notFound }
+            let active = try connection.scalar(
+                "SELECT COUNT(*) FROM jobs WHERE dataset_id = ? AND state IN ('queued', 'running')", .integer(id))?.intValue ?? 0
+            if active > 0 { return .inUse(activeJobs: active) }
+            try connection.run("DELETE FROM datasets WHERE id = ?", .integer(id))
+            return .deleted
+        }
+    }
+
+    // MARK: Validation output
+
+    /// Starts (or restarts, after a crash) a validation from scratch: earlier partial output goes.
+    public func resetValidation(datasetID: Int64, now: Int64) throws {
+        try database.write { connection in
+            try connection.run("DELETE FROM dataset_rows WHERE dataset_id = ?", .integer(datasetID))
+            try connection.run("DELETE FROM dataset_errors WHERE dataset_id = ?", .integer(datasetID))
+            try connection.run(
+                "UPDATE datasets SET status = 'validating', row_count = 0, summary = NULL, updated_at = ? WHERE id = ?",
+                .integer(now), .integer(datasetID))
+        }
+    }
+
+    /// Appends a batch of rows and line errors. Returns false when the dataset no longer exists.
+    public func appendValidationBatch(
+        datasetID: Int64, rows: [AcceptedRow], firstRowIndex: Int64, errors: [LineError], firstErrorSequence: Int64
+    ) throws -> Bool {
+        try database.write { connection in
+            try Self.insert(connection, datasetID: datasetID, rows: rows, firstRowIndex: firstRowIndex, errors: errors,
+                firstErrorSequence: firstErrorSequence)
+        }
+    }
+
+    /// The last batch and the final summary and status, in one transaction.
+    public func finishValidation(
+        datasetID: Int64, summary: ValidationSummary, rows: [AcceptedRow], firstRowIndex: Int64, errors: [LineError],
+        firstErrorSequence: Int64, now: Int64
+    ) throws {
+        let summaryJSON = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
+        try database.write { connection in
+            guard try Self.insert(connection, datasetID: datasetID, rows: rows, firstRowIndex: firstRowIndex, errors: errors,
+                firstErrorSequence: firstErrorSequence)
+            else { return }
+            try connection.run(
+                """
+                UPDATE datasets SET status = ?, summary = ?, line_count = ?, updated_at = ?,
+                    row_count = (SELECT COUNT(*) FROM dataset_rows WHERE dataset_id = ?)
+                WHERE id = ?
+                """,
+                .text(summary.status.rawValue), .text(summaryJSON), SQLValue(summary.lines), .integer(now),
+                .integer(datasetID), .integer(datasetID))
+        }
+    }
+
+    /// Marks a dataset invalid for a reason found before its lines could be read (missing file).
+    public func failValidation(datasetID: Int64, summary: ValidationSummary, now: Int64) throws {
+        try finishValidation(datasetID: datasetID, summary: summary, rows: [], firstRowIndex: 0, errors: [],
+            firstErrorSequence: 0, now: now)
+    }
+
+    private static func insert(
+        _ connection: Connection, datasetID: Int64, rows: [AcceptedRow], firstRowIndex: Int64, errors: [LineError],
+        firstErrorSequence: Int64
+    ) throws -> Bool {
+        guard try connection.queryOne("SELECT 1 FROM datasets WHERE id = ?", .integer(datasetID)) != nil else { return false }
+        if !rows.isEmpty {
+            let statement = try connection.cachedStatement(
+                "INSERT INTO dataset_rows (dataset_id, idx, line, body, tokens) VALUES (?, ?, ?, ?, ?)")
+            for (offset, row) in rows.enumerated() {
+                statement.reset()
+                try statement.bind(datasetID, at: 1)
+                try statement.bind(firstRowIndex + Int64(offset), at: 2)
+                try statement.bind(row.line, at: 3)
+                try statement.bindText(utf8: row.normalizedJSON, at: 4)
+                try statement.bind(row.estimatedTokens, at: 5)
+                _ = try statement.step()
+            }
+        }
+        if !errors.isEmpty {
+            let statement = try connection.cachedStatement(
+                "INSERT INTO dataset_errors (dataset_id, seq, line, field, code, message) VALUES (?, ?, ?, ?, ?, ?)")
+            for (offset, error) in errors.enumerated() {
+                statement.reset()
+                try statement.bind(datasetID, at: 1)
+                try statement.bind(firstErrorSequence + Int64(offset), at: 2)
+                try statement.bind(error.line, at: 3)
+                try statement.bind(error.field, at: 4)
+                try statement.bind(error.code, at: 5)
+                try statement.bind(error.message, at: 6)
+                _ = try statement.step()
+            }
+        }
+        return true
+    }
+
+    // MARK: Row mapping
+
+    private static let selectRecord = """
+        SELECT d.id, d.name, d.mode, d.base_model, d.skill_prompt, d.status, d.byte_size, d.line_count, d.row_count,
+            d.summary, d.parent_id, d.created_at, d.updated_at,
+            (SELECT COUNT(*) FROM jobs j WHERE j.dataset_id = d.id AND j.kind <> 'validate') AS used_in_jobs,
+            (SELECT COUNT(*) FROM jobs j WHERE j.dataset_id = d.id AND j.state IN ('queued', 'running')) AS active_jobs
+        FROM datasets d
+        """
+
+    private static func record(from row: Row, withSummary: Bool) throws -> DatasetRecord {
+        var summary: ValidationSummary?
+        if withSummary, let text = row.string("summary") {
+            summary = try JSONDecoder().decode(ValidationSummary.self, from: Data(text.utf8))
+        }
+        return DatasetRecord(
+            id: row.int64("id") ?? 0,
+            name: row.string("name") ?? "",
+            mode: DatasetMode(rawValue: row.string("mode") ?? "") ?? .chat,
+            baseModel: row.string("base_model") ?? "",
+            skillPrompt: row.string("skill_prompt"),
+            status: DatasetStatus(rawValue: row.string("status") ?? "") ?? .invalid,
+            byteSize: row.int("byte_size") ?? 0,
+            lineCount: row.int("line_count") ?? 0,
+            rowCount: row.int("row_count") ?? 0,
+            summary: summary,
+            parentID: row.int64("parent_id"),
+            createdAt: row.int64("created_at") ?? 0,
+            updatedAt: row.int64("updated_at") ?? 0,
+            usedInJobs: row.int("used_in_jobs") ?? 0,
+            activeJobs: row.int("active_jobs") ?? 0)
+    }
+
+    private static func storedRow(_ row: Row) -> StoredRow {
+        StoredRow(
+            index: row.int64("idx") ?? 0, line: row.int("line") ?? 0, body: row.string("body") ?? "",
+            tokens: row.int("tokens") ?? 0, meta: row.string("meta"))
+    }
+
+    private static func storedError(_ row: Row) -> StoredLineError {
+        StoredLineError(
+            sequence: row.int64("seq") ?? 0,
+            error: LineError(
+                line: row.int("line") ?? 0, field: row.string("field") ?? "", code: row.string("code") ?? "",
+                message: row.string("message") ?? ""))
+    }
+}

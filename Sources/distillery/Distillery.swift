@@ -1,0 +1,8 @@
+import ArgumentParser
+
+struct Distillery: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Turn the prompts your users send into a fine-tuning dataset.",
+        subcommands: [Serve.self, Validate.self],
+        defaultSubcommand: Serve.self)
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import DistilleryServer
+import Dispatch
+import Foundation
+import Logging
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start the web UI, the JSON API and the background workers.")
+
+    @Option(help: "Address to bind. Loopback by default; anything else exposes Distillery to your network.")
+    var host = "127.0.0.1"
+
+    @Option(help: "TCP port (0 picks a free one).")
+    var port = 8080
+
+    @Option(name: .customLong("data"), help: "Folder for the SQLite database, uploads and temporary files.")
+    var dataDirectory = "./distillery-data"
+
+    @Option(name: .customLong("max-upload-mb"), help: "Largest upload accepted, in MiB.")
+    var maxUploadMegabytes = 50
+
+    @Option(help: "Background worker threads (validation, synthesis).")
+    var workers = 2
+
+    @Option(name: .customLong("http-threads"), help: "Threads serving HTTP requests.")
+    var httpThreads = 4
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
+        guard maxUploadMegabytes >= 1 else { throw ValidationError("--max-upload-mb must be at least 1.") }
+        guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64.") }
+        guard (1...256).contains(httpThreads) else { throw ValidationError("--http-threads must be between 1 and 256.") }
+    }
+
+    func run() throws {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        var logger = Logger(label: "distillery")
+        logger.logLevel = .info
+        var configuration = AppConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.dataDirectory = dataDirectory
+        configuration.maxUploadBytes = maxUploadMegabytes * 1024 * 1024
+        configuration.workerCount = workers
+        configuration.httpThreadCount = httpThreads
+
+        let app: DistilleryApp
+        do {
+            app = try DistilleryApp(configuration: configuration, logger: logger)
+            try app.start()
+        } catch {
+            FileHandle.standardError.write(Data("distillery: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        print("Distillery is running at \(app.url)/  (data: \(dataDirectory); Ctrl-C stops it)")
+        fflush(stdout)
+        ShutdownSignals.install {
+            logger.info("shutting down")
+            app.stop()
+            logger.info("stopped")
+            Foundation.exit(0)
+        }
+        dispatchMain()
+    }
+}
+
+/// SIGINT and SIGTERM run `onSignal` once, on the main queue.
+enum ShutdownSignals {
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+
+    static func install(_ onSignal: @escaping @Sendable () -> Void) {
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .main)
+            source.setEventHandler(handler: onSignal)
+            source.resume()
+            sources.append(source)
+        }
+    }
+}
