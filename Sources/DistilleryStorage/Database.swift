@@ -113,9 +113,16 @@ public final class Database: @unchecked Sendable {
     /// Runs `body` on a reader connection inside a read transaction, so every query in `body` sees
     /// the same committed snapshot. Many threads read at once, up to `readerCount`, and readers never
     /// wait for the writer. Writes through this connection fail (query_only).
+    ///
+    /// A `read` nested in another on the same thread joins the outer one (same connection, same
+    /// snapshot). A `read` inside a `write` does not see the write's uncommitted changes.
     public func read<T>(_ body: (Connection) throws -> T) throws -> T {
-        let reader = try readers.acquire()
-        defer { readers.release(reader) }
+        let thread = currentThreadID()
+        if let outer = readers.connection(lentTo: thread) {
+            return try body(outer)
+        }
+        let reader = try readers.acquire(for: thread)
+        defer { readers.release(reader, from: thread) }
         try reader.run("BEGIN DEFERRED")
         defer {
             // Ends the snapshot; a read-only transaction cannot fail to commit in a way worth reporting.
@@ -178,7 +185,7 @@ public final class Database: @unchecked Sendable {
 }
 
 /// An identifier for the calling thread, never 0.
-private func currentThreadID() -> UInt {
+func currentThreadID() -> UInt {
     #if canImport(Glibc)
         return UInt(pthread_self())
     #else

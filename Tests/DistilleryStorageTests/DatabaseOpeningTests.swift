@@ -10,7 +10,7 @@ import Testing
         let database = try Database(path: folder.file("db.sqlite"), readerCount: 3)
         defer { database.close() }
 
-        func pragmas(_ connection: Connection) throws -> [String: String] {
+        @Sendable func pragmas(_ connection: Connection) throws -> [String: String] {
             var result: [String: String] = [:]
             for name in ["journal_mode", "foreign_keys", "busy_timeout", "synchronous", "query_only"] {
                 result[name] = try connection.scalar("PRAGMA \(name)").map { value in
@@ -27,21 +27,23 @@ import Testing
                 "query_only": "0",
             ])
 
-        // Nesting reads holds all three readers at once, so each of them is checked, not one thrice.
-        var readerPragmas: [[String: String]] = []
-        var handles: Set<OpaquePointer> = []
-        try database.read { first in
-            try database.read { second in
-                try database.read { third in
-                    for connection in [first, second, third] {
-                        readerPragmas.append(try pragmas(connection))
-                        handles.insert(connection.handle)
-                    }
-                }
+        // Three threads hold the three readers at once, so each reader is checked, not one thrice.
+        let readerPragmas = Locked<[[String: String]]>([])
+        let handles = Locked<Set<OpaquePointer>>([])
+        let inside = Locked(0)
+        let errors = runOnThreads(3) { _ in
+            try database.read { connection in
+                let found = try pragmas(connection)
+                readerPragmas.withLock { $0.append(found) }
+                handles.withLock { _ = $0.insert(connection.handle) }
+                inside.withLock { $0 += 1 }
+                let deadline = Date().addingTimeInterval(10)
+                while inside.current < 3 && Date() < deadline { Thread.sleep(forTimeInterval: 0.001) }
             }
         }
-        #expect(handles.count == 3)
-        for pragmas in readerPragmas {
+        #expect(errors.isEmpty)
+        #expect(handles.current.count == 3)
+        for pragmas in readerPragmas.current {
             #expect(
                 pragmas == [
                     "journal_mode": "wal", "foreign_keys": "1", "busy_timeout": "5000", "synchronous": "1",

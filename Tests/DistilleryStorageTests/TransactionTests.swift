@@ -167,3 +167,25 @@ private struct Abort: Error {}
         #expect(body == String(decoding: line, as: UTF8.self))
     }
 }
+
+@Suite struct NestedReadTests {
+    @Test func aNestedReadJoinsTheOuterOneInsteadOfWaitingForAFreeReader() throws {
+        let folder = try TemporaryFolder()
+        // One reader only: a nested read that asked the pool for a second one would wait forever.
+        let database = try Database(path: folder.file("db.sqlite"), readerCount: 1)
+        defer { database.close() }
+        _ = try database.write { try insertDataset($0) }
+        let (outerHandle, innerHandle, innerCount) = try database.read { outer in
+            let (handle, count) = try database.read { inner in
+                (inner.handle, try inner.scalar("SELECT count(*) FROM datasets")?.intValue)
+            }
+            #expect(outer.isInTransaction)  // the inner read did not end the outer snapshot
+            return (outer.handle, handle, count)
+        }
+        #expect(outerHandle == innerHandle)
+        #expect(innerCount == 1)
+        // The reader went back to the pool: another thread can use it.
+        let errors = runOnThreads(1) { _ in _ = try count("datasets", in: database) }
+        #expect(errors.isEmpty)
+    }
+}
