@@ -1,0 +1,192 @@
+import Foundation
+
+/// The job queue is the `jobs` table, so queued work survives restarts.
+///
+/// A worker claims a job with a lease and renews it while working; a job whose lease expired (its
+/// worker hung or died) can be claimed by another worker. Every state change runs on the database's
+/// single writer, so two claimers can never take the same job.
+public struct JobQueue: Sendable {
+    public let database: Database
+    private let clock: @Sendable () -> Int64
+
+    /// `clock` returns the current time in Unix milliseconds; tests inject their own.
+    public init(database: Database, clock: @escaping @Sendable () -> Int64 = JobQueue.systemClock) {
+        self.database = database
+        self.clock = clock
+    }
+
+    public static let systemClock: @Sendable () -> Int64 = {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded())
+    }
+
+    // MARK: Enqueueing
+
+    /// Adds a queued job using a connection inside the caller's write transaction, so creating a
+    /// dataset and queueing its import commit together.
+    public static func enqueue(
+        in connection: Connection, kind: String, datasetID: Int64?, payload: String, now: Int64
+    ) throws -> Int64 {
+        try connection.run(
+            "INSERT INTO jobs (kind, dataset_id, state, payload, created_at) VALUES (?, ?, 'queued', ?, ?)",
+            .text(kind), SQLValue(datasetID), .text(payload), .integer(now))
+        return connection.lastInsertRowID
+    }
+
+    @discardableResult
+    public func enqueue(kind: String, datasetID: Int64?, payload: String = "{}") throws -> Int64 {
+        let now = clock()
+        return try database.write { connection in
+            try Self.enqueue(in: connection, kind: kind, datasetID: datasetID, payload: payload, now: now)
+        }
+    }
+
+    // MARK: Worker side
+
+    /// Takes the oldest claimable job (queued, or running with an expired lease) of one of `kinds`
+    /// (any kind when nil): it becomes running for `owner` until now + `leaseMilliseconds`, its attempts
+    /// go up by one and `startedAt` is set on the first claim. Nil when there is nothing to do.
+    public func claim(owner: String, leaseMilliseconds: Int64, kinds: Set<String>? = nil) throws -> Job? {
+        if let kinds, kinds.isEmpty { return nil }
+        let now = clock()
+        let kindList = kinds.map { $0.sorted() } ?? []
+        let kindFilter = kinds == nil ? "" : " AND kind IN (\(Self.placeholders(kindList.count)))"
+        // One statement, on the single writer: the choice and the update cannot interleave with another claim.
+        let sql = """
+            UPDATE jobs
+            SET state = 'running', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1,
+                started_at = COALESCE(started_at, ?)
+            WHERE id = (
+                SELECT id FROM jobs
+                WHERE (state = 'queued' OR (state = 'running' AND lease_expires_at <= ?))\(kindFilter)
+                ORDER BY id LIMIT 1)
+            RETURNING \(Job.columns)
+            """
+        let values: [SQLValue] =
+            [.text(owner), .integer(now + leaseMilliseconds), .integer(now), .integer(now)]
+            + kindList.map(SQLValue.text)
+        return try database.write { connection in
+            var claimed: Job?
+            try connection.forEachRow(sql, values) { statement in
+                claimed = try Job(statement: statement)
+                return true  // RETURNING rows must be stepped to the end for the update to finish.
+            }
+            return claimed
+        }
+    }
+
+    /// Extends `owner`'s lease to now + `leaseMilliseconds`. False when the lease is lost: the job
+    /// was taken over, cancelled or finished; the worker should then stop without writing results.
+    /// A lease that expired but was not taken over yet can still be renewed.
+    public func renewLease(jobID: Int64, owner: String, leaseMilliseconds: Int64) throws -> Bool {
+        let now = clock()
+        return try database.write { connection in
+            try connection.run(
+                "UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND state = 'running' AND lease_owner = ?",
+                .integer(now + leaseMilliseconds), .integer(jobID), .text(owner))
+            return connection.changes == 1
+        }
+    }
+
+    /// Marks `owner`'s running job as succeeded. Returns false (and changes nothing) when the lease
+    /// was lost meanwhile, e.g. because the job was cancelled.
+    @discardableResult
+    public func complete(jobID: Int64, owner: String) throws -> Bool {
+        try finish(jobID: jobID, owner: owner, state: .succeeded, error: nil)
+    }
+
+    /// Marks `owner`'s running job as failed with `error` (shown to users: no secrets in it).
+    /// Returns false (and changes nothing) when the lease was lost meanwhile.
+    @discardableResult
+    public func fail(jobID: Int64, owner: String, error: String) throws -> Bool {
+        try finish(jobID: jobID, owner: owner, state: .failed, error: error)
+    }
+
+    private func finish(jobID: Int64, owner: String, state: JobState, error: String?) throws -> Bool {
+        let now = clock()
+        return try database.write { connection in
+            try connection.run(
+                """
+                UPDATE jobs SET state = ?, error = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
+                WHERE id = ? AND state = 'running' AND lease_owner = ?
+                """,
+                .text(state.rawValue), SQLValue(error), .integer(now), .integer(jobID), .text(owner))
+            return connection.changes == 1
+        }
+    }
+
+    // MARK: Control
+
+    /// Cancels a queued or running job. A running job's worker learns of it when `renewLease`
+    /// returns false. False when the job does not exist or has already finished.
+    public func cancel(jobID: Int64) throws -> Bool {
+        let now = clock()
+        return try database.write { connection in
+            try connection.run(
+                """
+                UPDATE jobs SET state = 'cancelled', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
+                WHERE id = ? AND state IN ('queued', 'running')
+                """,
+                .integer(now), .integer(jobID))
+            return connection.changes == 1
+        }
+    }
+
+    /// At boot, before any worker starts: every running job goes back to the queue, since this
+    /// process is the only one using the file and nobody holds a lease any more. Returns how many.
+    @discardableResult
+    public func requeueAbandoned() throws -> Int {
+        try database.write { connection in
+            try connection.run(
+                "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE state = 'running'")
+            return connection.changes
+        }
+    }
+
+    // MARK: Reading
+
+    public func job(id: Int64) throws -> Job? {
+        try database.read { connection in
+            var job: Job?
+            try connection.forEachRow("SELECT \(Job.columns) FROM jobs WHERE id = ?", [.integer(id)]) { statement in
+                job = try Job(statement: statement)
+                return false
+            }
+            return job
+        }
+    }
+
+    /// Queued plus running jobs of a dataset, optionally only of some kinds (to refuse a second import).
+    public func activeJobCount(datasetID: Int64, kinds: Set<String>? = nil) throws -> Int {
+        if let kinds, kinds.isEmpty { return 0 }
+        let kindList = kinds.map { $0.sorted() } ?? []
+        let kindFilter = kinds == nil ? "" : " AND kind IN (\(Self.placeholders(kindList.count)))"
+        let sql = "SELECT count(*) FROM jobs WHERE dataset_id = ? AND state IN ('queued', 'running')\(kindFilter)"
+        return try database.read { connection in
+            let values: [SQLValue] = [.integer(datasetID)] + kindList.map(SQLValue.text)
+            var count = 0
+            try connection.forEachRow(sql, values) { statement in
+                count = statement.int(at: 0)
+                return false
+            }
+            return count
+        }
+    }
+
+    /// Every job of a dataset, newest first.
+    public func jobs(datasetID: Int64) throws -> [Job] {
+        try database.read { connection in
+            var jobs: [Job] = []
+            try connection.forEachRow(
+                "SELECT \(Job.columns) FROM jobs WHERE dataset_id = ? ORDER BY id DESC", [.integer(datasetID)]
+            ) { statement in
+                jobs.append(try Job(statement: statement))
+                return true
+            }
+            return jobs
+        }
+    }
+
+    private static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ", ")
+    }
+}
