@@ -10,9 +10,21 @@ struct ValidationJobRunner: JobRunner {
     let kind = DatasetStore.validationJobKind
     let store: DatasetStore
     let configuration: AppConfiguration
+    /// A file that kills the process every time it is validated must not loop forever at boot.
+    static let maxAttempts = 3
 
     func run(_ job: Job, context: JobContext) throws {
         guard let datasetID = job.datasetID, let record = try store.dataset(id: datasetID) else { return }
+        if job.attempts > Self.maxAttempts {
+            let options = ValidationOptions(mode: record.mode, baseModel: BaseModelCatalog.defaultModel, collectRows: false)
+            try store.failValidation(
+                datasetID: datasetID,
+                summary: Self.failureSummary(
+                    options: options,
+                    reason: "Validation was interrupted \(Self.maxAttempts) times (the server stopped while it ran); upload the file again."),
+                now: Clock.nowMilliseconds())
+            return
+        }
         do {
             try validate(record, context: context)
         } catch let interruption as JobInterrupted {
@@ -22,7 +34,7 @@ struct ValidationJobRunner: JobRunner {
             let options = ValidationOptions(mode: record.mode, baseModel: BaseModelCatalog.defaultModel, collectRows: false)
             try? store.failValidation(
                 datasetID: datasetID,
-                summary: Self.unreadableFileSummary(
+                summary: Self.failureSummary(
                     options: options, reason: "Validation stopped on a server error; the server log has the details. Upload the file again."),
                 now: Clock.nowMilliseconds())
             throw error
@@ -44,14 +56,14 @@ struct ValidationJobRunner: JobRunner {
             // The file is gone or unreadable: report it on the dataset instead of leaving it validating.
             try store.failValidation(
                 datasetID: datasetID,
-                summary: Self.unreadableFileSummary(options: options, reason: "The uploaded file could not be read: \(error)"),
+                summary: Self.failureSummary(options: options, reason: "The uploaded file could not be read: \(error)"),
                 now: Clock.nowMilliseconds())
             return
         }
         try sink.finish(summary: summary)
     }
 
-    static func unreadableFileSummary(options: ValidationOptions, reason: String) -> ValidationSummary {
+    static func failureSummary(options: ValidationOptions, reason: String) -> ValidationSummary {
         var summary = StreamingValidator(options: options).finish()
         summary.status = .invalid
         summary.datasetErrors = [DatasetError(code: "file_unreadable", message: reason)]
