@@ -76,7 +76,8 @@ public struct MasterKey: Sendable, Equatable, CustomStringConvertible {
         guard decodedCount == byteCount else {
             throw SecretError.invalidMasterKey(
                 source: origin,
-                reason: "it decodes to \(decodedCount) bytes, but a master key is exactly \(byteCount) bytes; it must hold \(expectedFormat)")
+                reason: "it decodes to \(decodedCount) bytes, but a master key is exactly \(byteCount) bytes; it must hold \(expectedFormat)"
+                    + (decodedCount == 48 && encoded.count >= 64 ? " (a 64-character hex key is read as base64 here: hex is not accepted)" : ""))
         }
         let storage = try decoded.withUnsafeBytes { bytes in
             try SecureBytes(copying: UnsafeRawBufferPointer(rebasing: bytes[0..<byteCount]))
