@@ -233,6 +233,35 @@ private let validEncodedKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
         opened.free()
     }
 
+    /// Several rounds, because the window in which a racing reader could see a half-written
+    /// file is short.
+    @Test func concurrentFirstRunsAgreeOnOneKey() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var loads: [(MasterKey, MasterKey.Source)] = []
+            var errors: [String] = []
+        }
+        for round in 0..<25 {
+            let keyFile = directory.appendingPathComponent("master-\(round).key").path
+            let results = Results()
+            DispatchQueue.concurrentPerform(iterations: 6) { _ in
+                do {
+                    let loaded = try MasterKey.load(environmentValue: nil, keyFilePath: keyFile)
+                    results.lock.withLock { results.loads.append(loaded) }
+                } catch {
+                    results.lock.withLock { results.errors.append("\(error)") }
+                }
+            }
+            #expect(results.errors == [])
+            #expect(results.loads.filter { $0.1 == .keyFile(path: keyFile, created: true) }.count == 1)
+            #expect(results.loads.allSatisfy { $0.0 == results.loads[0].0 })
+        }
+        // No temporary files are left beside the keys.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).allSatisfy { $0.hasSuffix(".key") })
+    }
+
     @Test func refusesAKeyFileReadableByGroupOrOthers() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

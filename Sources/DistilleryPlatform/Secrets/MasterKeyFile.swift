@@ -24,7 +24,7 @@ enum MasterKeyFile {
                 return (key, true)
             }
         }
-        throw SecretError.keyFileIO(path: path, operation: "create (file appeared and vanished repeatedly)", errno: EEXIST)
+        throw SecretError.keyFileIO(path: path, operation: "create (another process kept creating and removing it)", errno: EEXIST)
     }
 
     /// The key from an existing file, or nil when there is no file.
@@ -75,13 +75,29 @@ enum MasterKeyFile {
     }
 
     /// Writes `key` to a new file with mode 0600. Returns false if the file already exists.
-    /// A partly written file is removed, so a failed first run cannot leave a truncated key.
+    ///
+    /// The key is written and synced under a temporary name first, then hard-linked into place:
+    /// `link` fails if the name exists, so of several processes starting at once exactly one
+    /// wins, and a reader never sees a half-written file (which an exclusive create of the
+    /// final name would expose between `open` and `write`).
     static func createExclusively(path: String, key: MasterKey) throws -> Bool {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        if descriptor < 0 {
+        let temporaryPath = path + ".new-" + RandomToken.generate(bytes: 9)
+        try writeNewFile(path: temporaryPath, reportedPath: path, key: key)
+        defer { unlink(temporaryPath) }
+        guard link(temporaryPath, path) == 0 else {
             let code = errno
             if code == EEXIST { return false }
-            throw SecretError.keyFileIO(path: path, operation: "create", errno: code)
+            throw SecretError.keyFileIO(path: path, operation: "link into place", errno: code)
+        }
+        syncParentDirectory(of: path)
+        return true
+    }
+
+    /// Creates `path` exclusively with mode 0600 and writes the key; removes it on any failure.
+    private static func writeNewFile(path: String, reportedPath: String, key: MasterKey) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw SecretError.keyFileIO(path: reportedPath, operation: "create", errno: errno)
         }
         var completed = false
         defer {
@@ -90,7 +106,7 @@ enum MasterKeyFile {
         }
         // open's mode is filtered by the umask; fchmod states the intended mode exactly.
         guard fchmod(descriptor, 0o600) == 0 else {
-            throw SecretError.keyFileIO(path: path, operation: "chmod 600", errno: errno)
+            throw SecretError.keyFileIO(path: reportedPath, operation: "chmod 600", errno: errno)
         }
         let encoded = try key.encodedForKeyFile()
         defer { encoded.free() }
@@ -100,17 +116,15 @@ enum MasterKeyFile {
                 let count = write(descriptor, buffer.baseAddress! + written, buffer.count - written)
                 if count < 0 {
                     if errno == EINTR { continue }
-                    throw SecretError.keyFileIO(path: path, operation: "write", errno: errno)
+                    throw SecretError.keyFileIO(path: reportedPath, operation: "write", errno: errno)
                 }
                 written += count
             }
         }
         guard fsync(descriptor) == 0 else {
-            throw SecretError.keyFileIO(path: path, operation: "fsync", errno: errno)
+            throw SecretError.keyFileIO(path: reportedPath, operation: "fsync", errno: errno)
         }
         completed = true
-        syncParentDirectory(of: path)
-        return true
     }
 
     /// Makes the new directory entry durable, so a crash right after first run cannot lose the
