@@ -1,3 +1,5 @@
+import Foundation
+
 /// Failures of the secret-handling building blocks.
 ///
 /// Rule: no case carries plaintext, key material, encoded keys, passwords or hashes, so a
@@ -47,6 +49,11 @@ public enum SecretError: Error, Equatable, Sendable, CustomStringConvertible {
             return "password hashing failed (crypto_pwhash_str ran out of memory for the chosen strength)"
         }
     }
+}
+
+/// So `error.localizedDescription` (what Foundation-based logging prints) shows the same message.
+extension SecretError: LocalizedError {
+    public var errorDescription: String? { description }
 }
 
 #if canImport(Glibc)
