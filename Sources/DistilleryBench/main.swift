@@ -1,1 +1,12 @@
-print("bench")
+import ArgumentParser
+
+/// Benchmarks for Distillery's hot paths; each subcommand lives in its own file.
+struct DistilleryBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "distillery-bench",
+        abstract: "Benchmarks for Distillery's hot paths.",
+        subcommands: [ValidateBenchmark.self]
+    )
+}
+
+DistilleryBench.main()
