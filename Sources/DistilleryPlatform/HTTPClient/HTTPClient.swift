@@ -72,8 +72,9 @@ public enum HTTPClient {
         }
 
         for (name, value) in request.headers {
-            guard !name.contains(where: { $0 == "\r" || $0 == "\n" || $0 == ":" }),
-                !value.contains(where: { $0 == "\r" || $0 == "\n" })
+            // Checked on bytes: "\r\n" is a single Character, so a Character test would miss it.
+            guard !name.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 58 }),
+                !value.utf8.contains(where: { $0 == 13 || $0 == 10 })
             else {
                 throw failure(.invalidRequest, code: 0, request, "header \"\(name.prefix(40))\" contains a line break or colon")
             }
