@@ -35,8 +35,7 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
-        var logger = Logger(label: "distillery")
-        logger.logLevel = .info
+        let logger = Logger(label: "distillery")
         var configuration = AppConfiguration()
         configuration.host = host
         configuration.port = port
@@ -53,8 +52,8 @@ struct Serve: ParsableCommand {
             FileHandle.standardError.write(Data("distillery: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        print("Distillery is running at \(app.url)/  (data: \(dataDirectory); Ctrl-C stops it)")
-        fflush(stdout)
+        // Written unbuffered: scripts and tests read the URL from a pipe.
+        FileHandle.standardOutput.write(Data("Distillery is running at \(app.url)/  (data: \(dataDirectory); Ctrl-C stops it)\n".utf8))
         ShutdownSignals.install {
             logger.info("shutting down")
             app.stop()

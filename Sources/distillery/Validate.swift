@@ -42,7 +42,7 @@ struct Validate: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(summary), as: UTF8.self))
         } else {
-            print(ValidationReport.text(summary, fileName: file))
+            print(ValidationReportFormatter.text(summary))
         }
         if summary.status == .invalid { throw ExitCode(1) }
     }

@@ -53,12 +53,16 @@ public final class DistilleryApp: @unchecked Sendable {
             configuration: serverConfiguration,
             handler: { dispatcher.handle($0) },
             rejectionHandler: { rejection, request in
+                let format = Dispatcher.format(forPath: request.path)
                 var response: HTTPResponse
                 switch rejection {
                 case .bodyTooLarge:
                     response = dispatcher.errorResponse(
-                        .tooLarge("The upload is larger than the \(limitText) limit (--max-upload-mb)."),
-                        format: Dispatcher.format(forPath: request.path))
+                        .tooLarge("The upload is larger than the \(limitText) limit (--max-upload-mb)."), format: format)
+                case .uploadFailed, .responseFailed:
+                    let errorID = ErrorID.make()
+                    logger.error("request failed in the HTTP layer", metadata: ["error_id": "\(errorID)", "cause": "\(rejection.message)"])
+                    response = dispatcher.internalErrorResponse(errorID: errorID, format: format)
                 }
                 SecurityHeaders.apply(to: &response.headers)
                 return response

@@ -64,7 +64,8 @@ struct ValidationJobRunner: JobRunner {
     }
 
     static func failureSummary(options: ValidationOptions, reason: String) -> ValidationSummary {
-        var summary = StreamingValidator(options: options).finish()
+        var validator = StreamingValidator(options: options)
+        var summary = validator.finish()
         summary.status = .invalid
         summary.datasetErrors = [DatasetError(code: "file_unreadable", message: reason)]
         return summary

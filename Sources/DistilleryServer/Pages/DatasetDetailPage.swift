@@ -17,8 +17,8 @@ func getDatasetJSON(_ request: HTTPRequest, _ services: Services) throws -> HTTP
 // {"items": [{"index", "line", "estimatedTokens", "row", "metadata"}], "page", "perPage", "total"}.
 // Rows are stored as validated JSON, so they are spliced in as-is rather than parsed and re-encoded.
 func getDatasetRowsJSON(_ request: HTTPRequest, _ services: Services) throws -> HTTPResponse {
-    let record = try services.datasets.requireDataset(id: request.datasetID())
     let (page, perPage) = try request.paging()
+    let record = try services.datasets.requireDataset(id: request.datasetID())
     let rows = try services.datasets.rows(datasetID: record.id, offset: (page - 1) * perPage, limit: perPage)
     var body = Array("{\"items\":[".utf8)
     for (position, row) in rows.enumerated() {
@@ -37,8 +37,8 @@ func getDatasetRowsJSON(_ request: HTTPRequest, _ services: Services) throws -> 
 
 // GET /api/datasets/{id}/errors?page=1&per_page=50  — every line error, paged.
 func getDatasetErrorsJSON(_ request: HTTPRequest, _ services: Services) throws -> HTTPResponse {
-    let record = try services.datasets.requireDataset(id: request.datasetID())
     let (page, perPage) = try request.paging()
+    let record = try services.datasets.requireDataset(id: request.datasetID())
     let errors = try services.datasets.errors(datasetID: record.id, offset: (page - 1) * perPage, limit: perPage)
     let total = try services.datasets.errorCount(datasetID: record.id)
     return services.renderer.json(Page(items: errors, page: page, perPage: perPage, total: total))

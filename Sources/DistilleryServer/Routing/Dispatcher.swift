@@ -88,12 +88,20 @@ struct ErrorBody: Encodable {
     }
 }
 
+/// Stored properties only: Mustache reads view models by reflection, which sees no computed ones.
 struct ErrorPage {
     let status: Int
+    let statusText: String
     let message: String
     let errorID: String?
-    var statusText: String { HTTPStatus.reason(status) }
     let nav = Navigation(datasets: false)
+
+    init(status: Int, message: String, errorID: String?) {
+        self.status = status
+        self.statusText = HTTPStatus.reason(status)
+        self.message = message
+        self.errorID = errorID
+    }
 }
 
 enum ErrorID {
