@@ -1,0 +1,142 @@
+import DistilleryCore
+import DistilleryPlatform
+import DistilleryStorage
+import Foundation
+import Testing
+
+/// The executable itself: kill -9 in the middle of a validation, SIGTERM shutdown, start-up
+/// refusals, and the `validate` command's report and exit codes.
+@Suite(.serialized)
+struct ProcessTests {
+    static func client(_ base: String) -> (String, String, HTTPClientRequest.Body, [(String, String)]) throws -> HTTPClientResponse {
+        { method, path, body, headers in
+            try HTTPClient.send(HTTPClientRequest(method: method, url: base + path, headers: headers, body: body, timeoutSeconds: 60))
+        }
+    }
+
+    static func status(_ base: String, _ id: Int64) throws -> String? {
+        let response = try HTTPClient.send(HTTPClientRequest(url: base + "/api/datasets/\(id)"))
+        return (try TestApp.object(response)["dataset"] as? [String: Any])?["status"] as? String
+    }
+
+    @Test func killDashNineDuringValidationThenRestartFinishesItAndHarmsNothingElse() throws {
+        let directory = TestApp.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let bigFile = directory + "-big.jsonl"
+        defer { unlink(bigFile) }
+        let rowCount = 12_000
+        let filler = String(repeating: "Answer with enough text to make the file large. ", count: 40)
+        let lines = Fixtures.chatLines(rowCount, tag: "big").map { $0.replacingOccurrences(of: "Open Settings", with: filler + "Open Settings") }
+        try Data(Fixtures.jsonl(lines)).write(to: URL(fileURLWithPath: bigFile))
+
+        var server: ServerProcess? = try ServerProcess(dataDirectory: directory)
+        let send = Self.client(server!.base)
+        let control = try send("POST", "/api/datasets?name=control", .bytes(Fixtures.jsonl(Fixtures.chatLines(150, tag: "c"))), [("Content-Type", "application/jsonl")])
+        let controlID = try #require(((try TestApp.object(control)["dataset"] as? [String: Any])?["id"] as? NSNumber)?.int64Value)
+        while try Self.status(server!.base, controlID) == "validating" { Thread.sleep(forTimeInterval: 0.05) }
+        let controlBefore = try send("GET", "/api/datasets/\(controlID)", .none, []).text
+
+        let upload = try send("POST", "/api/datasets?name=big", .file(path: bigFile), [("Content-Type", "application/jsonl")])
+        #expect(upload.status == 201)
+        let bigID = try #require(((try TestApp.object(upload)["dataset"] as? [String: Any])?["id"] as? NSNumber)?.int64Value)
+
+        // Kill as soon as some rows are committed but validation has not finished.
+        let observer = try Database(path: directory + "/distillery.sqlite", readerCount: 1)
+        var killedMidway = false
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let progress = try observer.read { connection in
+                try connection.queryOne(
+                    "SELECT (SELECT COUNT(*) FROM dataset_rows WHERE dataset_id = ?) AS rows, status FROM datasets WHERE id = ?",
+                    .integer(bigID), .integer(bigID))
+            }
+            if progress?.string("status") != "validating" { break }
+            if (progress?.int("rows") ?? 0) > 0 {
+                server!.kill(SIGKILL)
+                killedMidway = true
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.002)
+        }
+        #expect(killedMidway, "validation finished before the kill; the file should be larger")
+        #expect(server!.waitForExit() != nil)
+        let statusAfterKill = try observer.read { try $0.scalar("SELECT status FROM datasets WHERE id = ?", .integer(bigID))?.stringValue }
+        #expect(statusAfterKill == "validating")
+        observer.close()
+        server = nil
+
+        let restarted = try ServerProcess(dataDirectory: directory)
+        let deadline2 = Date().addingTimeInterval(120)
+        while try Self.status(restarted.base, bigID) == "validating" && Date() < deadline2 { Thread.sleep(forTimeInterval: 0.05) }
+        let after = try TestApp.object(try HTTPClient.send(HTTPClientRequest(url: restarted.base + "/api/datasets/\(bigID)")))
+        #expect((after["dataset"] as? [String: Any])?["status"] as? String == "valid")
+        #expect((after["dataset"] as? [String: Any])?["rows"] as? Int == rowCount)
+        let reopened = try Database(path: directory + "/distillery.sqlite", readerCount: 1)
+        let counts = try reopened.read {
+            try $0.queryOne(
+                "SELECT COUNT(*) AS rows, COUNT(DISTINCT line) AS lines, (SELECT COUNT(*) FROM jobs WHERE state IN ('queued','running')) AS active FROM dataset_rows WHERE dataset_id = ?",
+                .integer(bigID))
+        }
+        reopened.close()
+        #expect(counts?.int("rows") == rowCount)
+        #expect(counts?.int("lines") == rowCount)
+        #expect(counts?.int("active") == 0)
+        let controlAfter = try HTTPClient.send(HTTPClientRequest(url: restarted.base + "/api/datasets/\(controlID)")).text
+        #expect(controlAfter == controlBefore)
+
+        // SIGTERM: a clean shutdown with exit status 0.
+        restarted.kill(SIGTERM)
+        #expect(restarted.waitForExit() == 0)
+    }
+
+    @Test func refusesToStartOnATakenPortOrAnUnwritableDataFolder() throws {
+        let directory = TestApp.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let holder = try TestApp()
+        defer { holder.removeFiles() }
+        let result = try DistilleryBinary.run(["serve", "--port", "\(holder.app.port)", "--data", directory])
+        #expect(result.status != 0)
+        #expect(result.err.contains("already in use"), "stderr: \(result.err)")
+        #expect(result.err.contains("\(holder.app.port)"))
+
+        let blocker = directory + "/a-file"
+        #expect(FileManager.default.createFile(atPath: blocker, contents: Data("x".utf8)))
+        let unwritable = try DistilleryBinary.run(["serve", "--port", "0", "--data", blocker + "/data"])
+        #expect(unwritable.status != 0)
+        #expect(unwritable.err.contains("data folder"), "stderr: \(unwritable.err)")
+    }
+
+    @Test func validateCommandPrintsTheReportAndExitsNonZeroWhenInvalid() throws {
+        let directory = TestApp.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let good = directory + "/good.jsonl"
+        let bad = directory + "/bad.jsonl"
+        try Data(Fixtures.jsonl(Fixtures.chatLines(120))).write(to: URL(fileURLWithPath: good))
+        var badLines = Fixtures.chatLines(120)
+        badLines[6] = "{\"messages\":[{\"role\":\"user\",\"content\":\"no system\"},{\"role\":\"assistant\",\"content\":\"x\"}]}"
+        try Data(Fixtures.jsonl(badLines)).write(to: URL(fileURLWithPath: bad))
+
+        let ok = try DistilleryBinary.run(["validate", good])
+        #expect(ok.status == 0, "stdout: \(ok.out) stderr: \(ok.err)")
+        let failed = try DistilleryBinary.run(["validate", bad])
+        #expect(failed.status == 1)
+        #expect(failed.out.contains("7"), "the report names line 7: \(failed.out)")
+        #expect(failed.out.contains("messages[0].role"))
+
+        let json = try DistilleryBinary.run(["validate", bad, "--json"])
+        #expect(json.status == 1)
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
+        #expect(summary["status"] as? String == "invalid")
+        #expect((summary["errors"] as? [[String: Any]])?.first?["line"] as? Int == 7)
+
+        let seeds = directory + "/seeds.jsonl"
+        try Data(Fixtures.jsonl(Fixtures.seedLines(3))).write(to: URL(fileURLWithPath: seeds))
+        #expect(try DistilleryBinary.run(["validate", seeds, "--seeds"]).status == 0)
+        let missing = try DistilleryBinary.run(["validate", directory + "/nope.jsonl"])
+        #expect(missing.status == 2)
+        #expect(missing.err.contains("nope.jsonl"))
+        let unknownModel = try DistilleryBinary.run(["validate", good, "--base-model", "gpt-99"])
+        #expect(unknownModel.status != 0)
+        #expect(unknownModel.err.contains("gpt-99"))
+    }
+}
