@@ -58,7 +58,9 @@ let package = Package(
         .testTarget(name: "DistilleryCoreTests", dependencies: ["DistilleryCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DistilleryStorageTests", dependencies: ["DistilleryStorage", "DistilleryCore"]),
         .testTarget(name: "DistilleryPlatformTests", dependencies: ["DistilleryPlatform", "DistilleryCore"]),
-        .testTarget(name: "DistilleryServerTests", dependencies: ["DistilleryServer", "DistilleryCore", "DistilleryStorage", "DistilleryPlatform"]),
+        .testTarget(
+            name: "DistilleryServerTests",
+            dependencies: ["DistilleryServer", "DistilleryCore", "DistilleryStorage", "DistilleryPlatform", "DistilleryResources"]),
     ],
     swiftLanguageModes: [.v6]
 )

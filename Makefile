@@ -1,0 +1,39 @@
+# Distillery: the two commands a newcomer needs are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := libmicrohttpd-dev libsqlite3-dev libcurl4-openssl-dev libsodium-dev pkg-config
+BENCH_PACKAGES := wrk
+HOST ?= 127.0.0.1
+PORT ?= 8080
+DATA ?= ./distillery-data
+
+.PHONY: deps bench-deps build run test bench clean
+
+# Installs the four C libraries (and pkg-config) from Debian, only if one is missing.
+deps:
+	@if ! dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \
+	fi
+
+bench-deps: deps
+	@if ! command -v wrk >/dev/null 2>&1; then \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(BENCH_PACKAGES); \
+	fi
+
+build: deps
+	swift build -c release --product distillery
+
+run: build
+	.build/release/distillery serve --host $(HOST) --port $(PORT) --data $(DATA)
+
+test: deps
+	swift build --build-tests
+	swift test --skip-build
+
+bench: bench-deps
+	swift build -c release --product distillery-bench
+	.build/release/distillery-bench validate
+	.build/release/distillery-bench serve-load
+
+clean:
+	rm -rf .build
