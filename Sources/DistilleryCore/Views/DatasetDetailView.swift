@@ -58,6 +58,8 @@ public struct DatasetDetailView: Encodable, Sendable {
     public let nav = Navigation(datasets: true)
     public let isValidating: Bool
     public let hasSummary: Bool
+    /// One sentence under the status badge saying what the status means for the user.
+    public let statusExplanation: String?
     public let stats: [Stat]
     public let warnings: [WarningItem]
     public let hasWarnings: Bool
@@ -114,6 +116,7 @@ public struct DatasetDetailView: Encodable, Sendable {
 
         guard let summary = record.summary, !isValidating else {
             hasSummary = false
+            statusExplanation = nil
             stats = []
             warnings = []
             hasWarnings = false
@@ -129,6 +132,7 @@ public struct DatasetDetailView: Encodable, Sendable {
             return
         }
         hasSummary = true
+        statusExplanation = Self.explanation(summary)
         let exampleNoun = summary.mode == .seeds ? "Seeds" : "Valid examples"
         stats = [
             Stat(label: "Lines", value: Formatting.count(summary.lines)),
@@ -155,6 +159,22 @@ public struct DatasetDetailView: Encodable, Sendable {
         hasDatasetErrors = !summary.datasetErrors.isEmpty
         histogram = HistogramChart(buckets: Self.histogramBuckets(summary.histogram))
         maxTokensText = Formatting.count(summary.maxExampleTokens)
+    }
+
+    static func explanation(_ summary: ValidationSummary) -> String {
+        switch summary.status {
+        case .valid: return "Ready to train: every line passed."
+        case .validWithWarnings: return "Ready to train. Review the warnings below before you do."
+        case .validSeeds: return "Ready to synthesize: \(Formatting.count(summary.examples)) seeds."
+        case .invalid:
+            var reasons: [String] = []
+            if summary.invalidLines > 0 {
+                reasons.append("\(Formatting.count(summary.invalidLines)) line\(summary.invalidLines == 1 ? " has" : "s have") errors")
+            }
+            reasons += summary.datasetErrors.map(\.message)
+            return "Not usable yet: \(reasons.joined(separator: "; ")). Fix the source file and upload it as a new dataset."
+        default: return summary.status.label
+        }
     }
 
     /// The buckets from the first to the last non-empty one, labelled by their upper bound.

@@ -48,7 +48,7 @@ public final class DistilleryApp: @unchecked Sendable {
         serverConfiguration.port = configuration.port
         serverConfiguration.maxBodyBytes = configuration.maxUploadBytes
         serverConfiguration.threadCount = configuration.httpThreadCount
-        let limitText = Formatting.bytes(configuration.maxUploadBytes)
+        let limitText = "\(configuration.maxUploadBytes / 1_048_576) MiB"
         server = HTTPServer(
             configuration: serverConfiguration,
             handler: { dispatcher.handle($0) },

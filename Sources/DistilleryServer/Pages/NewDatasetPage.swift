@@ -27,7 +27,7 @@ struct NewDatasetForm {
                 id: $0.id, displayName: $0.displayName, contextText: Formatting.count($0.contextWindow),
                 selected: $0.id == selectedModel)
         }
-        maxUploadText = Formatting.bytes(configuration.maxUploadBytes)
+        maxUploadText = "\(Formatting.count(configuration.maxUploadBytes / 1_048_576)) MiB"
     }
 }
 
