@@ -58,5 +58,71 @@ public enum Schema {
         CREATE INDEX jobs_claim ON jobs(state, id);
         CREATE INDEX jobs_dataset ON jobs(dataset_id, state);
         """,
+
+        // 2: accounts, sessions, API tokens, the teacher-key vault and the audit log.
+        """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('admin', 'member')),
+            created_at INTEGER NOT NULL,
+            password_changed_at INTEGER NOT NULL
+        ) STRICT;
+
+        CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            token_hash TEXT NOT NULL UNIQUE,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            csrf_token TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            last_seen_at INTEGER NOT NULL,
+            remote_address TEXT NOT NULL DEFAULT ''
+        ) STRICT;
+        CREATE INDEX sessions_user ON sessions(user_id);
+
+        CREATE TABLE api_tokens (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            prefix TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            last_used_at INTEGER,
+            revoked_at INTEGER
+        ) STRICT;
+        CREATE INDEX api_tokens_user ON api_tokens(user_id);
+
+        CREATE TABLE teacher_keys (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+            provider TEXT NOT NULL,
+            label TEXT NOT NULL,
+            last_four TEXT NOT NULL,
+            sealed BLOB,
+            job_id INTEGER REFERENCES jobs(id) ON DELETE CASCADE,
+            created_at INTEGER NOT NULL,
+            last_used_at INTEGER
+        ) STRICT;
+        CREATE INDEX teacher_keys_user ON teacher_keys(user_id);
+
+        CREATE TABLE vault_canary (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            sealed BLOB NOT NULL
+        ) STRICT;
+
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at INTEGER NOT NULL,
+            user_id INTEGER,
+            user_name TEXT NOT NULL DEFAULT '',
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '',
+            remote_address TEXT NOT NULL DEFAULT ''
+        ) STRICT;
+        CREATE INDEX audit_log_at ON audit_log(at);
+
+        ALTER TABLE datasets ADD COLUMN created_by INTEGER REFERENCES users(id) ON DELETE SET NULL;
+        """,
     ]
 }
