@@ -98,6 +98,18 @@ import Testing
         #expect(running.eventually { running.spool.contents().isEmpty })
     }
 
+    @Test func anUploadThatCannotBeSpooledIsA500ThroughTheRejectionHandler() throws {
+        let handlerCalls = Counter()
+        let running = try RunningServer(handler: { _ in handlerCalls.increment(); return HTTPResponse(status: 200) })
+        defer { running.shutDown() }
+        running.spool.remove()  // the spool folder vanishes while the server runs
+
+        let response = try running.send("POST", "/upload", body: .bytes(patternBytes(count: 200_000)))
+        #expect(response.status == 500)
+        #expect(response.text.contains("upload could not be stored: cannot create a spool file in \(running.spool.path)"))
+        #expect(handlerCalls.value == 0)
+    }
+
     @Test func acceptsAChunkedUploadUnderTheLimit() throws {
         let running = try RunningServer()
         defer { running.shutDown() }
