@@ -61,8 +61,9 @@ import Testing
         running.server.stop()  // a second stop is harmless
     }
 
-    @Test func startReturnsTheBoundPortAndTheServerServesIt() throws {
-        let running = try RunningServer()
+    @Test(arguments: [1, 3])
+    func startReturnsTheBoundPortAndTheServerServesIt(threadCount: Int) throws {
+        let running = try RunningServer(configure: { $0.threadCount = threadCount })
         defer { running.shutDown() }
         #expect(running.server.port > 0)
         #expect(running.baseURL.hasSuffix(":\(running.server.port)"))
