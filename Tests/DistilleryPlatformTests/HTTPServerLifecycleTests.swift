@@ -61,11 +61,43 @@ import Testing
         running.server.stop()  // a second stop is harmless
     }
 
-    @Test func startReturnsTheBoundPortAndTheServerServesIt() throws {
-        let running = try RunningServer()
+    @Test(arguments: [1, 3])
+    func startReturnsTheBoundPortAndTheServerServesIt(threadCount: Int) throws {
+        let running = try RunningServer(configure: { $0.threadCount = threadCount })
         defer { running.shutDown() }
         #expect(running.server.port > 0)
         #expect(running.baseURL.hasSuffix(":\(running.server.port)"))
         #expect(try running.send("GET", "/").status == 200)
+    }
+}
+
+@Suite struct HTTPServerIsolationTests {
+    @Test func aSlowHandlerDoesNotHoldUpNewConnections() throws {
+        let slowStarted = DispatchSemaphore(value: 0)
+        let running = try RunningServer(configure: { $0.threadCount = 4 }, handler: { request in
+            if request.path == "/slow" {
+                slowStarted.signal()
+                usleep(800_000)
+            }
+            return HTTPResponse(status: 200)
+        })
+        defer { running.shutDown() }
+
+        let slowDone = DispatchSemaphore(value: 0)
+        let url = running.baseURL + "/slow"
+        Thread.detachNewThread {
+            _ = try? HTTPClient.send(HTTPClientRequest(url: url))
+            slowDone.signal()
+        }
+        #expect(slowStarted.wait(timeout: .now() + 5) == .success)
+
+        // Each request opens a new connection; the pool threads that are not busy accept them.
+        let began = Date()
+        for index in 0..<20 {
+            #expect(try running.send("GET", "/fast?i=\(index)").status == 200)
+        }
+        let elapsed = Date().timeIntervalSince(began)
+        #expect(elapsed < 0.6, "20 quick requests took \(elapsed) s while one handler slept 0.8 s")
+        #expect(slowDone.wait(timeout: .now() + 5) == .success)
     }
 }

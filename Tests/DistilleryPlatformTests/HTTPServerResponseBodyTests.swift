@@ -102,7 +102,7 @@ final class PatternChunkSource: ResponseChunkSource, @unchecked Sendable {
         return lock.withLock {
             guard offset < total else { return nil }
             let count = min(chunkSize, total - offset)
-            let chunk = (offset..<(offset + count)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7 &+ $0 / 251) }
+            let chunk = patternBytes(count: count, startingAt: offset)
             offset += count
             served += 1
             return chunk

@@ -60,6 +60,12 @@ import Testing
         #expect(response.headers["Connection"]?.lowercased() == "close")
         #expect(handlerCalls.value == 0)
         #expect(running.spool.contents().isEmpty)
+
+        // Browsers send the body without waiting for "100 Continue"; the answer must still be 413.
+        let eager = try running.send("POST", "/datasets/upload", headers: [("Expect", "")], body: .bytes(patternBytes(count: 3 * 1024 * 1024)))
+        #expect(eager.status == 413)
+        #expect(handlerCalls.value == 0)
+        #expect(running.spool.contents().isEmpty)
     }
 
     @Test func cutsOffAChunkedUploadThatPassesTheLimitAndLeavesNothingBehind() throws {
@@ -75,6 +81,33 @@ import Testing
         #expect(response.text.hasSuffix("request body is larger than the limit of 1048576 bytes"))
         #expect(handlerCalls.value == 0)
         #expect(running.eventually { running.spool.contents().isEmpty })
+    }
+
+    @Test func dropsAChunkedUploadFarPastTheLimitWithoutStoringIt() throws {
+        let handlerCalls = Counter()
+        let running = try RunningServer(
+            configure: { $0.maxBodyBytes = 1024 * 1024 },
+            handler: { _ in handlerCalls.increment(); return HTTPResponse(status: 200) })
+        defer { running.shutDown() }
+
+        // 1 MiB allowed + 8 MiB drained, then the connection is dropped: either no answer or a 413.
+        let chunks = Array(repeating: patternBytes(count: 256 * 1024), count: 48)  // 12 MiB
+        let outcome = Result { try running.send("PUT", "/huge", body: .chunked(chunks)) }
+        if case .success(let response) = outcome { #expect(response.status == 413) }
+        #expect(handlerCalls.value == 0)
+        #expect(running.eventually { running.spool.contents().isEmpty })
+    }
+
+    @Test func anUploadThatCannotBeSpooledIsA500ThroughTheRejectionHandler() throws {
+        let handlerCalls = Counter()
+        let running = try RunningServer(handler: { _ in handlerCalls.increment(); return HTTPResponse(status: 200) })
+        defer { running.shutDown() }
+        running.spool.remove()  // the spool folder vanishes while the server runs
+
+        let response = try running.send("POST", "/upload", body: .bytes(patternBytes(count: 200_000)))
+        #expect(response.status == 500)
+        #expect(response.text.contains("upload could not be stored: cannot create a spool file in \(running.spool.path)"))
+        #expect(handlerCalls.value == 0)
     }
 
     @Test func acceptsAChunkedUploadUnderTheLimit() throws {

@@ -116,6 +116,13 @@ final class RunningServer {
 }
 
 /// Deterministic bytes so a transferred body can be checked byte for byte.
-func patternBytes(count: Int, seed: UInt8 = 7) -> [UInt8] {
-    (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(seed) &+ $0 / 251) }
+func patternBytes(count: Int, seed: UInt8 = 7, startingAt start: Int = 0) -> [UInt8] {
+    // A plain loop over an uninitialized buffer: `map` over millions of elements is slow in debug builds.
+    [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+        for index in 0..<count {
+            let position = start + index
+            buffer[index] = UInt8(truncatingIfNeeded: position &* 31 &+ Int(seed) &+ position / 251)
+        }
+        initialized = count
+    }
 }

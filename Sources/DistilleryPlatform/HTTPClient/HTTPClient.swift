@@ -52,7 +52,7 @@ public enum HTTPClient {
             set(distillery_curl_easy_setopt_long(handle, CURLOPT_UPLOAD, 1))
             set(distillery_curl_easy_setopt_read_function(handle, curlSendBody))
             set(distillery_curl_easy_setopt_pointer(handle, CURLOPT_READDATA, context))
-            set(distillery_curl_easy_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method == "GET" ? "POST" : method))
+            set(distillery_curl_easy_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method))
             if uploadSize >= 0 {
                 set(distillery_curl_easy_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(uploadSize)))
             }

@@ -33,7 +33,7 @@ func distilleryAccessHandler(
         guard !exchange.responded else { return .YES }
         exchange.receive(UnsafeRawBufferPointer(start: uploadData, count: pieceSize))
         // Past the drain allowance, dropping the connection is the only way to stop the upload.
-        return exchange.discardedBytes > exchange.drainAllowance ? .NO : .YES
+        return exchange.discardedBytes > RequestExchange.drainAllowance ? .NO : .YES
     }
     guard !exchange.responded else { return .YES }
     return server.respond(to: exchange, connection: connection)

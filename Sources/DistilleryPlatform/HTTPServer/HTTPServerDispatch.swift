@@ -39,8 +39,7 @@ extension HTTPServer {
         do {
             return try ResponseQueueing.queue(response, on: connection, closeConnection: isStopping.load(ordering: .relaxed))
         } catch {
-            guard case .cannotSend(let reason) = error else { return .NO }
-            return sendRejection(.responseFailed(reason: reason), for: exchange.head, connection: connection)
+            return sendRejection(.responseFailed(reason: error.reason), for: exchange.head, connection: connection)
         }
     }
 

@@ -36,10 +36,10 @@ final class RequestExchange {
         }
     }
 
-    /// libmicrohttpd 0.9.75 cannot queue a response while it hands us upload data, so a chunked upload
-    /// that passes the limit is read to its end (not stored) and answered 413 then. Past this many
-    /// discarded bytes we stop being polite and drop the connection.
-    var drainAllowance: Int { max(maxBodyBytes, 1024 * 1024) }
+    /// libmicrohttpd 0.9.75 cannot queue a response while it hands us upload data (tried: MHD_queue_response
+    /// returns MHD_NO there), so a chunked upload that passes the limit is read on to its end, thrown
+    /// away, and answered 413 then. Past this many discarded bytes we drop the connection instead.
+    static let drainAllowance = 8 * 1024 * 1024
 
     /// Takes one piece of the upload. After a rejection the data is counted and dropped.
     func receive(_ bytes: UnsafeRawBufferPointer) {

@@ -11,13 +11,14 @@ enum ResponseQueueing {
     /// Block size MHD asks a `.stream` body for.
     static let streamBlockSize = 64 * 1024
 
-    enum Failure: Error {
-        case cannotSend(reason: String)
+    /// The response body cannot be produced (e.g. its file is missing).
+    struct BodyUnavailable: Error {
+        let reason: String
     }
 
     /// Queues `response`; throws when its body cannot be produced (missing file), so the caller can
     /// answer through the rejection handler instead.
-    static func queue(_ response: HTTPResponse, on connection: OpaquePointer, closeConnection: Bool) throws(Failure) -> MHD_Result {
+    static func queue(_ response: HTTPResponse, on connection: OpaquePointer, closeConnection: Bool) throws(BodyUnavailable) -> MHD_Result {
         let mhdResponse = try makeResponse(response.body)
         defer { MHD_destroy_response(mhdResponse) }
         for field in response.headers.fields {
@@ -46,25 +47,25 @@ enum ResponseQueueing {
         return MHD_queue_response(connection, UInt32(status), response)
     }
 
-    private static func makeResponse(_ body: ResponseBody) throws(Failure) -> OpaquePointer {
+    private static func makeResponse(_ body: ResponseBody) throws(BodyUnavailable) -> OpaquePointer {
         switch body {
         case .bytes(var bytes):
             let response = bytes.withUnsafeMutableBytes {
                 MHD_create_response_from_buffer($0.count, $0.baseAddress, .RESPMEM_MUST_COPY)
             }
-            guard let response else { throw .cannotSend(reason: "out of memory for a \(bytes.count)-byte response") }
+            guard let response else { throw BodyUnavailable(reason: "out of memory for a \(bytes.count)-byte response") }
             return response
 
         case .file(let path, let deleteAfterSending):
             let descriptor = open(path, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else {
-                throw .cannotSend(reason: "cannot open response file \(path): \(errnoDescription())")
+                throw BodyUnavailable(reason: "cannot open response file \(path): \(errnoDescription())")
             }
             var info = stat()
             guard fstat(descriptor, &info) == 0 else {
                 let reason = "cannot stat response file \(path): \(errnoDescription())"
                 close(descriptor)
-                throw .cannotSend(reason: reason)
+                throw BodyUnavailable(reason: reason)
             }
             // Unlinking now instead of after sending: the open descriptor keeps the data readable,
             // and nothing is left behind even if the client goes away or the process dies.
@@ -72,7 +73,7 @@ enum ResponseQueueing {
             // MHD owns the descriptor from here and closes it with the response.
             guard let response = MHD_create_response_from_fd64(UInt64(info.st_size), descriptor) else {
                 close(descriptor)
-                throw .cannotSend(reason: "cannot create a response for file \(path)")
+                throw BodyUnavailable(reason: "cannot create a response for file \(path)")
             }
             return response
 
@@ -83,7 +84,7 @@ enum ResponseQueueing {
                 distillery_mhd_size_unknown(), streamBlockSize, readStreamedBody, context, releaseStreamedBody
             ) else {
                 releaseStreamedBody(context)
-                throw .cannotSend(reason: "cannot create a streamed response")
+                throw BodyUnavailable(reason: "cannot create a streamed response")
             }
             return response
         }
