@@ -230,7 +230,7 @@ extension StreamingValidator {
             addError(line: line, field: field(), code: "empty_content", "\(field()) is an empty string")
         } else if token.decodedByteCount > options.maxContentBytes {
             addError(line: line, field: field(), code: "content_too_large",
-                     "\(field()) is \(token.decodedByteCount) bytes; the limit is \(options.maxContentBytes) bytes (\(Self.describeSize(options.maxContentBytes)))")
+                     "\(field()) is \(token.decodedByteCount) bytes; the limit is \(Self.describeLimit(options.maxContentBytes))")
         } else if !token.hasNonWhitespace {
             state.hasWhitespaceContent = true
         }
