@@ -43,6 +43,8 @@ let chatRuleCases: [ChatRuleCase] = [
     .init(name: "duplicate key in a message", line: Chat.line(sys, #"{"role":"user","role":"user","content":"U"}"#, asst), expected: [.init("messages[1].role", "duplicate_key")]),
     .init(name: "duplicate key spelled with an escape", line: Chat.line(sys, #"{"role":"user","r\u006fle":"user","content":"U"}"#, asst), expected: [.init("messages[1].role", "duplicate_key")]),
     .init(name: "duplicate key nested in an unknown key", line: Chat.line(sys, usr, asst, extra: #","meta":{"a":1,"b":{"c":1,"c":2}}"#), expected: [.init("meta", "duplicate_key")]),
+    .init(name: "duplicate key inside a non-string content", line: Chat.line(sys, #"{"role":"user","content":{"a":1,"a":2}}"#, asst, extra: #","meta":{"b":1}"#),
+          expected: [.init("messages[1].content", "duplicate_key"), .init("messages[1].content", "content_not_string")]),
     .init(name: "same key in sibling objects is fine", line: Chat.line(sys, usr, asst, extra: #","meta":[{"a":1},{"a":2}]"#), expected: []),
     .init(name: "top level array", line: "[1,2]", expected: [.init("", "not_an_object")]),
     .init(name: "top level string", line: #""hello""#, expected: [.init("", "not_an_object")]),

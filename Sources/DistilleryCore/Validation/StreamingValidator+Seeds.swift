@@ -28,7 +28,7 @@ extension StreamingValidator {
                                 inputKind = .string
                             } else {
                                 input = nil
-                                inputKind = try scanner.skipValue(depth: 2)
+                                inputKind = try skipChecked(depth: 2, field: { _ in "input" }, line: line)
                             }
                         } else {
                             hasUnknownKey = true

@@ -176,10 +176,6 @@ public struct StreamingValidator {
         }
     }
 
-    mutating func noteUnknownKey(_ name: @autoclosure () -> String, field: String, line: Int) {
-        if unknownKeys.example == nil { unknownKeys.example = "\(field.isEmpty ? "" : field + ".")\(name())" }
-    }
-
     mutating func appendNormalized(_ literal: StaticString) {
         normalized.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
