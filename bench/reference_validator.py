@@ -36,11 +36,11 @@ def no_duplicates(pairs):
 
 
 def estimate(text):
+    if text.isascii():
+        return (len(text) + 3) // 4, len(text)
     encoded = text.encode("utf-8")  # raises on lone surrogates
-    if len(encoded) == len(text):
-        return (len(text) + 3) // 4, len(encoded)
-    non_ascii = sum(1 for ch in text if ord(ch) >= 0x80)
-    return (len(text) - non_ascii + 3) // 4 + non_ascii, len(encoded)
+    ascii_count = len(text.encode("ascii", "ignore"))
+    return (ascii_count + 3) // 4 + (len(text) - ascii_count), len(encoded)
 
 
 def check_content(value, errors):

@@ -164,3 +164,8 @@ enum SWAR {
     /// High bit set in each byte below `n` (n ≤ 128); same caveat as `zeroBytes`.
     @inline(__always) static func bytesBelow(_ x: UInt64, _ n: UInt8) -> UInt64 { (x &- broadcast(n)) & ~x & highs }
 }
+
+extension JSONLLineSplitter {
+    /// Bytes held for a line that straddles chunks (never more than `maxLineBytes`).
+    var bufferedByteCount: Int { carryWasHandedOut ? 0 : carry.count }
+}

@@ -88,7 +88,7 @@ extension StreamingValidator {
                         state.messagesKind = .array
                         try scanMessages(&state, line: line)
                     } else {
-                        state.messagesKind = try scanner.skipValue(depth: 2)
+                        state.messagesKind = try skipChecked(depth: 2, field: { _ in "messages" }, line: line)
                     }
                 } else if scanner.tokenEquals(key, "completion") {
                     if scanner.peek == UInt8(ascii: "\"") {
@@ -96,7 +96,7 @@ extension StreamingValidator {
                         state.completionKind = .string
                     } else {
                         state.completion = nil
-                        state.completionKind = try scanner.skipValue(depth: 2)
+                        state.completionKind = try skipChecked(depth: 2, field: { _ in "completion" }, line: line)
                     }
                 } else {
                     state.hasUnknownKey = true
@@ -111,13 +111,15 @@ extension StreamingValidator {
     }
 
     /// Skips a value the rules ignore, still reporting a duplicate key nested inside it.
-    mutating func skipChecked(depth: Int, field: (StrictJSONScanner) -> String, line: Int) throws(ScanFailure) {
-        _ = try scanner.skipValue(depth: depth)
+    @discardableResult
+    mutating func skipChecked(depth: Int, field: (StrictJSONScanner) -> String, line: Int) throws(ScanFailure) -> JSONValueKind {
+        let kind = try scanner.skipValue(depth: depth)
         if let duplicate = scanner.nestedDuplicateKey {
             scanner.nestedDuplicateKey = nil
             let path = field(scanner)
             addError(line: line, field: path, code: "duplicate_key", "duplicate key \"\(duplicate)\" in an object inside \(path)")
         }
+        return kind
     }
 
     private mutating func scanMessages(_ state: inout ChatLineState, line: Int) throws(ScanFailure) {
@@ -129,7 +131,7 @@ extension StreamingValidator {
             if scanner.peek == UInt8(ascii: "{") {
                 role = try scanMessage(index: index, &state, line: line)
             } else {
-                let kind = try scanner.skipValue(depth: 3)
+                let kind = try skipChecked(depth: 3, field: { _ in "messages[\(index)]" }, line: line)
                 addError(line: line, field: "messages[\(index)]", code: "message_not_object",
                          "each message must be an object with role and content, found \(kind.phrase)")
                 role = .invalid
@@ -168,7 +170,7 @@ extension StreamingValidator {
                         else { role = .invalid; roleProblem = "\"\(scanner.decodedString(token, limit: 40))\"" }
                     } else {
                         role = .invalid
-                        roleProblem = try scanner.skipValue(depth: 4).phrase
+                        roleProblem = try skipChecked(depth: 4, field: { _ in "messages[\(index)].role" }, line: line).phrase
                     }
                 } else if scanner.tokenEquals(key, "content") {
                     if scanner.peek == UInt8(ascii: "\"") {
@@ -176,7 +178,7 @@ extension StreamingValidator {
                         contentKind = .string
                     } else {
                         content = nil
-                        contentKind = try scanner.skipValue(depth: 4)
+                        contentKind = try skipChecked(depth: 4, field: { _ in "messages[\(index)].content" }, line: line)
                     }
                 } else {
                     state.hasUnknownKey = true
@@ -230,7 +232,7 @@ extension StreamingValidator {
             addError(line: line, field: field(), code: "empty_content", "\(field()) is an empty string")
         } else if token.decodedByteCount > options.maxContentBytes {
             addError(line: line, field: field(), code: "content_too_large",
-                     "\(field()) is \(token.decodedByteCount) bytes; the limit is \(options.maxContentBytes) bytes (\(Self.describeSize(options.maxContentBytes)))")
+                     "\(field()) is \(token.decodedByteCount) bytes; the limit is \(Self.describeLimit(options.maxContentBytes))")
         } else if !token.hasNonWhitespace {
             state.hasWhitespaceContent = true
         }

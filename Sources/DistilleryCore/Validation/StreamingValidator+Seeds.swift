@@ -28,7 +28,7 @@ extension StreamingValidator {
                                 inputKind = .string
                             } else {
                                 input = nil
-                                inputKind = try scanner.skipValue(depth: 2)
+                                inputKind = try skipChecked(depth: 2, field: { _ in "input" }, line: line)
                             }
                         } else {
                             hasUnknownKey = true
@@ -54,7 +54,7 @@ extension StreamingValidator {
                         addError(line: line, field: "input", code: "empty_input", "input is an empty string")
                     } else if input.decodedByteCount > options.maxContentBytes {
                         addError(line: line, field: "input", code: "content_too_large",
-                                 "input is \(input.decodedByteCount) bytes; the limit is \(options.maxContentBytes) bytes (\(Self.describeSize(options.maxContentBytes)))")
+                                 "input is \(input.decodedByteCount) bytes; the limit is \(Self.describeLimit(options.maxContentBytes))")
                     } else if !input.hasNonWhitespace {
                         addError(line: line, field: "input", code: "whitespace_input",
                                  "input contains only whitespace; a teacher cannot answer a blank prompt")

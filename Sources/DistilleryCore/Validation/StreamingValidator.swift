@@ -109,7 +109,7 @@ public struct StreamingValidator {
             lineErrors.removeAll(keepingCapacity: true)
             lineErrors.append(LineError(
                 line: number, field: "", code: "line_too_long",
-                message: "line is \(byteCount) bytes; the limit is \(options.maxLineBytes) bytes (\(Self.describeSize(options.maxLineBytes)))"))
+                message: "line is \(byteCount) bytes; the limit is \(Self.describeLimit(options.maxLineBytes))"))
             rejectLine(sink: &sink)
         }
     }
@@ -117,6 +117,12 @@ public struct StreamingValidator {
     private static func isBlank(_ bytes: UnsafeRawBufferPointer) -> Bool {
         for byte in bytes where byte != 0x20 && byte != 0x09 { return false }
         return true
+    }
+
+    /// "16777216 bytes (16 MiB)", or "1000 bytes" when there is no shorter name.
+    static func describeLimit(_ bytes: Int) -> String {
+        let short = describeSize(bytes)
+        return short == "\(bytes) bytes" ? short : "\(bytes) bytes (\(short))"
     }
 
     static func describeSize(_ bytes: Int) -> String {
@@ -168,10 +174,6 @@ public struct StreamingValidator {
         } else {
             firstLineByUserHash[hash] = line
         }
-    }
-
-    mutating func noteUnknownKey(_ name: @autoclosure () -> String, field: String, line: Int) {
-        if unknownKeys.example == nil { unknownKeys.example = "\(field.isEmpty ? "" : field + ".")\(name())" }
     }
 
     mutating func appendNormalized(_ literal: StaticString) {

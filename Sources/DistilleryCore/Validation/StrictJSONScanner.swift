@@ -480,13 +480,12 @@ struct StrictJSONScanner {
     // MARK: Decoding (slow paths only)
 
     /// True when the token's decoded bytes equal `literal`.
-    func tokenEquals(_ token: StringToken, _ literal: StaticString) -> Bool {
+    mutating func tokenEquals(_ token: StringToken, _ literal: StaticString) -> Bool {
         let length = literal.utf8CodeUnitCount
         guard token.decodedByteCount == length else { return false }
         if token.hasEscapes {
-            var copy = self
-            copy.decode(token)
-            return copy.decoded.withUnsafeBufferPointer { buffer in
+            decode(token)
+            return decoded.withUnsafeBufferPointer { buffer in
                 (0..<length).allSatisfy { buffer[$0] == literal.utf8Start[$0] }
             }
         }
