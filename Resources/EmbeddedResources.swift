@@ -8,6 +8,11 @@ public enum EmbeddedResources {
         "dataset_list": PackageResources.dataset_list_mustache,
         "dataset_new": PackageResources.dataset_new_mustache,
         "dataset_detail": PackageResources.dataset_detail_mustache,
+        "login": PackageResources.login_mustache,
+        "setup": PackageResources.setup_mustache,
+        "settings": PackageResources.settings_mustache,
+        "users": PackageResources.users_mustache,
+        "audit": PackageResources.audit_mustache,
     ]
 
     public static let staticFiles: [String: (contentType: String, bytes: [UInt8])] = [

@@ -8,14 +8,19 @@ public struct NewDataset: Sendable, Equatable {
     public var skillPrompt: String?
     public var byteSize: Int
     public var parentID: Int64?
+    public var createdBy: Int64?
 
-    public init(name: String, mode: DatasetMode, baseModel: String, skillPrompt: String?, byteSize: Int, parentID: Int64? = nil) {
+    public init(
+        name: String, mode: DatasetMode, baseModel: String, skillPrompt: String?, byteSize: Int, parentID: Int64? = nil,
+        createdBy: Int64? = nil
+    ) {
         self.name = name
         self.mode = mode
         self.baseModel = baseModel
         self.skillPrompt = skillPrompt
         self.byteSize = byteSize
         self.parentID = parentID
+        self.createdBy = createdBy
     }
 }
 
@@ -57,11 +62,11 @@ public struct DatasetStore: Sendable {
         try database.write { connection in
             try connection.run(
                 """
-                INSERT INTO datasets (name, mode, base_model, skill_prompt, status, byte_size, parent_id, created_at, updated_at)
-                VALUES (?, ?, ?, ?, 'validating', ?, ?, ?, ?)
+                INSERT INTO datasets (name, mode, base_model, skill_prompt, status, byte_size, parent_id, created_by, created_at, updated_at)
+                VALUES (?, ?, ?, ?, 'validating', ?, ?, ?, ?, ?)
                 """,
                 .text(new.name), .text(new.mode.rawValue), .text(new.baseModel), SQLValue(new.skillPrompt),
-                SQLValue(new.byteSize), SQLValue(new.parentID), .integer(now), .integer(now))
+                SQLValue(new.byteSize), SQLValue(new.parentID), SQLValue(new.createdBy), .integer(now), .integer(now))
             let id = connection.lastInsertRowID
             _ = try JobQueue.enqueue(in: connection, kind: Self.validationJobKind, datasetID: id, payload: "{}", now: now)
             try placeFile(id)
@@ -248,10 +253,10 @@ public struct DatasetStore: Sendable {
 
     private static let selectRecord = """
         SELECT d.id, d.name, d.mode, d.base_model, d.skill_prompt, d.status, d.byte_size, d.line_count, d.row_count,
-            d.summary, d.parent_id, d.created_at, d.updated_at,
+            d.summary, d.parent_id, d.created_at, d.updated_at, d.created_by, u.name AS created_by_name,
             (SELECT COUNT(*) FROM jobs j WHERE j.dataset_id = d.id AND j.kind <> 'validate') AS used_in_jobs,
             (SELECT COUNT(*) FROM jobs j WHERE j.dataset_id = d.id AND j.state IN ('queued', 'running')) AS active_jobs
-        FROM datasets d
+        FROM datasets d LEFT JOIN users u ON u.id = d.created_by
         """
 
     private static func record(from row: Row, withSummary: Bool) throws -> DatasetRecord {
@@ -274,7 +279,9 @@ public struct DatasetStore: Sendable {
             createdAt: row.int64("created_at") ?? 0,
             updatedAt: row.int64("updated_at") ?? 0,
             usedInJobs: row.int("used_in_jobs") ?? 0,
-            activeJobs: row.int("active_jobs") ?? 0)
+            activeJobs: row.int("active_jobs") ?? 0,
+            createdBy: row.int64("created_by"),
+            createdByName: row.string("created_by_name"))
     }
 
     private static func storedRow(_ row: Row) -> StoredRow {

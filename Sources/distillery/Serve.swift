@@ -26,11 +26,23 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("http-threads"), help: "Threads serving HTTP requests.")
     var httpThreads = 4
 
+    @Flag(name: .customLong("secure-cookies"), help: "Mark cookies Secure (set when users reach Distillery over HTTPS).")
+    var secureCookies = false
+
+    @Option(name: .customLong("session-idle-minutes"), help: "Sign out after this many minutes without a request.")
+    var sessionIdleMinutes = 720
+
+    @Option(name: .customLong("session-max-hours"), help: "Sign out this many hours after sign-in, however active.")
+    var sessionMaxHours = 168
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
         guard maxUploadMegabytes >= 1 else { throw ValidationError("--max-upload-mb must be at least 1.") }
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64.") }
         guard (1...256).contains(httpThreads) else { throw ValidationError("--http-threads must be between 1 and 256.") }
+        guard sessionIdleMinutes >= 1, sessionMaxHours >= 1 else {
+            throw ValidationError("--session-idle-minutes and --session-max-hours must be at least 1.")
+        }
     }
 
     func run() throws {
@@ -43,6 +55,9 @@ struct Serve: ParsableCommand {
         configuration.maxUploadBytes = maxUploadMegabytes * 1024 * 1024
         configuration.workerCount = workers
         configuration.httpThreadCount = httpThreads
+        configuration.secureCookies = secureCookies
+        configuration.sessionIdleMinutes = sessionIdleMinutes
+        configuration.sessionMaximumHours = sessionMaxHours
 
         let app: DistilleryApp
         do {

@@ -10,11 +10,15 @@ struct DatasetPagesTests {
     static let scriptPayload = "<script>alert('x')</script>"
     static let attributePayload = "\"onmouseover=alert(1) x=\""
 
+    /// The HTML form as a signed-in browser posts it: multipart, the CSRF token first.
     func formUpload(_ test: TestApp, fields: [(String, String)], file: [UInt8]?) throws -> HTTPClientResponse {
+        let browser = BrowserSession(test)
+        try browser.signIn()
         var form = MultipartFormData()
+        form.addField(name: "_csrf", value: try browser.csrfToken(from: "/datasets/new"))
         for (name, value) in fields { form.addField(name: name, value: value) }
         if let file { form.addFile(name: "file", filename: "data.jsonl", contentType: "application/jsonl", contents: file) }
-        return try test.request("POST", "/datasets", headers: [("Content-Type", form.contentType)], body: .bytes(form.encoded()))
+        return try browser.send("POST", "/datasets", headers: [("Content-Type", form.contentType)], body: .bytes(form.encoded()))
     }
 
     @Test func formUploadRedirectsToTheDetailPageWhichShowsTheReport() throws {

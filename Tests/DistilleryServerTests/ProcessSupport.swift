@@ -1,3 +1,5 @@
+import DistilleryPlatform
+import DistilleryStorage
 import Foundation
 
 /// Runs the real `distillery` executable that `swift build` put beside the test bundle.
@@ -12,21 +14,38 @@ enum DistilleryBinary {
     }
 
     /// Runs to completion; returns exit status, stdout and stderr.
-    static func run(_ arguments: [String], timeoutSeconds: Double = 60) throws -> (status: Int32, out: String, err: String) {
+    static func run(_ arguments: [String], input: String? = nil, environment: [String: String]? = nil) throws -> (status: Int32, out: String, err: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe()
         let err = Pipe()
+        let inputPipe = Pipe()
         process.standardOutput = out
         process.standardError = err
+        process.standardInput = inputPipe
         try process.run()
+        if let input { inputPipe.fileHandleForWriting.write(Data(input.utf8)) }
+        try inputPipe.fileHandleForWriting.close()
         // Read before waiting, so a large report cannot fill the pipe and stall the child.
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
     }
+}
+
+/// An admin created with `distillery user add` in `directory`, and an API token for it.
+func makeAdminWithToken(in directory: String) throws -> String {
+    let added = try DistilleryBinary.run(["user", "add", "root", "--admin", "--data", directory], input: "a long enough password\n")
+    guard added.status == 0 else { throw TestFailure("user add failed: \(added.err)") }
+    let database = try Database(path: directory + "/distillery.sqlite", readerCount: 1)
+    defer { database.close() }
+    guard let user = try UserStore(database: database).credentials(name: "root")?.user else { throw TestFailure("no user root") }
+    let token = "dst_proc_" + RandomToken.generate()
+    _ = try APITokenStore(database: database).create(userID: user.id, name: "process tests", tokenHash: SecretDigest.sha256Hex(token), prefix: "dst_proc", now: 1)
+    return token
 }
 
 /// A `distillery serve` child process; `base` is read from the line it prints when ready.

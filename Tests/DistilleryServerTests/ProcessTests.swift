@@ -8,14 +8,15 @@ import Testing
 /// refusals, and the `validate` command's report and exit codes.
 @Suite(.serialized)
 struct ProcessTests {
-    static func client(_ base: String) -> (String, String, HTTPClientRequest.Body, [(String, String)]) throws -> HTTPClientResponse {
+    static func client(_ base: String, token: String) -> (String, String, HTTPClientRequest.Body, [(String, String)]) throws -> HTTPClientResponse {
         { method, path, body, headers in
-            try HTTPClient.send(HTTPClientRequest(method: method, url: base + path, headers: headers, body: body, timeoutSeconds: 60))
+            try HTTPClient.send(HTTPClientRequest(
+                method: method, url: base + path, headers: headers + [("Authorization", "Bearer \(token)")], body: body, timeoutSeconds: 60))
         }
     }
 
-    static func status(_ base: String, _ id: Int64) throws -> String? {
-        let response = try HTTPClient.send(HTTPClientRequest(url: base + "/api/datasets/\(id)"))
+    static func status(_ base: String, _ id: Int64, token: String) throws -> String? {
+        let response = try client(base, token: token)("GET", "/api/datasets/\(id)", .none, [])
         return (try TestApp.object(response)["dataset"] as? [String: Any])?["status"] as? String
     }
 
@@ -29,11 +30,12 @@ struct ProcessTests {
         let lines = Fixtures.chatLines(rowCount, tag: "big").map { $0.replacingOccurrences(of: "Open Settings", with: filler + "Open Settings") }
         try Data(Fixtures.jsonl(lines)).write(to: URL(fileURLWithPath: bigFile))
 
+        let token = try makeAdminWithToken(in: directory)
         var server: ServerProcess? = try ServerProcess(dataDirectory: directory)
-        let send = Self.client(server!.base)
+        let send = Self.client(server!.base, token: token)
         let control = try send("POST", "/api/datasets?name=control", .bytes(Fixtures.jsonl(Fixtures.chatLines(150, tag: "c"))), [("Content-Type", "application/jsonl")])
         let controlID = try #require(((try TestApp.object(control)["dataset"] as? [String: Any])?["id"] as? NSNumber)?.int64Value)
-        while try Self.status(server!.base, controlID) == "validating" { Thread.sleep(forTimeInterval: 0.05) }
+        while try Self.status(server!.base, controlID, token: token) == "validating" { Thread.sleep(forTimeInterval: 0.05) }
         let controlBefore = try send("GET", "/api/datasets/\(controlID)", .none, []).text
 
         let upload = try send("POST", "/api/datasets?name=big", .file(path: bigFile), [("Content-Type", "application/jsonl")])
@@ -67,8 +69,9 @@ struct ProcessTests {
 
         let restarted = try ServerProcess(dataDirectory: directory)
         let deadline2 = Date().addingTimeInterval(120)
-        while try Self.status(restarted.base, bigID) == "validating" && Date() < deadline2 { Thread.sleep(forTimeInterval: 0.05) }
-        let after = try TestApp.object(try HTTPClient.send(HTTPClientRequest(url: restarted.base + "/api/datasets/\(bigID)")))
+        while try Self.status(restarted.base, bigID, token: token) == "validating" && Date() < deadline2 { Thread.sleep(forTimeInterval: 0.05) }
+        let sendAgain = Self.client(restarted.base, token: token)
+        let after = try TestApp.object(try sendAgain("GET", "/api/datasets/\(bigID)", .none, []))
         #expect((after["dataset"] as? [String: Any])?["status"] as? String == "valid")
         #expect((after["dataset"] as? [String: Any])?["rows"] as? Int == rowCount)
         let reopened = try Database(path: directory + "/distillery.sqlite", readerCount: 1)
@@ -81,7 +84,7 @@ struct ProcessTests {
         #expect(counts?.int("rows") == rowCount)
         #expect(counts?.int("lines") == rowCount)
         #expect(counts?.int("active") == 0)
-        let controlAfter = try HTTPClient.send(HTTPClientRequest(url: restarted.base + "/api/datasets/\(controlID)")).text
+        let controlAfter = try sendAgain("GET", "/api/datasets/\(controlID)", .none, []).text
         #expect(controlAfter == controlBefore)
 
         // SIGTERM: a clean shutdown with exit status 0.

@@ -11,14 +11,22 @@ final class TestApp: @unchecked Sendable {
     let app: DistilleryApp
     let base: String
     let logs: LogCapture
+    /// An admin's API token; `request` sends it unless told otherwise.
+    private(set) var token = ""
+    static let adminName = "admin"
+    static let adminPassword = "correct horse battery"
 
-    init(maxUploadBytes: Int = 50 * 1024 * 1024, workers: Int = 2, directory: String? = nil) throws {
+    init(
+        maxUploadBytes: Int = 50 * 1024 * 1024, workers: Int = 2, directory: String? = nil,
+        configure: (inout AppConfiguration) -> Void = { _ in }
+    ) throws {
         self.directory = directory ?? TestApp.makeTemporaryDirectory()
         var configuration = AppConfiguration()
         configuration.port = 0
         configuration.dataDirectory = self.directory
         configuration.maxUploadBytes = maxUploadBytes
         configuration.workerCount = workers
+        configure(&configuration)
         logs = LogCapture()
         let capture = logs
         var logger = Logger(label: "test") { _ in CapturingLogHandler(capture: capture) }
@@ -26,6 +34,36 @@ final class TestApp: @unchecked Sendable {
         app = try DistilleryApp(configuration: configuration, logger: logger)
         try app.start()
         base = app.url
+        token = try makeAdminToken()
+    }
+
+    /// The admin account (created on first use of this data folder) and a fresh API token for it.
+    private func makeAdminToken() throws -> String {
+        let users = app.services.users
+        let admin: User
+        if let existing = try users.credentials(name: Self.adminName)?.user {
+            admin = existing
+        } else {
+            guard case .created(let created)? = try users.create(
+                name: Self.adminName, passwordHash: try PasswordHasher.hash(Self.adminPassword, strength: .minimumForTests),
+                role: .admin, now: 1)
+            else { throw TestFailure("could not create the admin") }
+            admin = created
+        }
+        let token = "dst_test_" + RandomToken.generate()
+        _ = try app.services.tokens.create(
+            userID: admin.id, name: "tests", tokenHash: SecretDigest.sha256Hex(token), prefix: "dst_test", now: 1)
+        return token
+    }
+
+    /// A member account with its own API token.
+    func makeMember(_ name: String, password: String = "member password 1") throws -> (user: User, token: String) {
+        guard case .created(let user)? = try app.services.users.create(
+            name: name, passwordHash: try PasswordHasher.hash(password, strength: .minimumForTests), role: .member, now: 1)
+        else { throw TestFailure("could not create \(name)") }
+        let token = "dst_test_" + RandomToken.generate()
+        _ = try app.services.tokens.create(userID: user.id, name: "tests", tokenHash: SecretDigest.sha256Hex(token), prefix: "dst_test", now: 1)
+        return (user, token)
     }
 
     static func makeTemporaryDirectory() -> String {
@@ -46,11 +84,15 @@ final class TestApp: @unchecked Sendable {
         app.stop()
     }
 
+    /// Sends the admin's bearer token unless `token` says otherwise ("" for none).
     @discardableResult
     func request(
-        _ method: String, _ path: String, headers: [(String, String)] = [], body: HTTPClientRequest.Body = .none
+        _ method: String, _ path: String, headers: [(String, String)] = [], body: HTTPClientRequest.Body = .none,
+        token: String? = nil
     ) throws -> HTTPClientResponse {
-        try HTTPClient.send(HTTPClientRequest(method: method, url: base + path, headers: headers, body: body))
+        let bearer = token ?? self.token
+        let allHeaders = bearer.isEmpty ? headers : headers + [("Authorization", "Bearer \(bearer)")]
+        return try HTTPClient.send(HTTPClientRequest(method: method, url: base + path, headers: allHeaders, body: body))
     }
 
     func get(_ path: String, headers: [(String, String)] = []) throws -> HTTPClientResponse {

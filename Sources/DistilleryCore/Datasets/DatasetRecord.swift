@@ -17,11 +17,15 @@ public struct DatasetRecord: Sendable, Equatable {
     public var usedInJobs: Int
     /// Queued or running jobs that reference it: while non-zero it cannot be deleted.
     public var activeJobs: Int
+    /// Who uploaded it (nil for rows from before accounts, or a deleted user).
+    public var createdBy: Int64?
+    public var createdByName: String?
 
     public init(
         id: Int64, name: String, mode: DatasetMode, baseModel: String, skillPrompt: String?, status: DatasetStatus,
         byteSize: Int, lineCount: Int, rowCount: Int, summary: ValidationSummary?, parentID: Int64?,
-        createdAt: Int64, updatedAt: Int64, usedInJobs: Int = 0, activeJobs: Int = 0
+        createdAt: Int64, updatedAt: Int64, usedInJobs: Int = 0, activeJobs: Int = 0, createdBy: Int64? = nil,
+        createdByName: String? = nil
     ) {
         self.id = id
         self.name = name
@@ -38,6 +42,8 @@ public struct DatasetRecord: Sendable, Equatable {
         self.updatedAt = updatedAt
         self.usedInJobs = usedInJobs
         self.activeJobs = activeJobs
+        self.createdBy = createdBy
+        self.createdByName = createdByName
     }
 }
 

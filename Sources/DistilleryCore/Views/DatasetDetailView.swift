@@ -55,7 +55,7 @@ public struct DatasetDetailView: Encodable, Sendable {
     public let links: Links
 
     // Page-only presentation, left out of the JSON twin.
-    public let nav = Navigation(datasets: true)
+    public var chrome: PageChrome?
     public let isValidating: Bool
     public let hasSummary: Bool
     /// One sentence under the status badge saying what the status means for the user.
@@ -84,7 +84,7 @@ public struct DatasetDetailView: Encodable, Sendable {
         case preview
     }
 
-    public init(record: DatasetRecord, preview: [PreviewRow], children: [DatasetRecord]) {
+    public init(record: DatasetRecord, preview: [PreviewRow], children: [DatasetRecord], viewer: User?) {
         let model = BaseModelCatalog.model(id: record.baseModel)
         dataset = DatasetListItem(record)
         baseModelName = model?.displayName ?? record.baseModel
@@ -94,7 +94,11 @@ public struct DatasetDetailView: Encodable, Sendable {
         summary = record.summary
         self.children = children.map(DatasetListItem.init)
         hasChildren = !children.isEmpty
-        if record.activeJobs > 0 {
+        if let viewer, !viewer.mayDelete(createdBy: record.createdBy) {
+            canDelete = false
+            let creator = record.createdByName.map { "its creator (\($0)) or " } ?? ""
+            deleteBlockedReason = "Only \(creator)an admin can delete this dataset."
+        } else if record.activeJobs > 0 {
             canDelete = false
             deleteBlockedReason = record.status == .validating
                 ? "Validation is running; the dataset can be deleted when it finishes."

@@ -20,6 +20,7 @@ public struct DatasetListItem: Codable, Sendable, Equatable {
     public let usedInJobs: Int
     public let usedInJobsText: String
     public let url: String
+    public let createdBy: String?
 
     public init(_ record: DatasetRecord) {
         id = record.id
@@ -42,6 +43,7 @@ public struct DatasetListItem: Codable, Sendable, Equatable {
         usedInJobs = record.usedInJobs
         usedInJobsText = record.usedInJobs == 1 ? "1 job" : "\(Formatting.count(record.usedInJobs)) jobs"
         url = "/datasets/\(record.id)"
+        createdBy = record.createdByName
     }
 }
 
@@ -50,7 +52,7 @@ public struct DatasetListView: Encodable, Sendable {
     public let datasets: [DatasetListItem]
     public let count: Int
     public let isEmpty: Bool
-    public let nav: Navigation
+    public var chrome: PageChrome?
 
     /// The JSON twin carries the data, not the page chrome.
     enum CodingKeys: String, CodingKey {
@@ -61,15 +63,5 @@ public struct DatasetListView: Encodable, Sendable {
         datasets = records.map(DatasetListItem.init)
         count = records.count
         isEmpty = records.isEmpty
-        nav = Navigation(datasets: true)
-    }
-}
-
-/// Which top-bar entry is current.
-public struct Navigation: Codable, Sendable {
-    public let datasets: Bool
-
-    public init(datasets: Bool) {
-        self.datasets = datasets
     }
 }

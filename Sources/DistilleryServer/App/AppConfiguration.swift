@@ -1,3 +1,4 @@
+import Foundation
 import DistilleryCore
 
 /// Every setting `distillery serve` takes. Each one is documented in the README's settings table,
@@ -15,11 +16,21 @@ public struct AppConfiguration: Sendable {
     public var workerCount: Int = 2
     /// Threads that serve HTTP requests.
     public var httpThreadCount: Int = 4
+    /// Mark cookies `Secure`: set when users reach Distillery over HTTPS (behind a reverse proxy).
+    public var secureCookies = false
+    /// A session ends after this long without a request.
+    public var sessionIdleMinutes = 720
+    /// A session ends this long after sign-in, however active.
+    public var sessionMaximumHours = 168
+    /// Unix milliseconds now. Not a command-line setting: tests move time forward with it to
+    /// check session expiry without waiting hours.
+    public var clock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
     public init() {}
 
     public static let documentedSettings: [String] = [
-        "--host", "--port", "--data", "--max-upload-mb", "--workers", "--http-threads",
+        "--host", "--port", "--data", "--max-upload-mb", "--workers", "--http-threads", "--secure-cookies",
+        "--session-idle-minutes", "--session-max-hours",
     ]
 
     public var databasePath: String { dataDirectory + "/distillery.sqlite" }

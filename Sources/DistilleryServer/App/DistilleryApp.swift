@@ -30,10 +30,11 @@ public final class DistilleryApp: @unchecked Sendable {
         } catch {
             throw StartupError(description: "cannot open the database \(configuration.databasePath): \(error)")
         }
+        let vault = try MasterKeySetup.openVault(database: database, configuration: configuration)
         let renderer = try Renderer()
         let poolBox = PoolBox()
         let services = Services(
-            configuration: configuration, database: database, renderer: renderer, logger: logger,
+            configuration: configuration, database: database, vault: vault, renderer: renderer, logger: logger,
             wakeWorkers: { poolBox.pool?.wake() })
         self.services = services
         pool = WorkerPool(
@@ -104,7 +105,7 @@ public final class DistilleryApp: @unchecked Sendable {
         services.database.close()
     }
 
-    static func prepareDataDirectory(_ configuration: AppConfiguration) throws {
+    static func prepareDataDirectory(_ configuration: AppConfiguration, clearingSpool: Bool = true) throws {
         let manager = FileManager.default
         for folder in [configuration.dataDirectory, configuration.uploadsDirectory, configuration.spoolDirectory] {
             do {
@@ -117,6 +118,7 @@ public final class DistilleryApp: @unchecked Sendable {
             }
         }
         // Request bodies spooled by a previous run that died mid-upload.
+        guard clearingSpool else { return }
         for leftover in (try? manager.contentsOfDirectory(atPath: configuration.spoolDirectory)) ?? [] {
             unlink(configuration.spoolDirectory + "/" + leftover)
         }

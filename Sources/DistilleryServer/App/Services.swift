@@ -8,21 +8,35 @@ public final class Services: Sendable {
     public let database: Database
     public let jobs: JobQueue
     public let datasets: DatasetStore
+    public let users: UserStore
+    public let tokens: APITokenStore
+    public let audit: AuditLogStore
+    public let vault: Vault
+    let authenticator: Authenticator
     let renderer: Renderer
     let logger: Logger
     /// Wakes idle workers when a job is queued; set once the pool exists.
     let wakeWorkers: @Sendable () -> Void
 
     init(
-        configuration: AppConfiguration, database: Database, renderer: Renderer, logger: Logger,
+        configuration: AppConfiguration, database: Database, vault: Vault, renderer: Renderer, logger: Logger,
         wakeWorkers: @escaping @Sendable () -> Void
     ) {
         self.configuration = configuration
         self.database = database
         self.jobs = JobQueue(database: database)
         self.datasets = DatasetStore(database: database)
+        self.users = UserStore(database: database)
+        self.tokens = APITokenStore(database: database)
+        self.audit = AuditLogStore(database: database)
+        self.vault = vault
+        self.authenticator = Authenticator(database: database, configuration: configuration)
         self.renderer = renderer
         self.logger = logger
         self.wakeWorkers = wakeWorkers
+    }
+
+    func now() -> Int64 {
+        configuration.clock()
     }
 }

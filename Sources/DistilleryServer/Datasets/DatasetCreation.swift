@@ -8,12 +8,13 @@ import Foundation
 enum DatasetCreation {
     static let maxNameLength = 200
 
-    static func create(_ upload: DatasetUpload, services: Services) throws -> Int64 {
-        let fields = try checkedFields(upload)
-        let id = try services.datasets.create(fields, now: Clock.nowMilliseconds()) { id in
-            try DatasetUploadReader.moveFile(from: upload.filePath, to: services.configuration.uploadPath(datasetID: id))
+    static func create(_ upload: DatasetUpload, context: RequestContext) throws -> Int64 {
+        var fields = try checkedFields(upload)
+        fields.createdBy = try context.requireUser().id
+        let id = try context.datasets.create(fields, now: context.services.now()) { id in
+            try DatasetUploadReader.moveFile(from: upload.filePath, to: context.configuration.uploadPath(datasetID: id))
         }
-        services.wakeWorkers()
+        context.services.wakeWorkers()
         return id
     }
 

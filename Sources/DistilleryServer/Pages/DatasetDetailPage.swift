@@ -4,22 +4,24 @@ import Foundation
 // GET /datasets/{id}  — status (followed live while validating), summary, warnings, the first 50
 // line errors, the token histogram, a preview of the first rows and the child datasets.
 // JSON twin: GET /api/datasets/{id}
-func showDatasetDetailPage(_ request: HTTPRequest, _ services: Services) throws -> HTTPResponse {
-    services.renderer.html("dataset_detail", try loadDatasetDetailView(id: request.datasetID(), services: services))
+func showDatasetDetailPage(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    var view = try loadDatasetDetailView(id: request.datasetID(), context: context)
+    view.chrome = context.chrome(section: .datasets)
+    return context.renderer.html("dataset_detail", view)
 }
 
 // GET /api/datasets/{id}  — HTML twin: GET /datasets/{id}
-func getDatasetJSON(_ request: HTTPRequest, _ services: Services) throws -> HTTPResponse {
-    services.renderer.json(try loadDatasetDetailView(id: request.datasetID(), services: services))
+func getDatasetJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    context.renderer.json(try loadDatasetDetailView(id: request.datasetID(), context: context))
 }
 
 // GET /api/datasets/{id}/rows?page=1&per_page=50  — the normalized rows, paged:
 // {"items": [{"index", "line", "estimatedTokens", "row", "metadata"}], "page", "perPage", "total"}.
 // Rows are stored as validated JSON, so they are spliced in as-is rather than parsed and re-encoded.
-func getDatasetRowsJSON(_ request: HTTPRequest, _ services: Services) throws -> HTTPResponse {
+func getDatasetRowsJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let (page, perPage) = try request.paging()
-    let record = try services.datasets.requireDataset(id: request.datasetID())
-    let rows = try services.datasets.rows(datasetID: record.id, offset: (page - 1) * perPage, limit: perPage)
+    let record = try context.datasets.requireDataset(id: request.datasetID())
+    let rows = try context.datasets.rows(datasetID: record.id, offset: (page - 1) * perPage, limit: perPage)
     var body = Array("{\"items\":[".utf8)
     for (position, row) in rows.enumerated() {
         if position > 0 { body.append(UInt8(ascii: ",")) }
@@ -36,20 +38,20 @@ func getDatasetRowsJSON(_ request: HTTPRequest, _ services: Services) throws -> 
 }
 
 // GET /api/datasets/{id}/errors?page=1&per_page=50  — every line error, paged.
-func getDatasetErrorsJSON(_ request: HTTPRequest, _ services: Services) throws -> HTTPResponse {
+func getDatasetErrorsJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let (page, perPage) = try request.paging()
-    let record = try services.datasets.requireDataset(id: request.datasetID())
-    let errors = try services.datasets.errors(datasetID: record.id, offset: (page - 1) * perPage, limit: perPage)
-    let total = try services.datasets.errorCount(datasetID: record.id)
-    return services.renderer.json(Page(items: errors, page: page, perPage: perPage, total: total))
+    let record = try context.datasets.requireDataset(id: request.datasetID())
+    let errors = try context.datasets.errors(datasetID: record.id, offset: (page - 1) * perPage, limit: perPage)
+    let total = try context.datasets.errorCount(datasetID: record.id)
+    return context.renderer.json(Page(items: errors, page: page, perPage: perPage, total: total))
 }
 
-func loadDatasetDetailView(id: Int64, services: Services) throws -> DatasetDetailView {
-    let record = try services.datasets.requireDataset(id: id)
-    let previewRows = record.status == .validating ? [] : try services.datasets.rows(datasetID: id, offset: 0, limit: 5)
+func loadDatasetDetailView(id: Int64, context: RequestContext) throws -> DatasetDetailView {
+    let record = try context.datasets.requireDataset(id: id)
+    let previewRows = record.status == .validating ? [] : try context.datasets.rows(datasetID: id, offset: 0, limit: 5)
     let preview = previewRows.map { PreviewDecoding.previewRow(line: $0.line, json: $0.body) }
-    let children = try services.datasets.children(of: id)
-    return DatasetDetailView(record: record, preview: preview, children: children)
+    let children = try context.datasets.children(of: id)
+    return DatasetDetailView(record: record, preview: preview, children: children, viewer: context.identity?.user)
 }
 
 struct Page<Item: Encodable>: Encodable {

@@ -3,13 +3,13 @@ import Foundation
 
 // GET /datasets/{id}/download  — the valid rows as normalized JSONL: always the plain
 // {"messages": [...]} form (seeds: {"input": ...}), one per line, streamed.
-func downloadDatasetJSONL(_ request: HTTPRequest, _ services: Services) throws -> HTTPResponse {
-    let record = try services.datasets.requireDataset(id: request.datasetID())
+func downloadDatasetJSONL(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    let record = try context.datasets.requireDataset(id: request.datasetID())
     guard record.status != .validating else {
         throw AppError.conflict("The dataset is still validating; download it when validation has finished.")
     }
-    let store = services.datasets
-    let logger = services.logger
+    let store = context.datasets
+    let logger = context.logger
     let source = PagedExport(
         fetchPage: { after in
             let rows = try store.rows(datasetID: record.id, afterIndex: after, limit: 1000)
@@ -28,27 +28,27 @@ func downloadDatasetJSONL(_ request: HTTPRequest, _ services: Services) throws -
 }
 
 // GET /datasets/{id}/errors.csv  — every line error (not only the first 50) as CSV.
-func downloadErrorReportCSV(_ request: HTTPRequest, _ services: Services) throws -> HTTPResponse {
-    try errorReport(request, services, suffix: "-errors.csv", contentType: "text/csv; charset=utf-8",
+func downloadErrorReportCSV(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    try errorReport(request, context, suffix: "-errors.csv", contentType: "text/csv; charset=utf-8",
         header: Array("line,field,code,message\r\n".utf8)) { error in
         [String(error.line), error.field, error.code, error.message].map(CSV.field).joined(separator: ",") + "\r\n"
     }
 }
 
 // GET /datasets/{id}/errors.jsonl  — every line error as JSON Lines.
-func downloadErrorReportJSONL(_ request: HTTPRequest, _ services: Services) throws -> HTTPResponse {
-    try errorReport(request, services, suffix: "-errors.jsonl", contentType: "application/jsonl; charset=utf-8", header: nil) {
+func downloadErrorReportJSONL(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    try errorReport(request, context, suffix: "-errors.jsonl", contentType: "application/jsonl; charset=utf-8", header: nil) {
         String(decoding: Renderer.encode($0), as: UTF8.self) + "\n"
     }
 }
 
 private func errorReport(
-    _ request: HTTPRequest, _ services: Services, suffix: String, contentType: String, header: [UInt8]?,
+    _ request: HTTPRequest, _ context: RequestContext, suffix: String, contentType: String, header: [UInt8]?,
     format: @escaping @Sendable (LineError) -> String
 ) throws -> HTTPResponse {
-    let record = try services.datasets.requireDataset(id: request.datasetID())
-    let store = services.datasets
-    let logger = services.logger
+    let record = try context.datasets.requireDataset(id: request.datasetID())
+    let store = context.datasets
+    let logger = context.logger
     let source = PagedExport(
         header: header,
         fetchPage: { after in

@@ -1,15 +1,17 @@
 import DistilleryCore
 
 // GET /datasets  — every dataset, newest first.  JSON twin: GET /api/datasets
-func showDatasetListPage(_ request: HTTPRequest, _ services: Services) throws -> HTTPResponse {
-    services.renderer.html("dataset_list", try loadDatasetListView(services))
+func showDatasetListPage(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    var view = try loadDatasetListView(context)
+    view.chrome = context.chrome(section: .datasets)
+    return context.renderer.html("dataset_list", view)
 }
 
 // GET /api/datasets  — HTML twin: GET /datasets
-func getDatasetListJSON(_ request: HTTPRequest, _ services: Services) throws -> HTTPResponse {
-    services.renderer.json(try loadDatasetListView(services))
+func getDatasetListJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    context.renderer.json(try loadDatasetListView(context))
 }
 
-private func loadDatasetListView(_ services: Services) throws -> DatasetListView {
-    DatasetListView(records: try services.datasets.list())
+private func loadDatasetListView(_ context: RequestContext) throws -> DatasetListView {
+    DatasetListView(records: try context.datasets.list())
 }

@@ -10,7 +10,7 @@ struct NewDatasetForm {
         let selected: Bool
     }
 
-    let nav = Navigation(datasets: true)
+    var chrome: PageChrome
     var name = ""
     var modeChat = true
     var modeSeeds = false
@@ -21,7 +21,9 @@ struct NewDatasetForm {
     var fieldErrors: [String: String] = [:]
     var formError: String?
 
-    init(configuration: AppConfiguration, selectedModel: String = BaseModelCatalog.defaultModel.id) {
+    init(context: RequestContext, selectedModel: String = BaseModelCatalog.defaultModel.id) {
+        chrome = context.chrome(section: .datasets)
+        let configuration = context.configuration
         baseModels = BaseModelCatalog.all.map {
             ModelOption(
                 id: $0.id, displayName: $0.displayName, contextText: Formatting.count($0.contextWindow),
@@ -33,62 +35,62 @@ struct NewDatasetForm {
 
 // GET /datasets/new  — the upload form with both modes and the skill-prompt presets.
 // JSON twin: GET /api/base-models (the choices the form offers).
-func showNewDatasetPage(_ request: HTTPRequest, _ services: Services) throws -> HTTPResponse {
-    var form = NewDatasetForm(configuration: services.configuration)
+func showNewDatasetPage(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    var form = NewDatasetForm(context: context)
     if request.query("mode") == "seeds" {
         form.modeChat = false
         form.modeSeeds = true
     }
-    return services.renderer.html("dataset_new", form)
+    return context.renderer.html("dataset_new", form)
 }
 
 // POST /datasets  (multipart: name, mode, base_model, skill_prompt, file)  ->  303 /datasets/{id}
 // Field errors re-render the form with 422.  JSON twin: POST /api/datasets
-func submitNewDataset(_ request: HTTPRequest, _ services: Services) throws -> HTTPResponse {
-    let upload = try receiveUpload(request, services)
+func submitNewDataset(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    let upload = try receiveUpload(request, context)
     defer { unlink(upload.filePath) }
     do {
-        let id = try DatasetCreation.create(upload, services: services)
+        let id = try DatasetCreation.create(upload, context: context)
         return Renderer.redirect(to: "/datasets/\(id)")
     } catch let AppError.invalid(message, fields) {
         var form = NewDatasetForm(
-            configuration: services.configuration, selectedModel: upload.fields["base_model"] ?? BaseModelCatalog.defaultModel.id)
+            context: context, selectedModel: upload.fields["base_model"] ?? BaseModelCatalog.defaultModel.id)
         form.name = upload.fields["name"] ?? ""
         form.modeSeeds = upload.fields["mode"] == "seeds"
         form.modeChat = !form.modeSeeds
         form.skillPrompt = upload.fields["skill_prompt"] ?? ""
         form.fieldErrors = fields
         form.formError = fields.isEmpty ? message : "Please fix the fields marked below, then choose the file again."
-        return services.renderer.html("dataset_new", form, status: 422)
+        return context.renderer.html("dataset_new", form, status: 422)
     }
 }
 
 // POST /api/datasets  (multipart, or a raw JSONL body with name, mode, base_model, skill_prompt as
 // query parameters)  ->  201 with the dataset's JSON and a Location header.  HTML twin: POST /datasets
-func createDatasetJSON(_ request: HTTPRequest, _ services: Services) throws -> HTTPResponse {
-    let upload = try receiveUpload(request, services)
+func createDatasetJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    let upload = try receiveUpload(request, context)
     defer { unlink(upload.filePath) }
-    let id = try DatasetCreation.create(upload, services: services)
-    var response = services.renderer.json(try loadDatasetDetailView(id: id, services: services), status: 201)
+    let id = try DatasetCreation.create(upload, context: context)
+    var response = context.renderer.json(try loadDatasetDetailView(id: id, context: context), status: 201)
     response.headers.set("Location", "/api/datasets/\(id)")
     return response
 }
 
 // GET /api/base-models  — base models and their context windows, and the skill-prompt presets.
-func getBaseModelsJSON(_ request: HTTPRequest, _ services: Services) throws -> HTTPResponse {
+func getBaseModelsJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     struct Choices: Encodable {
         let baseModels: [BaseModel]
         let defaultBaseModel: String
         let skillPromptPresets: [SkillPromptPreset]
     }
-    return services.renderer.json(
+    return context.renderer.json(
         Choices(
             baseModels: BaseModelCatalog.all, defaultBaseModel: BaseModelCatalog.defaultModel.id,
             skillPromptPresets: SkillPromptPresets.all))
 }
 
-private func receiveUpload(_ request: HTTPRequest, _ services: Services) throws -> DatasetUpload {
-    let path = services.configuration.spoolDirectory + "/dataset-\(UUID().uuidString).jsonl"
+private func receiveUpload(_ request: HTTPRequest, _ context: RequestContext) throws -> DatasetUpload {
+    let path = context.configuration.spoolDirectory + "/dataset-\(UUID().uuidString).jsonl"
     do {
         return try DatasetUploadReader.read(request, writingFileTo: path)
     } catch {

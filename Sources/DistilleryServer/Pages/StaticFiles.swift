@@ -2,7 +2,7 @@ import DistilleryCore
 import DistilleryResources
 
 // GET /static/{file...}  (public) — CSS and JS embedded in the binary; cached for an hour.
-func getStaticFile(_ request: HTTPRequest, _ services: Services) throws -> HTTPResponse {
+func getStaticFile(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let name = request.pathParameters["file"] ?? ""
     guard let file = EmbeddedResources.staticFiles[name] else {
         throw AppError.notFound("No static file \(name).")

@@ -1,7 +1,8 @@
 import DistilleryCore
+import DistilleryPlatform
 import Logging
 
-typealias RouteHandler = @Sendable (HTTPRequest, Services) throws -> HTTPResponse
+typealias RouteHandler = @Sendable (HTTPRequest, RequestContext) throws -> HTTPResponse
 
 /// Matches a request against the route table, runs the handler and maps errors to responses in
 /// one place. Known errors get their status and message; anything else is a 500 whose error id is
@@ -27,17 +28,83 @@ struct Dispatcher: Sendable {
         return response
     }
 
+    /// Identifies the caller, enforces the route's access and the CSRF check, then runs the handler.
     private func run(_ route: Route<RouteHandler>, _ request: HTTPRequest) -> HTTPResponse {
+        let authenticator = services.authenticator
+        var newCookies: [String] = []
         do {
-            return try route.handler(request, services)
+            let identity = try authenticator.identify(request, now: services.configuration.clock())
+            var anonymousCSRFToken: String?
+            if identity == nil {
+                anonymousCSRFToken = Authenticator.cookie(Authenticator.csrfCookie, in: request)
+                if anonymousCSRFToken == nil && route.access == .publicRoute && route.format == .html {
+                    let token = RandomToken.generate()
+                    anonymousCSRFToken = token
+                    newCookies.append(authenticator.anonymousCSRFCookie(token))
+                }
+            }
+            switch route.access {
+            case .publicRoute:
+                break
+            case .signedIn, .admin:
+                guard let identity else { return try signInRequired(request, format: route.format) }
+                if route.access == .admin && !identity.user.isAdmin {
+                    throw AppError.forbidden("Only an admin can open this page.")
+                }
+            }
+            if Self.changesState(request.method) {
+                try checkCSRF(request, identity: identity)
+            }
+            var response = try route.handler(
+                request, RequestContext(
+                    services: services, identity: identity, anonymousCSRFToken: anonymousCSRFToken,
+                    remoteAddress: request.remoteAddress))
+            for cookie in newCookies { response.headers.add("Set-Cookie", cookie) }
+            return response
         } catch let error as AppError {
-            return errorResponse(error, format: route.format)
+            var response = errorResponse(error, format: route.format)
+            if case .unauthorized = error { response.headers.set("WWW-Authenticate", "Bearer realm=\"distillery\"") }
+            return response
         } catch {
             let errorID = ErrorID.make()
             services.logger.error(
                 "unhandled error",
                 metadata: ["error_id": "\(errorID)", "method": "\(request.method)", "path": "\(request.path)", "cause": "\(error)"])
             return internalErrorResponse(errorID: errorID, format: route.format)
+        }
+    }
+
+    static func changesState(_ method: String) -> Bool {
+        !["GET", "HEAD", "OPTIONS"].contains(method)
+    }
+
+    /// Pages send the visitor to sign in (or to first-run setup when there is no user yet) and
+    /// come back afterwards; JSON gets a 401.
+    private func signInRequired(_ request: HTTPRequest, format: RouteFormat) throws -> HTTPResponse {
+        if format == .json || Self.format(forPath: request.path) == .json {
+            var response = errorResponse(.unauthorized("Sign in, or send an API token as \"Authorization: Bearer <token>\"."), format: .json)
+            response.headers.set("WWW-Authenticate", "Bearer realm=\"distillery\"")
+            return response
+        }
+        if try services.users.count() == 0 { return Renderer.redirect(to: "/setup") }
+        let next = request.method == "GET" ? "?next=" + FormDecoding.percentEncode(request.path) : ""
+        return Renderer.redirect(to: "/login" + next)
+    }
+
+    /// Browser sessions must echo their CSRF token on every state-changing request; anonymous
+    /// forms (sign-in, setup) echo the token from their own cookie. Bearer tokens are exempt.
+    private func checkCSRF(_ request: HTTPRequest, identity: Identity?) throws {
+        let expected: String?
+        switch identity?.credential {
+        case .apiToken: return
+        case .session(let session): expected = session.csrfToken
+        case nil: expected = Authenticator.cookie(Authenticator.csrfCookie, in: request)
+        }
+        guard let expected, let provided = FormFields.csrfToken(request),
+            SecretDigest.equalConstantTime(Array(provided.utf8), Array(expected.utf8))
+        else {
+            throw AppError.forbidden(
+                "The request's security (CSRF) token is missing or out of date. Reload the page and try again; API clients send an API token instead.")
         }
     }
 
@@ -94,7 +161,7 @@ struct ErrorPage {
     let statusText: String
     let message: String
     let errorID: String?
-    let nav = Navigation(datasets: false)
+    var chrome: PageChrome?
 
     init(status: Int, message: String, errorID: String?) {
         self.status = status

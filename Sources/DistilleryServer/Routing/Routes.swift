@@ -8,6 +8,22 @@ enum Routes {
         Route("GET", "/", access: .signedIn, format: .html, handler: redirectToHome),
         Route("GET", "/healthz", access: .publicRoute, format: .json, handler: getHealth),
         Route("GET", "/static/{file...}", access: .publicRoute, format: .file, handler: getStaticFile),
+        Route("GET", "/login", access: .publicRoute, format: .html, handler: showLoginPage),
+        Route("POST", "/login", access: .publicRoute, format: .html, handler: submitLogin),
+        Route("POST", "/logout", access: .signedIn, format: .html, handler: submitLogout),
+        Route("GET", "/setup", access: .publicRoute, format: .html, handler: showSetupPage),
+        Route("POST", "/setup", access: .publicRoute, format: .html, handler: submitSetup),
+
+        Route("GET", "/settings", access: .signedIn, format: .html, handler: showSettingsPage),
+        Route("POST", "/settings/password", access: .signedIn, format: .html, handler: submitPasswordChange),
+        Route("POST", "/settings/tokens", access: .signedIn, format: .html, handler: submitNewAPIToken),
+        Route("POST", "/settings/tokens/{id}/revoke", access: .signedIn, format: .html, handler: submitTokenRevocation),
+        Route("POST", "/settings/keys", access: .signedIn, format: .html, handler: submitTeacherKey),
+        Route("POST", "/settings/keys/{id}/delete", access: .signedIn, format: .html, handler: submitTeacherKeyDeletion),
+        Route("GET", "/admin/users", access: .admin, format: .html, handler: showUsersPage),
+        Route("POST", "/admin/users", access: .admin, format: .html, handler: submitNewUser),
+        Route("POST", "/admin/users/{id}/delete", access: .admin, format: .html, handler: submitUserDeletion),
+        Route("GET", "/admin/audit", access: .admin, format: .html, handler: showAuditLogPage),
 
         Route("GET", "/datasets", access: .signedIn, format: .html, handler: showDatasetListPage),
         Route("GET", "/datasets/new", access: .signedIn, format: .html, handler: showNewDatasetPage),
@@ -25,9 +41,34 @@ enum Routes {
         Route("GET", "/api/datasets/{id}/errors", access: .signedIn, format: .json, handler: getDatasetErrorsJSON),
         Route("GET", "/api/datasets/{id}/rows", access: .signedIn, format: .json, handler: getDatasetRowsJSON),
         Route("GET", "/api/base-models", access: .signedIn, format: .json, handler: getBaseModelsJSON),
+        Route("GET", "/api/me", access: .signedIn, format: .json, handler: getCurrentUserJSON),
+        Route("GET", "/api/tokens", access: .signedIn, format: .json, handler: getAPITokensJSON),
+        Route("POST", "/api/tokens", access: .signedIn, format: .json, handler: createAPITokenJSON),
+        Route("DELETE", "/api/tokens/{id}", access: .signedIn, format: .json, handler: revokeAPITokenJSON),
+        Route("GET", "/api/keys", access: .signedIn, format: .json, handler: getTeacherKeysJSON),
+        Route("POST", "/api/keys", access: .signedIn, format: .json, handler: saveTeacherKeyJSON),
+        Route("DELETE", "/api/keys/{id}", access: .signedIn, format: .json, handler: deleteTeacherKeyJSON),
+        Route("GET", "/api/admin/users", access: .admin, format: .json, handler: getUsersJSON),
+        Route("POST", "/api/admin/users", access: .admin, format: .json, handler: createUserJSON),
+        Route("DELETE", "/api/admin/users/{id}", access: .admin, format: .json, handler: deleteUserJSON),
+        Route("GET", "/api/admin/audit", access: .admin, format: .json, handler: getAuditLogJSON),
     ]
 
     static let router = Router(table)
+}
+
+/// The route table as data, for the test that walks every route unauthenticated.
+public struct RouteDescription: Sendable, Equatable {
+    public let method: String
+    public let pattern: String
+    public let access: RouteAccess
+    public let format: RouteFormat
+}
+
+extension DistilleryApp {
+    public static var routes: [RouteDescription] {
+        Routes.table.map { RouteDescription(method: $0.method, pattern: $0.pattern, access: $0.access, format: $0.format) }
+    }
 }
 
 extension HTTPRequest {
