@@ -69,6 +69,10 @@ struct Serve: ParsableCommand {
         }
         // Written unbuffered: scripts and tests read the URL from a pipe.
         FileHandle.standardOutput.write(Data("Distillery is running at \(app.url)/  (data: \(dataDirectory); Ctrl-C stops it)\n".utf8))
+        if (try? app.services.users.count()) == 0 {
+            FileHandle.standardOutput.write(Data(
+                "No users yet: open \(app.url)/setup to create the first admin, or run `distillery user add NAME --admin --data \(dataDirectory)`.\n".utf8))
+        }
         ShutdownSignals.install {
             logger.info("shutting down")
             app.stop()
