@@ -5,7 +5,7 @@ struct DistilleryBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "distillery-bench",
         abstract: "Benchmarks for Distillery's hot paths.",
-        subcommands: [ValidateBenchmark.self]
+        subcommands: [ValidateBenchmark.self, ServeLoadBenchmark.self]
     )
 }
 
