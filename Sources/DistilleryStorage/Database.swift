@@ -6,6 +6,8 @@ import Foundation
 /// WAL mode lets readers run while the writer holds a transaction, and each reader sees the data
 /// committed when its `read` began. Opening runs `Schema.migrations`.
 public final class Database: @unchecked Sendable {
+    private let generationLock = NSLock()
+    private var generation: UInt64 = 0
     public let path: String
 
     /// How long a connection waits for a lock held by another connection before SQLITE_BUSY.
@@ -151,11 +153,22 @@ public final class Database: @unchecked Sendable {
         do {
             let result = try body(writer)
             try writer.run("COMMIT")
+            generationLock.lock()
+            generation &+= 1
+            generationLock.unlock()
             return result
         } catch {
             if writer.isInTransaction { try? writer.run("ROLLBACK") }
             throw error
         }
+    }
+
+    /// Counts this process's committed write transactions, so derived data (a cached response) can
+    /// tell whether it may be stale. Writes by other processes are not counted.
+    public var writeGeneration: UInt64 {
+        generationLock.lock()
+        defer { generationLock.unlock() }
+        return generation
     }
 
     /// Closes every connection, waiting for reads in progress. Later calls to `read` and `write` throw.

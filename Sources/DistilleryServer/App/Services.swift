@@ -15,6 +15,7 @@ public final class Services: Sendable {
     let authenticator: Authenticator
     let renderer: Renderer
     let logger: Logger
+    let datasetListCache = ResponseCache()
     /// Wakes idle workers when a job is queued; set once the pool exists.
     let wakeWorkers: @Sendable () -> Void
 

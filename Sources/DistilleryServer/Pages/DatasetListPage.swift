@@ -7,9 +7,15 @@ func showDatasetListPage(_ request: HTTPRequest, _ context: RequestContext) thro
     return context.renderer.html("dataset_list", view)
 }
 
-// GET /api/datasets  — HTML twin: GET /datasets
+// GET /api/datasets  — HTML twin: GET /datasets. The same for every viewer, so it is served from a
+// cache that any committed write invalidates.
 func getDatasetListJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
-    context.renderer.json(try loadDatasetListView(context))
+    let body = try context.services.datasetListCache.body(database: context.database) {
+        Renderer.encode(try loadDatasetListView(context))
+    }
+    var headers = HTTPHeaders()
+    headers.set("Content-Type", "application/json; charset=utf-8")
+    return HTTPResponse(status: 200, headers: headers, body: .bytes(body))
 }
 
 private func loadDatasetListView(_ context: RequestContext) throws -> DatasetListView {
