@@ -131,7 +131,7 @@ public enum HTTPDate {
         guard !parts.isEmpty else { return nil }
         if parts[0].hasSuffix(",") { parts.removeFirst() }
         let day: Int?, month: Int?, year: Int?, clock: String
-        if parts.count == 4, parts[0].contains("-") {
+        if parts.count == 3, parts[0].contains("-") {
             let dateParts = parts[0].split(separator: "-")
             guard dateParts.count == 3 else { return nil }
             day = Int(dateParts[0])

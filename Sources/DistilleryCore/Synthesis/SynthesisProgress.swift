@@ -47,7 +47,8 @@ public struct CompletionRateMeter: Sendable, Equatable {
         guard let firstRecordMs else { return 0 }
         let nowSecond = nowMs / 1000
         var total = 0
-        for slot in 0..<Self.windowSeconds where nowSecond - bucketSecond[slot] < Int64(Self.windowSeconds) && bucketSecond[slot] <= nowSecond {
+        let oldest = nowSecond - Int64(Self.windowSeconds)
+        for slot in 0..<Self.windowSeconds where bucketSecond[slot] > oldest && bucketSecond[slot] <= nowSecond {
             total += buckets[slot]
         }
         let spanMs = min(Int64(Self.windowSeconds) * 1000, max(1000, nowMs - firstRecordMs))
