@@ -56,6 +56,7 @@ public struct ChatCompletionRequest: Sendable, Equatable {
 /// How to get k candidates for a seed: one request with `n = k` when the model supports it, otherwise k
 /// requests. Separate requests get seeds seed, seed+1, … so a fixed seed does not yield k identical answers.
 public enum CandidatePlan {
+    /// One request of the plan.
     public struct Call: Sendable, Equatable {
         public var candidateCount: Int
         public var seed: Int?

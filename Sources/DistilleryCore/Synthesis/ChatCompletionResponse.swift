@@ -22,7 +22,21 @@ public struct ChatCompletionResult: Sendable, Equatable {
     public var model: String?
 }
 
+/// Reads chat-completions responses and classifies the ones that cannot be used.
 public enum ChatCompletionParser {
+    /// One whole HTTP outcome: a non-2xx status becomes its failure class (with `Retry-After` from the
+    /// headers and the provider's message, secrets redacted); a 2xx body is parsed. Answers still need
+    /// `AnswerExtraction.finalAnswer` per candidate (empty and truncated answers are judged there).
+    public static func classify(
+        status: Int, headers: HTTPHeaders, body: [UInt8], nowUnixMs: Int64, secrets: [String] = []
+    ) -> Result<ChatCompletionResult, TeacherFailure> {
+        guard (200..<300).contains(status) else {
+            let retryAfter = RateLimitHeaders.parse(headers, nowUnixMs: nowUnixMs).retryAfterMs
+            return .failure(TeacherFailure.http(status: status, body: body, retryAfterMs: retryAfter, secrets: secrets))
+        }
+        return parse(body)
+    }
+
     /// Parses a 2xx body. Anything that is not a chat completion with at least one choice is
     /// `malformedBody` (including a 200 carrying an `error` object, which some gateways send).
     public static func parse(_ body: [UInt8]) -> Result<ChatCompletionResult, TeacherFailure> {

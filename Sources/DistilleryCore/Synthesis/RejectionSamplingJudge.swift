@@ -29,6 +29,14 @@ public struct JudgePrompt: Sendable, Equatable {
         userPrompt = user
     }
 
+    /// The judge call: temperature 0 so the verdict is as stable as the model allows; room for a reasoning
+    /// model to think before its short JSON.
+    public func request(model: String, maxNewTokens: Int = 1_024) -> ChatCompletionRequest {
+        ChatCompletionRequest(
+            model: model, systemPrompt: systemPrompt, userPrompt: userPrompt,
+            sampling: SamplingSettings(temperature: 0, maxNewTokens: maxNewTokens))
+    }
+
     /// The original candidate index for a label the judge gave, if it is one of the labels shown.
     public func originalIndex(forLabel label: Int) -> Int? {
         guard label >= 1, label <= order.count else { return nil }
@@ -45,6 +53,7 @@ public struct JudgeVerdict: Sendable, Equatable {
     public var reason: String
 }
 
+/// Reads the judge's verdict.
 public enum JudgeVerdictParser {
     public static let reasonLimit = 300
 

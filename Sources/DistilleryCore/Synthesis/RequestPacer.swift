@@ -12,6 +12,7 @@ public enum PacingDecision: Sendable, Equatable {
 ///
 /// Times are milliseconds on any monotonic clock the caller chooses; the pacer never reads a clock.
 public struct RequestPacer: Sendable, Equatable {
+    /// Limits as declared by the user (or the provider's documented tier).
     public struct Configuration: Sendable, Equatable {
         /// Nil: no request limit (only pauses apply).
         public var requestsPerMinute: Int?
@@ -23,11 +24,14 @@ public struct RequestPacer: Sendable, Equatable {
         /// (unless the headers reported a limit) for `recoveryWindowMs`.
         public var recoveryRequestsPerMinute: Int
         public var recoveryWindowMs: Int64
+        /// How long a 429 without `Retry-After` (or reset headers) holds the job.
+        public var defaultRateLimitPauseMs: Int64
 
         public init(
             requestsPerMinute: Int? = nil, tokensPerMinute: Int? = nil, burst: Int = 1,
-            recoveryRequestsPerMinute: Int = 120, recoveryWindowMs: Int64 = 60_000
+            recoveryRequestsPerMinute: Int = 120, recoveryWindowMs: Int64 = 60_000, defaultRateLimitPauseMs: Int64 = 1_000
         ) {
+            self.defaultRateLimitPauseMs = max(0, defaultRateLimitPauseMs)
             self.requestsPerMinute = requestsPerMinute.flatMap { $0 > 0 ? $0 : nil }
             self.tokensPerMinute = tokensPerMinute.flatMap { $0 > 0 ? $0 : nil }
             self.burst = max(1, burst)
@@ -111,6 +115,12 @@ public struct RequestPacer: Sendable, Equatable {
     public mutating func observe(_ snapshot: RateLimitSnapshot, receivedAtMs: Int64) {
         if let limit = snapshot.limitRequests, limit > 0 { reportedRequestLimit = limit }
         if let pause = snapshot.pauseMs, pause > 0 { self.pause(untilMs: receivedAtMs + pause) }
+    }
+
+    /// A 429 arrived: the whole job waits for `Retry-After` (or the reset headers, or the default pause).
+    public mutating func rateLimited(receivedAtMs: Int64, snapshot: RateLimitSnapshot) {
+        if let limit = snapshot.limitRequests, limit > 0 { reportedRequestLimit = limit }
+        pause(untilMs: receivedAtMs + max(1, snapshot.pauseMs ?? configuration.defaultRateLimitPauseMs))
     }
 
     /// The steady request rate in force (requests per minute), if any.

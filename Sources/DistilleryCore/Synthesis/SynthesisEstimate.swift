@@ -7,6 +7,7 @@ extension TeacherModel {
 
 /// What the dialog shows before Start Synthesis: requests, tokens, cost and expected duration.
 public struct SynthesisEstimate: Sendable, Equatable {
+    /// The dialog's choices and the seeds' size.
     public struct Input: Sendable, Equatable {
         public var seedCount: Int
         /// Sum of `TokenEstimator.estimate` over the seeds' text (the validator's figure).
