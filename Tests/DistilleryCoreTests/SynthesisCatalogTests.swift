@@ -25,6 +25,12 @@ struct SynthesisCatalogTests {
         }
     }
 
+    @Test func catalogJSONRoundTripsThroughTheValidator() throws {
+        let catalog = try ProviderCatalog(jsonBytes: Self.shippedCatalogBytes())
+        let again = try ProviderCatalog(jsonBytes: Array(catalog.json.serialized.utf8))
+        #expect(again == catalog)
+    }
+
     @Test func customProviderAcceptsAnyModelNameAndUserBaseURL() throws {
         let catalog = try ProviderCatalog(jsonBytes: Self.shippedCatalogBytes())
         let custom = try #require(catalog.provider(id: "openai-compatible"))

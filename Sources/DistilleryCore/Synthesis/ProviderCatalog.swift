@@ -338,3 +338,41 @@ private struct CatalogChecker {
         return day <= HTTPDate.daysInMonth(year: year, month: month)
     }
 }
+
+extension ProviderCatalog {
+    /// The catalog in the file's own shape, for the JSON API and the dialog's data attributes.
+    public var json: SynthesisJSON {
+        .object([("version", 1), ("providers", .array(providers.map(\.json)))])
+    }
+}
+
+extension TeacherProvider {
+    public var json: SynthesisJSON {
+        var members: [(key: String, value: SynthesisJSON)] = [
+            ("id", .string(id)), ("displayName", .string(displayName)), ("baseURL", baseURL.map { .string($0) } ?? .null),
+            ("keyRequired", .bool(keyRequired)), ("chatCompletionsPath", .string(chatCompletionsPath)),
+            ("modelsPath", .string(modelsPath)), ("models", .array(models.map(\.json))),
+        ]
+        if let note { members.append(("note", .string(note))) }
+        return .object(members)
+    }
+}
+
+extension TeacherModel {
+    public var json: SynthesisJSON {
+        var members: [(key: String, value: SynthesisJSON)] = [
+            ("id", .string(id)), ("displayName", .string(displayName)), ("contextWindow", .number(Double(contextWindow))),
+        ]
+        if let maxOutputTokens { members.append(("maxOutputTokens", .number(Double(maxOutputTokens)))) }
+        members += [
+            ("inputPricePerMillionUSD", .number(inputPricePerMillionUSD)),
+            ("outputPricePerMillionUSD", .number(outputPricePerMillionUSD)), ("priceAsOf", .string(priceAsOf)),
+            ("capabilities", .object([
+                ("supportsN", .bool(capabilities.supportsN)), ("supportsSeed", .bool(capabilities.supportsSeed)),
+                ("returnsReasoning", .bool(capabilities.returnsReasoning)),
+            ])),
+        ]
+        if let note { members.append(("note", .string(note))) }
+        return .object(members)
+    }
+}

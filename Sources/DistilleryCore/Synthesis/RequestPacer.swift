@@ -57,8 +57,9 @@ public struct RequestPacer: Sendable, Equatable {
     var tokenIntervalMs: Double? { configuration.tokensPerMinute.map { 60_000 / Double($0) } }
     var burstToleranceMs: Double { Double(configuration.burst - 1) * (requestIntervalMs ?? 0) }
 
-    /// The earliest time a request estimated at `estimatedTokens` (prompt plus max completion) may start.
-    public func earliestStart(nowMs: Int64, estimatedTokens: Int = 0) -> Int64 {
+    /// The earliest time the next request may start. Tokens are paid after the start (a request's
+    /// estimate delays the ones after it), so this needs no token count.
+    public func earliestStart(nowMs: Int64) -> Int64 {
         var earliest = Double(nowMs)
         if let pausedUntilMs { earliest = max(earliest, Double(pausedUntilMs)) }
         if requestIntervalMs != nil { earliest = max(earliest, requestArrival - burstToleranceMs) }
@@ -68,8 +69,9 @@ public struct RequestPacer: Sendable, Equatable {
     }
 
     /// Starts the request now if pacing allows (recording it), or says when to try again.
+    /// `estimatedTokens`: prompt plus max new tokens, corrected later with `adjustTokens(by:)`.
     public mutating func tryStart(nowMs: Int64, estimatedTokens: Int = 0) -> PacingDecision {
-        let earliest = earliestStart(nowMs: nowMs, estimatedTokens: estimatedTokens)
+        let earliest = earliestStart(nowMs: nowMs)
         guard earliest <= nowMs else { return .waitUntil(earliest) }
         recordStart(atMs: nowMs, estimatedTokens: estimatedTokens)
         return .startNow
