@@ -45,35 +45,39 @@ public enum SynthesisJSON: Sendable, Equatable {
         return Int(n)
     }
 
-    /// Compact JSON text with `"`, `\`, control characters and U+2028/2029 escaped.
-    public var serialized: String {
-        var out = ""
+    /// Compact JSON text with `"`, `\\`, control characters and U+2028/2029 escaped.
+    public var serialized: String { String(decoding: serializedBytes, as: UTF8.self) }
+
+    /// The same text as UTF-8 bytes (what goes on the wire or into a file).
+    public var serializedBytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
         write(to: &out)
         return out
     }
 
-    public func write(to out: inout String) {
+    public func write(to out: inout [UInt8]) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .number(let n): out += Self.format(n)
+        case .null: out += "null".utf8
+        case .bool(let b): out += (b ? "true" : "false").utf8
+        case .number(let n): out += Self.format(n).utf8
         case .string(let s): Self.writeString(s, to: &out)
         case .array(let items):
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 item.write(to: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let members):
-            out += "{"
+            out.append(UInt8(ascii: "{"))
             for (i, member) in members.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 Self.writeString(member.key, to: &out)
-                out += ":"
+                out.append(UInt8(ascii: ":"))
                 member.value.write(to: &out)
             }
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
     }
 
@@ -83,29 +87,56 @@ public enum SynthesisJSON: Sendable, Equatable {
         return n.description
     }
 
-    static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Copies runs of plain bytes in bulk and escapes only what JSON (and JavaScript, for U+2028/2029)
+    /// requires; works on UTF-8 so multi-byte text passes through untouched.
+    static func writeString(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { bytes in
+            out.reserveCapacity(out.count + bytes.count + 2)
+            var runStart = 0
+            var i = 0
+            let count = bytes.count
+            while i < count {
+                let byte = bytes[i]
+                // Second byte of a two-byte escape (\n, \", …); 0 for \u forms; nil for a plain byte.
+                let short: UInt8?
+                var width = 1
+                switch byte {
+                case UInt8(ascii: "\""): short = UInt8(ascii: "\"")
+                case UInt8(ascii: "\\"): short = UInt8(ascii: "\\")
+                case 0x0A: short = UInt8(ascii: "n")
+                case 0x0D: short = UInt8(ascii: "r")
+                case 0x09: short = UInt8(ascii: "t")
+                case 0x08: short = UInt8(ascii: "b")
+                case 0x0C: short = UInt8(ascii: "f")
+                case 0..<0x20: short = 0
+                case 0xE2 where i + 2 < count && bytes[i + 1] == 0x80 && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9):
+                    short = 0
+                    width = 3
+                default: short = nil
                 }
+                guard let short else {
+                    i += 1
+                    continue
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
+                out.append(UInt8(ascii: "\\"))
+                if short != 0 {
+                    out.append(short)
+                } else if width == 3 {
+                    out += (bytes[i + 2] == 0xA8 ? "u2028" : "u2029").utf8
+                } else {
+                    out += [UInt8(ascii: "u"), 0x30, 0x30, hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]]
+                }
+                i += width
+                runStart = i
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<count]))
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 }
 
@@ -256,36 +287,40 @@ extension SynthesisJSON {
             return value
         }
 
+        /// Plain strings (no escapes) decode in one step; escaped ones collect bytes, then decode once.
         mutating func parseString() throws(SynthesisJSONError) -> String {
             position += 1
-            var scalars = String.UnicodeScalarView()
             var runStart = position
-            func flushRun(_ end: Int) {
-                if end > runStart { scalars.append(contentsOf: String(decoding: bytes[runStart..<end], as: UTF8.self).unicodeScalars) }
-            }
+            var decoded: [UInt8]? = nil
             while position < bytes.count {
                 let byte = bytes[position]
                 if byte == UInt8(ascii: "\"") {
-                    flushRun(position)
+                    let text: String
+                    if var decoded {
+                        decoded += bytes[runStart..<position]
+                        text = String(decoding: decoded, as: UTF8.self)
+                    } else {
+                        text = String(decoding: bytes[runStart..<position], as: UTF8.self)
+                    }
                     position += 1
-                    return String(scalars)
+                    return text
                 }
                 if byte < 0x20 { throw error("control character in a string") }
                 if byte == UInt8(ascii: "\\") {
-                    flushRun(position)
+                    var buffer = decoded ?? []
+                    decoded = nil  // keep one reference so appending does not copy the buffer
+                    buffer += bytes[runStart..<position]
                     position += 1
                     guard position < bytes.count else { break }
                     let escape = bytes[position]
                     position += 1
                     switch escape {
-                    case UInt8(ascii: "\""): scalars.append("\"")
-                    case UInt8(ascii: "\\"): scalars.append("\\")
-                    case UInt8(ascii: "/"): scalars.append("/")
-                    case UInt8(ascii: "b"): scalars.append("\u{08}")
-                    case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                    case UInt8(ascii: "n"): scalars.append("\n")
-                    case UInt8(ascii: "r"): scalars.append("\r")
-                    case UInt8(ascii: "t"): scalars.append("\t")
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): buffer.append(escape)
+                    case UInt8(ascii: "b"): buffer.append(0x08)
+                    case UInt8(ascii: "f"): buffer.append(0x0C)
+                    case UInt8(ascii: "n"): buffer.append(0x0A)
+                    case UInt8(ascii: "r"): buffer.append(0x0D)
+                    case UInt8(ascii: "t"): buffer.append(0x09)
                     case UInt8(ascii: "u"):
                         var code = try hex4()
                         if code >= 0xD800 && code < 0xDC00 {
@@ -299,11 +334,12 @@ extension SynthesisJSON {
                             code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                         }
                         guard let scalar = Unicode.Scalar(code) else { throw error("unpaired surrogate in a string") }
-                        scalars.append(scalar)
+                        buffer += Array(String(Character(scalar)).utf8)
                     default:
                         position -= 1
                         throw error("invalid escape in a string")
                     }
+                    decoded = buffer
                     runStart = position
                     continue
                 }
