@@ -68,6 +68,11 @@ struct SynthesisEstimateTests {
             maxInFlight: 1, typicalLatencyMs: 500), model: Self.model(supportsN: true)).durationMs == 0)
     }
 
+    @Test(arguments: [(0, 800), (500, 10_800), (1_000, 20_800)] as [(Int, Int64)])
+    func typicalLatencyGrowsWithTheAnswer(tokens: Int, expected: Int64) {
+        #expect(SynthesisEstimate.typicalLatencyMs(completionTokens: tokens) == expected)
+    }
+
     @Test func costUsesPerMillionPrices() {
         #expect(Self.model(supportsN: false, input: 1, output: 2).costUSD(promptTokens: 1_000_000, completionTokens: 500_000) == 2)
     }

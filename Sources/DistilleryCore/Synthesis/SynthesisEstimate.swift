@@ -61,6 +61,12 @@ public struct SynthesisEstimate: Sendable, Equatable {
     public var costUSD: Double
     public var durationMs: Int64
 
+    /// A latency to assume when the user has no figure: time to first token plus generation at a typical
+    /// hosted speed (about 50 tokens per second).
+    public static func typicalLatencyMs(completionTokens: Int, firstTokenMs: Int64 = 800, tokensPerSecond: Double = 50) -> Int64 {
+        firstTokenMs + Int64((Double(max(0, completionTokens)) / max(1, tokensPerSecond) * 1000).rounded(.up))
+    }
+
     /// The fixed text of the judge prompt (instructions and tags), measured from a real prompt so the
     /// estimate follows `JudgePrompt` if its wording changes.
     static func judgeOverheadTokens(candidates: Int) -> Int {
