@@ -29,7 +29,7 @@ let package = Package(
             path: "Resources",
             exclude: ["README.md"],
             sources: ["EmbeddedResources.swift"],
-            resources: [.embedInCode("templates"), .embedInCode("static")]
+            resources: [.embedInCode("templates"), .embedInCode("static"), .embedInCode("catalog")]
         ),
         .target(
             name: "DistilleryServer",

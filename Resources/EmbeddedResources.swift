@@ -19,4 +19,9 @@ public enum EmbeddedResources {
         "app.css": ("text/css; charset=utf-8", PackageResources.app_css),
         "app.js": ("text/javascript; charset=utf-8", PackageResources.app_js),
     ]
+
+    /// Data files (the provider catalog), by name without extension.
+    public static let data: [String: [UInt8]] = [
+        "providers": PackageResources.providers_json,
+    ]
 }
