@@ -1,3 +1,4 @@
+import DistilleryPlatform
 import DistilleryStorage
 import Foundation
 import Logging
@@ -106,6 +107,9 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private func workLoop(owner: String) {
+        // Background work yields the CPU to request threads: pages stay fast while a 50 MB file
+        // validates.
+        ThreadPriority.lowerCurrentThread()
         defer {
             condition.lock()
             runningThreads -= 1
