@@ -25,6 +25,9 @@ struct ServeLoadBenchmark: ParsableCommand {
     @Option(help: "Datasets in the list besides the big uploads.")
     var datasets = 20
 
+    @Flag(help: "Also measure the list with no validation running, as a baseline.")
+    var baseline = false
+
     func run() throws {
         let directory = NSTemporaryDirectory() + "distillery-serve-load-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -52,6 +55,11 @@ struct ServeLoadBenchmark: ParsableCommand {
         print("server: \(app.url), \(configuration.httpThreadCount) HTTP threads, \(configuration.workerCount) workers")
         print("list: \(datasets) small datasets plus the big uploads; big upload: \(formatMB(generated.bytes)) MB, \(generated.lines) lines")
 
+        if baseline {
+            Thread.sleep(forTimeInterval: 1)
+            let quiet = try Self.runWrk(url: app.url + "/api/datasets", token: token, connections: connections, seconds: seconds)
+            print("baseline, no validation running: \(format(quiet.requestsPerSecond, digits: 0)) requests/s, p50 \(quiet.p50), p99 \(quiet.p99)")
+        }
         let uploader = BackgroundValidations(base: app.url, auth: auth, file: bigFile)
         uploader.start()
         guard uploader.waitUntilValidating(timeoutSeconds: 60) else {

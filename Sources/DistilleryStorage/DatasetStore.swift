@@ -58,7 +58,8 @@ public struct DatasetStore: Sendable {
     /// Inserts the dataset with status `validating` and queues its validation job in one
     /// transaction. `placeFile` runs inside it with the new id (to move the upload into place):
     /// if it throws, nothing is stored.
-    public func create(_ new: NewDataset, now: Int64, placeFile: (Int64) throws -> Void) throws -> Int64 {
+    /// `queueValidation: false` is for callers that validate the file themselves (synthesis children).
+    public func create(_ new: NewDataset, now: Int64, queueValidation: Bool = true, placeFile: (Int64) throws -> Void) throws -> Int64 {
         try database.write { connection in
             try connection.run(
                 """
@@ -68,7 +69,9 @@ public struct DatasetStore: Sendable {
                 .text(new.name), .text(new.mode.rawValue), .text(new.baseModel), SQLValue(new.skillPrompt),
                 SQLValue(new.byteSize), SQLValue(new.parentID), SQLValue(new.createdBy), .integer(now), .integer(now))
             let id = connection.lastInsertRowID
-            _ = try JobQueue.enqueue(in: connection, kind: Self.validationJobKind, datasetID: id, payload: "{}", now: now)
+            if queueValidation {
+                _ = try JobQueue.enqueue(in: connection, kind: Self.validationJobKind, datasetID: id, payload: "{}", now: now)
+            }
             try placeFile(id)
             return id
         }
@@ -178,24 +181,26 @@ public struct DatasetStore: Sendable {
     }
 
     /// Appends a batch of rows and line errors. Returns false when the dataset no longer exists.
+    /// `metadata[i]`, when given, is stored with `rows[i]` (a synthesized row's teacher, tokens, latency).
     public func appendValidationBatch(
-        datasetID: Int64, rows: [AcceptedRow], firstRowIndex: Int64, errors: [LineError], firstErrorSequence: Int64
+        datasetID: Int64, rows: [AcceptedRow], firstRowIndex: Int64, errors: [LineError], firstErrorSequence: Int64,
+        metadata: [String?] = []
     ) throws -> Bool {
         try database.write { connection in
             try Self.insert(connection, datasetID: datasetID, rows: rows, firstRowIndex: firstRowIndex, errors: errors,
-                firstErrorSequence: firstErrorSequence)
+                firstErrorSequence: firstErrorSequence, metadata: metadata)
         }
     }
 
     /// The last batch and the final summary and status, in one transaction.
     public func finishValidation(
         datasetID: Int64, summary: ValidationSummary, rows: [AcceptedRow], firstRowIndex: Int64, errors: [LineError],
-        firstErrorSequence: Int64, now: Int64
+        firstErrorSequence: Int64, now: Int64, metadata: [String?] = [], status: DatasetStatus? = nil
     ) throws {
         let summaryJSON = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
         try database.write { connection in
             guard try Self.insert(connection, datasetID: datasetID, rows: rows, firstRowIndex: firstRowIndex, errors: errors,
-                firstErrorSequence: firstErrorSequence)
+                firstErrorSequence: firstErrorSequence, metadata: metadata)
             else { return }
             try connection.run(
                 """
@@ -203,7 +208,7 @@ public struct DatasetStore: Sendable {
                     row_count = (SELECT COUNT(*) FROM dataset_rows WHERE dataset_id = ?)
                 WHERE id = ?
                 """,
-                .text(summary.status.rawValue), .text(summaryJSON), SQLValue(summary.lines), .integer(now),
+                .text((status ?? summary.status).rawValue), .text(summaryJSON), SQLValue(summary.lines), .integer(now),
                 .integer(datasetID), .integer(datasetID))
         }
     }
@@ -216,12 +221,12 @@ public struct DatasetStore: Sendable {
 
     private static func insert(
         _ connection: Connection, datasetID: Int64, rows: [AcceptedRow], firstRowIndex: Int64, errors: [LineError],
-        firstErrorSequence: Int64
+        firstErrorSequence: Int64, metadata: [String?]
     ) throws -> Bool {
         guard try connection.queryOne("SELECT 1 FROM datasets WHERE id = ?", .integer(datasetID)) != nil else { return false }
         if !rows.isEmpty {
             let statement = try connection.cachedStatement(
-                "INSERT INTO dataset_rows (dataset_id, idx, line, body, tokens) VALUES (?, ?, ?, ?, ?)")
+                "INSERT INTO dataset_rows (dataset_id, idx, line, body, tokens, meta) VALUES (?, ?, ?, ?, ?, ?)")
             for (offset, row) in rows.enumerated() {
                 statement.reset()
                 try statement.bind(datasetID, at: 1)
@@ -229,6 +234,11 @@ public struct DatasetStore: Sendable {
                 try statement.bind(row.line, at: 3)
                 try statement.bindText(utf8: row.normalizedJSON, at: 4)
                 try statement.bind(row.estimatedTokens, at: 5)
+                if offset < metadata.count, let meta = metadata[offset] {
+                    try statement.bind(meta, at: 6)
+                } else {
+                    try statement.bindNull(at: 6)
+                }
                 _ = try statement.step()
             }
         }

@@ -124,5 +124,54 @@ public enum Schema {
 
         ALTER TABLE datasets ADD COLUMN created_by INTEGER REFERENCES users(id) ON DELETE SET NULL;
         """,
+
+        // 3: synthesis jobs and their per-seed state (the engine commits each answer as it arrives).
+        """
+        CREATE TABLE synthesis_jobs (
+            job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+            parent_dataset_id INTEGER REFERENCES datasets(id) ON DELETE SET NULL,
+            child_dataset_id INTEGER REFERENCES datasets(id) ON DELETE SET NULL,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            settings TEXT NOT NULL,
+            key_id INTEGER REFERENCES teacher_keys(id) ON DELETE SET NULL,
+            status TEXT NOT NULL DEFAULT 'queued'
+                CHECK (status IN ('queued', 'running', 'completed', 'synthesis_failed', 'cancelled')),
+            total INTEGER NOT NULL DEFAULT 0,
+            written INTEGER NOT NULL DEFAULT 0,
+            skipped INTEGER NOT NULL DEFAULT 0,
+            retries INTEGER NOT NULL DEFAULT 0,
+            tokens_in INTEGER NOT NULL DEFAULT 0,
+            tokens_out INTEGER NOT NULL DEFAULT 0,
+            cost_usd REAL NOT NULL DEFAULT 0,
+            estimate TEXT,
+            cancel_requested INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            started_at INTEGER,
+            finished_at INTEGER,
+            failure TEXT
+        ) STRICT;
+        CREATE INDEX synthesis_jobs_parent ON synthesis_jobs(parent_dataset_id);
+
+        CREATE TABLE synthesis_seeds (
+            job_id INTEGER NOT NULL REFERENCES synthesis_jobs(job_id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            line INTEGER NOT NULL,
+            input TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'in_flight', 'done', 'skipped')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error_code TEXT,
+            error_message TEXT,
+            tokens_in INTEGER NOT NULL DEFAULT 0,
+            tokens_out INTEGER NOT NULL DEFAULT 0,
+            cost_usd REAL NOT NULL DEFAULT 0,
+            latency_ms INTEGER,
+            row_json TEXT,
+            metadata TEXT,
+            PRIMARY KEY (job_id, idx)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX synthesis_seeds_status ON synthesis_seeds(job_id, status);
+        """,
     ]
 }

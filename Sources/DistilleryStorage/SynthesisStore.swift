@@ -1,0 +1,334 @@
+import DistilleryCore
+import Foundation
+
+public enum SynthesisJobStatus: String, Sendable, Codable {
+    case queued, running, completed, cancelled
+    case failed = "synthesis_failed"
+
+    public var isActive: Bool { self == .queued || self == .running }
+}
+
+/// A synthesis job as stored: the settings are kept as the JSON the service wrote.
+public struct SynthesisJobRecord: Sendable, Equatable {
+    public let jobID: Int64
+    public let parentDatasetID: Int64?
+    public let childDatasetID: Int64?
+    public let createdBy: Int64?
+    public let provider: String
+    public let model: String
+    public let settingsJSON: String
+    public let keyID: Int64?
+    public let status: SynthesisJobStatus
+    public let total: Int
+    public let written: Int
+    public let skipped: Int
+    public let retries: Int
+    public let tokensIn: Int
+    public let tokensOut: Int
+    public let costUSD: Double
+    public let estimateJSON: String?
+    public let cancelRequested: Bool
+    public let createdAt: Int64
+    public let startedAt: Int64?
+    public let finishedAt: Int64?
+    public let failure: String?
+
+    public var processed: Int { written + skipped }
+}
+
+/// A seed still to answer, as the engine loads it (at start, and again after a restart).
+public struct PendingSeed: Sendable, Equatable {
+    public let index: Int64
+    public let line: Int
+    public let input: String
+    public let attempts: Int
+}
+
+/// One seed's new state, written in a batch with others.
+public struct SeedUpdate: Sendable, Equatable {
+    public var index: Int64
+    public var status: SeedStatus
+    public var attempts: Int
+    public var errorCode: String?
+    public var errorMessage: String?
+    public var tokensIn: Int
+    public var tokensOut: Int
+    public var costUSD: Double
+    public var latencyMs: Int64?
+    /// The training row (done seeds).
+    public var rowJSON: String?
+    public var metadata: String?
+
+    public init(
+        index: Int64, status: SeedStatus, attempts: Int, errorCode: String? = nil, errorMessage: String? = nil,
+        tokensIn: Int = 0, tokensOut: Int = 0, costUSD: Double = 0, latencyMs: Int64? = nil, rowJSON: String? = nil,
+        metadata: String? = nil
+    ) {
+        self.index = index
+        self.status = status
+        self.attempts = attempts
+        self.errorCode = errorCode
+        self.errorMessage = errorMessage
+        self.tokensIn = tokensIn
+        self.tokensOut = tokensOut
+        self.costUSD = costUSD
+        self.latencyMs = latencyMs
+        self.rowJSON = rowJSON
+        self.metadata = metadata
+    }
+}
+
+/// Job-level counters added in the same transaction as the seed updates they summarize.
+public struct SynthesisCounterDelta: Sendable, Equatable {
+    public var written = 0
+    public var skipped = 0
+    public var retries = 0
+    public var tokensIn = 0
+    public var tokensOut = 0
+    public var costUSD = 0.0
+
+    public init() {}
+
+    public var isZero: Bool { self == SynthesisCounterDelta() }
+}
+
+public struct SkipReason: Sendable, Equatable, Codable {
+    public let code: String
+    public let count: Int
+    public let example: String
+}
+
+/// `synthesis_jobs` and `synthesis_seeds`: the queue of work a synthesis job resumes from.
+public struct SynthesisStore: Sendable {
+    public let database: Database
+    public static let jobKind = "synthesize"
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    public struct NewJob: Sendable {
+        public var parentDatasetID: Int64
+        public var createdBy: Int64?
+        public var provider: String
+        public var model: String
+        public var settingsJSON: String
+        public var keyID: Int64?
+        public var estimateJSON: String?
+
+        public init(
+            parentDatasetID: Int64, createdBy: Int64?, provider: String, model: String, settingsJSON: String, keyID: Int64?,
+            estimateJSON: String?
+        ) {
+            self.parentDatasetID = parentDatasetID
+            self.createdBy = createdBy
+            self.provider = provider
+            self.model = model
+            self.settingsJSON = settingsJSON
+            self.keyID = keyID
+            self.estimateJSON = estimateJSON
+        }
+    }
+
+    /// Queues the job, copies the parent's seeds into it, ties a job-scoped key to it and marks the
+    /// parent `synthesizing`, in one transaction.
+    public func create(_ job: NewJob, now: Int64) throws -> Int64 {
+        try database.write { connection in
+            let jobID = try JobQueue.enqueue(
+                in: connection, kind: Self.jobKind, datasetID: job.parentDatasetID, payload: "{}", now: now)
+            try connection.run(
+                """
+                INSERT INTO synthesis_jobs (job_id, parent_dataset_id, created_by, provider, model, settings, key_id, estimate, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                .integer(jobID), .integer(job.parentDatasetID), SQLValue(job.createdBy), .text(job.provider), .text(job.model),
+                .text(job.settingsJSON), SQLValue(job.keyID), SQLValue(job.estimateJSON), .integer(now))
+            try connection.run(
+                """
+                INSERT INTO synthesis_seeds (job_id, idx, line, input)
+                SELECT ?, idx, line, json_extract(body, '$.input') FROM dataset_rows WHERE dataset_id = ? ORDER BY idx
+                """, .integer(jobID), .integer(job.parentDatasetID))
+            let total = connection.changes
+            try connection.run("UPDATE synthesis_jobs SET total = ? WHERE job_id = ?", SQLValue(total), .integer(jobID))
+            try connection.run(
+                "UPDATE datasets SET status = 'synthesizing', updated_at = ? WHERE id = ?", .integer(now), .integer(job.parentDatasetID))
+            if let keyID = job.keyID {
+                // A key pasted for this job (no owner) now belongs to it, and goes when it ends.
+                try connection.run("UPDATE teacher_keys SET job_id = ? WHERE id = ? AND user_id IS NULL", .integer(jobID), .integer(keyID))
+            }
+            return jobID
+        }
+    }
+
+    public func job(id: Int64) throws -> SynthesisJobRecord? {
+        try database.read { try $0.queryOne("\(Self.selectJob) WHERE job_id = ?", .integer(id)).map(Self.record) }
+    }
+
+    public func jobs(parentDatasetID: Int64) throws -> [SynthesisJobRecord] {
+        try database.read {
+            try $0.query("\(Self.selectJob) WHERE parent_dataset_id = ? ORDER BY job_id DESC", .integer(parentDatasetID)).map(Self.record)
+        }
+    }
+
+    /// Seeds not yet answered or skipped, in order. Seeds left `in_flight` by a crash count as pending.
+    public func pendingSeeds(jobID: Int64) throws -> [PendingSeed] {
+        try database.read { connection in
+            try connection.query(
+                "SELECT idx, line, input, attempts FROM synthesis_seeds WHERE job_id = ? AND status IN ('pending', 'in_flight') ORDER BY idx",
+                .integer(jobID)
+            ).map {
+                PendingSeed(index: $0.int64("idx") ?? 0, line: $0.int("line") ?? 0, input: $0.string("input") ?? "", attempts: $0.int("attempts") ?? 0)
+            }
+        }
+    }
+
+    public func markRunning(jobID: Int64, now: Int64) throws {
+        try database.write { connection in
+            try connection.run(
+                "UPDATE synthesis_jobs SET status = 'running', started_at = COALESCE(started_at, ?) WHERE job_id = ?",
+                .integer(now), .integer(jobID))
+            // Seeds a crashed run had in flight are simply pending again.
+            try connection.run(
+                "UPDATE synthesis_seeds SET status = 'pending' WHERE job_id = ? AND status = 'in_flight'", .integer(jobID))
+        }
+    }
+
+    /// Seed updates and the job counters they change, in one transaction.
+    public func apply(jobID: Int64, updates: [SeedUpdate], delta: SynthesisCounterDelta) throws {
+        guard !updates.isEmpty || !delta.isZero else { return }
+        try database.write { connection in
+            let statement = try connection.cachedStatement(
+                """
+                UPDATE synthesis_seeds SET status = ?, attempts = ?, error_code = ?, error_message = ?, tokens_in = ?, tokens_out = ?,
+                    cost_usd = ?, latency_ms = ?, row_json = ?, metadata = ?
+                WHERE job_id = ? AND idx = ?
+                """)
+            for update in updates {
+                statement.reset()
+                try statement.bind([
+                    .text(update.status.rawValue), SQLValue(update.attempts), SQLValue(update.errorCode), SQLValue(update.errorMessage),
+                    SQLValue(update.tokensIn), SQLValue(update.tokensOut), .real(update.costUSD), SQLValue(update.latencyMs),
+                    SQLValue(update.rowJSON), SQLValue(update.metadata), .integer(jobID), .integer(update.index),
+                ])
+                _ = try statement.step()
+            }
+            if !delta.isZero {
+                try connection.run(
+                    """
+                    UPDATE synthesis_jobs SET written = written + ?, skipped = skipped + ?, retries = retries + ?,
+                        tokens_in = tokens_in + ?, tokens_out = tokens_out + ?, cost_usd = cost_usd + ?
+                    WHERE job_id = ?
+                    """,
+                    SQLValue(delta.written), SQLValue(delta.skipped), SQLValue(delta.retries), SQLValue(delta.tokensIn),
+                    SQLValue(delta.tokensOut), .real(delta.costUSD), .integer(jobID))
+            }
+        }
+    }
+
+    /// Marks seeds `in_flight` (for progress and audit; a restart treats them as pending).
+    public func markInFlight(jobID: Int64, indexes: [Int64]) throws {
+        guard !indexes.isEmpty else { return }
+        try database.write { connection in
+            let statement = try connection.cachedStatement(
+                "UPDATE synthesis_seeds SET status = 'in_flight' WHERE job_id = ? AND idx = ? AND status = 'pending'")
+            for index in indexes {
+                statement.reset()
+                try statement.bind([.integer(jobID), .integer(index)])
+                _ = try statement.step()
+            }
+        }
+    }
+
+    public func requestCancel(jobID: Int64) throws -> Bool {
+        try database.write { connection in
+            try connection.run(
+                "UPDATE synthesis_jobs SET cancel_requested = 1 WHERE job_id = ? AND status IN ('queued', 'running')", .integer(jobID))
+            return connection.changes > 0
+        }
+    }
+
+    public func cancelRequested(jobID: Int64) throws -> Bool {
+        try database.read { try $0.scalar("SELECT cancel_requested FROM synthesis_jobs WHERE job_id = ?", .integer(jobID))?.intValue == 1 }
+    }
+
+    /// Ends the job: its status, the child (if any), the most common error (when everything failed),
+    /// the parent back to `valid_seeds` unless another synthesis still runs on it, and the job's own
+    /// pasted key deleted.
+    public func finish(jobID: Int64, status: SynthesisJobStatus, childDatasetID: Int64?, failure: String?, now: Int64) throws {
+        try database.write { connection in
+            try connection.run(
+                "UPDATE synthesis_jobs SET status = ?, child_dataset_id = ?, failure = ?, finished_at = ? WHERE job_id = ?",
+                .text(status.rawValue), SQLValue(childDatasetID), SQLValue(failure), .integer(now), .integer(jobID))
+            try connection.run("DELETE FROM teacher_keys WHERE job_id = ?", .integer(jobID))
+            if let parent = try connection.scalar("SELECT parent_dataset_id FROM synthesis_jobs WHERE job_id = ?", .integer(jobID))?.int64Value {
+                let others = try connection.scalar(
+                    "SELECT COUNT(*) FROM synthesis_jobs WHERE parent_dataset_id = ? AND job_id <> ? AND status IN ('queued', 'running')",
+                    .integer(parent), .integer(jobID))?.intValue ?? 0
+                if others == 0 {
+                    try connection.run(
+                        "UPDATE datasets SET status = 'valid_seeds', updated_at = ? WHERE id = ? AND status = 'synthesizing'",
+                        .integer(now), .integer(parent))
+                }
+            }
+        }
+    }
+
+    /// Skipped seeds grouped by their last error, most frequent first.
+    public func skipReasons(jobID: Int64) throws -> [SkipReason] {
+        try database.read { connection in
+            try connection.query(
+                """
+                SELECT error_code, COUNT(*) AS n, MIN(error_message) AS example FROM synthesis_seeds
+                WHERE job_id = ? AND status = 'skipped' GROUP BY error_code ORDER BY n DESC, error_code
+                """, .integer(jobID)
+            ).map { SkipReason(code: $0.string("error_code") ?? "unknown", count: $0.int("n") ?? 0, example: $0.string("example") ?? "") }
+        }
+    }
+
+    /// The answered seeds' rows and metadata in seed order, a page at a time.
+    public func doneRows(jobID: Int64, afterIndex: Int64, limit: Int) throws -> [(index: Int64, line: Int, row: String, metadata: String?)] {
+        try database.read { connection in
+            try connection.query(
+                """
+                SELECT idx, line, row_json, metadata FROM synthesis_seeds
+                WHERE job_id = ? AND status = 'done' AND idx > ? ORDER BY idx LIMIT ?
+                """, .integer(jobID), .integer(afterIndex), SQLValue(limit)
+            ).map { ($0.int64("idx") ?? 0, $0.int("line") ?? 0, $0.string("row_json") ?? "", $0.string("metadata")) }
+        }
+    }
+
+    public func seedStatusCounts(jobID: Int64) throws -> [String: Int] {
+        try database.read { connection in
+            var counts: [String: Int] = [:]
+            for row in try connection.query(
+                "SELECT status, COUNT(*) AS n FROM synthesis_seeds WHERE job_id = ? GROUP BY status", .integer(jobID))
+            {
+                counts[row.string("status") ?? ""] = row.int("n") ?? 0
+            }
+            return counts
+        }
+    }
+
+    /// Keys sealed for a job that never got created (a crash between sealing and creating): at start-up nothing is in progress.
+    public func deleteOrphanJobKeys() throws {
+        try database.write { try $0.run("DELETE FROM teacher_keys WHERE user_id IS NULL AND job_id IS NULL") }
+    }
+
+    private static let selectJob = """
+        SELECT job_id, parent_dataset_id, child_dataset_id, created_by, provider, model, settings, key_id, status, total, written,
+            skipped, retries, tokens_in, tokens_out, cost_usd, estimate, cancel_requested, created_at, started_at, finished_at, failure
+        FROM synthesis_jobs
+        """
+
+    private static func record(_ row: Row) -> SynthesisJobRecord {
+        SynthesisJobRecord(
+            jobID: row.int64("job_id") ?? 0, parentDatasetID: row.int64("parent_dataset_id"), childDatasetID: row.int64("child_dataset_id"),
+            createdBy: row.int64("created_by"), provider: row.string("provider") ?? "", model: row.string("model") ?? "",
+            settingsJSON: row.string("settings") ?? "{}", keyID: row.int64("key_id"),
+            status: SynthesisJobStatus(rawValue: row.string("status") ?? "") ?? .failed, total: row.int("total") ?? 0,
+            written: row.int("written") ?? 0, skipped: row.int("skipped") ?? 0, retries: row.int("retries") ?? 0,
+            tokensIn: row.int("tokens_in") ?? 0, tokensOut: row.int("tokens_out") ?? 0, costUSD: row.double("cost_usd") ?? 0,
+            estimateJSON: row.string("estimate"), cancelRequested: row.int("cancel_requested") == 1, createdAt: row.int64("created_at") ?? 0,
+            startedAt: row.int64("started_at"), finishedAt: row.int64("finished_at"), failure: row.string("failure"))
+    }
+}
