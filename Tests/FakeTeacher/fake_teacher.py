@@ -13,7 +13,7 @@ Endpoints
                              also {"reset_stats": true}, {"reset_rate_window": true}, {"reset_fail_markers": true}.
                              Answers the resulting configuration (never the key: only "api_key_set").
   GET  /_stats               {"requests", "by_status", "by_path", "concurrent_now", "concurrent_max",
-                              "connections_now", "connections_max"}
+                              "connections_now", "connections_max", "connections_total" (accepted since the reset)}
 Control and stats endpoints need no key and are not rate limited or faulted; they are logged too.
 
 Answers (deterministic, so tests can check rows)
@@ -136,13 +136,14 @@ class Stats:
         self.by_path = collections.Counter()
         self.concurrent_max = 0
         self.connections_max = 0
+        self.connections_total = 0
 
     def as_json(self):
         return {
             "requests": self.requests, "by_status": {str(k): v for k, v in self.by_status.items()},
             "by_path": dict(self.by_path), "concurrent_now": self.concurrent_now,
             "concurrent_max": self.concurrent_max, "connections_now": self.connections_now,
-            "connections_max": self.connections_max,
+            "connections_max": self.connections_max, "connections_total": self.connections_total,
         }
 
 
@@ -174,6 +175,7 @@ class FakeTeacher:
     async def serve_connection(self, reader, writer):
         stats = self.stats
         stats.connections_now += 1
+        stats.connections_total += 1
         stats.connections_max = max(stats.connections_max, stats.connections_now)
         try:
             while True:
