@@ -565,10 +565,17 @@ async def main(argv):
     sys.stdout.flush()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    # A parent whose threads block signals (libdispatch does) passes that mask on: SIGTERM would stay
+    # pending forever and the server would never stop.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    async with server:
-        await stop.wait()
+    await stop.wait()
+    # Exit at once: in-flight handlers (sleeping, hanging) would otherwise print their cancellation.
+    if teacher.log is not None:
+        teacher.log.flush()
+    sys.stdout.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -49,9 +49,16 @@ public struct TeacherHTTPRequest: Sendable {
         self.connectTimeoutSeconds = connectTimeoutSeconds
     }
 
-    /// Method and URL without its query (which may carry tokens): enough to find the call in a message.
+    /// Method and URL without its query or user information (either may carry a key): enough to find
+    /// the call in a message.
     var redactedTarget: String {
-        let withoutQuery = url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
+        var withoutQuery = url.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? url
+        if let schemeEnd = withoutQuery.range(of: "://") {
+            let authorityEnd = withoutQuery[schemeEnd.upperBound...].firstIndex(where: { $0 == "/" || $0 == "#" }) ?? withoutQuery.endIndex
+            if let at = withoutQuery[schemeEnd.upperBound..<authorityEnd].lastIndex(of: "@") {
+                withoutQuery.replaceSubrange(schemeEnd.upperBound...at, with: "")
+            }
+        }
         return "\(method.uppercased()) \(withoutQuery)"
     }
 }
