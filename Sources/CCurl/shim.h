@@ -62,4 +62,22 @@ static inline CURLMcode distillery_curl_multi_setopt_long(CURLM *handle, CURLMop
 static inline CURLMcode distillery_curl_multi_setopt_pointer(CURLM *handle, CURLMoption option, void *value)
 { return curl_multi_setopt(handle, option, value); }
 
+/* Why: CURLMsg carries its CURLcode in an anonymous union; reading it in C keeps the Swift side
+ * independent of how the importer names that union. */
+static inline CURLcode distillery_curl_msg_result(const CURLMsg *message)
+{ return message->data.result; }
+
+/* Why: curl_slist_append copies each header line and curl_slist_free_all frees the copies without
+ * wiping them; an Authorization line holds an API key. Writing through a volatile pointer is a wipe
+ * the optimizer cannot drop. Call it just before curl_slist_free_all. */
+static inline void distillery_curl_slist_wipe(struct curl_slist *list)
+{
+    for (; list != NULL; list = list->next) {
+        if (list->data != NULL) {
+            volatile char *cursor = list->data;
+            while (*cursor != 0) { *cursor++ = 0; }
+        }
+    }
+}
+
 #endif

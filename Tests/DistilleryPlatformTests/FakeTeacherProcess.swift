@@ -1,0 +1,169 @@
+import DistilleryPlatform
+import Foundation
+
+/// The fake OpenAI-compatible teacher (Tests/FakeTeacher/fake_teacher.py) as a child process on
+/// 127.0.0.1, port chosen by the OS. `stop()` (or deinit) sends SIGTERM and waits for it.
+final class FakeTeacherProcess: @unchecked Sendable {
+    struct StartupError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static let scriptPath: String = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("FakeTeacher/fake_teacher.py").path
+
+    let port: Int
+    /// The request log (`--log`), in its own temporary folder.
+    let logPath: String
+    private let process: Process
+    private let folder: TemporaryDirectory
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// `arguments` are the server's options, e.g. `["--latency-ms", "200", "--api-key", "sk-test"]`.
+    init(_ arguments: [String] = []) throws {
+        folder = try TemporaryDirectory()
+        logPath = folder.path + "/requests.jsonl"
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Self.scriptPath, "--port", "0", "--log", logPath] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+
+        // The server prints exactly one line, "LISTENING <port>", once it accepts connections.
+        var line: [UInt8] = []
+        while !line.contains(10) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty {
+                folder.remove()
+                throw StartupError(description: "fake teacher exited before listening; output: \(String(decoding: line, as: UTF8.self))")
+            }
+            line += chunk
+        }
+        let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard text.hasPrefix("LISTENING "), let port = Int(text.dropFirst("LISTENING ".count)) else {
+            Self.terminate(process)
+            folder.remove()
+            throw StartupError(description: "unexpected first line from the fake teacher: \(text)")
+        }
+        self.port = port
+    }
+
+    deinit { stop() }
+
+    /// SIGTERM, then SIGKILL if it has not exited within 2 s. Polls rather than `waitUntilExit`,
+    /// which spins a run loop and never returns if the child ignores the signal.
+    func stop() {
+        Self.terminate(process)
+        folder.remove()
+    }
+
+    private static func terminate(_ process: Process) {
+        guard process.isRunning else { return }
+        process.terminate()
+        if !waitForExit(process, seconds: 2) {
+            kill(process.processIdentifier, SIGKILL)
+            _ = waitForExit(process, seconds: 2)
+        }
+    }
+
+    private static func waitForExit(_ process: Process, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning {
+            if Date() > deadline { return false }
+            usleep(5_000)
+        }
+        return true
+    }
+
+    /// Changes options at run time (`POST /_control`), e.g. `["latency_ms": 0, "reset_stats": true]`.
+    @discardableResult
+    func control(_ changes: [String: Any]) throws -> [String: Any] {
+        let body = try JSONSerialization.data(withJSONObject: changes)
+        let response = try HTTPClient.send(
+            HTTPClientRequest(method: "POST", url: baseURL + "/_control", headers: [("Content-Type", "application/json")], body: .bytes(Array(body))))
+        guard response.status == 200 else { throw StartupError(description: "/_control answered \(response.status): \(response.text)") }
+        return try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] ?? [:]
+    }
+
+    /// `GET /_stats`: requests, by_status, by_path, concurrent_max, connections_total, ...
+    func stats() throws -> [String: Any] {
+        let response = try HTTPClient.send(HTTPClientRequest(url: baseURL + "/_stats"))
+        return try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] ?? [:]
+    }
+
+    /// The request log so far, one dictionary per request.
+    func logEntries() throws -> [[String: Any]] {
+        try logText().split(separator: "\n").compactMap {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    func logText() throws -> String {
+        (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+
+    /// A chat-completions body whose last user message is `seed`.
+    static func chatBody(seed: String, model: String = "fake-teacher", system: String? = nil, n: Int = 1) -> [UInt8] {
+        var messages: [[String: Any]] = []
+        if let system { messages.append(["role": "system", "content": system]) }
+        messages.append(["role": "user", "content": seed])
+        let payload: [String: Any] = ["model": model, "messages": messages, "temperature": 0.7, "max_tokens": 64, "n": n, "seed": 7]
+        return Array((try? JSONSerialization.data(withJSONObject: payload)) ?? Data())
+    }
+
+    func chatRequest(seed: String, model: String = "fake-teacher", system: String? = nil, n: Int = 1, key: String? = nil, timeout: Double = 30)
+        -> TeacherHTTPRequest
+    {
+        var headers = [("Content-Type", "application/json")]
+        if let key { headers.append(("Authorization", "Bearer \(key)")) }
+        return TeacherHTTPRequest(
+            url: baseURL + "/v1/chat/completions", method: "POST", headers: headers,
+            body: Self.chatBody(seed: seed, model: model, system: system, n: n), timeoutSeconds: timeout)
+    }
+}
+
+extension TeacherTransport {
+    /// Submits and waits for the completion.
+    func send(_ request: TeacherHTTPRequest) async -> Result<TeacherHTTPResponse, TeacherTransportError> {
+        await withCheckedContinuation { continuation in
+            submit(request) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Submits all at once and waits for every completion; results in request order.
+    func sendAll(_ requests: [TeacherHTTPRequest]) async -> [Result<TeacherHTTPResponse, TeacherTransportError>] {
+        await withTaskGroup(of: (Int, Result<TeacherHTTPResponse, TeacherTransportError>).self) { group in
+            for (index, request) in requests.enumerated() {
+                group.addTask { (index, await self.send(request)) }
+            }
+            var results = [Result<TeacherHTTPResponse, TeacherTransportError>?](repeating: nil, count: requests.count)
+            for await (index, result) in group { results[index] = result }
+            return results.map { $0! }
+        }
+    }
+}
+
+extension Result where Success == TeacherHTTPResponse, Failure == TeacherTransportError {
+    var response: TeacherHTTPResponse? { try? get() }
+    var failure: TeacherTransportError? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+}
+
+/// The first choice's content of a chat-completions body, or nil.
+func chatContent(_ response: TeacherHTTPResponse, choice: Int = 0) -> String? {
+    guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+        let choices = object["choices"] as? [[String: Any]], choices.count > choice,
+        let message = choices[choice]["message"] as? [String: Any]
+    else { return nil }
+    return message["content"] as? String
+}
+
+/// Monotonic seconds since `start`.
+func secondsSince(_ start: ContinuousClock.Instant) -> Double {
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+}

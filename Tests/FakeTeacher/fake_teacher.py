@@ -1,0 +1,582 @@
+#!/usr/bin/env python3
+"""A fake OpenAI-compatible teacher for Distillery's tests and benchmarks (Python 3.11, stdlib only).
+
+Start:  python3 Tests/FakeTeacher/fake_teacher.py --port 0 [options]
+It prints exactly one line `LISTENING <port>` on stdout (flushed) once it accepts connections, then
+serves until SIGTERM/SIGINT/kill. One asyncio event loop, a hand-written HTTP/1.1 parser
+(Content-Length or chunked request bodies, keep-alive), no thread per request.
+
+Endpoints
+  GET  /v1/models            pre-flight: 401 on a wrong/missing key (when --api-key is set), else the model list
+  POST /v1/chat/completions  OpenAI chat completions (model, messages, temperature, max_tokens, n, seed)
+  POST /_control             JSON body with any option below (underscored names, e.g. {"latency_ms": 50});
+                             also {"reset_stats": true}, {"reset_rate_window": true}, {"reset_fail_markers": true}.
+                             Answers the resulting configuration (never the key: only "api_key_set").
+  GET  /_stats               {"requests", "by_status", "by_path", "concurrent_now", "concurrent_max",
+                              "connections_now", "connections_max", "connections_total" (accepted since the reset)}
+Control and stats endpoints need no key and are not rate limited or faulted; they are logged too.
+
+Answers (deterministic, so tests can check rows)
+  content = "Answer to: <last user message>"; with n > 1 each choice i (0-based) gets " (candidate i)".
+  With --no-n (the engine must send separate requests) the k-th successful answer to the same user
+  message gets " (candidate k)" (k counts 0, 1, 2, ... per distinct message).
+  --reasoning adds message.reasoning_content = "Reasoning about: <last user message>".
+  usage.prompt_tokens = ceil(chars of all messages / 4), completion_tokens = ceil(chars of answers / 4) (>= 1).
+
+Judge requests: a system message containing JUDGE (configurable: --judge-word). The last user message is
+split into candidate blocks by their labels; recognised labels (case-insensitive, at a line start):
+"Candidate 1:", "Candidate 1", "### Candidate 1", "[1]", "<candidate 1>", '<candidate id="1">', "Answer 1:".
+The judge picks the block whose text contains --judge-marker (default "(candidate 2)"); if none does, the
+highest label. It answers content = {"best": <label number>, "reason": "..."} (a JSON object as text).
+With --judge-garbage-rate p (or a [fail:badjudge] marker) it answers prose that is not JSON instead.
+
+Rate limit: --rpm-limit N, a sliding 60 s window over accepted chat completions. Over it: 429 with
+Retry-After (whole seconds, rounded up) and an OpenAI-style error body. Every chat-completion response
+(200 and 429) carries x-ratelimit-limit-requests, x-ratelimit-remaining-requests and
+x-ratelimit-reset-requests (seconds until a slot frees, as "<seconds>s", e.g. "1.25s"). Rejected
+requests do not count against the window.
+
+Faults (probabilities in [0, 1], drawn from a random.Random seeded by --seed, in this order):
+  --rate-hang (never answers; holds the connection until the client closes it), --rate-500,
+  --rate-malformed (200 with a cut JSON body), --rate-empty (200, content ""),
+  --rate-truncated (finish_reason "length", the answer cut in half).
+Scripted faults: a user message containing [fail:KIND] or [fail:KINDxK] answers that way for the first K
+(default 1) requests carrying exactly that message, then normally. KIND: 500, 429, empty, hang, malformed,
+truncated, badjudge. Counters are per distinct message, so a judge request about a seed has its own count.
+
+Keys: --api-key K makes /v1/models and chat completions require "Authorization: Bearer K"; others get 401
+{"error": {"message": "Incorrect API key provided.", "type": "invalid_request_error", "code": "invalid_api_key"}}.
+The received key is never echoed or logged.
+Models: --models a,b (default fake-teacher,fake-judge,fake-reasoner); unknown model -> 404 model_not_found.
+
+Request log (--log FILE): one JSON line per request, flushed per line, written when the answer is sent
+(or, for a hang, when the hang starts): {"t", "t_received", "method", "path", "model", "seed" (the last
+user message), "n", "judge", "status" (0 for a hang), "fault", "auth" (whether an Authorization header
+was present; never its value)}.
+"""
+
+import argparse
+import asyncio
+import collections
+import json
+import math
+import os
+import random
+import re
+import resource
+import signal
+import sys
+import time
+
+MAX_HEAD_BYTES = 64 * 1024
+MAX_BODY_BYTES = 16 * 1024 * 1024
+
+REASONS = {
+    100: "Continue", 200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
+    405: "Method Not Allowed", 411: "Length Required", 413: "Payload Too Large",
+    429: "Too Many Requests", 431: "Request Header Fields Too Large", 500: "Internal Server Error",
+}
+
+LABEL_PATTERN = re.compile(
+    r'(?im)^[ \t]*(?:#+[ \t]*)?(?:'
+    r'<candidate(?:[ \t]+id=)?[ \t]*"?(\d+)"?[ \t]*>'
+    r'|\[(\d+)\]'
+    r'|(?:candidate|answer)[ \t]*#?(\d+)[ \t]*[:.)\]]?'
+    r')')
+FAIL_PATTERN = re.compile(r"\[fail:(500|429|empty|hang|malformed|truncated|badjudge)(?:x(\d+))?\]")
+
+
+class Config:
+    FIELDS = {
+        "latency_ms": float, "jitter_ms": float, "rpm_limit": int,
+        "rate_500": float, "rate_malformed": float, "rate_empty": float, "rate_truncated": float,
+        "rate_hang": float, "judge_garbage_rate": float,
+        "api_key": str, "models": None, "reasoning": bool, "no_n": bool,
+        "judge_word": str, "judge_marker": str,
+    }
+
+    def __init__(self, args):
+        for name in self.FIELDS:
+            setattr(self, name, getattr(args, name))
+        self.models = parse_models(args.models)
+
+    def update(self, changes):
+        unknown = [key for key in changes if key not in self.FIELDS]
+        if unknown:
+            raise ValueError(f"unknown option(s): {', '.join(sorted(unknown))}")
+        for key, value in changes.items():
+            if key == "models":
+                self.models = parse_models(value)
+            elif value is None:
+                setattr(self, key, None if key in ("api_key", "rpm_limit") else self.FIELDS[key]())
+            else:
+                setattr(self, key, self.FIELDS[key](value))
+
+    def public(self):
+        result = {key: getattr(self, key) for key in self.FIELDS if key != "api_key"}
+        result["api_key_set"] = bool(self.api_key)
+        return result
+
+
+def parse_models(value):
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    return [item.strip() for item in str(value).split(",") if item.strip()]
+
+
+class Stats:
+    def __init__(self):
+        self.reset()
+        self.connections_now = 0
+        self.concurrent_now = 0
+
+    def reset(self):
+        self.requests = 0
+        self.by_status = collections.Counter()
+        self.by_path = collections.Counter()
+        self.concurrent_max = 0
+        self.connections_max = 0
+        self.connections_total = 0
+
+    def as_json(self):
+        return {
+            "requests": self.requests, "by_status": {str(k): v for k, v in self.by_status.items()},
+            "by_path": dict(self.by_path), "concurrent_now": self.concurrent_now,
+            "concurrent_max": self.concurrent_max, "connections_now": self.connections_now,
+            "connections_max": self.connections_max, "connections_total": self.connections_total,
+        }
+
+
+class Request:
+    __slots__ = ("method", "path", "version", "headers", "body", "received")
+
+    def header(self, name, default=None):
+        return self.headers.get(name, default)
+
+
+class BadRequest(Exception):
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+
+
+class FakeTeacher:
+    def __init__(self, config, seed, log_path):
+        self.config = config
+        self.random = random.Random(seed)
+        self.stats = Stats()
+        self.window = collections.deque()  # monotonic times of accepted chat completions
+        self.fail_counts = collections.Counter()  # (kind, message) -> scripted failures already served
+        self.variant_counts = collections.Counter()  # message -> answers given under --no-n
+        self.log = open(log_path, "a", buffering=1, encoding="utf-8") if log_path else None
+
+    # ---- connection handling -------------------------------------------------------------
+
+    async def serve_connection(self, reader, writer):
+        stats = self.stats
+        stats.connections_now += 1
+        stats.connections_total += 1
+        stats.connections_max = max(stats.connections_max, stats.connections_now)
+        try:
+            while True:
+                try:
+                    request = await read_request(reader, writer)
+                except BadRequest as error:
+                    writer.write(encode_response(error.status, [], json_error(str(error), "invalid_request_error"), False))
+                    await writer.drain()
+                    return
+                if request is None:
+                    return
+                keep_alive = wants_keep_alive(request)
+                stats.concurrent_now += 1
+                stats.concurrent_max = max(stats.concurrent_max, stats.concurrent_now)
+                try:
+                    answer = await self.handle(request)
+                finally:
+                    stats.concurrent_now -= 1
+                if answer is None:  # a hang: hold the connection until the client gives up
+                    while await reader.read(65536):
+                        pass
+                    return
+                status, headers, body = answer
+                writer.write(encode_response(status, headers, body, keep_alive))
+                if writer.transport.get_write_buffer_size() > 256 * 1024:
+                    await writer.drain()
+                if not keep_alive:
+                    await writer.drain()
+                    return
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            pass
+        finally:
+            stats.connections_now -= 1
+            writer.close()
+
+    async def handle(self, request):
+        stats = self.stats
+        stats.requests += 1
+        path = request.path.split("?", 1)[0]
+        stats.by_path[path] += 1
+        entry = {"t_received": request.received, "method": request.method, "path": path,
+                 "auth": "authorization" in request.headers}
+        try:
+            if path == "/v1/chat/completions" and request.method == "POST":
+                answer = await self.chat_completions(request, entry)
+            elif path == "/v1/models" and request.method == "GET":
+                answer = self.list_models(request)
+            elif path == "/_control" and request.method == "POST":
+                answer = self.control(request)
+            elif path == "/_stats" and request.method == "GET":
+                answer = (200, [], json.dumps(self.stats.as_json()).encode())
+            elif path in ("/v1/chat/completions", "/v1/models", "/_control", "/_stats"):
+                answer = (405, [], json_error(f"{request.method} not allowed on {path}", "invalid_request_error"))
+            else:
+                answer = (404, [], json_error(f"no route for {path}", "invalid_request_error"))
+        except BadRequest as error:
+            answer = (error.status, [], json_error(str(error), "invalid_request_error"))
+        status = 0 if answer is None else answer[0]
+        stats.by_status[status] += 1
+        entry["status"] = status
+        self.write_log(entry)
+        return answer
+
+    def write_log(self, entry):
+        if self.log is not None:
+            entry["t"] = time.time()
+            self.log.write(json.dumps(entry) + "\n")  # line buffered: flushed per line
+
+    # ---- endpoints ---------------------------------------------------------------------------
+
+    def authorized(self, request):
+        key = self.config.api_key
+        return not key or request.header("authorization") == "Bearer " + key
+
+    def unauthorized(self):
+        return (401, [], json_error("Incorrect API key provided.", "invalid_request_error", "invalid_api_key"))
+
+    def list_models(self, request):
+        if not self.authorized(request):
+            return self.unauthorized()
+        data = [{"id": name, "object": "model", "created": 1700000000, "owned_by": "fake-teacher"}
+                for name in self.config.models]
+        return (200, [], json.dumps({"object": "list", "data": data}).encode())
+
+    def control(self, request):
+        try:
+            changes = json.loads(request.body or b"{}")
+            if not isinstance(changes, dict):
+                raise ValueError("the body must be a JSON object")
+            for flag, action in (("reset_stats", self.stats.reset), ("reset_rate_window", self.window.clear),
+                                 ("reset_fail_markers", self.fail_counts.clear)):
+                if changes.pop(flag, False):
+                    action()
+            if "seed" in changes:
+                self.random.seed(changes.pop("seed"))
+            self.config.update(changes)
+        except (ValueError, TypeError) as error:
+            raise BadRequest(400, f"/_control: {error}")
+        return (200, [], json.dumps(self.config.public()).encode())
+
+    async def chat_completions(self, request, entry):
+        config = self.config
+        try:
+            payload = json.loads(request.body)
+        except ValueError:
+            raise BadRequest(400, "the body is not valid JSON")
+        if not isinstance(payload, dict):
+            raise BadRequest(400, "the body must be a JSON object")
+        model = payload.get("model")
+        messages = payload.get("messages")
+        n = payload.get("n", 1)
+        seed_text = last_message(messages, "user")
+        system_text = last_message(messages, "system")
+        judge = config.judge_word in system_text
+        entry.update(model=model, seed=seed_text, n=n, judge=judge, fault=None)
+        if not self.authorized(request):
+            return self.unauthorized()
+        if not isinstance(messages, list) or not messages:
+            raise BadRequest(400, "'messages' must be a non-empty array")
+        if not isinstance(n, int) or n < 1 or n > 16:
+            raise BadRequest(400, "'n' must be an integer from 1 to 16")
+        if model not in config.models:
+            return (404, [], json_error(f"The model `{model}` does not exist or you do not have access to it.",
+                                        "invalid_request_error", "model_not_found"))
+        if n > 1 and config.no_n:
+            raise BadRequest(400, "'n' greater than 1 is not supported by this model")
+
+        fault = self.scripted_fault(seed_text)
+        if fault == "429":
+            entry["fault"] = "429"
+            return (429, [("Retry-After", "1")], json_error("Rate limit reached (scripted).", "rate_limit_error"))
+        rate_headers, retry_after = self.take_rate_slot()
+        if retry_after is not None:
+            entry["fault"] = "rate_limit"
+            return (429, rate_headers + [("Retry-After", str(retry_after))],
+                    json_error(f"Rate limit reached: {config.rpm_limit} requests per minute.", "rate_limit_error",
+                               "rate_limit_exceeded"))
+        if fault is None:
+            fault = self.random_fault(judge)
+        entry["fault"] = fault
+
+        delay = config.latency_ms
+        if config.jitter_ms:
+            delay += self.random.uniform(-config.jitter_ms, config.jitter_ms)
+        if fault == "hang":
+            return None
+        if delay > 0:
+            await asyncio.sleep(delay / 1000.0)
+        if fault == "500":
+            return (500, rate_headers, json_error("The server had an error while processing your request.", "server_error"))
+        if fault == "malformed":
+            return (200, rate_headers, b'{"id": "chatcmpl-broken", "object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assi')
+
+        answers = self.answers(seed_text, n, judge, fault)
+        choices = []
+        completion_tokens = 0
+        for index, (content, finish_reason) in enumerate(answers):
+            message = {"role": "assistant", "content": content}
+            if config.reasoning and not judge:
+                message["reasoning_content"] = "Reasoning about: " + seed_text
+            choices.append({"index": index, "message": message, "finish_reason": finish_reason})
+            completion_tokens += max(1, math.ceil(len(content) / 4))
+        prompt_chars = sum(len(m.get("content") or "") for m in messages if isinstance(m, dict) and isinstance(m.get("content"), str))
+        body = {
+            "id": f"chatcmpl-fake-{self.stats.requests}", "object": "chat.completion", "created": int(time.time()),
+            "model": model, "choices": choices,
+            "usage": {"prompt_tokens": max(1, math.ceil(prompt_chars / 4)), "completion_tokens": completion_tokens,
+                      "total_tokens": max(1, math.ceil(prompt_chars / 4)) + completion_tokens},
+        }
+        return (200, rate_headers, json.dumps(body).encode())
+
+    # ---- behaviour helpers ----------------------------------------------------------------------
+
+    def scripted_fault(self, message):
+        match = FAIL_PATTERN.search(message)
+        if not match:
+            return None
+        kind, times = match.group(1), int(match.group(2) or 1)
+        key = (kind, message)
+        if self.fail_counts[key] >= times:
+            return None
+        self.fail_counts[key] += 1
+        return kind
+
+    def random_fault(self, judge):
+        config = self.config
+        draw = self.random.random
+        for kind, rate in (("hang", config.rate_hang), ("500", config.rate_500), ("malformed", config.rate_malformed),
+                           ("empty", config.rate_empty), ("truncated", config.rate_truncated)):
+            if rate and draw() < rate:
+                return kind
+        if judge and config.judge_garbage_rate and draw() < config.judge_garbage_rate:
+            return "badjudge"
+        return None
+
+    def take_rate_slot(self):
+        """Returns (x-ratelimit headers, None) when a slot was taken, or (headers, Retry-After seconds)."""
+        limit = self.config.rpm_limit
+        if not limit:
+            return [], None
+        now = time.monotonic()
+        window = self.window
+        while window and window[0] <= now - 60.0:
+            window.popleft()
+        if len(window) >= limit:
+            reset = max(0.0, window[0] + 60.0 - now)
+            headers = [("x-ratelimit-limit-requests", str(limit)), ("x-ratelimit-remaining-requests", "0"),
+                       ("x-ratelimit-reset-requests", f"{reset:.3g}s")]
+            return headers, max(1, math.ceil(reset))
+        window.append(now)
+        reset = max(0.0, window[0] + 60.0 - now)
+        return [("x-ratelimit-limit-requests", str(limit)),
+                ("x-ratelimit-remaining-requests", str(limit - len(window))),
+                ("x-ratelimit-reset-requests", f"{reset:.3g}s")], None
+
+    def answers(self, seed_text, n, judge, fault):
+        if judge:
+            if fault == "badjudge":
+                return [("I think they are all rather good, honestly.", "stop")]
+            return [(judge_answer(seed_text, self.config.judge_marker), "stop")]
+        base = "Answer to: " + seed_text
+        if n > 1:
+            contents = [f"{base} (candidate {index})" for index in range(n)]
+        elif self.config.no_n and fault not in ("empty", "truncated"):
+            variant = self.variant_counts[seed_text]
+            self.variant_counts[seed_text] += 1
+            contents = [f"{base} (candidate {variant})"]
+        else:
+            contents = [base]
+        if fault == "empty":
+            return [("", "stop") for _ in contents]
+        if fault == "truncated":
+            return [(content[: max(1, len(content) // 2)], "length") for content in contents]
+        return [(content, "stop") for content in contents]
+
+
+def judge_answer(text, marker):
+    labels = list(LABEL_PATTERN.finditer(text))
+    if not labels:
+        return json.dumps({"best": 1, "reason": "no candidate labels found; picked 1"})
+    blocks = []
+    for position, match in enumerate(labels):
+        number = int(next(group for group in match.groups() if group is not None))
+        end = labels[position + 1].start() if position + 1 < len(labels) else len(text)
+        blocks.append((number, text[match.end():end]))
+    for number, block in blocks:
+        if marker and marker in block:
+            return json.dumps({"best": number, "reason": f"candidate {number} contains the marker"})
+    best = max(number for number, _ in blocks)
+    return json.dumps({"best": best, "reason": f"no candidate has the marker; picked the highest, {best}"})
+
+
+def last_message(messages, role):
+    if not isinstance(messages, list):
+        return ""
+    for message in reversed(messages):
+        if isinstance(message, dict) and message.get("role") == role:
+            content = message.get("content")
+            if isinstance(content, str):
+                return content
+            if isinstance(content, list):  # content parts: keep the text parts
+                return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return ""
+
+
+def json_error(message, kind, code=None):
+    return json.dumps({"error": {"message": message, "type": kind, "param": None, "code": code}}).encode()
+
+
+# ---- HTTP/1.1 ---------------------------------------------------------------------------------------
+
+async def read_request(reader, writer):
+    """Reads one request; None on a clean close between requests."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except asyncio.IncompleteReadError as error:
+        if error.partial.strip():
+            raise BadRequest(400, "the connection closed inside a request head")
+        return None
+    except asyncio.LimitOverrunError:
+        raise BadRequest(431, "the request head is too large")
+    lines = head[:-4].decode("latin-1").split("\r\n")
+    while lines and not lines[0]:  # tolerate stray CRLFs between requests
+        lines.pop(0)
+    parts = lines[0].split(" ") if lines else []
+    if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+        raise BadRequest(400, "malformed request line")
+    request = Request()
+    request.received = time.time()
+    request.method, request.path, request.version = parts
+    headers = {}
+    for line in lines[1:]:
+        name, colon, value = line.partition(":")
+        if not colon:
+            raise BadRequest(400, "malformed header line")
+        headers[name.strip().lower()] = value.strip()
+    request.headers = headers
+    if headers.get("expect", "").lower() == "100-continue":
+        writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        request.body = await read_chunked(reader)
+    else:
+        try:
+            length = int(headers.get("content-length", "0"))
+        except ValueError:
+            raise BadRequest(400, "bad Content-Length")
+        if length < 0 or length > MAX_BODY_BYTES:
+            raise BadRequest(413, "the body is too large")
+        request.body = await reader.readexactly(length) if length else b""
+    return request
+
+
+async def read_chunked(reader):
+    body = bytearray()
+    while True:
+        size_line = await reader.readuntil(b"\r\n")
+        size = int(size_line.split(b";", 1)[0].strip() or b"0", 16)
+        if size == 0:
+            while (await reader.readuntil(b"\r\n")) != b"\r\n":  # trailers
+                pass
+            return bytes(body)
+        body += await reader.readexactly(size)
+        await reader.readexactly(2)
+        if len(body) > MAX_BODY_BYTES:
+            raise BadRequest(413, "the body is too large")
+
+
+def wants_keep_alive(request):
+    connection = request.headers.get("connection", "").lower()
+    if request.version == "HTTP/1.0":
+        return connection == "keep-alive"
+    return connection != "close"
+
+
+def encode_response(status, headers, body, keep_alive):
+    lines = [f"HTTP/1.1 {status} {REASONS.get(status, 'Unknown')}",
+             "Content-Type: application/json", f"Content-Length: {len(body)}",
+             "Connection: keep-alive" if keep_alive else "Connection: close"]
+    lines.extend(f"{name}: {value}" for name, value in headers)
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+# ---- main ---------------------------------------------------------------------------------------------
+
+def parse_arguments(argv):
+    parser = argparse.ArgumentParser(description="Fake OpenAI-compatible teacher for tests (see the module docstring).")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--jitter-ms", type=float, default=0.0)
+    parser.add_argument("--rpm-limit", type=int, default=None)
+    parser.add_argument("--rate-500", type=float, default=0.0)
+    parser.add_argument("--rate-malformed", type=float, default=0.0)
+    parser.add_argument("--rate-empty", type=float, default=0.0)
+    parser.add_argument("--rate-truncated", type=float, default=0.0)
+    parser.add_argument("--rate-hang", type=float, default=0.0)
+    parser.add_argument("--judge-garbage-rate", type=float, default=0.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--api-key", default=None)
+    parser.add_argument("--models", default="fake-teacher,fake-judge,fake-reasoner")
+    parser.add_argument("--reasoning", action="store_true")
+    parser.add_argument("--no-n", action="store_true")
+    parser.add_argument("--judge-word", default="JUDGE")
+    parser.add_argument("--judge-marker", default="(candidate 2)")
+    parser.add_argument("--log", default=None, help="append one JSON line per request to this file")
+    return parser.parse_args(argv)
+
+
+def raise_file_limit():
+    # 1,000+ keep-alive connections need more descriptors than the common soft limit of 1,024.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else 65536, hard))
+        except (ValueError, OSError):
+            pass
+
+
+async def main(argv):
+    args = parse_arguments(argv)
+    raise_file_limit()
+    teacher = FakeTeacher(Config(args), args.seed, args.log)
+    server = await asyncio.start_server(teacher.serve_connection, args.host, args.port, backlog=4096,
+                                        limit=MAX_HEAD_BYTES)
+    port = server.sockets[0].getsockname()[1]
+    sys.stdout.write(f"LISTENING {port}\n")
+    sys.stdout.flush()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    # A parent whose threads block signals (libdispatch does) passes that mask on: SIGTERM would stay
+    # pending forever and the server would never stop.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    # Exit at once: in-flight handlers (sleeping, hanging) would otherwise print their cancellation.
+    if teacher.log is not None:
+        teacher.log.flush()
+    sys.stdout.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1:]))
