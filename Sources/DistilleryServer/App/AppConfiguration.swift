@@ -14,6 +14,10 @@ public struct AppConfiguration: Sendable {
     public var maxUploadBytes: Int = 50 * 1024 * 1024
     /// Threads that run background jobs (validation, synthesis).
     public var workerCount: Int = 2
+    /// Synthesis jobs that may run at once (each waits on the network on its own thread).
+    public var synthesisJobCount = 4
+    /// Connections to teachers across all jobs (each in-flight request holds one).
+    public var maxTeacherConnections = 1024
     /// Threads that serve HTTP requests.
     public var httpThreadCount: Int = 4
     /// Mark cookies `Secure`: set when users reach Distillery over HTTPS (behind a reverse proxy).
@@ -30,12 +34,15 @@ public struct AppConfiguration: Sendable {
 
     public static let documentedSettings: [String] = [
         "--host", "--port", "--data", "--max-upload-mb", "--workers", "--http-threads", "--secure-cookies",
-        "--session-idle-minutes", "--session-max-hours",
+        "--session-idle-minutes", "--session-max-hours", "--synthesis-jobs", "--teacher-connections",
     ]
 
     public var databasePath: String { dataDirectory + "/distillery.sqlite" }
     public var uploadsDirectory: String { dataDirectory + "/uploads" }
     public var spoolDirectory: String { dataDirectory + "/tmp" }
+
+    /// An admin's override of the built-in teacher catalog.
+    public var providerCatalogOverridePath: String { dataDirectory + "/providers.json" }
 
     public func uploadPath(datasetID: Int64) -> String {
         uploadsDirectory + "/\(datasetID).jsonl"

@@ -14,6 +14,7 @@ public final class DistilleryApp: @unchecked Sendable {
     public let configuration: AppConfiguration
     public let services: Services
     private let pool: WorkerPool
+    private let synthesisPool: WorkerPool
     private let server: HTTPServer
     private let logger: Logger
     private let stopLock = NSLock()
@@ -32,16 +33,22 @@ public final class DistilleryApp: @unchecked Sendable {
         }
         let vault = try MasterKeySetup.openVault(database: database, configuration: configuration)
         let renderer = try Renderer()
+        let catalog = try ProviderCatalogLoader.load(configuration: configuration)
         let poolBox = PoolBox()
         let services = Services(
-            configuration: configuration, database: database, vault: vault, renderer: renderer, logger: logger,
-            wakeWorkers: { poolBox.pool?.wake() })
+            configuration: configuration, database: database, vault: vault, renderer: renderer, logger: logger, catalog: catalog,
+            transport: TeacherTransport(maxConnections: max(64, configuration.maxTeacherConnections)),
+            wakeWorkers: { poolBox.wakeAll() })
         self.services = services
         pool = WorkerPool(
             queue: services.jobs,
             runners: [ValidationJobRunner(store: services.datasets, configuration: configuration)],
             workerCount: configuration.workerCount, logger: logger)
-        poolBox.pool = pool
+        // Synthesis jobs mostly wait on the network, so they get their own threads and never hold up validation.
+        synthesisPool = WorkerPool(
+            queue: services.jobs, runners: [SynthesisJobRunner(services: services)], workerCount: configuration.synthesisJobCount,
+            logger: logger)
+        poolBox.pools = [pool, synthesisPool]
 
         let dispatcher = Dispatcher(router: Routes.router, services: services)
         var serverConfiguration = HTTPServerConfiguration(spoolDirectory: configuration.spoolDirectory)
@@ -75,11 +82,16 @@ public final class DistilleryApp: @unchecked Sendable {
     public func start() throws -> Int {
         let resumed = try services.jobs.requeueAbandoned()
         if resumed > 0 { logger.info("resuming interrupted jobs", metadata: ["count": "\(resumed)"]) }
+        try services.synthesis.deleteOrphanJobKeys()
+        services.transport.start()
         pool.start()
+        synthesisPool.start()
         do {
             return try server.start()
         } catch {
             pool.stop(timeoutSeconds: 5)
+            synthesisPool.stop(timeoutSeconds: 5)
+            services.transport.shutdown()
             throw StartupError(description: "\(error)")
         }
     }
@@ -99,9 +111,12 @@ public final class DistilleryApp: @unchecked Sendable {
         guard !stopped else { return }
         stopped = true
         server.stop(timeoutSeconds: 10)
-        if !pool.stop(timeoutSeconds: 10) {
+        let validationStopped = pool.stop(timeoutSeconds: 10)
+        let synthesisStopped = synthesisPool.stop(timeoutSeconds: 10)
+        if !validationStopped || !synthesisStopped {
             logger.warning("a job was still running at shutdown; it resumes at the next start")
         }
+        services.transport.shutdown()
         services.database.close()
     }
 
@@ -127,5 +142,9 @@ public final class DistilleryApp: @unchecked Sendable {
 
 /// Breaks the cycle: services need to wake the pool, and the pool is built from services.
 private final class PoolBox: @unchecked Sendable {
-    var pool: WorkerPool?
+    var pools: [WorkerPool] = []
+
+    func wakeAll() {
+        for pool in pools { pool.wake() }
+    }
 }

@@ -1,4 +1,5 @@
 import DistilleryCore
+import DistilleryPlatform
 import DistilleryStorage
 import Logging
 
@@ -12,6 +13,10 @@ public final class Services: Sendable {
     public let tokens: APITokenStore
     public let audit: AuditLogStore
     public let vault: Vault
+    public let synthesis: SynthesisStore
+    let transport: TeacherTransport
+    let synthesisRegistry = SynthesisRegistry()
+    let catalog: ProviderCatalog
     let authenticator: Authenticator
     let renderer: Renderer
     let logger: Logger
@@ -21,8 +26,11 @@ public final class Services: Sendable {
 
     init(
         configuration: AppConfiguration, database: Database, vault: Vault, renderer: Renderer, logger: Logger,
-        wakeWorkers: @escaping @Sendable () -> Void
+        catalog: ProviderCatalog, transport: TeacherTransport, wakeWorkers: @escaping @Sendable () -> Void
     ) {
+        self.synthesis = SynthesisStore(database: database)
+        self.catalog = catalog
+        self.transport = transport
         self.configuration = configuration
         self.database = database
         self.jobs = JobQueue(database: database)

@@ -81,6 +81,10 @@ struct BatchingValidationSink: ValidationSink {
     let store: DatasetStore
     let datasetID: Int64
     let context: JobContext
+    /// Per-line metadata (`metadata[line - 1]`), for synthesized children.
+    var metadata: [String?] = []
+    /// The status a passing dataset gets instead of valid / valid_with_warnings (children: ready_for_training).
+    var statusForValid: DatasetStatus?
     private var rows: [AcceptedRow] = []
     private var errors: [LineError] = []
     private var batchBytes = 0
@@ -115,7 +119,7 @@ struct BatchingValidationSink: ValidationSink {
             try context.heartbeat()
             guard try store.appendValidationBatch(
                 datasetID: datasetID, rows: rows, firstRowIndex: nextRowIndex, errors: errors,
-                firstErrorSequence: nextErrorSequence)
+                firstErrorSequence: nextErrorSequence, metadata: metadataFor(rows))
             else {
                 failure = DatasetDeletedDuringValidation()
                 return
@@ -133,9 +137,16 @@ struct BatchingValidationSink: ValidationSink {
     func finish(summary: ValidationSummary) throws {
         if failure is DatasetDeletedDuringValidation { return }
         if let failure { throw failure }
+        let passed = summary.status == .valid || summary.status == .validWithWarnings
         try store.finishValidation(
             datasetID: datasetID, summary: summary, rows: rows, firstRowIndex: nextRowIndex, errors: errors,
-            firstErrorSequence: nextErrorSequence, now: Clock.nowMilliseconds())
+            firstErrorSequence: nextErrorSequence, now: Clock.nowMilliseconds(), metadata: metadataFor(rows),
+            status: passed ? statusForValid : nil)
+    }
+
+    private func metadataFor(_ rows: [AcceptedRow]) -> [String?] {
+        guard !metadata.isEmpty else { return [] }
+        return rows.map { $0.line - 1 < metadata.count ? metadata[$0.line - 1] : nil }
     }
 }
 
