@@ -1,0 +1,253 @@
+import DistilleryCore
+import DistilleryPlatform
+import DistilleryStorage
+import Foundation
+
+/// What the synthesis dialog, its JSON twin and the CLI ask for.
+struct SynthesisRequest: Sendable {
+    var provider: String
+    var model: String
+    var customBaseURL: String?
+    /// A key pasted for this job; sealed in the vault for the job's lifetime only.
+    var pastedKey: SecureBytes?
+    /// Or a key saved in the user's account.
+    var savedKeyID: Int64?
+    var rejectionSampling = false
+    var keepReasoning = false
+    var temperature: Double? = 0.7
+    var maxNewTokens = 1024
+    var seed: Int?
+    var requestsPerMinute: Int?
+    var tokensPerMinute: Int?
+    var maxInFlight = 16
+    var requestTimeoutSeconds: Double = 120
+    var expectedCompletionTokens: Int?
+}
+
+/// Starting a synthesis job: checks the choices, pre-flights the key at no cost, seals a pasted key
+/// for the job, estimates cost and time, and queues the job.
+enum SynthesisService {
+    static let defaultProvider = "deepseek"
+
+    /// Reads the dialog's fields (form or JSON). Problems come back together, keyed by field (422).
+    static func request(from fields: [String: String]) throws -> SynthesisRequest {
+        var problems: [String: String] = [:]
+        func number<T: LosslessStringConvertible>(_ name: String, _ range: ClosedRange<T>, optional: Bool = true) -> T?
+        where T: Comparable {
+            guard let text = fields[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
+                if !optional { problems[name] = "Required." }
+                return nil
+            }
+            guard let value = T(text), range.contains(value) else {
+                problems[name] = "Must be a number from \(range.lowerBound) to \(range.upperBound)."
+                return nil
+            }
+            return value
+        }
+        var request = SynthesisRequest(provider: fields["provider"] ?? defaultProvider, model: fields["model"] ?? "")
+        request.customBaseURL = fields["base_url"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0.trimmingCharacters(in: .whitespaces) }
+        request.rejectionSampling = ["on", "true", "1", "yes"].contains(fields["rejection_sampling"]?.lowercased() ?? "")
+        request.keepReasoning = ["on", "true", "1", "yes"].contains(fields["keep_reasoning"]?.lowercased() ?? "")
+        request.temperature = number("temperature", 0.0...2.0) ?? 0.7
+        request.maxNewTokens = number("max_new_tokens", 1...131_072) ?? 1024
+        request.seed = number("seed", 0...Int(Int32.max))
+        request.requestsPerMinute = number("requests_per_minute", 1...1_000_000)
+        request.tokensPerMinute = number("tokens_per_minute", 1...100_000_000)
+        request.maxInFlight = number("max_in_flight", 1...1024) ?? 16
+        request.requestTimeoutSeconds = number("request_timeout_seconds", 1.0...3600.0) ?? 120
+        request.expectedCompletionTokens = number("expected_completion_tokens", 1...131_072)
+        if let saved = fields["saved_key_id"], !saved.isEmpty {
+            if let id = Int64(saved) { request.savedKeyID = id } else { problems["saved_key_id"] = "Choose one of your saved keys." }
+        }
+        let pasted = (fields["api_key"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if !pasted.isEmpty {
+            guard pasted.utf8.count <= 4096, pasted.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value < 127 }) else {
+                throw AppError.invalid("Check the fields marked.", fields: ["api_key": "An API key is printable ASCII without spaces."])
+            }
+            request.pastedKey = try Array(pasted.utf8).withUnsafeBytes { try SecureBytes(copying: $0) }
+        }
+        guard problems.isEmpty else { throw AppError.invalid("Check the fields marked.", fields: problems) }
+        return request
+    }
+
+    /// The provider and model from the catalog, and the settings the job will run with.
+    static func settings(for request: SynthesisRequest, catalog: ProviderCatalog) throws -> SynthesisSettings {
+        guard let provider = catalog.provider(id: request.provider) else {
+            let known = catalog.providers.map(\.id).joined(separator: ", ")
+            throw AppError.invalid("Unknown teacher.", fields: ["provider": "Choose one of: \(known)."])
+        }
+        let modelName = request.model.trimmingCharacters(in: .whitespaces)
+        guard !modelName.isEmpty, let model = provider.model(named: modelName) else {
+            let known = provider.models.filter { !$0.acceptsAnyName }.map(\.id).joined(separator: ", ")
+            throw AppError.invalid(
+                "Unknown model.", fields: ["model": modelName.isEmpty ? "Enter the model name." : "\(provider.displayName) offers: \(known)."])
+        }
+        let base: String
+        if let fixed = provider.baseURL {
+            base = fixed
+        } else {
+            guard let custom = request.customBaseURL, custom.hasPrefix("http://") || custom.hasPrefix("https://") else {
+                throw AppError.invalid(
+                    "A base URL is needed.", fields: ["base_url": "Enter the server's base URL, e.g. http://127.0.0.1:8081/v1."])
+            }
+            base = custom
+        }
+        if request.rejectionSampling && request.maxNewTokens < 16 {
+            throw AppError.invalid("Check the fields marked.", fields: ["max_new_tokens": "Rejection sampling needs room for the judge's answer (at least 16)."])
+        }
+        var settings = SynthesisSettings(
+            provider: provider.id, model: model.acceptsAnyName ? modelName : model.id, baseURL: base, temperature: request.temperature,
+            maxNewTokens: request.maxNewTokens, seed: request.seed, requestsPerMinute: request.requestsPerMinute,
+            tokensPerMinute: request.tokensPerMinute, maxInFlight: request.maxInFlight, rejectionSampling: request.rejectionSampling,
+            keepReasoning: request.keepReasoning, requestTimeoutSeconds: request.requestTimeoutSeconds,
+            supportsN: model.capabilities.supportsN, supportsSeed: model.capabilities.supportsSeed,
+            returnsReasoning: model.capabilities.returnsReasoning, inputPricePerMillionUSD: model.inputPricePerMillionUSD,
+            outputPricePerMillionUSD: model.outputPricePerMillionUSD)
+        settings.chatCompletionsPath = provider.chatCompletionsPath
+        settings.modelsPath = provider.modelsPath
+        return settings
+    }
+
+    static func estimate(seeds: [String], skillPrompt: String, settings: SynthesisSettings, request: SynthesisRequest, model: TeacherModel) -> SynthesisEstimate {
+        let completion = request.expectedCompletionTokens ?? min(settings.maxNewTokens, 500)
+        return SynthesisEstimate(
+            SynthesisEstimate.Input(
+                seeds: seeds, skillPrompt: skillPrompt, expectedCompletionTokens: completion,
+                rejectionSampling: settings.rejectionSampling, requestsPerMinute: settings.requestsPerMinute,
+                tokensPerMinute: settings.tokensPerMinute, maxInFlight: settings.maxInFlight,
+                typicalLatencyMs: SynthesisEstimate.typicalLatencyMs(completionTokens: completion)),
+            model: model)
+    }
+
+    /// The free pre-flight: `GET {base}/models` with the key. A bad key, an unreachable URL or an
+    /// unknown model fails here, before any job exists or any seed is sent.
+    static func preflight(settings: SynthesisSettings, key: SecureBytes?, transport: TeacherTransport, requireModelListed: Bool) throws {
+        var request = TeacherHTTPRequest(url: settings.modelsURL, method: "GET", timeoutSeconds: 15, connectTimeoutSeconds: 5)
+        if let key { request.secretHeaders = [TeacherSecretHeader(secret: key)] }
+        let done = DispatchSemaphore(value: 0)
+        let box = ResultBox()
+        _ = transport.submit(request) { result in
+            box.result = result
+            done.signal()
+        }
+        done.wait()
+        let failure: TeacherFailure?
+        switch box.result {
+        case .success(let response)?:
+            failure = PreflightCheck.evaluate(
+                status: response.status, body: response.body, model: settings.model, requireModelListed: requireModelListed)
+        case .failure(let error)?:
+            failure = TeacherFailure.transport(SynthesisEngine.transportFailure(error))
+        case nil:
+            failure = TeacherFailure(.connection)
+        }
+        guard let failure else { return }
+        let field: String
+        switch failure.failureClass {
+        case .unauthorized, .insufficientBalance: field = "api_key"
+        case .notFound where failure.httpStatus == nil: field = "model"
+        case .connection, .timeout, .malformedBody, .notFound: field = settings.provider == "openai-compatible" ? "base_url" : "provider"
+        default: field = "api_key"
+        }
+        throw AppError.invalid("The pre-flight check failed: \(failure.message)", fields: [field: failure.message])
+    }
+
+    private final class ResultBox: @unchecked Sendable {
+        var result: Result<TeacherHTTPResponse, TeacherTransportError>?
+    }
+
+    /// Checks, pre-flights, seals and queues. Returns the job id.
+    static func start(datasetID: Int64, request: SynthesisRequest, context: RequestContext) throws -> Int64 {
+        defer { request.pastedKey?.free() }
+        let user = try context.requireUser()
+        let services = context.services
+        let dataset = try services.datasets.requireDataset(id: datasetID)
+        guard dataset.mode == .seeds, dataset.status == .validSeeds || dataset.status == .synthesizing else {
+            throw AppError.conflict("Only a seeds dataset that passed validation (ready to synthesize) can be synthesized; this one is \(dataset.status.label.lowercased()).")
+        }
+        let settings = try settings(for: request, catalog: services.catalog)
+        guard let provider = services.catalog.provider(id: settings.provider) else { throw AppError.badRequest("Unknown teacher.") }
+
+        var savedKey: SecureBytes?
+        defer { savedKey?.free() }
+        if let savedKeyID = request.savedKeyID {
+            guard let info = try TeacherKeyStore(database: services.database).list(userID: user.id).first(where: { $0.id == savedKeyID }) else {
+                throw AppError.invalid("Unknown saved key.", fields: ["saved_key_id": "Choose one of your saved keys."])
+            }
+            savedKey = try services.vault.open(id: info.id, actor: user, purpose: "pre-flight", remoteAddress: context.remoteAddress, now: services.now())
+        }
+        let key = request.pastedKey ?? savedKey
+        if provider.keyRequired && key == nil {
+            throw AppError.invalid("An API key is needed.", fields: ["api_key": "Paste the \(provider.displayName) API key, or pick a saved one."])
+        }
+        try preflight(settings: settings, key: key, transport: services.transport, requireModelListed: provider.baseURL != nil)
+
+        var keyID = request.savedKeyID
+        if let pasted = request.pastedKey {
+            keyID = try services.vault.save(
+                key: pasted, provider: provider.id, label: "pasted for a synthesis job", userID: nil, actor: user,
+                remoteAddress: context.remoteAddress, now: services.now())
+        }
+        let seeds = try seedInputs(datasetID: datasetID, services: services)
+        let estimate = Self.estimate(
+            seeds: seeds, skillPrompt: dataset.skillPrompt ?? "", settings: settings, request: request,
+            model: provider.model(named: settings.model) ?? provider.models[0])
+        let jobID = try services.synthesis.create(
+            SynthesisStore.NewJob(
+                parentDatasetID: datasetID, createdBy: user.id, provider: provider.id, model: settings.model, settingsJSON: settings.json,
+                keyID: keyID, estimateJSON: EstimateView(estimate).json),
+            now: services.now())
+        services.wakeWorkers()
+        return jobID
+    }
+
+    static func seedInputs(datasetID: Int64, services: Services) throws -> [String] {
+        try services.database.read { connection in
+            try connection.query(
+                "SELECT json_extract(body, '$.input') AS input FROM dataset_rows WHERE dataset_id = ? ORDER BY idx", .integer(datasetID)
+            ).map { $0.string("input") ?? "" }
+        }
+    }
+}
+
+/// The estimate as shown before starting (and stored with the job).
+struct EstimateView: Codable, Sendable {
+    let requests: Int
+    let promptTokens: Int
+    let completionTokens: Int
+    let costUSD: Double
+    let durationSeconds: Double
+    let costText: String
+    let durationText: String
+
+    init(_ estimate: SynthesisEstimate) {
+        requests = estimate.requests
+        promptTokens = estimate.promptTokens
+        completionTokens = estimate.completionTokens
+        costUSD = estimate.costUSD
+        durationSeconds = Double(estimate.durationMs) / 1000
+        costText = MoneyFormat.usd(estimate.costUSD)
+        durationText = DurationFormat.text(seconds: Double(estimate.durationMs) / 1000)
+    }
+
+    var json: String {
+        String(decoding: (try? JSONEncoder().encode(self)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}
+
+enum MoneyFormat {
+    static func usd(_ value: Double) -> String {
+        if value == 0 { return "$0.00" }
+        if value < 0.01 { return "< $0.01" }
+        return "$" + String(format: "%.2f", value)
+    }
+}
+
+enum DurationFormat {
+    static func text(seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        if total < 60 { return "\(max(total, 1)) s" }
+        if total < 3600 { return "\(total / 60) min \(total % 60) s" }
+        return "\(total / 3600) h \(total % 3600 / 60) min"
+    }
+}
