@@ -104,6 +104,17 @@ final class FakeTeacherProcess: @unchecked Sendable {
         (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
     }
 
+    /// CPU time (user + system) the server process has used so far, from /proc/<pid>/stat.
+    func cpuSeconds() -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+            let afterName = stat.range(of: ") ")
+        else { return 0 }
+        // Fields after the command name start at field 3 (state); utime and stime are fields 14 and 15.
+        let fields = stat[afterName.upperBound...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     /// A chat-completions body whose last user message is `seed`.
     static func chatBody(seed: String, model: String = "fake-teacher", system: String? = nil, n: Int = 1) -> [UInt8] {
         var messages: [[String: Any]] = []
