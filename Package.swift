@@ -55,12 +55,16 @@ let package = Package(
             ]
         ),
 
+        // Shared by the test targets: the fake teacher server as a child process.
+        .target(name: "DistilleryTestSupport", dependencies: ["DistilleryPlatform"], path: "Tests/DistilleryTestSupport"),
         .testTarget(name: "DistilleryCoreTests", dependencies: ["DistilleryCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DistilleryStorageTests", dependencies: ["DistilleryStorage", "DistilleryCore"]),
-        .testTarget(name: "DistilleryPlatformTests", dependencies: ["DistilleryPlatform", "DistilleryCore"]),
+        .testTarget(name: "DistilleryPlatformTests", dependencies: ["DistilleryPlatform", "DistilleryCore", "DistilleryTestSupport"]),
         .testTarget(
             name: "DistilleryServerTests",
-            dependencies: ["DistilleryServer", "DistilleryCore", "DistilleryStorage", "DistilleryPlatform", "DistilleryResources"]),
+            dependencies: [
+                "DistilleryServer", "DistilleryCore", "DistilleryStorage", "DistilleryPlatform", "DistilleryResources", "DistilleryTestSupport",
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import DistilleryPlatform
+import DistilleryTestSupport
 import Foundation
 import Testing
 

@@ -1,5 +1,6 @@
 import DistilleryCore
 import DistilleryPlatform
+import DistilleryTestSupport
 import Foundation
 import Testing
 

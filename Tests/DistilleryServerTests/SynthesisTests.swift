@@ -1,0 +1,111 @@
+import DistilleryCore
+import DistilleryPlatform
+import DistilleryServer
+import DistilleryStorage
+import DistilleryTestSupport
+import Foundation
+import Testing
+
+/// Synthesis end to end: seeds uploaded over HTTP, a job started through the JSON API against the
+/// fake teacher (a real HTTP server), polled to the end, the child dataset checked row by row.
+@Suite(.serialized)
+struct SynthesisTests {
+    static let teacherKey = "sk-fake-teacher-key-1234567890"
+    static let skill = "You are a marketing copywriter. Answer in one sentence."
+
+    static func seeds(_ count: Int, marker: (Int) -> String = { _ in "" }) -> [UInt8] {
+        Array((0..<count).map { "{\"input\":\"Seed number \($0)\(marker($0))\"}" }.joined(separator: "\n").utf8) + [10]
+    }
+
+    static func start(_ test: TestApp, dataset: Int64, teacher: FakeTeacherProcess, extra: [String: Any] = [:]) throws -> HTTPClientResponse {
+        var fields: [String: Any] = [
+            "provider": "openai-compatible", "model": "fake-teacher", "base_url": teacher.baseURL + "/v1", "api_key": teacherKey,
+            "max_in_flight": "16", "request_timeout_seconds": "5",
+        ]
+        fields.merge(extra) { $1 }
+        return try test.request(
+            "POST", "/api/datasets/\(dataset)/synthesis", headers: [("Content-Type", "application/json")],
+            body: .bytes(Array(try JSONSerialization.data(withJSONObject: fields))))
+    }
+
+    static func waitForJob(_ test: TestApp, _ jobID: Int64, timeoutSeconds: Double = 120) throws -> [String: Any] {
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while Date() < deadline {
+            let job = try test.json("/api/synthesis/\(jobID)")
+            if job["isActive"] as? Bool == false { return job }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw TestFailure("job \(jobID) still running after \(timeoutSeconds) s")
+    }
+
+    static func jobID(_ response: HTTPClientResponse) throws -> Int64 {
+        guard response.status == 201, let id = ((try TestApp.object(response))["jobID"] as? NSNumber)?.int64Value else {
+            throw TestFailure("start -> \(response.status): \(response.text)")
+        }
+        return id
+    }
+
+    @Test func seedsBecomeAReadyChildDatasetLinkedToItsParent() throws {
+        let teacher = try FakeTeacherProcess(["--api-key", Self.teacherKey, "--latency-ms", "20"])
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let parent = try test.uploadRaw(Self.seeds(120), name: "taglines", mode: "seeds", skillPrompt: Self.skill)
+        _ = try test.waitUntilValidated(parent)
+        let jobID = try Self.jobID(try Self.start(test, dataset: parent, teacher: teacher))
+        #expect((try test.json("/api/datasets/\(parent)")["dataset"] as? [String: Any])?["status"] as? String == "synthesizing")
+
+        let job = try Self.waitForJob(test, jobID)
+        #expect(job["status"] as? String == "completed")
+        #expect(job["written"] as? Int == 120)
+        #expect(job["skipped"] as? Int == 0)
+        #expect((job["tokensIn"] as? Int ?? 0) > 0)
+        let childID = try #require((job["childDatasetID"] as? NSNumber)?.int64Value)
+        let child = try test.json("/api/datasets/\(childID)")
+        #expect((child["dataset"] as? [String: Any])?["status"] as? String == "ready_for_training")
+        #expect((child["dataset"] as? [String: Any])?["parentID"] as? Int64 == parent)
+        let parentView = try test.json("/api/datasets/\(parent)")
+        #expect((parentView["dataset"] as? [String: Any])?["status"] as? String == "valid_seeds")
+        #expect((parentView["children"] as? [[String: Any]])?.first?["id"] as? Int64 == childID)
+        #expect((parentView["dataset"] as? [String: Any])?["usedInJobs"] as? Int == 1)
+
+        let rows = try #require(try test.json("/api/datasets/\(childID)/rows?per_page=500")["items"] as? [[String: Any]])
+        #expect(rows.count == 120)
+        for (index, item) in rows.enumerated() {
+            let messages = try #require((item["row"] as? [String: Any])?["messages"] as? [[String: String]])
+            #expect(messages.map { $0["role"] } == ["system", "user", "assistant"])
+            #expect(messages[0]["content"] == Self.skill)
+            #expect(messages[1]["content"] == "Seed number \(index)")
+            #expect(messages[2]["content"] == "Answer to: Seed number \(index)")
+            let metadata = try #require(item["metadata"] as? [String: Any])
+            #expect(metadata["provider"] as? String == "openai-compatible")
+            #expect(metadata["model"] as? String == "fake-teacher")
+        }
+        // The pasted key was only the job's: gone with the job.
+        let keys = try test.app.services.database.read { try $0.scalar("SELECT COUNT(*) FROM teacher_keys")?.intValue }
+        #expect(keys == 0)
+        // Each seed was sent exactly once.
+        let sent = try teacher.logEntries().filter { ($0["path"] as? String) == "/v1/chat/completions" }.compactMap { $0["seed"] as? String }
+        #expect(sent.count == 120)
+        #expect(Set(sent).count == 120)
+    }
+
+    @Test func aWrongKeyFailsAtPreflightAndSendsNothing() throws {
+        let teacher = try FakeTeacherProcess(["--api-key", Self.teacherKey])
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let parent = try test.uploadRaw(Self.seeds(5), name: "seeds", mode: "seeds", skillPrompt: Self.skill)
+        _ = try test.waitUntilValidated(parent)
+        let refused = try Self.start(test, dataset: parent, teacher: teacher, extra: ["api_key": "sk-wrong-key-000000"])
+        #expect(refused.status == 422)
+        let error = try #require(try TestApp.object(refused)["error"] as? [String: Any])
+        #expect((error["fields"] as? [String: String])?["api_key"]?.contains("401") == true)
+        #expect(!refused.text.contains("sk-wrong-key-000000"))
+        #expect(try teacher.logEntries().allSatisfy { ($0["path"] as? String) != "/v1/chat/completions" })
+        #expect(try test.app.services.database.read { try $0.scalar("SELECT COUNT(*) FROM synthesis_jobs")?.intValue } == 0)
+        #expect(try test.app.services.database.read { try $0.scalar("SELECT COUNT(*) FROM teacher_keys")?.intValue } == 0)
+
+        let unreachable = try Self.start(test, dataset: parent, teacher: teacher, extra: ["base_url": "http://127.0.0.1:9/v1"])
+        #expect(unreachable.status == 422)
+        #expect((try TestApp.object(unreachable)["error"] as? [String: Any]).flatMap { $0["fields"] as? [String: String] }?["base_url"] != nil)
+    }
+}
