@@ -25,7 +25,7 @@ Answers (deterministic, so tests can check rows)
 
 Judge requests: a system message containing JUDGE (configurable: --judge-word). The last user message is
 split into candidate blocks by their labels; recognised labels (case-insensitive, at a line start):
-"Candidate 1:", "Candidate 1", "### Candidate 1", "[1]", "<candidate 1>", '<candidate id="1">', "Answer 1:".
+"Candidate 1:", "Candidate 1", "### Candidate 1", "[1]", "<candidate 1>", '<candidate id="1">', '<candidate label="1">', "Answer 1:".
 The judge picks the block whose text contains --judge-marker (default "(candidate 2)"); if none does, the
 highest label. It answers content = {"best": <label number>, "reason": "..."} (a JSON object as text).
 With --judge-garbage-rate p (or a [fail:badjudge] marker) it answers prose that is not JSON instead.
@@ -79,7 +79,7 @@ REASONS = {
 
 LABEL_PATTERN = re.compile(
     r'(?im)^[ \t]*(?:#+[ \t]*)?(?:'
-    r'<candidate(?:[ \t]+id=)?[ \t]*"?(\d+)"?[ \t]*>'
+    r'<candidate(?:[ \t]+(?:id|label)=)?[ \t]*"?(\d+)"?[ \t]*>'
     r'|\[(\d+)\]'
     r'|(?:candidate|answer)[ \t]*#?(\d+)[ \t]*[:.)\]]?'
     r')')

@@ -22,6 +22,8 @@ struct SynthesisRequest: Sendable {
     var maxInFlight = 16
     var requestTimeoutSeconds: Double = 120
     var expectedCompletionTokens: Int?
+    /// For custom servers only: whether they accept `n` (vLLM does; llama.cpp and Ollama do not).
+    var customSupportsN: Bool?
 }
 
 /// Starting a synthesis job: checks the choices, pre-flights the key at no cost, seals a pasted key
@@ -48,6 +50,9 @@ enum SynthesisService {
         request.customBaseURL = fields["base_url"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0.trimmingCharacters(in: .whitespaces) }
         request.rejectionSampling = ["on", "true", "1", "yes"].contains(fields["rejection_sampling"]?.lowercased() ?? "")
         request.keepReasoning = ["on", "true", "1", "yes"].contains(fields["keep_reasoning"]?.lowercased() ?? "")
+        if let supportsN = fields["supports_n"]?.lowercased(), !supportsN.isEmpty {
+            request.customSupportsN = ["on", "true", "1", "yes"].contains(supportsN)
+        }
         request.temperature = number("temperature", 0.0...2.0) ?? 0.7
         request.maxNewTokens = number("max_new_tokens", 1...131_072) ?? 1024
         request.seed = number("seed", 0...Int(Int32.max))
@@ -100,7 +105,8 @@ enum SynthesisService {
             maxNewTokens: request.maxNewTokens, seed: request.seed, requestsPerMinute: request.requestsPerMinute,
             tokensPerMinute: request.tokensPerMinute, maxInFlight: request.maxInFlight, rejectionSampling: request.rejectionSampling,
             keepReasoning: request.keepReasoning, requestTimeoutSeconds: request.requestTimeoutSeconds,
-            supportsN: model.capabilities.supportsN, supportsSeed: model.capabilities.supportsSeed,
+            supportsN: provider.baseURL == nil ? (request.customSupportsN ?? model.capabilities.supportsN) : model.capabilities.supportsN,
+            supportsSeed: model.capabilities.supportsSeed,
             returnsReasoning: model.capabilities.returnsReasoning, inputPricePerMillionUSD: model.inputPricePerMillionUSD,
             outputPricePerMillionUSD: model.outputPricePerMillionUSD)
         settings.chatCompletionsPath = provider.chatCompletionsPath
