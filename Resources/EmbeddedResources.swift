@@ -13,6 +13,8 @@ public enum EmbeddedResources {
         "settings": PackageResources.settings_mustache,
         "users": PackageResources.users_mustache,
         "audit": PackageResources.audit_mustache,
+        "synthesis_dialog": PackageResources.synthesis_dialog_mustache,
+        "synthesis_job": PackageResources.synthesis_job_mustache,
     ]
 
     public static let staticFiles: [String: (contentType: String, bytes: [UInt8])] = [

@@ -26,6 +26,12 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("http-threads"), help: "Threads serving HTTP requests.")
     var httpThreads = 4
 
+    @Option(name: .customLong("synthesis-jobs"), help: "Synthesis jobs that may run at the same time.")
+    var synthesisJobs = 4
+
+    @Option(name: .customLong("teacher-connections"), help: "Connections to teachers across all jobs (in-flight requests).")
+    var teacherConnections = 1024
+
     @Flag(name: .customLong("secure-cookies"), help: "Mark cookies Secure (set when users reach Distillery over HTTPS).")
     var secureCookies = false
 
@@ -40,6 +46,8 @@ struct Serve: ParsableCommand {
         guard maxUploadMegabytes >= 1 else { throw ValidationError("--max-upload-mb must be at least 1.") }
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64.") }
         guard (1...256).contains(httpThreads) else { throw ValidationError("--http-threads must be between 1 and 256.") }
+        guard (1...64).contains(synthesisJobs) else { throw ValidationError("--synthesis-jobs must be between 1 and 64.") }
+        guard (1...65_536).contains(teacherConnections) else { throw ValidationError("--teacher-connections must be between 1 and 65536.") }
         guard sessionIdleMinutes >= 1, sessionMaxHours >= 1 else {
             throw ValidationError("--session-idle-minutes and --session-max-hours must be at least 1.")
         }
@@ -56,6 +64,8 @@ struct Serve: ParsableCommand {
         configuration.workerCount = workers
         configuration.httpThreadCount = httpThreads
         configuration.secureCookies = secureCookies
+        configuration.synthesisJobCount = synthesisJobs
+        configuration.maxTeacherConnections = teacherConnections
         configuration.sessionIdleMinutes = sessionIdleMinutes
         configuration.sessionMaximumHours = sessionMaxHours
 

@@ -8,7 +8,7 @@ import Testing
 @Suite(.serialized)
 struct AccessControlTests {
     static func concretePath(_ pattern: String) -> String {
-        pattern.replacingOccurrences(of: "{id}", with: "1").replacingOccurrences(of: "{file...}", with: "app.css")
+        pattern.replacingOccurrences(of: "{id}", with: "1").replacingOccurrences(of: "{job}", with: "1").replacingOccurrences(of: "{file...}", with: "app.css")
     }
 
     @Test func everyRouteOutsideTheFewPublicOnesNeedsASignedInUser() throws {

@@ -109,3 +109,63 @@ struct SynthesisTests {
         #expect((try TestApp.object(unreachable)["error"] as? [String: Any]).flatMap { $0["fields"] as? [String: String] }?["base_url"] != nil)
     }
 }
+
+/// The synthesis dialog and job page, as a browser uses them.
+@Suite(.serialized)
+struct SynthesisPagesTests {
+    typealias S = SynthesisTests
+
+    @Test func theDialogEstimatesStartsAndTheJobPageFollowsToTheChild() throws {
+        let teacher = try FakeTeacherProcess(["--api-key", S.teacherKey, "--latency-ms", "10"])
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let parent = try test.uploadRaw(S.seeds(110), name: "Dialog seeds", mode: "seeds", skillPrompt: S.skill)
+        _ = try test.waitUntilValidated(parent)
+        let browser = BrowserSession(test)
+        try browser.signIn()
+        let list = try browser.get("/datasets").text
+        #expect(list.contains("href=\"/datasets/\(parent)/synthesize\">Generate Synthetic Data</a>"))
+        let dialog = try browser.get("/datasets/\(parent)/synthesize")
+        #expect(dialog.status == 200)
+        for provider in ["DeepSeek", "Qwen", "GLM", "Kimi", "OpenAI-compatible"] {
+            #expect(dialog.text.contains(provider), "the dialog lacks \(provider)")
+        }
+        #expect(dialog.text.contains("Teacher cost (estimated)"))
+        #expect(dialog.text.contains("Start Synthesis"))
+        // The estimate grows ~3× (plus judge calls) with rejection sampling.
+        let plain = try test.json("/api/datasets/\(parent)/synthesis/estimate?provider=deepseek&model=deepseek-chat")
+        let sampled = try test.json("/api/datasets/\(parent)/synthesis/estimate?provider=deepseek&model=deepseek-chat&rejection_sampling=true")
+        let plainCost = try #require((plain["estimate"] as? [String: Any])?["costUSD"] as? Double)
+        let sampledCost = try #require((sampled["estimate"] as? [String: Any])?["costUSD"] as? Double)
+        #expect(plainCost > 0)
+        #expect(sampledCost > plainCost * 2.5)
+
+        let started = try browser.submit(
+            "/datasets/\(parent)/synthesize",
+            fields: [
+                ("provider", "openai-compatible"), ("custom_model", "fake-teacher"), ("base_url", teacher.baseURL + "/v1"),
+                ("api_key", S.teacherKey), ("max_in_flight", "8"), ("temperature", "0.5"), ("max_new_tokens", "256"),
+            ], csrfFrom: "/datasets/\(parent)/synthesize")
+        #expect(started.status == 303)
+        let location = try #require(started.headers["Location"])
+        #expect(location.hasPrefix("/synthesis/"))
+        let jobID = try #require(Int64(location.dropFirst("/synthesis/".count)))
+        _ = try S.waitForJob(test, jobID)
+        let page = try browser.get(location).text
+        #expect(page.contains("Completed"))
+        #expect(page.contains("Open child dataset"))
+        let parentPage = try browser.get("/datasets/\(parent)").text
+        #expect(parentPage.contains("href=\"/synthesis/\(jobID)\""))
+        #expect(!parentPage.contains(S.teacherKey))
+        #expect(!page.contains(S.teacherKey))
+
+        // A bad key re-renders the dialog with the reason, and never echoes the key.
+        let refused = try browser.submit(
+            "/datasets/\(parent)/synthesize",
+            fields: [("provider", "openai-compatible"), ("custom_model", "fake-teacher"), ("base_url", teacher.baseURL + "/v1"),
+                ("api_key", "sk-not-the-key-999")], csrfFrom: "/datasets/\(parent)/synthesize")
+        #expect(refused.status == 422)
+        #expect(refused.text.contains("401"))
+        #expect(!refused.text.contains("sk-not-the-key-999"))
+    }
+}

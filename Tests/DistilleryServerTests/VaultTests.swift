@@ -111,7 +111,8 @@ struct VaultTests {
         #expect(info.st_mode & 0o777 == 0o600)
         let vault = first.app.services.vault
         let plaintext = try Array(Self.secretKey.utf8).withUnsafeBytes { try SecureBytes(copying: $0) }
-        let id = try vault.save(key: plaintext, provider: "kimi", label: "k", userID: nil, actor: nil, remoteAddress: "", now: 1)
+        let owner = try #require(try first.app.services.users.credentials(name: TestApp.adminName)?.user)
+        let id = try vault.save(key: plaintext, provider: "kimi", label: "k", userID: owner.id, actor: nil, remoteAddress: "", now: 1)
         let sealedBefore = try TeacherKeyStore(database: first.app.services.database).key(id: id)?.sealed
         first.stop()
         let oldKeyFile = try String(contentsOfFile: keyFile, encoding: .utf8)

@@ -10,12 +10,46 @@ public struct PreviewRow: Codable, Sendable, Equatable {
         }
     }
 
+    public struct MetadataItem: Codable, Sendable, Equatable {
+        public let key: String
+        public let value: String
+
+        public init(key: String, value: String) {
+            self.key = key
+            self.value = value
+        }
+    }
+
     public let line: Int
     public let messages: [Message]
+    /// A synthesized row's teacher, candidate, judge reason, tokens and latency.
+    public let metadata: [MetadataItem]
+    public let hasMetadata: Bool
 
-    public init(line: Int, messages: [Message]) {
+    public init(line: Int, messages: [Message], metadata: [MetadataItem] = []) {
         self.line = line
         self.messages = messages
+        self.metadata = metadata
+        hasMetadata = !metadata.isEmpty
+    }
+}
+
+/// A synthesis job as listed on its seeds dataset's page.
+public struct SynthesisJobSummary: Codable, Sendable, Equatable {
+    public let id: Int64
+    public let statusLabel: String
+    public let statusTone: String
+    public let progressText: String
+    public let teacher: String
+    public let url: String
+
+    public init(id: Int64, statusLabel: String, statusTone: String, progressText: String, teacher: String) {
+        self.id = id
+        self.statusLabel = statusLabel
+        self.statusTone = statusTone
+        self.progressText = progressText
+        self.teacher = teacher
+        url = "/synthesis/\(id)"
     }
 }
 
@@ -50,6 +84,9 @@ public struct DatasetDetailView: Encodable, Sendable {
     public let skillPrompt: String?
     public let summary: ValidationSummary?
     public let children: [DatasetListItem]
+    public let synthesisJobs: [SynthesisJobSummary]
+    public let hasSynthesisJobs: Bool
+    public let canSynthesize: Bool
     public let canDelete: Bool
     public let deleteBlockedReason: String?
     public let links: Links
@@ -80,11 +117,16 @@ public struct DatasetDetailView: Encodable, Sendable {
     public let downloadURL: String
 
     enum CodingKeys: String, CodingKey {
-        case dataset, baseModelName, contextWindow, skillPrompt, summary, children, canDelete, deleteBlockedReason, links
+        case dataset, baseModelName, contextWindow, skillPrompt, summary, children, synthesisJobs, canDelete, deleteBlockedReason, links
         case preview
     }
 
-    public init(record: DatasetRecord, preview: [PreviewRow], children: [DatasetRecord], viewer: User?) {
+    public init(
+        record: DatasetRecord, preview: [PreviewRow], children: [DatasetRecord], viewer: User?, synthesisJobs: [SynthesisJobSummary] = []
+    ) {
+        self.synthesisJobs = synthesisJobs
+        hasSynthesisJobs = !synthesisJobs.isEmpty
+        canSynthesize = DatasetListItem(record).canSynthesize
         let model = BaseModelCatalog.model(id: record.baseModel)
         dataset = DatasetListItem(record)
         baseModelName = model?.displayName ?? record.baseModel
@@ -102,6 +144,7 @@ public struct DatasetDetailView: Encodable, Sendable {
             canDelete = false
             deleteBlockedReason = record.status == .validating
                 ? "Validation is running; the dataset can be deleted when it finishes."
+                : record.status == .synthesizing ? "A synthesis job is using it; delete it when the job ends (or cancel the job)."
                 : "Used by \(record.activeJobs) active job\(record.activeJobs == 1 ? "" : "s"); it can be deleted when they finish."
         } else {
             canDelete = true

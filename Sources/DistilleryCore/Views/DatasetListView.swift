@@ -21,6 +21,8 @@ public struct DatasetListItem: Codable, Sendable, Equatable {
     public let usedInJobsText: String
     public let url: String
     public let createdBy: String?
+    /// A seeds dataset that passed validation: the Generate Synthetic Data button shows.
+    public let canSynthesize: Bool
 
     public init(_ record: DatasetRecord) {
         id = record.id
@@ -44,6 +46,7 @@ public struct DatasetListItem: Codable, Sendable, Equatable {
         usedInJobsText = record.usedInJobs == 1 ? "1 job" : "\(Formatting.count(record.usedInJobs)) jobs"
         url = "/datasets/\(record.id)"
         createdBy = record.createdByName
+        canSynthesize = record.mode == .seeds && (record.status == .validSeeds || record.status == .synthesizing)
     }
 }
 

@@ -49,9 +49,16 @@ func getDatasetErrorsJSON(_ request: HTTPRequest, _ context: RequestContext) thr
 func loadDatasetDetailView(id: Int64, context: RequestContext) throws -> DatasetDetailView {
     let record = try context.datasets.requireDataset(id: id)
     let previewRows = record.status == .validating ? [] : try context.datasets.rows(datasetID: id, offset: 0, limit: 5)
-    let preview = previewRows.map { PreviewDecoding.previewRow(line: $0.line, json: $0.body) }
+    let preview = previewRows.map { PreviewDecoding.previewRow(line: $0.line, json: $0.body, metadata: $0.meta) }
     let children = try context.datasets.children(of: id)
-    return DatasetDetailView(record: record, preview: preview, children: children, viewer: context.identity?.user)
+    let jobs = try context.services.synthesis.jobs(parentDatasetID: id).map { job in
+        let (label, tone) = SynthesisJobView.label(job.status, cancelRequested: job.cancelRequested)
+        return SynthesisJobSummary(
+            id: job.jobID, statusLabel: label, statusTone: tone,
+            progressText: "\(Formatting.count(job.processed)) of \(Formatting.count(job.total)) processed, \(Formatting.count(job.written)) written, \(Formatting.count(job.skipped)) skipped",
+            teacher: "\(job.provider) · \(job.model)")
+    }
+    return DatasetDetailView(record: record, preview: preview, children: children, viewer: context.identity?.user, synthesisJobs: jobs)
 }
 
 struct Page<Item: Encodable>: Encodable {
@@ -74,15 +81,28 @@ enum PreviewDecoding {
         let input: String
     }
 
-    /// A stored row as conversation turns (a seed shows as one user turn).
-    static func previewRow(line: Int, json: String) -> PreviewRow {
+    /// A stored row as conversation turns (a seed shows as one user turn), with its metadata.
+    static func previewRow(line: Int, json: String, metadata: String? = nil) -> PreviewRow {
         let data = Data(json.utf8)
         if let chat = try? JSONDecoder().decode(ChatRow.self, from: data) {
-            return PreviewRow(line: line, messages: chat.messages.map { .init(role: $0.role, content: $0.content) })
+            return PreviewRow(
+                line: line, messages: chat.messages.map { .init(role: $0.role, content: $0.content) }, metadata: metadataItems(metadata))
         }
         if let seed = try? JSONDecoder().decode(SeedRow.self, from: data) {
             return PreviewRow(line: line, messages: [.init(role: "user", content: seed.input)])
         }
         return PreviewRow(line: line, messages: [])
+    }
+
+    /// The metadata's scalar fields as "key: value" pairs (candidates are in the metadata export).
+    static func metadataItems(_ json: String?) -> [PreviewRow.MetadataItem] {
+        guard let json, let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return [] }
+        let order = ["provider", "model", "candidate_index", "judge_reason", "tokens_in", "tokens_out", "latency_ms", "attempts"]
+        return order.compactMap { key in
+            guard let value = object[key] else { return nil }
+            if let text = value as? String { return .init(key: key.replacingOccurrences(of: "_", with: " "), value: text) }
+            if let number = value as? NSNumber { return .init(key: key.replacingOccurrences(of: "_", with: " "), value: number.stringValue) }
+            return nil
+        }
     }
 }

@@ -27,6 +27,29 @@ func downloadDatasetJSONL(_ request: HTTPRequest, _ context: RequestContext) thr
         source: source)
 }
 
+// GET /datasets/{id}/metadata.jsonl  — each row with its metadata (teacher, candidate, judge reason,
+// tokens, latency): {"line", "row", "metadata"} per line. The plain download stays the clean training shape.
+func downloadRowMetadataJSONL(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    let record = try context.datasets.requireDataset(id: request.datasetID())
+    let store = context.datasets
+    let logger = context.logger
+    let source = PagedExport(
+        fetchPage: { after in
+            let rows = try store.rows(datasetID: record.id, afterIndex: after, limit: 1000)
+            guard let last = rows.last else { return nil }
+            var bytes: [UInt8] = []
+            for row in rows {
+                bytes += Array("{\"line\":\(row.line),\"row\":".utf8) + Array(row.body.utf8)
+                bytes += Array(",\"metadata\":".utf8) + Array((row.meta ?? "null").utf8) + Array("}\n".utf8)
+            }
+            return (bytes, last.index)
+        },
+        onError: { logger.error("metadata download failed", metadata: ["dataset": "\(record.id)", "cause": "\($0)"]) })
+    return PagedExport.response(
+        contentType: "application/jsonl; charset=utf-8", filename: PagedExport.filename(for: record, suffix: "-metadata.jsonl"),
+        source: source)
+}
+
 // GET /datasets/{id}/errors.csv  — every line error (not only the first 50) as CSV.
 func downloadErrorReportCSV(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     try errorReport(request, context, suffix: "-errors.csv", contentType: "text/csv; charset=utf-8",

@@ -7,6 +7,8 @@ import Foundation
 struct SynthesisRequest: Sendable {
     var provider: String
     var model: String
+    /// The model name typed for a custom server (the catalog's models are chosen from a list).
+    var customModel: String?
     var customBaseURL: String?
     /// A key pasted for this job; sealed in the vault for the job's lifetime only.
     var pastedKey: SecureBytes?
@@ -47,6 +49,7 @@ enum SynthesisService {
             return value
         }
         var request = SynthesisRequest(provider: fields["provider"] ?? defaultProvider, model: fields["model"] ?? "")
+        request.customModel = fields["custom_model"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0.trimmingCharacters(in: .whitespaces) }
         request.customBaseURL = fields["base_url"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0.trimmingCharacters(in: .whitespaces) }
         request.rejectionSampling = ["on", "true", "1", "yes"].contains(fields["rejection_sampling"]?.lowercased() ?? "")
         request.keepReasoning = ["on", "true", "1", "yes"].contains(fields["keep_reasoning"]?.lowercased() ?? "")
@@ -81,11 +84,15 @@ enum SynthesisService {
             let known = catalog.providers.map(\.id).joined(separator: ", ")
             throw AppError.invalid("Unknown teacher.", fields: ["provider": "Choose one of: \(known)."])
         }
-        let modelName = request.model.trimmingCharacters(in: .whitespaces)
+        var modelName = (provider.baseURL == nil ? request.customModel ?? request.model : request.model).trimmingCharacters(in: .whitespaces)
+        if modelName.isEmpty, provider.baseURL != nil, let first = provider.models.first(where: { !$0.acceptsAnyName }) {
+            modelName = first.id  // the provider's default (first-listed) model
+        }
         guard !modelName.isEmpty, let model = provider.model(named: modelName) else {
             let known = provider.models.filter { !$0.acceptsAnyName }.map(\.id).joined(separator: ", ")
+            let field = provider.baseURL == nil ? "custom_model" : "model"
             throw AppError.invalid(
-                "Unknown model.", fields: ["model": modelName.isEmpty ? "Enter the model name." : "\(provider.displayName) offers: \(known)."])
+                "Unknown model.", fields: [field: modelName.isEmpty ? "Enter the model name." : "\(provider.displayName) offers: \(known)."])
         }
         let base: String
         if let fixed = provider.baseURL {

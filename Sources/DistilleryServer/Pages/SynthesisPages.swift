@@ -1,0 +1,185 @@
+import DistilleryCore
+import DistilleryStorage
+import Foundation
+
+struct SynthesisDialog {
+    struct ModelOption {
+        let id: String
+        let displayName: String
+        let priceText: String
+        let selected: Bool
+    }
+
+    struct ProviderOption {
+        let id: String
+        let displayName: String
+        let custom: Bool
+        let selected: Bool
+        let models: [ModelOption]
+    }
+
+    struct SavedKeyOption {
+        let id: Int64
+        let providerName: String
+        let label: String
+        let lastFour: String
+        let selected: Bool
+    }
+
+    struct EstimateText {
+        let costText: String
+        let durationText: String
+        let requests: String
+        let tokensText: String
+    }
+
+    var chrome: PageChrome
+    let datasetID: Int64
+    let datasetName: String
+    let seedCountText: String
+    let providers: [ProviderOption]
+    let savedKeys: [SavedKeyOption]
+    let baseURL: String
+    let customModel: String
+    let supportsN: Bool
+    let rejectionSampling: Bool
+    let keepReasoning: Bool
+    let temperature: String
+    let maxNewTokens: String
+    let seed: String
+    let maxInFlight: String
+    let requestsPerMinute: String
+    let tokensPerMinute: String
+    let expectedCompletionTokens: String
+    var estimate: EstimateText?
+    var priceAsOf: String?
+    var fieldErrors: [String: String] = [:]
+    var formError: String?
+
+    init(context: RequestContext, dataset: DatasetRecord, fields: [String: String]) throws {
+        chrome = context.chrome(section: .datasets)
+        datasetID = dataset.id
+        datasetName = dataset.name
+        seedCountText = Formatting.count(dataset.rowCount)
+        let catalog = context.services.catalog
+        let chosenProvider = fields["provider"].flatMap { catalog.provider(id: $0)?.id } ?? SynthesisService.defaultProvider
+        providers = catalog.providers.map { provider in
+            ProviderOption(
+                id: provider.id, displayName: provider.displayName, custom: provider.baseURL == nil, selected: provider.id == chosenProvider,
+                models: provider.models.filter { !$0.acceptsAnyName }.map { model in
+                    ModelOption(
+                        id: model.id, displayName: model.displayName,
+                        priceText: "$\(Self.price(model.inputPricePerMillionUSD)) in / $\(Self.price(model.outputPricePerMillionUSD)) out per M tokens",
+                        selected: provider.id == chosenProvider && model.id == fields["model"])
+                })
+        }
+        let user = try context.requireUser()
+        savedKeys = try TeacherKeyStore(database: context.database).list(userID: user.id).map {
+            SavedKeyOption(
+                id: $0.id, providerName: TeacherKeyProviders.name(of: $0.provider) ?? $0.provider, label: $0.label, lastFour: $0.lastFour,
+                selected: fields["saved_key_id"] == String($0.id))
+        }
+        baseURL = fields["base_url"] ?? ""
+        customModel = fields["custom_model"] ?? ""
+        supportsN = fields["supports_n"] == "true"
+        rejectionSampling = fields["rejection_sampling"] == "true"
+        keepReasoning = fields["keep_reasoning"] == "true"
+        temperature = fields["temperature"] ?? "0.7"
+        maxNewTokens = fields["max_new_tokens"] ?? "1024"
+        seed = fields["seed"] ?? ""
+        maxInFlight = fields["max_in_flight"] ?? "16"
+        requestsPerMinute = fields["requests_per_minute"] ?? ""
+        tokensPerMinute = fields["tokens_per_minute"] ?? ""
+        expectedCompletionTokens = fields["expected_completion_tokens"] ?? "500"
+    }
+
+    static func price(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(format: "%.2f", value)
+    }
+}
+
+// GET /datasets/{id}/synthesize  — the synthesis dialog with its cost and time estimate (the query
+// may carry the form's values: "Recalculate estimate" works without JavaScript).
+// JSON twins: GET /api/datasets/{id}/synthesis/estimate, GET /api/providers
+func showSynthesisDialog(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    let dataset = try synthesizableDataset(request, context)
+    var fields: [String: String] = [:]
+    for item in request.queryItems where fields[item.name] == nil { fields[item.name] = item.value }
+    var dialog = try SynthesisDialog(context: context, dataset: dataset, fields: fields)
+    do {
+        let (estimate, model) = try estimateFor(dataset: dataset, fields: fields, context: context)
+        dialog.estimate = SynthesisDialog.EstimateText(
+            costText: estimate.costText, durationText: estimate.durationText, requests: Formatting.count(estimate.requests),
+            tokensText: "\(Formatting.count(estimate.promptTokens)) / \(Formatting.count(estimate.completionTokens))")
+        dialog.priceAsOf = model?.priceAsOf
+    } catch AppError.invalid(_, let problems) {
+        if !fields.isEmpty { dialog.fieldErrors = problems }
+    }
+    return context.renderer.html("synthesis_dialog", dialog)
+}
+
+// POST /datasets/{id}/synthesize  ->  303 /synthesis/{job}; a failed pre-flight or bad field re-renders the dialog (422).
+// JSON twin: POST /api/datasets/{id}/synthesis
+func submitSynthesis(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    let dataset = try synthesizableDataset(request, context)
+    let fields = try FormFields.fields(request)
+    do {
+        let jobID = try SynthesisService.start(datasetID: dataset.id, request: try SynthesisService.request(from: fields), context: context)
+        return Renderer.redirect(to: "/synthesis/\(jobID)")
+    } catch AppError.invalid(let message, let problems) {
+        var kept = fields
+        kept["api_key"] = nil
+        var dialog = try SynthesisDialog(context: context, dataset: dataset, fields: kept)
+        dialog.fieldErrors = problems
+        dialog.formError = message
+        return context.renderer.html("synthesis_dialog", dialog, status: 422)
+    }
+}
+
+// GET /api/datasets/{id}/synthesis/estimate?provider=&model=&rejection_sampling=&...  — cost, tokens, requests, duration.
+func getSynthesisEstimateJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    struct Body: Encodable {
+        let estimate: EstimateView
+        let priceAsOf: String?
+    }
+    let dataset = try context.datasets.requireDataset(id: request.datasetID())
+    var fields: [String: String] = [:]
+    for item in request.queryItems where fields[item.name] == nil { fields[item.name] = item.value }
+    let (estimate, model) = try estimateFor(dataset: dataset, fields: fields, context: context)
+    return context.renderer.json(Body(estimate: estimate, priceAsOf: model?.priceAsOf))
+}
+
+// GET /synthesis/{job}  — progress, followed live while the job runs; skipped seeds by reason; cancel.
+// JSON twin: GET /api/synthesis/{job}
+func showSynthesisJobPage(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    var view = try SynthesisJobView.load(jobID: try request.jobID(), services: context.services)
+    view.chrome = context.chrome(section: .datasets)
+    return context.renderer.html("synthesis_job", view)
+}
+
+// POST /synthesis/{job}/cancel  ->  303 /synthesis/{job}.  JSON twin: POST /api/synthesis/{job}/cancel
+func submitSynthesisCancel(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    let jobID = try request.jobID()
+    try cancelSynthesis(jobID: jobID, context: context)
+    return Renderer.redirect(to: "/synthesis/\(jobID)")
+}
+
+private func synthesizableDataset(_ request: HTTPRequest, _ context: RequestContext) throws -> DatasetRecord {
+    let dataset = try context.datasets.requireDataset(id: request.datasetID())
+    guard dataset.mode == .seeds, dataset.status == .validSeeds || dataset.status == .synthesizing else {
+        throw AppError.conflict("Only a seeds dataset that is ready to synthesize can be synthesized; this one is \(dataset.status.label.lowercased()).")
+    }
+    return dataset
+}
+
+private func estimateFor(dataset: DatasetRecord, fields: [String: String], context: RequestContext) throws -> (EstimateView, TeacherModel?) {
+    var withoutKey = fields
+    withoutKey["api_key"] = nil
+    let request = try SynthesisService.request(from: withoutKey)
+    let settings = try SynthesisService.settings(for: request, catalog: context.services.catalog)
+    let model = context.services.catalog.provider(id: settings.provider)?.model(named: settings.model)
+    guard let model else { throw AppError.invalid("Unknown model.", fields: ["model": "Unknown model."]) }
+    let seeds = try SynthesisService.seedInputs(datasetID: dataset.id, services: context.services)
+    let estimate = SynthesisService.estimate(seeds: seeds, skillPrompt: dataset.skillPrompt ?? "", settings: settings, request: request, model: model)
+    return (EstimateView(estimate), model)
+}
