@@ -78,6 +78,25 @@ import Glibc
         #expect(await transport.send(teacher.chatRequest(seed: "after the hang")).response?.status == 200)
     }
 
+    @Test func hangsAmongNormalRequestsTimeOutWithoutDelayingTheOthers() async throws {
+        let teacher = try FakeTeacherProcess(["--latency-ms", "100"])
+        let transport = TeacherTransport()
+        transport.start()
+        defer { transport.shutdown() }
+
+        let requests = (0..<400).map { index in
+            teacher.chatRequest(seed: index % 2 == 0 ? "hang \(index) [fail:hang]" : "normal \(index)", timeout: 1.0)
+        }
+        let start = ContinuousClock.now
+        let results = await transport.sendAll(requests)
+        let wall = secondsSince(start)
+        #expect(results.enumerated().allSatisfy { index, result in
+            index % 2 == 0 ? result.failure == .timedOut : result.response?.status == 200
+        })
+        #expect(wall < 3.0, "400 requests with a 1 s timeout took \(wall) s")
+        #expect(transport.inFlightCount == 0)
+    }
+
     @Test func refusedConnectionIsConnectionFailed() async throws {
         let transport = TeacherTransport()
         transport.start()
