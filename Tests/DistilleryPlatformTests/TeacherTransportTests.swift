@@ -24,6 +24,12 @@ import Glibc
         #expect(chatContent(response) == "Answer to: What is 2 + 2?")
         #expect(response.elapsedSeconds > 0 && response.elapsedSeconds < 5)
         #expect(transport.inFlightCount == 0)
+
+        // A host name goes through libcurl's resolver, which the socket loop must drive too.
+        var named = teacher.chatRequest(seed: "by name")
+        named.url = named.url.replacingOccurrences(of: "127.0.0.1", with: "localhost")
+        let byName = try #require(await transport.send(named).response)
+        #expect(chatContent(byName) == "Answer to: by name")
     }
 
     @Test func fiveHundredConcurrentRequestsTakeAboutOneLatency() async throws {
