@@ -87,9 +87,7 @@ public final class TeacherTransport: @unchecked Sendable {
         state = .running
         lock.unlock()
         FileDescriptorLimit.raiseSoftLimit(toAtLeast: maxConnections + 256)
-        let thread = Thread { [self] in runLoop() }
-        thread.name = "teacher-transport"
-        thread.start()
+        Thread { [self] in runLoop() }.start()
     }
 
     /// Queues a request; `completion` runs later on the loop thread. After `shutdown` it runs at once,
@@ -160,6 +158,9 @@ public final class TeacherTransport: @unchecked Sendable {
     // MARK: - The loop thread
 
     private func runLoop() {
+        // Named from inside the thread: Foundation passes only the current thread's name on to the OS
+        // (where top, perf and gdb show it).
+        Thread.current.name = "teacher-io"
         lock.lock()
         loopThread = pthread_self()
         lock.unlock()
