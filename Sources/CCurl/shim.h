@@ -80,4 +80,72 @@ static inline void distillery_curl_slist_wipe(struct curl_slist *list)
     }
 }
 
+/* Why: curl_multi_setopt is variadic; CURLMOPT_SOCKETFUNCTION takes a curl_socket_callback. */
+static inline CURLMcode distillery_curl_multi_setopt_socket_function(CURLM *handle, curl_socket_callback value)
+{ return curl_multi_setopt(handle, CURLMOPT_SOCKETFUNCTION, value); }
+
+/* Why: curl_multi_setopt is variadic; CURLMOPT_TIMERFUNCTION takes a curl_multi_timer_callback. */
+static inline CURLMcode distillery_curl_multi_setopt_timer_function(CURLM *handle, curl_multi_timer_callback value)
+{ return curl_multi_setopt(handle, CURLMOPT_TIMERFUNCTION, value); }
+
+#ifdef __linux__
+#include <errno.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+/*
+ * epoll for TeacherTransport's curl_multi_socket_action loop. Why in C: struct epoll_event is packed
+ * on x86-64 and its data member is a union, both awkward from Swift; and translating between
+ * CURL_POLL_* / CURL_CSELECT_* and EPOLL* bits here keeps the Swift side free of either set.
+ */
+
+/* Watches `fd` for what libcurl asks (CURL_POLL_IN/OUT/INOUT), or stops watching it (CURL_POLL_REMOVE).
+ * Returns 0 or -1 with errno. A REMOVE for a descriptor libcurl already closed is not an error. */
+static inline int distillery_epoll_watch(int epoll_fd, int fd, int what)
+{
+    if (what == CURL_POLL_REMOVE) {
+        int result = epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+        return (result != 0 && (errno == ENOENT || errno == EBADF)) ? 0 : result;
+    }
+    struct epoll_event event;
+    event.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0);
+    event.data.fd = fd;
+    if (epoll_ctl(epoll_fd, EPOLL_CTL_MOD, fd, &event) == 0) return 0;
+    if (errno != ENOENT) return -1;
+    return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event);
+}
+
+/* Waits up to `timeout_ms` (-1: forever) for at most `capacity` (<= 256) ready descriptors; fills
+ * `fds` and, for each, the CURL_CSELECT_* bits to pass to curl_multi_socket_action. Returns the count,
+ * 0 on timeout or EINTR, -1 on another error. */
+static inline int distillery_epoll_wait_curl(int epoll_fd, int *fds, int *cselect_bits, int capacity, int timeout_ms)
+{
+    struct epoll_event events[256];
+    if (capacity > 256) capacity = 256;
+    int count = epoll_wait(epoll_fd, events, capacity, timeout_ms);
+    if (count < 0) return errno == EINTR ? 0 : -1;
+    for (int index = 0; index < count; index++) {
+        unsigned bits = events[index].events;
+        fds[index] = events[index].data.fd;
+        cselect_bits[index] = ((bits & EPOLLIN) ? CURL_CSELECT_IN : 0) | ((bits & EPOLLOUT) ? CURL_CSELECT_OUT : 0)
+            | ((bits & (EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_ERR : 0);
+    }
+    return count;
+}
+
+/* Why: eventfd's flags are macros Swift imports awkwardly; this is the loop's wake-up descriptor. */
+static inline int distillery_eventfd_create(void)
+{ return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+static inline void distillery_eventfd_signal(int fd)
+{ eventfd_t one = 1; (void)write(fd, &one, sizeof one); }
+
+static inline void distillery_eventfd_drain(int fd)
+{ eventfd_t value; (void)read(fd, &value, sizeof value); }
+
+static inline int distillery_epoll_create(void)
+{ return epoll_create1(EPOLL_CLOEXEC); }
+#endif
+
 #endif

@@ -6,13 +6,27 @@ import Testing
 /// Manual throughput check of TeacherTransport against the fake teacher, skipped unless asked for
 /// (it wants a release build):
 ///
-///     DISTILLERY_TRANSPORT_BENCH=1 swift test -c release --filter TeacherTransportBenchmark
+///     DISTILLERY_TRANSPORT_BENCH=1 swift test -c release -Xswiftc -enable-testing --filter TeacherTransportBenchmark
+///
+/// (`-enable-testing` because other test targets use `@testable import`.)
 ///
 /// Each run keeps a fixed number of requests in flight (a completion submits the next request, as the
 /// synthesis engine will) and prints wall time against the ideal (total / in flight × latency), the
 /// ratio, and the process's peak resident memory (VmHWM).
+///
+/// A custom run: DISTILLERY_TRANSPORT_BENCH_CUSTOM=total,inFlight,latencyMs (e.g. 20000,1000,100 to
+/// find the fake teacher's ceiling in requests per second).
 @Suite(.serialized) struct TeacherTransportBenchmark {
-    static let enabled = ProcessInfo.processInfo.environment["DISTILLERY_TRANSPORT_BENCH"] != nil
+    static let environment = ProcessInfo.processInfo.environment
+    static let enabled = environment["DISTILLERY_TRANSPORT_BENCH"] != nil
+
+    @Test(.enabled(if: environment["DISTILLERY_TRANSPORT_BENCH_CUSTOM"] != nil))
+    func customRun() throws {
+        let numbers = (Self.environment["DISTILLERY_TRANSPORT_BENCH_CUSTOM"] ?? "").split(separator: ",").compactMap { Int($0) }
+        try #require(numbers.count == 3, "DISTILLERY_TRANSPORT_BENCH_CUSTOM must be total,inFlight,latencyMs")
+        let outcome = try runClosedLoop(total: numbers[0], inFlight: numbers[1], latencyMilliseconds: numbers[2])
+        #expect(outcome.failures == 0)
+    }
 
     @Test(.enabled(if: enabled))
     func tenThousandRequestsAtFiveHundredMillisecondsWithAThousandInFlight() throws {

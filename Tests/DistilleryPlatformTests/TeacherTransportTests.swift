@@ -25,6 +25,12 @@ import Glibc
         #expect(chatContent(response) == "Answer to: What is 2 + 2?")
         #expect(response.elapsedSeconds > 0 && response.elapsedSeconds < 5)
         #expect(transport.inFlightCount == 0)
+
+        // A host name goes through libcurl's resolver, which the socket loop must drive too.
+        var named = teacher.chatRequest(seed: "by name")
+        named.url = named.url.replacingOccurrences(of: "127.0.0.1", with: "localhost")
+        let byName = try #require(await transport.send(named).response)
+        #expect(chatContent(byName) == "Answer to: by name")
     }
 
     @Test func fiveHundredConcurrentRequestsTakeAboutOneLatency() async throws {
@@ -77,6 +83,25 @@ import Glibc
         #expect(elapsed >= 0.95 && elapsed < 2.5, "timed out after \(elapsed) s for a 1 s limit")
         // The connection was the hanging one; the next request still works.
         #expect(await transport.send(teacher.chatRequest(seed: "after the hang")).response?.status == 200)
+    }
+
+    @Test func hangsAmongNormalRequestsTimeOutWithoutDelayingTheOthers() async throws {
+        let teacher = try FakeTeacherProcess(["--latency-ms", "100"])
+        let transport = TeacherTransport()
+        transport.start()
+        defer { transport.shutdown() }
+
+        let requests = (0..<400).map { index in
+            teacher.chatRequest(seed: index % 2 == 0 ? "hang \(index) [fail:hang]" : "normal \(index)", timeout: 1.0)
+        }
+        let start = ContinuousClock.now
+        let results = await transport.sendAll(requests)
+        let wall = secondsSince(start)
+        #expect(results.enumerated().allSatisfy { index, result in
+            index % 2 == 0 ? result.failure == .timedOut : result.response?.status == 200
+        })
+        #expect(wall < 3.0, "400 requests with a 1 s timeout took \(wall) s")
+        #expect(transport.inFlightCount == 0)
     }
 
     @Test func refusedConnectionIsConnectionFailed() async throws {

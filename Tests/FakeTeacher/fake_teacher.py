@@ -3,8 +3,9 @@
 
 Start:  python3 Tests/FakeTeacher/fake_teacher.py --port 0 [options]
 It prints exactly one line `LISTENING <port>` on stdout (flushed) once it accepts connections, then
-serves until SIGTERM/SIGINT/kill. One asyncio event loop, a hand-written HTTP/1.1 parser
-(Content-Length or chunked request bodies, keep-alive), no thread per request.
+serves until SIGTERM/SIGINT/kill, or until its parent process dies. One asyncio event loop with a Protocol per connection, a hand-written
+HTTP/1.1 parser (Content-Length or chunked request bodies, keep-alive), no thread or task per request:
+latency is a loop timer.
 
 Endpoints
   GET  /v1/models            pre-flight: 401 on a wrong/missing key (when --api-key is set), else the model list
@@ -148,7 +149,10 @@ class Stats:
 
 
 class Request:
-    __slots__ = ("method", "path", "version", "headers", "body", "received")
+    __slots__ = ("method", "path", "version", "headers", "body", "received", "delay")
+
+    def __init__(self):
+        self.delay = 0.0
 
     def header(self, name, default=None):
         return self.headers.get(name, default)
@@ -170,48 +174,35 @@ class FakeTeacher:
         self.variant_counts = collections.Counter()  # message -> answers given under --no-n
         self.log = open(log_path, "a", buffering=1, encoding="utf-8") if log_path else None
 
-    # ---- connection handling -------------------------------------------------------------
+    # ---- request dispatch ----------------------------------------------------------------------
 
-    async def serve_connection(self, reader, writer):
+    def dispatch(self, request, connection):
+        """Decides the answer now and sends it after the configured latency (a timer, not a task)."""
         stats = self.stats
-        stats.connections_now += 1
-        stats.connections_total += 1
-        stats.connections_max = max(stats.connections_max, stats.connections_now)
-        try:
-            while True:
-                try:
-                    request = await read_request(reader, writer)
-                except BadRequest as error:
-                    writer.write(encode_response(error.status, [], json_error(str(error), "invalid_request_error"), False))
-                    await writer.drain()
-                    return
-                if request is None:
-                    return
-                keep_alive = wants_keep_alive(request)
-                stats.concurrent_now += 1
-                stats.concurrent_max = max(stats.concurrent_max, stats.concurrent_now)
-                try:
-                    answer = await self.handle(request)
-                finally:
-                    stats.concurrent_now -= 1
-                if answer is None:  # a hang: hold the connection until the client gives up
-                    while await reader.read(65536):
-                        pass
-                    return
-                status, headers, body = answer
-                writer.write(encode_response(status, headers, body, keep_alive))
-                if writer.transport.get_write_buffer_size() > 256 * 1024:
-                    await writer.drain()
-                if not keep_alive:
-                    await writer.drain()
-                    return
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
-            pass
-        finally:
-            stats.connections_now -= 1
-            writer.close()
+        stats.concurrent_now += 1
+        stats.concurrent_max = max(stats.concurrent_max, stats.concurrent_now)
+        answer, entry = self.decide(request)
+        if answer is None:  # a hang: never answer; the connection stays open until the client closes it
+            stats.concurrent_now -= 1
+            stats.by_status[0] += 1
+            entry["status"] = 0
+            self.write_log(entry)
+            connection.hang()
+            return
+        if request.delay > 0:
+            asyncio.get_running_loop().call_later(request.delay, self.finish, answer, entry, connection)
+        else:
+            self.finish(answer, entry, connection)
 
-    async def handle(self, request):
+    def finish(self, answer, entry, connection):
+        stats = self.stats
+        stats.concurrent_now -= 1
+        stats.by_status[answer[0]] += 1
+        entry["status"] = answer[0]
+        self.write_log(entry)
+        connection.respond(*answer)
+
+    def decide(self, request):
         stats = self.stats
         stats.requests += 1
         path = request.path.split("?", 1)[0]
@@ -220,7 +211,7 @@ class FakeTeacher:
                  "auth": "authorization" in request.headers}
         try:
             if path == "/v1/chat/completions" and request.method == "POST":
-                answer = await self.chat_completions(request, entry)
+                answer = self.chat_completions(request, entry)
             elif path == "/v1/models" and request.method == "GET":
                 answer = self.list_models(request)
             elif path == "/_control" and request.method == "POST":
@@ -233,11 +224,7 @@ class FakeTeacher:
                 answer = (404, [], json_error(f"no route for {path}", "invalid_request_error"))
         except BadRequest as error:
             answer = (error.status, [], json_error(str(error), "invalid_request_error"))
-        status = 0 if answer is None else answer[0]
-        stats.by_status[status] += 1
-        entry["status"] = status
-        self.write_log(entry)
-        return answer
+        return answer, entry
 
     def write_log(self, entry):
         if self.log is not None:
@@ -276,7 +263,7 @@ class FakeTeacher:
             raise BadRequest(400, f"/_control: {error}")
         return (200, [], json.dumps(self.config.public()).encode())
 
-    async def chat_completions(self, request, entry):
+    def chat_completions(self, request, entry):
         config = self.config
         try:
             payload = json.loads(request.body)
@@ -322,8 +309,8 @@ class FakeTeacher:
             delay += self.random.uniform(-config.jitter_ms, config.jitter_ms)
         if fault == "hang":
             return None
-        if delay > 0:
-            await asyncio.sleep(delay / 1000.0)
+        # Everything below is decided now and sent after the delay (see dispatch).
+        request.delay = max(0.0, delay / 1000.0)
         if fault == "500":
             return (500, rate_headers, json_error("The server had an error while processing your request.", "server_error"))
         if fault == "malformed":
@@ -447,36 +434,107 @@ def json_error(message, kind, code=None):
 
 # ---- HTTP/1.1 ---------------------------------------------------------------------------------------
 
-async def read_request(reader, writer):
-    """Reads one request; None on a clean close between requests."""
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except asyncio.IncompleteReadError as error:
-        if error.partial.strip():
-            raise BadRequest(400, "the connection closed inside a request head")
+class HTTPConnection(asyncio.Protocol):
+    """One client connection. Requests are answered one at a time and in order (HTTP/1.1 without
+    pipelining, as libcurl sends them); bytes of a next request wait in the buffer meanwhile. A Protocol
+    rather than asyncio streams: no task, no coroutine and no future per request, which is what lets one
+    core answer thousands of delayed requests per second."""
+
+    def __init__(self, teacher):
+        self.teacher = teacher
+        self.buffer = bytearray()
+        self.transport = None
+        self.busy = False  # a request is being answered (or hangs)
+        self.closed = False
+        self.keep_alive = True
+        self.processing = False
+        self.continue_sent = False
+
+    def connection_made(self, transport):
+        self.transport = transport
+        stats = self.teacher.stats
+        stats.connections_now += 1
+        stats.connections_total += 1
+        stats.connections_max = max(stats.connections_max, stats.connections_now)
+
+    def connection_lost(self, exc):
+        self.closed = True
+        self.teacher.stats.connections_now -= 1
+
+    def data_received(self, data):
+        if self.closed:
+            return
+        self.buffer += data
+        if not self.busy:
+            self.process()
+
+    def process(self):
+        if self.processing:
+            return
+        self.processing = True
+        try:
+            while not self.busy and not self.closed and self.buffer:
+                try:
+                    request = parse_request(self)
+                except BadRequest as error:
+                    self.transport.write(encode_response(error.status, [], json_error(str(error), "invalid_request_error"), False))
+                    self.close()
+                    return
+                if request is None:
+                    return
+                self.busy = True
+                self.continue_sent = False
+                self.keep_alive = wants_keep_alive(request)
+                self.teacher.dispatch(request, self)
+        finally:
+            self.processing = False
+
+    def respond(self, status, headers, body):
+        if self.closed:
+            return
+        self.transport.write(encode_response(status, headers, body, self.keep_alive))
+        self.busy = False
+        if not self.keep_alive:
+            self.close()
+        elif self.buffer:
+            self.process()
+
+    def hang(self):
+        self.buffer.clear()  # stays busy: whatever the client sends next is ignored
+
+    def close(self):
+        if not self.closed:
+            self.closed = True
+            self.transport.close()
+
+
+def parse_request(connection):
+    """Takes one complete request off the connection's buffer; None while it is incomplete."""
+    buffer = connection.buffer
+    head_end = buffer.find(b"\r\n\r\n")
+    if head_end < 0:
+        if len(buffer) > MAX_HEAD_BYTES:
+            raise BadRequest(431, "the request head is too large")
         return None
-    except asyncio.LimitOverrunError:
-        raise BadRequest(431, "the request head is too large")
-    lines = head[:-4].decode("latin-1").split("\r\n")
+    lines = bytes(buffer[:head_end]).decode("latin-1").split("\r\n")
     while lines and not lines[0]:  # tolerate stray CRLFs between requests
         lines.pop(0)
     parts = lines[0].split(" ") if lines else []
     if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
         raise BadRequest(400, "malformed request line")
-    request = Request()
-    request.received = time.time()
-    request.method, request.path, request.version = parts
     headers = {}
     for line in lines[1:]:
         name, colon, value = line.partition(":")
         if not colon:
             raise BadRequest(400, "malformed header line")
         headers[name.strip().lower()] = value.strip()
-    request.headers = headers
-    if headers.get("expect", "").lower() == "100-continue":
-        writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+    body_start = head_end + 4
     if "chunked" in headers.get("transfer-encoding", "").lower():
-        request.body = await read_chunked(reader)
+        parsed = parse_chunked(buffer, body_start)
+        if parsed is None:
+            send_continue(connection, headers)
+            return None
+        body, end = parsed
     else:
         try:
             length = int(headers.get("content-length", "0"))
@@ -484,21 +542,47 @@ async def read_request(reader, writer):
             raise BadRequest(400, "bad Content-Length")
         if length < 0 or length > MAX_BODY_BYTES:
             raise BadRequest(413, "the body is too large")
-        request.body = await reader.readexactly(length) if length else b""
+        end = body_start + length
+        if len(buffer) < end:
+            send_continue(connection, headers)
+            return None
+        body = bytes(buffer[body_start:end])
+    del buffer[:end]
+    request = Request()
+    request.received = time.time()
+    request.method, request.path, request.version = parts
+    request.headers = headers
+    request.body = body
     return request
 
 
-async def read_chunked(reader):
+def send_continue(connection, headers):
+    if not connection.continue_sent and headers.get("expect", "").lower() == "100-continue":
+        connection.continue_sent = True
+        connection.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+
+def parse_chunked(buffer, position):
+    """(body, end offset) of a complete chunked body starting at `position`, or None if incomplete."""
     body = bytearray()
     while True:
-        size_line = await reader.readuntil(b"\r\n")
-        size = int(size_line.split(b";", 1)[0].strip() or b"0", 16)
+        line_end = buffer.find(b"\r\n", position)
+        if line_end < 0:
+            return None
+        try:
+            size = int(bytes(buffer[position:line_end]).split(b";", 1)[0].strip() or b"0", 16)
+        except ValueError:
+            raise BadRequest(400, "bad chunk size")
+        position = line_end + 2
         if size == 0:
-            while (await reader.readuntil(b"\r\n")) != b"\r\n":  # trailers
-                pass
-            return bytes(body)
-        body += await reader.readexactly(size)
-        await reader.readexactly(2)
+            trailer_end = buffer.find(b"\r\n\r\n", line_end)  # the empty line ending the trailers
+            if trailer_end < 0:
+                return None
+            return bytes(body), trailer_end + 4
+        if len(buffer) < position + size + 2:
+            return None
+        body += buffer[position:position + size]
+        position += size + 2
         if len(body) > MAX_BODY_BYTES:
             raise BadRequest(413, "the body is too large")
 
@@ -558,18 +642,27 @@ async def main(argv):
     args = parse_arguments(argv)
     raise_file_limit()
     teacher = FakeTeacher(Config(args), args.seed, args.log)
-    server = await asyncio.start_server(teacher.serve_connection, args.host, args.port, backlog=4096,
-                                        limit=MAX_HEAD_BYTES)
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: HTTPConnection(teacher), args.host, args.port, backlog=4096)
     port = server.sockets[0].getsockname()[1]
     sys.stdout.write(f"LISTENING {port}\n")
     sys.stdout.flush()
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
     # A parent whose threads block signals (libdispatch does) passes that mask on: SIGTERM would stay
     # pending forever and the server would never stop.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    # If the test or benchmark that started us dies without stopping us, we get a new parent: exit too.
+    parent = os.getppid()
+
+    def watch_parent():
+        if os.getppid() != parent:
+            stop.set()
+        else:
+            loop.call_later(1.0, watch_parent)
+
+    loop.call_later(1.0, watch_parent)
     await stop.wait()
     # Exit at once: in-flight handlers (sleeping, hanging) would otherwise print their cancellation.
     if teacher.log is not None:
