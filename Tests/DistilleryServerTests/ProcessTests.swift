@@ -1,6 +1,7 @@
 import DistilleryCore
 import DistilleryPlatform
 import DistilleryStorage
+import DistilleryTestSupport
 import Foundation
 import Testing
 
@@ -141,5 +142,74 @@ struct ProcessTests {
         let unknownModel = try DistilleryBinary.run(["validate", good, "--base-model", "gpt-99"])
         #expect(unknownModel.status != 0)
         #expect(unknownModel.err.contains("gpt-99"))
+    }
+}
+
+/// kill -9 in the middle of a synthesis job, then a restart: the job completes with exactly one
+/// row per seed, and the only seeds sent again are those without a committed answer at the kill.
+@Suite(.serialized)
+struct SynthesisCrashTests {
+    @Test func aKilledServerResumesTheJobWithoutLosingOrRepeatingRows() throws {
+        let directory = TestApp.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let key = SynthesisTests.teacherKey
+        let teacher = try FakeTeacherProcess(["--api-key", key, "--latency-ms", "40"])
+        let token = try makeAdminWithToken(in: directory)
+        var server: ServerProcess? = try ServerProcess(dataDirectory: directory)
+        var send = ProcessTests.client(server!.base, token: token)
+        let count = 400
+        let upload = try send(
+            "POST", "/api/datasets?name=crash&mode=seeds&skill_prompt=Be+brief.", .bytes(SynthesisTests.seeds(count)),
+            [("Content-Type", "application/jsonl")])
+        let parent = try #require(((try TestApp.object(upload)["dataset"] as? [String: Any])?["id"] as? NSNumber)?.int64Value)
+        while try ProcessTests.status(server!.base, parent, token: token) == "validating" { Thread.sleep(forTimeInterval: 0.05) }
+        let body = try JSONSerialization.data(withJSONObject: [
+            "provider": "openai-compatible", "custom_model": "fake-teacher", "base_url": teacher.baseURL + "/v1", "api_key": key,
+            "max_in_flight": "16",
+        ])
+        let started = try send("POST", "/api/datasets/\(parent)/synthesis", .bytes(Array(body)), [("Content-Type", "application/json")])
+        let jobID = try #require(((try TestApp.object(started))["jobID"] as? NSNumber)?.int64Value)
+
+        let observer = try Database(path: directory + "/distillery.sqlite", readerCount: 1)
+        let done = { try observer.read { try $0.scalar("SELECT COUNT(*) FROM synthesis_seeds WHERE job_id = ? AND status = 'done'", .integer(jobID))?.intValue ?? 0 } }
+        let deadline = Date().addingTimeInterval(60)
+        while try done() < 100 && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+        server!.kill(SIGKILL)
+        #expect(server!.waitForExit() != nil)
+        server = nil
+        let doneAtKill = Set(try observer.read {
+            try $0.query("SELECT input FROM synthesis_seeds WHERE job_id = ? AND status = 'done'", .integer(jobID)).compactMap { $0.string("input") }
+        })
+        observer.close()
+        #expect(doneAtKill.count >= 100 && doneAtKill.count < count, "killed after \(doneAtKill.count) rows")
+        Thread.sleep(forTimeInterval: 0.2)  // let the teacher log the answers to requests cut off by the kill
+        let sentBeforeRestart = try teacher.logEntries().filter { ($0["path"] as? String) == "/v1/chat/completions" }.count
+
+        let restarted = try ServerProcess(dataDirectory: directory)
+        send = ProcessTests.client(restarted.base, token: token)
+        var job: [String: Any] = [:]
+        let deadline2 = Date().addingTimeInterval(120)
+        repeat {
+            job = try TestApp.object(try send("GET", "/api/synthesis/\(jobID)", .none, []))
+            if job["isActive"] as? Bool == false { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        } while Date() < deadline2
+        #expect(job["status"] as? String == "completed")
+        #expect(job["written"] as? Int == count)
+        let childID = try #require((job["childDatasetID"] as? NSNumber)?.int64Value)
+        let rows = try #require(try TestApp.object(try send("GET", "/api/datasets/\(childID)/rows?per_page=500", .none, []))["items"] as? [[String: Any]])
+        let seedsInRows = rows.compactMap { (($0["row"] as? [String: Any])?["messages"] as? [[String: String]])?[1]["content"] }
+        #expect(seedsInRows.count == count)
+        #expect(Set(seedsInRows).count == count, "a row was written twice")
+
+        let log = try teacher.logEntries().filter { ($0["path"] as? String) == "/v1/chat/completions" }
+        let resent = Set(log.dropFirst(sentBeforeRestart).compactMap { $0["seed"] as? String })
+        #expect(resent.isDisjoint(with: doneAtKill), "a seed with a committed answer was sent again")
+        let sentBefore = Set(log.prefix(sentBeforeRestart).compactMap { $0["seed"] as? String })
+        let sentAgain = resent.intersection(sentBefore)
+        // Those sent again were in flight (sent, no committed answer) at the kill: at most the in-flight cap plus the last uncommitted batch.
+        #expect(sentAgain.count <= 16 + 32, "\(sentAgain.count) seeds sent again")
+        restarted.kill(SIGTERM)
+        #expect(restarted.waitForExit() == 0)
     }
 }
