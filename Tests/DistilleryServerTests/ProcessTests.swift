@@ -213,3 +213,43 @@ struct SynthesisCrashTests {
         #expect(restarted.waitForExit() == 0)
     }
 }
+
+@Suite(.serialized)
+struct SynthCommandTests {
+    @Test func synthWritesRowsShowsProgressAndExitsNonZeroWhenASeedIsSkipped() throws {
+        let directory = TestApp.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let teacher = try FakeTeacherProcess(["--api-key", SynthesisTests.teacherKey])
+        let skill = directory + "/skill.txt"
+        try "You are terse.".write(toFile: skill, atomically: true, encoding: .utf8)
+        let good = directory + "/seeds.jsonl"
+        try Data(SynthesisTests.seeds(25)).write(to: URL(fileURLWithPath: good))
+        let arguments = { (seeds: String, out: String) in
+            ["synth", "--seeds", seeds, "--skill", skill, "--provider", "openai-compatible", "--model", "fake-teacher",
+             "--base-url", teacher.baseURL + "/v1", "--api-key-env", "TEACHER_KEY", "--out", out, "--max-in-flight", "8", "--timeout", "2"]
+        }
+        let environment = ["TEACHER_KEY": SynthesisTests.teacherKey]
+        let ok = try DistilleryBinary.run(arguments(good, directory + "/out.jsonl"), environment: environment)
+        #expect(ok.status == 0, "stderr: \(ok.err)")
+        #expect(ok.out.contains("completed: 25 rows written"))
+        #expect(ok.err.contains("25/25"), "the progress line shows processed / total")
+        let rows = try String(contentsOfFile: directory + "/out.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 25)
+        #expect(rows.first == "{\"messages\":[{\"role\":\"system\",\"content\":\"You are terse.\"},{\"role\":\"user\",\"content\":\"Seed number 0\"},{\"role\":\"assistant\",\"content\":\"Answer to: Seed number 0\"}]}")
+        #expect(!ok.out.contains(SynthesisTests.teacherKey) && !ok.err.contains(SynthesisTests.teacherKey))
+
+        let flaky = directory + "/flaky.jsonl"
+        try Data(SynthesisTests.seeds(10) { $0 == 4 ? " [fail:500x9]" : "" }).write(to: URL(fileURLWithPath: flaky))
+        let partial = try DistilleryBinary.run(arguments(flaky, directory + "/partial.jsonl"), environment: environment)
+        #expect(partial.status == 1)
+        #expect(partial.out.contains("9 rows written"))
+        #expect(partial.out.contains("1 seeds skipped"))
+        #expect(partial.out.contains("server_error"))
+        #expect(try String(contentsOfFile: directory + "/partial.jsonl", encoding: .utf8).split(separator: "\n").count == 9)
+
+        let wrongKey = try DistilleryBinary.run(arguments(good, directory + "/never.jsonl"), environment: ["TEACHER_KEY": "sk-wrong-0000"])
+        #expect(wrongKey.status == 2)
+        #expect(wrongKey.err.contains("401"))
+        #expect(!FileManager.default.fileExists(atPath: directory + "/never.jsonl"))
+    }
+}

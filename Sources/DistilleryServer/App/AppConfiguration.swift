@@ -18,6 +18,8 @@ public struct AppConfiguration: Sendable {
     public var synthesisJobCount = 4
     /// Connections to teachers across all jobs (each in-flight request holds one).
     public var maxTeacherConnections = 1024
+    /// False for command-line work (`distillery synth`) that needs the workers but no web server.
+    public var servesHTTP = true
     /// Threads that serve HTTP requests.
     public var httpThreadCount: Int = 4
     /// Mark cookies `Secure`: set when users reach Distillery over HTTPS (behind a reverse proxy).

@@ -86,6 +86,7 @@ public final class DistilleryApp: @unchecked Sendable {
         services.transport.start()
         pool.start()
         synthesisPool.start()
+        guard configuration.servesHTTP else { return 0 }
         do {
             return try server.start()
         } catch {
@@ -110,7 +111,7 @@ public final class DistilleryApp: @unchecked Sendable {
         defer { stopLock.unlock() }
         guard !stopped else { return }
         stopped = true
-        server.stop(timeoutSeconds: 10)
+        if configuration.servesHTTP { server.stop(timeoutSeconds: 10) }
         let validationStopped = pool.stop(timeoutSeconds: 10)
         let synthesisStopped = synthesisPool.stop(timeoutSeconds: 10)
         if !validationStopped || !synthesisStopped {

@@ -1,0 +1,155 @@
+import DistilleryCore
+import DistilleryPlatform
+import DistilleryStorage
+import Foundation
+import Logging
+
+/// `distillery synth`: the same validation, engine and child dataset as the server, driven from a
+/// shell. The work lives in a data folder (`--state`, or a temporary one), so an interrupted run
+/// started again with the same `--state` resumes instead of starting over.
+public enum CommandLineSynthesis {
+    public struct Options: Sendable {
+        public var seedsPath: String
+        public var skillPrompt: String
+        public var outputPath: String
+        public var stateDirectory: String?
+        public var fields: [String: String]
+        /// The key, read from the environment straight into sodium memory (never a Swift String).
+        public var key: SecureBytes?
+
+        public init(seedsPath: String, skillPrompt: String, outputPath: String, stateDirectory: String?, fields: [String: String], key: SecureBytes?) {
+            self.seedsPath = seedsPath
+            self.skillPrompt = skillPrompt
+            self.outputPath = outputPath
+            self.stateDirectory = stateDirectory
+            self.fields = fields
+            self.key = key
+        }
+    }
+
+    public struct Progress: Sendable {
+        public let total: Int
+        public let processed: Int
+        public let written: Int
+        public let skipped: Int
+        public let retries: Int
+        public let inFlight: Int
+        public let costUSD: Double
+        public let ratePerMinute: Double
+        public let etaSeconds: Double?
+        public let elapsedSeconds: Double
+    }
+
+    public struct Outcome: Sendable {
+        public let status: String
+        public let written: Int
+        public let skipped: Int
+        public let skipReasons: [SkipReason]
+        public let failure: String?
+        public let costUSD: Double
+        public let tokensIn: Int
+        public let tokensOut: Int
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func run(_ options: Options, logger: Logger, progress: (Progress) -> Void) throws -> Outcome {
+        let temporary = options.stateDirectory == nil
+        let directory = options.stateDirectory ?? NSTemporaryDirectory() + "distillery-synth-\(getpid())-\(UUID().uuidString)"
+        defer { if temporary { try? FileManager.default.removeItem(atPath: directory) } }
+        var configuration = AppConfiguration()
+        configuration.dataDirectory = directory
+        configuration.servesHTTP = false
+        configuration.synthesisJobCount = 1
+        let app = try DistilleryApp(configuration: configuration, logger: logger)
+        try app.start()
+        defer { app.stop() }
+        let services = app.services
+
+        let jobID = try existingJob(services) ?? startJob(options, services: services)
+        while true {
+            guard let job = try services.synthesis.job(id: jobID) else { throw Failure(description: "the job disappeared") }
+            let view = try SynthesisJobView(job: job, services: services, parent: nil, child: nil)
+            progress(Progress(
+                total: view.total, processed: view.processed, written: view.written, skipped: view.skipped, retries: view.retries,
+                inFlight: view.inFlight, costUSD: view.costUSD, ratePerMinute: view.ratePerMinute, etaSeconds: view.etaSeconds,
+                elapsedSeconds: view.elapsedSeconds))
+            if !job.status.isActive {
+                try writeRows(jobID: jobID, to: options.outputPath, store: services.synthesis)
+                return Outcome(
+                    status: job.status.rawValue, written: job.written, skipped: job.skipped,
+                    skipReasons: try services.synthesis.skipReasons(jobID: jobID), failure: job.failure, costUSD: job.costUSD,
+                    tokensIn: job.tokensIn, tokensOut: job.tokensOut)
+            }
+            Thread.sleep(forTimeInterval: 0.25)
+        }
+    }
+
+    /// A job left by an earlier run in the same `--state` folder (the worker pool has resumed it).
+    private static func existingJob(_ services: Services) throws -> Int64? {
+        try services.database.read { try $0.scalar("SELECT MAX(job_id) FROM synthesis_jobs")?.int64Value }
+    }
+
+    private static func startJob(_ options: Options, services: Services) throws -> Int64 {
+        if let problem = validateSkillPrompt(options.skillPrompt) { throw Failure(description: "skill prompt: \(problem)") }
+        let request = try SynthesisService.request(from: options.fields)
+        let settings = try SynthesisService.settings(for: request, catalog: services.catalog)
+        guard let provider = services.catalog.provider(id: settings.provider) else { throw Failure(description: "unknown provider") }
+        if provider.keyRequired && options.key == nil {
+            throw Failure(description: "\(provider.displayName) needs an API key: pass --api-key-env VARIABLE")
+        }
+        try SynthesisService.preflight(settings: settings, key: options.key, transport: services.transport, requireModelListed: provider.baseURL != nil)
+
+        // The seeds go through the same validator as an upload.
+        let size = (try? FileManager.default.attributesOfItem(atPath: options.seedsPath)[.size] as? Int) ?? 0
+        let datasetID = try services.datasets.create(
+            NewDataset(
+                name: URL(fileURLWithPath: options.seedsPath).lastPathComponent, mode: .seeds, baseModel: BaseModelCatalog.defaultModel.id,
+                skillPrompt: options.skillPrompt, byteSize: size),
+            now: services.now()
+        ) { id in
+            try FileManager.default.copyItem(atPath: options.seedsPath, toPath: services.configuration.uploadPath(datasetID: id))
+        }
+        services.wakeWorkers()
+        while let record = try services.datasets.dataset(id: datasetID), record.status == .validating {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        guard let seeds = try services.datasets.dataset(id: datasetID), seeds.status == .validSeeds else {
+            let report = try services.datasets.dataset(id: datasetID)?.summary.map(ValidationReportFormatter.text) ?? ""
+            throw Failure(description: "the seeds file is not valid:\n\(report)")
+        }
+        var keyID: Int64?
+        if let key = options.key {
+            keyID = try services.vault.save(
+                key: key, provider: provider.id, label: "distillery synth", userID: nil, actor: nil, remoteAddress: "", now: services.now())
+        }
+        let seedTexts = try SynthesisService.seedInputs(datasetID: datasetID, services: services)
+        let estimate = SynthesisService.estimate(
+            seeds: seedTexts, skillPrompt: options.skillPrompt, settings: settings, request: request,
+            model: provider.model(named: settings.model) ?? provider.models[0])
+        let jobID = try services.synthesis.create(
+            SynthesisStore.NewJob(
+                parentDatasetID: datasetID, createdBy: nil, provider: provider.id, model: settings.model, settingsJSON: settings.json,
+                keyID: keyID, estimateJSON: EstimateView(estimate).json),
+            now: services.now())
+        services.wakeWorkers()
+        return jobID
+    }
+
+    /// The answered seeds' training rows, in seed order: the plain `{"messages": [...]}` shape.
+    private static func writeRows(jobID: Int64, to path: String, store: SynthesisStore) throws {
+        let temporary = path + ".partial"
+        let sink = try FileSink(path: temporary)
+        var after: Int64 = -1
+        while true {
+            let page = try store.doneRows(jobID: jobID, afterIndex: after, limit: 1000)
+            guard let last = page.last else { break }
+            for row in page { try sink.write((Array(row.row.utf8) + [10])[...]) }
+            after = last.index
+        }
+        sink.close()
+        guard rename(temporary, path) == 0 else { throw Failure(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
+    }
+}

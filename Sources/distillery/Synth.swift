@@ -1,0 +1,149 @@
+import ArgumentParser
+import DistilleryPlatform
+import DistilleryServer
+import Foundation
+import Logging
+
+struct Synth: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Send every seed to a teacher and write the answers as chat-format JSONL.",
+        discussion: """
+            Exits 0 when every seed was answered, 1 when some were skipped (the rows that succeeded are still written), \
+            2 on bad input or a failed pre-flight. With --state DIR, running the same command again after an interruption \
+            resumes: seeds already answered are not sent again.
+            """)
+
+    @Option(help: "Seeds JSONL: one {\"input\": \"...\"} per line.")
+    var seeds: String
+
+    @Option(help: "A file holding the skill prompt (the system message of every row).")
+    var skill: String
+
+    @Option(help: "Teacher provider id (deepseek, qwen, glm, kimi, openai-compatible).")
+    var provider: String
+
+    @Option(help: "Model id (for openai-compatible: the name the server expects).")
+    var model: String
+
+    @Option(name: .customLong("base-url"), help: "Base URL for openai-compatible servers, e.g. http://127.0.0.1:8081/v1.")
+    var baseURL: String?
+
+    @Option(name: .customLong("api-key-env"), help: "Name of the environment variable holding the API key.")
+    var apiKeyEnvironment: String?
+
+    @Option(help: "Where to write the chat-format JSONL.")
+    var out: String
+
+    @Flag(name: .customLong("rejection-sampling"), help: "Three candidates per seed and a judge call that picks the best.")
+    var rejectionSampling = false
+
+    @Flag(name: .customLong("keep-reasoning"), help: "Keep a reasoning model's reasoning as <think>…</think> before the answer.")
+    var keepReasoning = false
+
+    @Option(help: "Sampling temperature.")
+    var temperature: Double = 0.7
+
+    @Option(name: .customLong("max-new-tokens"), help: "Maximum tokens per answer.")
+    var maxNewTokens = 1024
+
+    @Option(help: "Sampling seed (where the provider supports it).")
+    var seed: Int?
+
+    @Option(name: .customLong("requests-per-minute"), help: "Pace requests to this rate (your provider's limit).")
+    var requestsPerMinute: Int?
+
+    @Option(name: .customLong("tokens-per-minute"), help: "Pace tokens to this rate.")
+    var tokensPerMinute: Int?
+
+    @Option(name: .customLong("max-in-flight"), help: "Requests in flight at once.")
+    var maxInFlight = 16
+
+    @Option(name: .customLong("timeout"), help: "Seconds before a teacher request counts as hung.")
+    var timeout: Double = 120
+
+    @Option(help: "A folder for the job's state; run again with it to resume.")
+    var state: String?
+
+    func run() throws {
+        var logger = Logger(label: "distillery-synth")
+        logger.logLevel = .warning
+        let skillPrompt: String
+        do {
+            skillPrompt = try String(contentsOfFile: skill, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        } catch {
+            FileHandle.standardError.write(Data("distillery: cannot read the skill prompt \(skill): \(error.localizedDescription)\n".utf8))
+            throw ExitCode(2)
+        }
+        var key: SecureBytes?
+        if let variable = apiKeyEnvironment {
+            // Copied from the environment block straight into sodium memory; never a Swift String.
+            guard let raw = getenv(variable), strlen(raw) > 0 else {
+                FileHandle.standardError.write(Data("distillery: the environment variable \(variable) is not set\n".utf8))
+                throw ExitCode(2)
+            }
+            key = try SecureBytes(copying: UnsafeRawBufferPointer(start: raw, count: strlen(raw)))
+        }
+        defer { key?.free() }
+        var fields: [String: String] = [
+            "provider": provider, "model": model, "custom_model": model, "temperature": String(temperature),
+            "max_new_tokens": String(maxNewTokens), "max_in_flight": String(maxInFlight), "request_timeout_seconds": String(timeout),
+            "rejection_sampling": rejectionSampling ? "true" : "false", "keep_reasoning": keepReasoning ? "true" : "false",
+        ]
+        fields["base_url"] = baseURL
+        fields["seed"] = seed.map(String.init)
+        fields["requests_per_minute"] = requestsPerMinute.map(String.init)
+        fields["tokens_per_minute"] = tokensPerMinute.map(String.init)
+
+        let bar = ProgressBar()
+        let outcome: CommandLineSynthesis.Outcome
+        do {
+            outcome = try CommandLineSynthesis.run(
+                .init(seedsPath: seeds, skillPrompt: skillPrompt, outputPath: out, stateDirectory: state, fields: fields, key: key),
+                logger: logger, progress: bar.draw)
+        } catch {
+            bar.finish()
+            FileHandle.standardError.write(Data("distillery: \(Self.describe(error))\n".utf8))
+            throw ExitCode(2)
+        }
+        bar.finish()
+        let cost = String(format: "$%.4f", outcome.costUSD)
+        print("\(outcome.status): \(outcome.written) rows written to \(out), \(outcome.skipped) seeds skipped; tokens \(outcome.tokensIn) in / \(outcome.tokensOut) out; cost \(cost)")
+        for reason in outcome.skipReasons {
+            print("  skipped \(reason.count) × \(reason.code): \(reason.example)")
+        }
+        if let failure = outcome.failure { print("  \(failure)") }
+        if outcome.skipped > 0 || outcome.status != "completed" { throw ExitCode(1) }
+    }
+
+    static func describe(_ error: Error) -> String {
+        if let appError = error as? AppErrorDescribing { return appError.userMessage }
+        return "\(error)"
+    }
+}
+
+/// One line on stderr, redrawn in place on a terminal; a plain line every few seconds otherwise.
+final class ProgressBar {
+    private let isTerminal = isatty(STDERR_FILENO) == 1
+    private var lastPlainLine = Date.distantPast
+    private var drewSomething = false
+
+    func draw(_ progress: CommandLineSynthesis.Progress) {
+        let width = 30
+        let fraction = progress.total == 0 ? 1 : Double(progress.processed) / Double(progress.total)
+        let filled = Int(fraction * Double(width))
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+        let eta = progress.etaSeconds.map { "ETA \(Int($0))s" } ?? "ETA —"
+        let line = "\(bar) \(progress.processed)/\(progress.total) · \(progress.written) written · \(progress.skipped) skipped · \(progress.retries) retries · \(progress.inFlight) in flight · \(Int(progress.ratePerMinute))/min · \(eta) · $\(String(format: "%.4f", progress.costUSD))"
+        if isTerminal {
+            FileHandle.standardError.write(Data("\r\u{1B}[2K\(line)".utf8))
+            drewSomething = true
+        } else if Date().timeIntervalSince(lastPlainLine) >= 5 || progress.processed == progress.total {
+            lastPlainLine = Date()
+            FileHandle.standardError.write(Data("\(line)\n".utf8))
+        }
+    }
+
+    func finish() {
+        if isTerminal && drewSomething { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
