@@ -5,7 +5,10 @@ struct DistilleryBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "distillery-bench",
         abstract: "Benchmarks for Distillery's hot paths.",
-        subcommands: [ValidateBenchmark.self, ServeLoadBenchmark.self]
+        subcommands: [
+            ValidateBenchmark.self, ServeLoadBenchmark.self, SynthSpeedBenchmark.self, SynthRateLimitBenchmark.self, SynthFaultsBenchmark.self,
+            SynthCrashBenchmark.self,
+        ]
     )
 }
 

@@ -1,0 +1,117 @@
+import ArgumentParser
+import DistilleryPlatform
+import DistilleryServer
+import Foundation
+import Logging
+
+/// Runs one synthesis through the real engine (in process, as `distillery synth` does) against the fake teacher.
+func runSynthesis(seeds: Int, teacher: BenchTeacher, fields: [String: String], key: String, marker: (Int) -> String = { _ in "" })
+    throws -> (outcome: CommandLineSynthesis.Outcome, seconds: Double, rows: [String])
+{
+    let folder = NSTemporaryDirectory() + "distillery-bench-synth-\(getpid())-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try writeSeeds(seeds, to: folder + "/seeds.jsonl", marker: marker)
+    var allFields: [String: String] = [
+        "provider": "openai-compatible", "custom_model": "fake-teacher", "base_url": teacher.baseURL, "max_new_tokens": "256",
+    ]
+    allFields.merge(fields) { $1 }
+    let secret = try Array(key.utf8).withUnsafeBytes { try SecureBytes(copying: $0) }
+    defer { secret.free() }
+    var logger = Logger(label: "bench")
+    logger.logLevel = .error
+    let started = Date()
+    let outcome = try CommandLineSynthesis.run(
+        .init(seedsPath: folder + "/seeds.jsonl", skillPrompt: "You are a benchmark.", outputPath: folder + "/out.jsonl",
+            stateDirectory: folder + "/state", fields: allFields, key: secret),
+        logger: logger, progress: { _ in })
+    let seconds = Date().timeIntervalSince(started)
+    let rows = ((try? String(contentsOfFile: folder + "/out.jsonl", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    return (outcome, seconds, rows)
+}
+
+struct SynthSpeedBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "synth-speed", abstract: "1,000 seeds at 200 ms with 64 in flight, and 10,000 at 500 ms with 1,000 in flight.")
+
+    @Flag(help: "Only the 1,000-seed run.")
+    var quick = false
+
+    func run() throws {
+        let cases: [(seeds: Int, latencyMs: Int, inFlight: Int)] = quick ? [(1000, 200, 64)] : [(1000, 200, 64), (10_000, 500, 1000)]
+        for run in cases {
+            let teacher = try BenchTeacher(["--api-key", "sk-bench", "--latency-ms", "\(run.latencyMs)"])
+            MemoryStatus.resetPeak()
+            let before = MemoryStatus.read()
+            let result = try runSynthesis(
+                seeds: run.seeds, teacher: teacher, fields: ["max_in_flight": "\(run.inFlight)"], key: "sk-bench")
+            let peak = MemoryStatus.read()
+            let ideal = Double(run.seeds) * Double(run.latencyMs) / 1000 / Double(run.inFlight)
+            let wire = teacher.wireSeconds()
+            print("\(run.seeds) seeds, \(run.latencyMs) ms latency, \(run.inFlight) in flight: ideal \(format(ideal, digits: 2)) s")
+            print("  synthesis (first request to last answer): \(format(wire, digits: 2)) s = \(format(wire / ideal, digits: 3))× the ideal (target ≤ 1.10×)")
+            print("  whole job (validate seeds, pre-flight, synthesis, child dataset validated and stored): \(format(result.seconds, digits: 2)) s")
+            print("  rows \(result.rows.count), written \(result.outcome.written), skipped \(result.outcome.skipped), requests \(teacher.chatLog().count)")
+            if let before, let peak {
+                print("  memory: peak RSS \(peak.peakKB / 1024) MiB (process, including the in-process server); \(max(0, peak.peakKB - before.currentKB) / 1024) MiB above the start of the run")
+            }
+        }
+    }
+}
+
+struct SynthRateLimitBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "synth-rate-limit", abstract: "1,000 seeds against a 600 requests/minute limit (a 100 s floor).")
+
+    @Option(help: "Seeds (the floor is seeds / limit minutes).")
+    var seeds = 1000
+
+    @Option(help: "The teacher's requests-per-minute limit, also declared to Distillery.")
+    var limit = 600
+
+    func run() throws {
+        let teacher = try BenchTeacher(["--api-key", "sk-bench", "--rpm-limit", "\(limit)", "--latency-ms", "100"])
+        let result = try runSynthesis(
+            seeds: seeds, teacher: teacher, fields: ["max_in_flight": "64", "requests_per_minute": "\(limit)"], key: "sk-bench")
+        let log = teacher.chatLog()
+        let limited = log.filter { ($0["status"] as? Int) == 429 }.count
+        // N requests evenly spaced at the limit take (N - 1) intervals; the last answer adds one latency.
+        let floor = Double(seeds) * 60 / Double(limit)
+        let wire = teacher.wireSeconds()
+        print("\(seeds) seeds at a \(limit)/min limit: floor \(format(floor, digits: 1)) s")
+        print("  synthesis: \(format(wire, digits: 1)) s = \(format(wire / floor, digits: 3))× the floor (target ≤ 1.03×); whole job \(format(result.seconds, digits: 1)) s")
+        print("  rows \(result.rows.count) of \(seeds); requests \(log.count); 429 answers \(limited) = \(format(Double(limited) * 100 / Double(max(1, log.count)), digits: 2))% (target < 1%)")
+    }
+}
+
+struct SynthFaultsBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "synth-faults", abstract: "1,000 seeds with 5% 500s, 2% malformed, 5% empty, 1% hangs.")
+
+    func run() throws {
+        let teacher = try BenchTeacher([
+            "--api-key", "sk-bench", "--latency-ms", "50", "--seed", "11", "--rate-500", "0.05", "--rate-malformed", "0.02",
+            "--rate-empty", "0.05", "--rate-hang", "0.01",
+        ])
+        let result = try runSynthesis(
+            seeds: 1000, teacher: teacher, fields: ["max_in_flight": "64", "request_timeout_seconds": "2"], key: "sk-bench")
+        let answers = result.rows.compactMap { row -> String? in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(row.utf8)) as? [String: Any],
+                let messages = object["messages"] as? [[String: String]] else { return nil }
+            return messages.last?["content"]
+        }
+        let empty = answers.filter { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }.count
+        let duplicates = answers.count - Set(answers).count
+        var usable: [String: Int] = [:]
+        var faults: [String: Int] = [:]
+        for entry in teacher.chatLog() {
+            let fault = entry["fault"] as? String ?? ""
+            if fault.isEmpty && (entry["status"] as? Int) == 200 { usable[entry["seed"] as? String ?? "", default: 0] += 1 }
+            if !fault.isEmpty { faults[fault, default: 0] += 1 }
+        }
+        let resentAfterUsable = usable.values.filter { $0 > 1 }.count
+        print("1,000 seeds with faults \(faults.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
+        print("  rows written \(result.rows.count) (target 1,000), empty rows \(empty), duplicate rows \(duplicates), seeds sent again after a usable answer \(resentAfterUsable)")
+        print("  retries \(result.outcome.written > 0 ? "\(teacher.chatLog().count - 1000)" : "?"), skipped \(result.outcome.skipped), whole job \(format(result.seconds, digits: 1)) s")
+    }
+}
