@@ -24,7 +24,7 @@ Answers (deterministic, so tests can check rows)
   --reasoning adds message.reasoning_content = "Reasoning about: <last user message>".
   usage.prompt_tokens = ceil(chars of all messages / 4), completion_tokens = ceil(chars of answers / 4) (>= 1).
 
-Judge requests: a system message containing JUDGE (configurable: --judge-word). The last user message is
+Judge requests: a system message containing JUDGE (configurable: --judge-word) or Distillery's "strict evaluator". The last user message is
 split into candidate blocks by their labels; recognised labels (case-insensitive, at a line start):
 "Candidate 1:", "Candidate 1", "### Candidate 1", "[1]", "<candidate 1>", '<candidate id="1">', '<candidate label="1">', "Answer 1:".
 The judge picks the block whose text contains --judge-marker (default "(candidate 2)"); if none does, the
@@ -276,7 +276,8 @@ class FakeTeacher:
         n = payload.get("n", 1)
         seed_text = last_message(messages, "user")
         system_text = last_message(messages, "system")
-        judge = config.judge_word in system_text
+        # Distillery's own judge prompt opens "You are a strict evaluator"; JUDGE (or --judge-word) marks hand-made ones.
+        judge = config.judge_word in system_text or "strict evaluator" in system_text
         entry.update(model=model, seed=seed_text, n=n, judge=judge, fault=None)
         if not self.authorized(request):
             return self.unauthorized()

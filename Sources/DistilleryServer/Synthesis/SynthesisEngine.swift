@@ -118,10 +118,11 @@ final class SynthesisEngine {
         self.store = store
         self.hooks = hooks
         self.live = live
-        // Pace a hair under the declared rate: timer jitter must never push a 60-second window past the limit.
+        // Pace a hair under the declared rate, so timer jitter never pushes a 60-second window past
+        // the limit; a burst of 2 lets a late wake-up catch up instead of shifting every later request.
         pacer = RequestPacer(.init(
             requestsPerMinute: settings.requestsPerMinute.map { max(1, Int((Double($0) * 0.99).rounded(.down))) },
-            tokensPerMinute: settings.tokensPerMinute, burst: 1))
+            tokensPerMinute: settings.tokensPerMinute, burst: 2))
         retryPolicy = RetryPolicy(maxAttempts: settings.maxAttempts, baseDelayMs: 500, maxDelayMs: 30_000)
         random = SeededRandom(seed: UInt64(bitPattern: jobID) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(bitPattern: Int64(settings.seed ?? 0)))
         reasoningMode = settings.keepReasoning ? .keepAsThinkBlock : .answerOnly
