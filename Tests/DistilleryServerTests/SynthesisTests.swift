@@ -80,6 +80,14 @@ struct SynthesisTests {
             #expect(metadata["provider"] as? String == "openai-compatible")
             #expect(metadata["model"] as? String == "fake-teacher")
         }
+        // The metadata export carries each row with its metadata; the plain download is the clean shape.
+        let exported = try test.get("/datasets/\(childID)/metadata.jsonl").text.split(separator: "\n")
+        #expect(exported.count == 120)
+        let firstExport = try #require(try JSONSerialization.jsonObject(with: Data(exported[0].utf8)) as? [String: Any])
+        #expect((firstExport["metadata"] as? [String: Any])?["model"] as? String == "fake-teacher")
+        let plain = try test.get("/datasets/\(childID)/download").text.split(separator: "\n")
+        #expect(plain.count == 120)
+        #expect(plain.allSatisfy { !$0.contains("metadata") && $0.hasPrefix("{\"messages\":[") })
         // The pasted key was only the job's: gone with the job.
         let keys = try test.app.services.database.read { try $0.scalar("SELECT COUNT(*) FROM teacher_keys")?.intValue }
         #expect(keys == 0)

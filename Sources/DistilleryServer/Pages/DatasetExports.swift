@@ -1,9 +1,26 @@
 import DistilleryCore
+import DistilleryStorage
 import Foundation
 
 // GET /datasets/{id}/download  — the valid rows as normalized JSONL: always the plain
 // {"messages": [...]} form (seeds: {"input": ...}), one per line, streamed.
 func downloadDatasetJSONL(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    try rowExport(request, context, suffix: ".jsonl") { Array($0.body.utf8) + [10] }
+}
+
+// GET /datasets/{id}/metadata.jsonl  — each row with its metadata (teacher, candidate, judge reason,
+// tokens, latency): {"line", "row", "metadata"} per line. The plain download stays the clean training shape.
+func downloadRowMetadataJSONL(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    try rowExport(request, context, suffix: "-metadata.jsonl") { row in
+        Array("{\"line\":\(row.line),\"row\":".utf8) + Array(row.body.utf8) + Array(",\"metadata\":".utf8)
+            + Array((row.meta ?? "null").utf8) + Array("}\n".utf8)
+    }
+}
+
+/// The dataset's rows, streamed a page at a time, each written by `format`.
+private func rowExport(
+    _ request: HTTPRequest, _ context: RequestContext, suffix: String, format: @escaping @Sendable (StoredRow) -> [UInt8]
+) throws -> HTTPResponse {
     let record = try context.datasets.requireDataset(id: request.datasetID())
     guard record.status != .validating else {
         throw AppError.conflict("The dataset is still validating; download it when validation has finished.")
@@ -14,40 +31,11 @@ func downloadDatasetJSONL(_ request: HTTPRequest, _ context: RequestContext) thr
         fetchPage: { after in
             let rows = try store.rows(datasetID: record.id, afterIndex: after, limit: 1000)
             guard let last = rows.last else { return nil }
-            var bytes: [UInt8] = []
-            for row in rows {
-                bytes.append(contentsOf: row.body.utf8)
-                bytes.append(10)
-            }
-            return (bytes, last.index)
+            return (rows.flatMap(format), last.index)
         },
-        onError: { logger.error("dataset download failed", metadata: ["dataset": "\(record.id)", "cause": "\($0)"]) })
+        onError: { logger.error("dataset export failed", metadata: ["dataset": "\(record.id)", "cause": "\($0)"]) })
     return PagedExport.response(
-        contentType: "application/jsonl; charset=utf-8", filename: PagedExport.filename(for: record, suffix: ".jsonl"),
-        source: source)
-}
-
-// GET /datasets/{id}/metadata.jsonl  — each row with its metadata (teacher, candidate, judge reason,
-// tokens, latency): {"line", "row", "metadata"} per line. The plain download stays the clean training shape.
-func downloadRowMetadataJSONL(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
-    let record = try context.datasets.requireDataset(id: request.datasetID())
-    let store = context.datasets
-    let logger = context.logger
-    let source = PagedExport(
-        fetchPage: { after in
-            let rows = try store.rows(datasetID: record.id, afterIndex: after, limit: 1000)
-            guard let last = rows.last else { return nil }
-            var bytes: [UInt8] = []
-            for row in rows {
-                bytes += Array("{\"line\":\(row.line),\"row\":".utf8) + Array(row.body.utf8)
-                bytes += Array(",\"metadata\":".utf8) + Array((row.meta ?? "null").utf8) + Array("}\n".utf8)
-            }
-            return (bytes, last.index)
-        },
-        onError: { logger.error("metadata download failed", metadata: ["dataset": "\(record.id)", "cause": "\($0)"]) })
-    return PagedExport.response(
-        contentType: "application/jsonl; charset=utf-8", filename: PagedExport.filename(for: record, suffix: "-metadata.jsonl"),
-        source: source)
+        contentType: "application/jsonl; charset=utf-8", filename: PagedExport.filename(for: record, suffix: suffix), source: source)
 }
 
 // GET /datasets/{id}/errors.csv  — every line error (not only the first 50) as CSV.
