@@ -142,8 +142,8 @@ struct DatasetAPITests {
         defer { test.removeFiles() }
         let id = try test.uploadRaw(Fixtures.jsonl(Fixtures.chatLines(110)), name: "in use")
         _ = try test.waitUntilValidated(id)
-        // A queued job of a kind no worker runs here stands in for a running synthesis job.
-        let jobID = try test.app.services.jobs.enqueue(kind: "synthesize", datasetID: id)
+        // A queued job of a kind no worker runs (a future training job) holds the dataset.
+        let jobID = try test.app.services.jobs.enqueue(kind: "train", datasetID: id)
 
         let refused = try test.request("DELETE", "/api/datasets/\(id)")
         #expect(refused.status == 409)
@@ -151,6 +151,7 @@ struct DatasetAPITests {
         let page = try test.get("/datasets/\(id)").text
         #expect(page.contains("disabled title=\"Used by 1 active job"))
         #expect((try test.json("/api/datasets")["datasets"] as? [[String: Any]])?.first?["usedInJobs"] as? Int == 1)
+        #expect(try test.get("/api/datasets/\(id)").status == 200)
 
         #expect(try test.app.services.jobs.cancel(jobID: jobID))
         let deleted = try test.request("DELETE", "/api/datasets/\(id)")

@@ -135,8 +135,14 @@ struct SynthesisEngineTests {
         let jobID = try S.jobID(try S.start(test, dataset: parent, teacher: teacher, extra: ["max_in_flight": "8"]))
         let deadline = Date().addingTimeInterval(30)
         while (try test.json("/api/synthesis/\(jobID)")["written"] as? Int ?? 0) < 20 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        let cancelled = try test.request("POST", "/api/synthesis/\(jobID)/cancel")
-        #expect(cancelled.status == 202)
+        // Deleting the seeds while the job uses them is refused.
+        #expect(try test.request("DELETE", "/api/datasets/\(parent)").status == 409)
+        // Cancel from the job page, as a person would.
+        let browser = BrowserSession(test)
+        try browser.signIn()
+        #expect(try browser.get("/synthesis/\(jobID)").text.contains("Cancel job"))
+        let cancelled = try browser.submit("/synthesis/\(jobID)/cancel", fields: [], csrfFrom: "/synthesis/\(jobID)")
+        #expect(cancelled.status == 303)
         let job = try S.waitForJob(test, jobID)
         #expect(job["status"] as? String == "cancelled")
         let written = job["written"] as? Int ?? 0
@@ -148,6 +154,24 @@ struct SynthesisEngineTests {
         #expect(late.isEmpty, "\(late.count) requests were sent after the job ended")
         #expect(try test.request("POST", "/api/synthesis/\(jobID)/cancel").status == 409)
         #expect((try test.json("/api/datasets/\(parent)")["dataset"] as? [String: Any])?["status"] as? String == "valid_seeds")
+    }
+
+    @Test func twoJobsRunAtOnce() throws {
+        let teacher = try FakeTeacherProcess(["--api-key", S.teacherKey, "--latency-ms", "100"])
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let first = try test.uploadRaw(S.seeds(60), name: "first", mode: "seeds", skillPrompt: S.skill)
+        let second = try test.uploadRaw(S.seeds(60), name: "second", mode: "seeds", skillPrompt: "Answer in French.")
+        _ = try test.waitUntilValidated(first)
+        _ = try test.waitUntilValidated(second)
+        let started = Date()
+        let jobs = try [first, second].map { try S.jobID(try S.start(test, dataset: $0, teacher: teacher, extra: ["max_in_flight": "4"])) }
+        let results = try jobs.map { try S.waitForJob(test, $0) }
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(results.allSatisfy { $0["status"] as? String == "completed" && $0["written"] as? Int == 60 })
+        // Each alone needs 60 × 0.1 s / 4 = 1.5 s; one after the other would take 3 s.
+        #expect(elapsed < 2.8, "two jobs took \(elapsed) s: they did not run at the same time")
+        #expect(try Self.chatRequests(teacher).count == 120)
     }
 
     @Test func whenEverySeedFailsTheJobFailsWithTheCommonErrorAndNoChild() throws {
