@@ -112,6 +112,11 @@ struct SynthesisTests {
         #expect(try test.app.services.database.read { try $0.scalar("SELECT COUNT(*) FROM synthesis_jobs")?.intValue } == 0)
         #expect(try test.app.services.database.read { try $0.scalar("SELECT COUNT(*) FROM teacher_keys")?.intValue } == 0)
 
+        // A custom server's model list is checked too: llama.cpp would answer any name with its one model.
+        let typo = try Self.start(test, dataset: parent, teacher: teacher, extra: ["custom_model": "fake-teachr"])
+        #expect(typo.status == 422)
+        #expect((try TestApp.object(typo)["error"] as? [String: Any]).flatMap { $0["fields"] as? [String: String] }?["custom_model"]?.contains("fake-teacher") == true)
+
         let unreachable = try Self.start(test, dataset: parent, teacher: teacher, extra: ["base_url": "http://127.0.0.1:9/v1"])
         #expect(unreachable.status == 422)
         #expect((try TestApp.object(unreachable)["error"] as? [String: Any]).flatMap { $0["fields"] as? [String: String] }?["base_url"] != nil)

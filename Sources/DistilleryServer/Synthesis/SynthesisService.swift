@@ -135,7 +135,9 @@ enum SynthesisService {
     /// The free pre-flight: `GET {base}/models` with the key. A bad key, an unreachable URL or an
     /// unknown model fails here, before any job exists or any seed is sent.
     static func preflight(settings: SynthesisSettings, key: SecureBytes?, transport: TeacherTransport, requireModelListed: Bool) throws {
-        var request = TeacherHTTPRequest(url: settings.modelsURL, method: "GET", timeoutSeconds: 15, connectTimeoutSeconds: 5)
+        // Local servers answer /models only between generations (llama.cpp queues it behind them): allow time.
+        var request = TeacherHTTPRequest(
+            url: settings.modelsURL, method: "GET", timeoutSeconds: requireModelListed ? 15 : 60, connectTimeoutSeconds: 5)
         if let key { request.secretHeaders = [TeacherSecretHeader(secret: key)] }
         let done = DispatchSemaphore(value: 0)
         let box = ResultBox()
@@ -149,6 +151,7 @@ enum SynthesisService {
         case .success(let response)?:
             failure = PreflightCheck.evaluate(
                 status: response.status, body: response.body, model: settings.model, requireModelListed: requireModelListed)
+                ?? unlistedCustomModel(settings.model, body: response.body)
         case .failure(let error)?:
             failure = TeacherFailure.transport(SynthesisEngine.transportFailure(error))
         case nil:
@@ -158,11 +161,22 @@ enum SynthesisService {
         let field: String
         switch failure.failureClass {
         case .unauthorized, .insufficientBalance: field = "api_key"
-        case .notFound where failure.httpStatus == nil: field = "model"
+        case .notFound where failure.httpStatus == nil: field = settings.provider == "openai-compatible" ? "custom_model" : "model"
         case .connection, .timeout, .malformedBody, .notFound: field = settings.provider == "openai-compatible" ? "base_url" : "provider"
         default: field = "api_key"
         }
         throw AppError.invalid("The pre-flight check failed: \(failure.message)", fields: [field: failure.message])
+    }
+
+    /// Custom servers may answer any model name (llama.cpp does, with its one model), so a typo would
+    /// go unnoticed: when the server lists its models, the name must be one of them (Ollama's
+    /// `name:latest` counts for `name`).
+    static func unlistedCustomModel(_ model: String, body: [UInt8]) -> TeacherFailure? {
+        guard let ids = PreflightCheck.modelIDs(body), !ids.isEmpty, !ids.contains(model), !ids.contains(model + ":latest") else {
+            return nil
+        }
+        return TeacherFailure(
+            .notFound, detail: "The server does not list the model \"\(model)\"; it lists: \(ids.prefix(12).joined(separator: ", ")).")
     }
 
     private final class ResultBox: @unchecked Sendable {
