@@ -25,6 +25,9 @@ struct ServeLoadBenchmark: ParsableCommand {
     @Option(help: "Datasets in the list besides the big uploads.")
     var datasets = 20
 
+    @Option(name: .customLong("http-threads"), help: "Threads serving HTTP requests (the server's --http-threads).")
+    var httpThreads = AppConfiguration().httpThreadCount
+
     @Flag(help: "Also measure the list with no validation running, as a baseline.")
     var baseline = false
 
@@ -35,6 +38,7 @@ struct ServeLoadBenchmark: ParsableCommand {
         configuration.port = 0
         configuration.dataDirectory = directory
         configuration.maxUploadBytes = max(configuration.maxUploadBytes, (sizeMb + 5) * 1_000_000)
+        configuration.httpThreadCount = httpThreads
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
         let app = try DistilleryApp(configuration: configuration, logger: logger)

@@ -23,8 +23,8 @@ struct Serve: ParsableCommand {
     @Option(help: "Background worker threads (validation, synthesis).")
     var workers = 2
 
-    @Option(name: .customLong("http-threads"), help: "Threads serving HTTP requests.")
-    var httpThreads = 4
+    @Option(name: .customLong("http-threads"), help: "Threads serving HTTP requests (default: one per core, 2 to 8).")
+    var httpThreads = AppConfiguration().httpThreadCount
 
     @Option(name: .customLong("synthesis-jobs"), help: "Synthesis jobs that may run at the same time.")
     var synthesisJobs = 4

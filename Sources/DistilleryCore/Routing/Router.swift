@@ -60,25 +60,33 @@ public enum RouteMatch<Handler: Sendable> {
 /// The one route table. Matching is linear: the table is small and the order is the priority.
 public struct Router<Handler: Sendable>: Sendable {
     public let routes: [Route<Handler>]
+    /// The patterns kept apart from the routes, so matching walks plain arrays without copying routes.
+    private let patterns: [[PatternSegment]]
+    private let methods: [String]
 
     public init(_ routes: [Route<Handler>]) {
         self.routes = routes
+        patterns = routes.map(\.segments)
+        methods = routes.map(\.method)
     }
 
     public func match(method: String, path: String) -> RouteMatch<Handler> {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
         var allowed: [String] = []
-        for route in routes {
-            guard let parameters = Self.bind(route.segments, to: parts) else { continue }
-            if route.method == method || (method == "HEAD" && route.method == "GET") {
-                return .found(route, parameters: parameters)
+        for index in patterns.indices {
+            guard let parameters = Self.bind(patterns[index], to: parts) else { continue }
+            if methods[index] == method || (method == "HEAD" && methods[index] == "GET") {
+                return .found(routes[index], parameters: parameters)
             }
-            allowed.append(route.method)
+            allowed.append(methods[index])
         }
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
     }
 
-    static func bind(_ segments: [PatternSegment], to parts: [String]) -> [String: String]? {
+    static func bind(_ segments: [PatternSegment], to parts: [Substring]) -> [String: String]? {
+        guard segments.count == parts.count || segments.last.map({ if case .rest = $0 { return true } else { return false } }) == true else {
+            return nil
+        }
         var parameters: [String: String] = [:]
         for (index, segment) in segments.enumerated() {
             switch segment {
@@ -90,7 +98,7 @@ public struct Router<Handler: Sendable>: Sendable {
                 guard index < parts.count, parts[index] == text else { return nil }
             case .parameter(let name):
                 guard index < parts.count, !parts[index].isEmpty else { return nil }
-                parameters[name] = parts[index]
+                parameters[name] = String(parts[index])
             }
         }
         return segments.count == parts.count ? parameters : nil

@@ -20,8 +20,9 @@ public struct AppConfiguration: Sendable {
     public var maxTeacherConnections = 1024
     /// False for command-line work (`distillery synth`) that needs the workers but no web server.
     public var servesHTTP = true
-    /// Threads that serve HTTP requests.
-    public var httpThreadCount: Int = 4
+    /// Threads that serve HTTP requests: one per core (2 to 8). More threads than cores only add
+    /// scheduling delay to the slowest requests (p99 under load rose from 8.8 to 10.7 ms with 4 on 2 cores).
+    public var httpThreadCount: Int = max(2, min(8, ProcessInfo.processInfo.activeProcessorCount))
     /// Mark cookies `Secure`: set when users reach Distillery over HTTPS (behind a reverse proxy).
     public var secureCookies = false
     /// A session ends after this long without a request.

@@ -19,6 +19,10 @@ final class Authenticator: @unchecked Sendable {
     private var throttle = LoginThrottle()
     /// When each API token's `last_used_at` was last written, so a busy client costs one write a minute, not one per request.
     private var tokenTouches: [Int64: Int64] = [:]
+    /// Recently seen live tokens, so an API client's burst costs one lookup a second, not one a
+    /// request. Revoking a token or deleting a user clears it, so neither waits for the expiry.
+    private var tokenCache: [String: (user: User, tokenID: Int64, cachedAt: Int64)] = [:]
+    static let tokenCacheMilliseconds: Int64 = 1000
 
     init(database: Database, configuration: AppConfiguration) {
         users = UserStore(database: database)
@@ -57,11 +61,33 @@ final class Authenticator: @unchecked Sendable {
             throw AppError.unauthorized("The Authorization header must be \"Bearer <API token>\".")
         }
         let token = parts[1].trimmingCharacters(in: .whitespaces)
-        guard let (user, tokenID) = try tokens.owner(tokenHash: SecretDigest.sha256Hex(token)) else {
+        let hash = SecretDigest.sha256Hex(token)
+        if let cached = cachedToken(hash, now: now) {
+            return Identity(user: cached.user, credential: .apiToken(id: cached.tokenID))
+        }
+        guard let (user, tokenID) = try tokens.owner(tokenHash: hash) else {
             throw AppError.unauthorized("The API token is not valid (revoked, or mistyped).")
         }
+        lock.lock()
+        if tokenCache.count > 10_000 { tokenCache.removeAll() }
+        tokenCache[hash] = (user, tokenID, now)
+        lock.unlock()
         if shouldTouchToken(tokenID, now: now) { try tokens.markUsed(tokenID: tokenID, now: now) }
         return Identity(user: user, credential: .apiToken(id: tokenID))
+    }
+
+    private func cachedToken(_ hash: String, now: Int64) -> (user: User, tokenID: Int64)? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let entry = tokenCache[hash], now - entry.cachedAt < Self.tokenCacheMilliseconds, now >= entry.cachedAt else { return nil }
+        return (entry.user, entry.tokenID)
+    }
+
+    /// After a token is revoked or a user deleted.
+    func forgetCachedTokens() {
+        lock.lock()
+        tokenCache.removeAll()
+        lock.unlock()
     }
 
     private func shouldTouchToken(_ id: Int64, now: Int64) -> Bool {

@@ -192,6 +192,7 @@ private func revokeToken(_ request: HTTPRequest, _ context: RequestContext) thro
     guard let name = try context.services.tokens.revoke(tokenID: id, userID: user.id, now: now) else {
         throw AppError.notFound("No live token \(id) of yours.")
     }
+    context.services.authenticator.forgetCachedTokens()
     try context.services.audit.record(.tokenRevoked, user: user, detail: "token #\(id) \"\(name)\"", remoteAddress: context.remoteAddress, now: now)
 }
 

@@ -101,6 +101,7 @@ private func deleteUser(_ request: HTTPRequest, _ context: RequestContext) throw
     }
     guard id != admin.id else { throw AppError.conflict("You cannot delete your own account.") }
     guard try context.services.users.delete(userID: id) else { throw AppError.notFound("No such user.") }
+    context.services.authenticator.forgetCachedTokens()
     try context.services.audit.record(
         .userDeleted, user: admin, detail: "user #\(id) \"\(user.name)\"", remoteAddress: context.remoteAddress, now: context.services.now())
 }
