@@ -32,8 +32,13 @@ test: deps
 
 bench: bench-deps
 	swift build -c release --product distillery-bench
+	swift build -c release --product distillery
 	.build/release/distillery-bench validate
-	.build/release/distillery-bench serve-load
+	.build/release/distillery-bench serve-load --baseline
+	.build/release/distillery-bench synth-speed
+	.build/release/distillery-bench synth-rate-limit
+	.build/release/distillery-bench synth-faults
+	.build/release/distillery-bench synth-crash
 
 clean:
 	rm -rf .build
