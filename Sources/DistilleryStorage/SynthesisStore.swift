@@ -259,7 +259,14 @@ public struct SynthesisStore: Sendable {
             try connection.run(
                 "UPDATE synthesis_jobs SET status = ?, child_dataset_id = ?, failure = ?, finished_at = ? WHERE job_id = ?",
                 .text(status.rawValue), SQLValue(childDatasetID), SQLValue(failure), .integer(now), .integer(jobID))
+            let jobKeys = try connection.query("SELECT id, last_four FROM teacher_keys WHERE job_id = ?", .integer(jobID))
             try connection.run("DELETE FROM teacher_keys WHERE job_id = ?", .integer(jobID))
+            for key in jobKeys {
+                try AuditLogStore.record(
+                    in: connection, .keyDeleted, user: nil, userName: "synthesis job #\(jobID)",
+                    detail: "key #\(key.int64("id") ?? 0) (…\(key.string("last_four") ?? "")) pasted for the job, deleted as it ended",
+                    remoteAddress: "", now: now)
+            }
             if let parent = try connection.scalar("SELECT parent_dataset_id FROM synthesis_jobs WHERE job_id = ?", .integer(jobID))?.int64Value {
                 let others = try connection.scalar(
                     "SELECT COUNT(*) FROM synthesis_jobs WHERE parent_dataset_id = ? AND job_id <> ? AND status IN ('queued', 'running')",

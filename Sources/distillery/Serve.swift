@@ -79,6 +79,10 @@ struct Serve: ParsableCommand {
         }
         // Written unbuffered: scripts and tests read the URL from a pipe.
         FileHandle.standardOutput.write(Data("Distillery is running at \(app.url)/  (data: \(dataDirectory); Ctrl-C stops it)\n".utf8))
+        if case .keyFile(let path, true) = app.services.vault.masterKeySource {
+            FileHandle.standardOutput.write(Data(
+                "Created the master key \(path) (mode 0600). It encrypts teacher API keys: back it up, and keep it apart from database backups (see README, Security).\n".utf8))
+        }
         if (try? app.services.users.count()) == 0 {
             FileHandle.standardOutput.write(Data(
                 "No users yet: open \(app.url)/setup to create the first admin, or run `distillery user add NAME --admin --data \(dataDirectory)`.\n".utf8))

@@ -91,6 +91,10 @@ struct SynthesisTests {
         // The pasted key was only the job's: gone with the job.
         let keys = try test.app.services.database.read { try $0.scalar("SELECT COUNT(*) FROM teacher_keys")?.intValue }
         #expect(keys == 0)
+        let audit = try test.json("/api/admin/audit")["items"] as? [[String: Any]] ?? []
+        #expect(audit.contains { $0["action"] as? String == "key_saved" && ($0["detail"] as? String ?? "").contains("for openai-compatible") })
+        #expect(audit.contains { $0["action"] as? String == "key_used" && ($0["detail"] as? String ?? "").contains("synthesis job #\(jobID)") })
+        #expect(audit.contains { $0["action"] as? String == "key_deleted" && ($0["userName"] as? String) == "synthesis job #\(jobID)" })
         // Each seed was sent exactly once.
         let sent = try teacher.logEntries().filter { ($0["path"] as? String) == "/v1/chat/completions" }.compactMap { $0["seed"] as? String }
         #expect(sent.count == 120)

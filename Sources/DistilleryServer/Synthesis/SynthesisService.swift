@@ -215,17 +215,23 @@ enum SynthesisService {
                 key: pasted, provider: provider.id, label: "pasted for a synthesis job", userID: nil, actor: user,
                 remoteAddress: context.remoteAddress, now: services.now())
         }
-        let seeds = try seedInputs(datasetID: datasetID, services: services)
-        let estimate = Self.estimate(
-            seeds: seeds, skillPrompt: dataset.skillPrompt ?? "", settings: settings, request: request,
-            model: provider.model(named: settings.model) ?? provider.models[0])
-        let jobID = try services.synthesis.create(
-            SynthesisStore.NewJob(
-                parentDatasetID: datasetID, createdBy: user.id, provider: provider.id, model: settings.model, settingsJSON: settings.json,
-                keyID: keyID, estimateJSON: EstimateView(estimate).json),
-            now: services.now())
-        services.wakeWorkers()
-        return jobID
+        do {
+            let seeds = try seedInputs(datasetID: datasetID, services: services)
+            let estimate = Self.estimate(
+                seeds: seeds, skillPrompt: dataset.skillPrompt ?? "", settings: settings, request: request,
+                model: provider.model(named: settings.model) ?? provider.models[0])
+            let jobID = try services.synthesis.create(
+                SynthesisStore.NewJob(
+                    parentDatasetID: datasetID, createdBy: user.id, provider: provider.id, model: settings.model,
+                    settingsJSON: settings.json, keyID: keyID, estimateJSON: EstimateView(estimate).json),
+                now: services.now())
+            services.wakeWorkers()
+            return jobID
+        } catch {
+            // A key sealed for a job that could not be created must not linger.
+            if request.pastedKey != nil, let keyID { _ = try? TeacherKeyStore(database: services.database).delete(id: keyID, userID: nil) }
+            throw error
+        }
     }
 
     static func seedInputs(datasetID: Int64, services: Services) throws -> [String] {

@@ -31,12 +31,12 @@ public enum MasterKeySetup {
     /// The vault with the right master key, or a start-up error that says what to do.
     static func openVault(database: Database, configuration: AppConfiguration) throws -> Vault {
         let (key, source) = try load(configuration)
-        let vault = Vault(masterKey: key, database: database)
+        let vault = Vault(masterKey: key, database: database, source: source)
         if try vault.verifiesCanary() { return vault }
         let pending = pendingKeyFilePath(configuration)
         if case .keyFile(let path, _) = source, FileManager.default.fileExists(atPath: pending) {
             let (nextKey, _) = try MasterKey.load(environmentValue: nil, keyFilePath: pending)
-            let nextVault = Vault(masterKey: nextKey, database: database)
+            let nextVault = Vault(masterKey: nextKey, database: database, source: source)
             if try nextVault.verifiesCanary() {
                 guard rename(pending, path) == 0 else {
                     throw StartupError(description: "cannot finish the interrupted key rotation: renaming \(pending) failed")

@@ -15,10 +15,13 @@ public final class Vault: Sendable {
     let masterKey: MasterKey
     let store: TeacherKeyStore
     let audit: AuditLogStore
+    /// Where the master key came from (the environment, or the key file and whether it was just created).
+    public let masterKeySource: MasterKey.Source
     static let canaryPlaintext = Array("distillery-vault-canary".utf8)
 
-    init(masterKey: MasterKey, database: Database) {
+    init(masterKey: MasterKey, database: Database, source: MasterKey.Source) {
         self.masterKey = masterKey
+        self.masterKeySource = source
         self.store = TeacherKeyStore(database: database)
         self.audit = AuditLogStore(database: database)
     }
