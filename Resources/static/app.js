@@ -49,7 +49,7 @@
           if (!job.isActive) { window.location.reload(); return; }
           var texts = {
             processed: job.processed, written: job.written, skipped: job.skipped, retries: job.retries, inFlight: job.inFlight,
-            tokensIn: job.tokensIn, tokensOut: job.tokensOut, costText: "$" + job.costUSD.toFixed(job.costUSD < 1 ? 4 : 2),
+            tokensIn: job.tokensIn.toLocaleString("en-US"), tokensOut: job.tokensOut.toLocaleString("en-US"), costText: "$" + job.costUSD.toFixed(job.costUSD < 1 ? 4 : 2),
             rateText: Math.round(job.ratePerMinute) + " seeds/min",
             elapsedText: Math.round(job.elapsedSeconds) + " s",
             etaText: job.etaSeconds == null ? "—" : Math.round(job.etaSeconds) + " s"

@@ -24,6 +24,8 @@ struct SynthesisJobView: Encodable {
     let inFlight: Int
     let tokensIn: Int
     let tokensOut: Int
+    let tokensInText: String
+    let tokensOutText: String
     let costUSD: Double
     let costText: String
     let ratePerMinute: Double
@@ -69,6 +71,8 @@ struct SynthesisJobView: Encodable {
         inFlight = live?.inFlight ?? 0
         tokensIn = job.tokensIn
         tokensOut = job.tokensOut
+        tokensInText = Formatting.count(job.tokensIn)
+        tokensOutText = Formatting.count(job.tokensOut)
         costUSD = job.costUSD
         costText = MoneyFormat.usd(job.costUSD)
         let now = services.now()
