@@ -101,6 +101,17 @@ public struct JSONLLineSplitter {
     static func firstNewline(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Int? {
         var i = start
         let raw = UnsafeRawPointer(base)
+        let newlines = SWAR.broadcast(0x0A)
+        // 32 bytes per step while no word holds a newline (a false positive only sits above a true hit,
+        // so the OR is exact); the 8-byte loop below then pins the position.
+        while i &+ 32 <= end {
+            let a = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) ^ newlines
+            let b = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i &+ 8, as: UInt64.self)) ^ newlines
+            let c = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i &+ 16, as: UInt64.self)) ^ newlines
+            let d = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i &+ 24, as: UInt64.self)) ^ newlines
+            if SWAR.zeroBytes(a) | SWAR.zeroBytes(b) | SWAR.zeroBytes(c) | SWAR.zeroBytes(d) != 0 { break }
+            i &+= 32
+        }
         while i + 8 <= end {
             let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
             let hits = SWAR.zeroBytes(word ^ SWAR.broadcast(0x0A))
@@ -163,6 +174,16 @@ enum SWAR {
 
     /// High bit set in each byte below `n` (n ≤ 128); same caveat as `zeroBytes`.
     @inline(__always) static func bytesBelow(_ x: UInt64, _ n: UInt8) -> UInt64 { (x &- broadcast(n)) & ~x & highs }
+
+    /// High bit set in each byte a JSON string scan must stop at: '"', '\\', a control byte (< 0x20) or a
+    /// non-ASCII byte (>= 0x80). Same caveat as `zeroBytes`: only the lowest set bit is exact, since a
+    /// borrow can only start at a byte that is itself a hit.
+    @inline(__always) static func stringSpecials(_ x: UInt64) -> UInt64 {
+        let quotes = x ^ broadcast(0x22)
+        let backslashes = x ^ broadcast(0x5C)
+        // (x - 0x20…) | x has the high bit for bytes below 0x20 and for bytes >= 0x80.
+        return (((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes) | (x &- broadcast(0x20)) | x) & highs
+    }
 }
 
 extension JSONLLineSplitter {

@@ -297,36 +297,46 @@ struct StrictJSONScanner {
     // MARK: Strings
 
     /// Scans the string starting at the quote under `pos`: validates escapes, surrogate pairs, control
-    /// characters and UTF-8, and measures it. Plain ASCII is consumed 8 bytes at a time.
+    /// characters and UTF-8, and measures it. Plain ASCII is consumed 8 bytes at a time, and well-formed
+    /// multi-byte UTF-8 is validated and counted without leaving that loop; anything else (escapes, the
+    /// closing quote, errors, the last few bytes) goes through the byte-by-byte dispatch below it.
     mutating func scanString() throws(ScanFailure) -> StringToken {
         let start = pos
         let end = count
         let raw = UnsafeRawPointer(base)
-        var i = pos + 1
+        var i = pos &+ 1
         var escapeSavings = 0  // raw bytes minus decoded bytes
         var nonASCIIBytes = 0
         var nonASCIICodePoints = 0
         var hasEscapes = false
         var hasNonWhitespace = false
-        let quotes = SWAR.broadcast(0x22)
-        let backslashes = SWAR.broadcast(0x5C)
         let spaces = SWAR.broadcast(0x20)
 
         while true {
-            while i + 8 <= end {
+            while i &+ 8 <= end {
                 let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                let special = SWAR.zeroBytes(word ^ quotes) | SWAR.zeroBytes(word ^ backslashes)
-                    | SWAR.bytesBelow(word, 0x20) | (word & SWAR.highs)
+                let special = SWAR.stringSpecials(word)
                 if special == 0 {
                     if !hasNonWhitespace && word != spaces { hasNonWhitespace = true }
-                    i += 8
+                    i &+= 8
                     continue
                 }
-                let plain = special.trailingZeroBitCount >> 3
+                let plain = special.trailingZeroBitCount &>> 3
                 if !hasNonWhitespace {
-                    for k in 0..<plain where base[i + k] != 0x20 { hasNonWhitespace = true }
+                    for k in 0..<plain where base[i &+ k] != 0x20 { hasNonWhitespace = true }
                 }
-                i += plain
+                i &+= plain
+                // Once the string is known not to be blank, a code point's value no longer matters: only
+                // its validity and length do, so the common non-ASCII case stays in this loop.
+                if hasNonWhitespace {
+                    let length = wellFormedSequenceLength(at: i, end: end)
+                    if length != 0 {
+                        nonASCIIBytes &+= length
+                        nonASCIICodePoints &+= 1
+                        i &+= length
+                        continue
+                    }
+                }
                 break
             }
             guard i < end else {
@@ -418,6 +428,29 @@ struct StrictJSONScanner {
     private func hexString(_ value: UInt32, width: Int = 4) -> String {
         let digits = String(value, radix: 16, uppercase: true)
         return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+
+    /// Length of the well-formed UTF-8 sequence (Unicode Table 3-7) starting at `i`, or 0 when the byte
+    /// there is ASCII or the sequence is malformed or truncated (`decodeUTF8` then reports why).
+    @inline(__always)
+    private func wellFormedSequenceLength(at i: Int, end: Int) -> Int {
+        let lead = base[i]
+        if lead < 0xC2 { return 0 }
+        if lead < 0xE0 {
+            return i &+ 1 < end && base[i &+ 1] & 0xC0 == 0x80 ? 2 : 0
+        }
+        if lead < 0xF0 {
+            guard i &+ 2 < end else { return 0 }
+            let second = base[i &+ 1]
+            let low: UInt8 = lead == 0xE0 ? 0xA0 : 0x80
+            let high: UInt8 = lead == 0xED ? 0x9F : 0xBF
+            return second >= low && second <= high && base[i &+ 2] & 0xC0 == 0x80 ? 3 : 0
+        }
+        guard lead <= 0xF4, i &+ 3 < end else { return 0 }
+        let second = base[i &+ 1]
+        let low: UInt8 = lead == 0xF0 ? 0x90 : 0x80
+        let high: UInt8 = lead == 0xF4 ? 0x8F : 0xBF
+        return second >= low && second <= high && base[i &+ 2] & 0xC0 == 0x80 && base[i &+ 3] & 0xC0 == 0x80 ? 4 : 0
     }
 
     /// Validates one UTF-8 sequence (Unicode Table 3-7): rejects overlong forms, encoded surrogates,
