@@ -312,32 +312,60 @@ struct StrictJSONScanner {
         var hasNonWhitespace = false
         let spaces = SWAR.broadcast(0x20)
 
-        while true {
-            while i &+ 8 <= end {
-                let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                let special = SWAR.stringSpecials(word)
-                if special == 0 {
-                    if !hasNonWhitespace && word != spaces { hasNonWhitespace = true }
-                    i &+= 8
-                    continue
-                }
-                let plain = special.trailingZeroBitCount &>> 3
-                if !hasNonWhitespace {
-                    for k in 0..<plain where base[i &+ k] != 0x20 { hasNonWhitespace = true }
-                }
-                i &+= plain
-                // Once the string is known not to be blank, a code point's value no longer matters: only
-                // its validity and length do, so the common non-ASCII case stays in this loop.
-                if hasNonWhitespace {
+        scan: while true {
+            if hasNonWhitespace {
+                // Common case: only stops ('"', '\\', control bytes) leave this loop; words with non-ASCII
+                // bytes are validated and counted as a whole.
+                while i &+ 8 <= end {
+                    let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    let stops = SWAR.stringStops(word)
+                    let high = word & SWAR.highs
+                    if stops == 0 {
+                        if high == 0 {
+                            i &+= 8
+                            continue
+                        }
+                        let length = SWAR.wellFormedUTF8Prefix(word)
+                        if length != 0 {
+                            let kept: UInt64 = length == 8 ? ~0 : (1 &<< UInt64(truncatingIfNeeded: length &* 8)) &- 1
+                            nonASCIIBytes &+= (high & kept).nonzeroBitCount
+                            nonASCIICodePoints &+= (high & (word &<< 1) & kept).nonzeroBitCount
+                            i &+= length
+                            continue
+                        }
+                    } else {
+                        let plain = stops.trailingZeroBitCount &>> 3
+                        let before: UInt64 = (1 &<< UInt64(truncatingIfNeeded: plain &* 8)) &- 1
+                        if high & before == 0 {
+                            i &+= plain
+                            break
+                        }
+                    }
+                    // Non-ASCII before a stop, or a malformed sequence: one code point at a time.
+                    i &+= SWAR.stringSpecials(word).trailingZeroBitCount &>> 3
                     let length = wellFormedSequenceLength(at: i, end: end)
-                    if length != 0 {
-                        nonASCIIBytes &+= length
-                        nonASCIICodePoints &+= 1
-                        i &+= length
+                    if length == 0 { break }
+                    nonASCIIBytes &+= length
+                    nonASCIICodePoints &+= 1
+                    i &+= length
+                }
+            } else {
+                while i &+ 8 <= end {
+                    let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    let special = SWAR.stringSpecials(word)
+                    if special == 0 {
+                        i &+= 8
+                        if word != spaces {
+                            hasNonWhitespace = true
+                            continue scan
+                        }
                         continue
                     }
+                    let plain = special.trailingZeroBitCount &>> 3
+                    for k in 0..<plain where base[i &+ k] != 0x20 { hasNonWhitespace = true }
+                    i &+= plain
+                    break
                 }
-                break
             }
             guard i < end else {
                 throw plainFailure("unterminated string (missing closing quote)", code: "invalid_json", at: start)
