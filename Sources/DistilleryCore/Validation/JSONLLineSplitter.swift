@@ -172,6 +172,12 @@ enum SWAR {
     /// (borrow propagation), so only the lowest set bit is meaningful.
     @inline(__always) static func zeroBytes(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
 
+    /// How many bytes of `x` have their high bit set, given no other bit is set. Summing the bytes with
+    /// one multiply is cheaper than `nonzeroBitCount`, which baseline x86-64 (no POPCNT) does in software.
+    @inline(__always) static func countHighBits(_ x: UInt64) -> Int {
+        Int(truncatingIfNeeded: ((x &>> 7) &* ones) &>> 56)
+    }
+
     /// High bit set in each byte below `n` (n ≤ 128); same caveat as `zeroBytes`.
     @inline(__always) static func bytesBelow(_ x: UInt64, _ n: UInt8) -> UInt64 { (x &- broadcast(n)) & ~x & highs }
 

@@ -328,8 +328,8 @@ struct StrictJSONScanner {
                         let length = SWAR.wellFormedUTF8Prefix(word)
                         if length != 0 {
                             let kept: UInt64 = length == 8 ? ~0 : (1 &<< UInt64(truncatingIfNeeded: length &* 8)) &- 1
-                            nonASCIIBytes &+= (high & kept).nonzeroBitCount
-                            nonASCIICodePoints &+= (high & (word &<< 1) & kept).nonzeroBitCount
+                            nonASCIIBytes &+= SWAR.countHighBits(high & kept)
+                            nonASCIICodePoints &+= SWAR.countHighBits(high & (word &<< 1) & kept)
                             i &+= length
                             continue
                         }
