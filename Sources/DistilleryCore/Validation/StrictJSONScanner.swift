@@ -340,6 +340,14 @@ struct StrictJSONScanner {
                             i &+= plain
                             break
                         }
+                        // Check the bytes before the stop as a word of their own (the rest zeroed, i.e.
+                        // ASCII, so a sequence cut short by the stop shows up as malformed).
+                        if SWAR.wellFormedUTF8Prefix(word & before) == 8 {
+                            nonASCIIBytes &+= SWAR.countHighBits(high & before)
+                            nonASCIICodePoints &+= SWAR.countHighBits(high & (word &<< 1) & before)
+                            i &+= plain
+                            break
+                        }
                     }
                     // Non-ASCII before a stop, or a malformed sequence: one code point at a time.
                     i &+= SWAR.stringSpecials(word).trailingZeroBitCount &>> 3
