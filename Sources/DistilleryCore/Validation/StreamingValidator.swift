@@ -25,7 +25,7 @@ public struct StreamingValidator {
     var keptErrors: [LineError] = []
     var errorCount = 0
     /// Hash of a row's user content -> first line it appeared on.
-    var firstLineByUserHash: [UInt64: Int] = [:]
+    var firstLineByUserHash = FirstLineIndex()
 
     var byteOrderMark = WarningTally()
     var crlfLines = WarningTally()
@@ -169,10 +169,8 @@ public struct StreamingValidator {
 
     /// Records the row's user-content hash; warns when an earlier row had the same.
     mutating func noteUserContent(hash: UInt64, line: Int) {
-        if let first = firstLineByUserHash[hash] {
+        if let first = firstLineByUserHash.firstLine(for: hash, recording: line) {
             duplicates.note(line: line, keep: options.keptWarningLines, related: first)
-        } else {
-            firstLineByUserHash[hash] = line
         }
     }
 

@@ -297,37 +297,83 @@ struct StrictJSONScanner {
     // MARK: Strings
 
     /// Scans the string starting at the quote under `pos`: validates escapes, surrogate pairs, control
-    /// characters and UTF-8, and measures it. Plain ASCII is consumed 8 bytes at a time.
+    /// characters and UTF-8, and measures it. Plain ASCII is consumed 8 bytes at a time, and well-formed
+    /// multi-byte UTF-8 is validated and counted without leaving that loop; anything else (escapes, the
+    /// closing quote, errors, the last few bytes) goes through the byte-by-byte dispatch below it.
     mutating func scanString() throws(ScanFailure) -> StringToken {
         let start = pos
         let end = count
         let raw = UnsafeRawPointer(base)
-        var i = pos + 1
+        var i = pos &+ 1
         var escapeSavings = 0  // raw bytes minus decoded bytes
         var nonASCIIBytes = 0
         var nonASCIICodePoints = 0
         var hasEscapes = false
         var hasNonWhitespace = false
-        let quotes = SWAR.broadcast(0x22)
-        let backslashes = SWAR.broadcast(0x5C)
         let spaces = SWAR.broadcast(0x20)
 
-        while true {
-            while i + 8 <= end {
-                let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                let special = SWAR.zeroBytes(word ^ quotes) | SWAR.zeroBytes(word ^ backslashes)
-                    | SWAR.bytesBelow(word, 0x20) | (word & SWAR.highs)
-                if special == 0 {
-                    if !hasNonWhitespace && word != spaces { hasNonWhitespace = true }
-                    i += 8
-                    continue
+        scan: while true {
+            if hasNonWhitespace {
+                // Common case: only stops ('"', '\\', control bytes) leave this loop; words with non-ASCII
+                // bytes are validated and counted as a whole.
+                while i &+ 8 <= end {
+                    let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    let stops = SWAR.stringStops(word)
+                    let high = word & SWAR.highs
+                    if stops == 0 {
+                        if high == 0 {
+                            i &+= 8
+                            continue
+                        }
+                        let length = SWAR.wellFormedUTF8Prefix(word)
+                        if length != 0 {
+                            let kept: UInt64 = length == 8 ? ~0 : (1 &<< UInt64(truncatingIfNeeded: length &* 8)) &- 1
+                            nonASCIIBytes &+= SWAR.countHighBits(high & kept)
+                            nonASCIICodePoints &+= SWAR.countHighBits(high & (word &<< 1) & kept)
+                            i &+= length
+                            continue
+                        }
+                    } else {
+                        let plain = stops.trailingZeroBitCount &>> 3
+                        let before: UInt64 = (1 &<< UInt64(truncatingIfNeeded: plain &* 8)) &- 1
+                        if high & before == 0 {
+                            i &+= plain
+                            break
+                        }
+                        // Check the bytes before the stop as a word of their own (the rest zeroed, i.e.
+                        // ASCII, so a sequence cut short by the stop shows up as malformed).
+                        if SWAR.wellFormedUTF8Prefix(word & before) == 8 {
+                            nonASCIIBytes &+= SWAR.countHighBits(high & before)
+                            nonASCIICodePoints &+= SWAR.countHighBits(high & (word &<< 1) & before)
+                            i &+= plain
+                            break
+                        }
+                    }
+                    // Non-ASCII before a stop, or a malformed sequence: one code point at a time.
+                    i &+= SWAR.stringSpecials(word).trailingZeroBitCount &>> 3
+                    let length = wellFormedSequenceLength(at: i, end: end)
+                    if length == 0 { break }
+                    nonASCIIBytes &+= length
+                    nonASCIICodePoints &+= 1
+                    i &+= length
                 }
-                let plain = special.trailingZeroBitCount >> 3
-                if !hasNonWhitespace {
-                    for k in 0..<plain where base[i + k] != 0x20 { hasNonWhitespace = true }
+            } else {
+                while i &+ 8 <= end {
+                    let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    let special = SWAR.stringSpecials(word)
+                    if special == 0 {
+                        i &+= 8
+                        if word != spaces {
+                            hasNonWhitespace = true
+                            continue scan
+                        }
+                        continue
+                    }
+                    let plain = special.trailingZeroBitCount &>> 3
+                    for k in 0..<plain where base[i &+ k] != 0x20 { hasNonWhitespace = true }
+                    i &+= plain
+                    break
                 }
-                i += plain
-                break
             }
             guard i < end else {
                 throw plainFailure("unterminated string (missing closing quote)", code: "invalid_json", at: start)
@@ -420,6 +466,29 @@ struct StrictJSONScanner {
         return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 
+    /// Length of the well-formed UTF-8 sequence (Unicode Table 3-7) starting at `i`, or 0 when the byte
+    /// there is ASCII or the sequence is malformed or truncated (`decodeUTF8` then reports why).
+    @inline(__always)
+    private func wellFormedSequenceLength(at i: Int, end: Int) -> Int {
+        let lead = base[i]
+        if lead < 0xC2 { return 0 }
+        if lead < 0xE0 {
+            return i &+ 1 < end && base[i &+ 1] & 0xC0 == 0x80 ? 2 : 0
+        }
+        if lead < 0xF0 {
+            guard i &+ 2 < end else { return 0 }
+            let second = base[i &+ 1]
+            let low: UInt8 = lead == 0xE0 ? 0xA0 : 0x80
+            let high: UInt8 = lead == 0xED ? 0x9F : 0xBF
+            return second >= low && second <= high && base[i &+ 2] & 0xC0 == 0x80 ? 3 : 0
+        }
+        guard lead <= 0xF4, i &+ 3 < end else { return 0 }
+        let second = base[i &+ 1]
+        let low: UInt8 = lead == 0xF0 ? 0x90 : 0x80
+        let high: UInt8 = lead == 0xF4 ? 0x8F : 0xBF
+        return second >= low && second <= high && base[i &+ 2] & 0xC0 == 0x80 && base[i &+ 3] & 0xC0 == 0x80 ? 4 : 0
+    }
+
     /// Validates one UTF-8 sequence (Unicode Table 3-7): rejects overlong forms, encoded surrogates,
     /// code points above U+10FFFF, stray continuation bytes and truncated sequences.
     @inline(__always)
@@ -480,18 +549,21 @@ struct StrictJSONScanner {
     // MARK: Decoding (slow paths only)
 
     /// True when the token's decoded bytes equal `literal`.
+    @inline(__always)
     mutating func tokenEquals(_ token: StringToken, _ literal: StaticString) -> Bool {
         let length = literal.utf8CodeUnitCount
         guard token.decodedByteCount == length else { return false }
-        if token.hasEscapes {
-            decode(token)
-            return decoded.withUnsafeBufferPointer { buffer in
-                (0..<length).allSatisfy { buffer[$0] == literal.utf8Start[$0] }
-            }
-        }
-        let first = token.start + 1
-        for k in 0..<length where base[first + k] != literal.utf8Start[k] { return false }
+        if token.hasEscapes { return escapedTokenEquals(token, literal) }
+        let first = token.start &+ 1
+        for k in 0..<length where base[first &+ k] != literal.utf8Start[k] { return false }
         return true
+    }
+
+    private mutating func escapedTokenEquals(_ token: StringToken, _ literal: StaticString) -> Bool {
+        decode(token)
+        return decoded.withUnsafeBufferPointer { buffer in
+            (0..<literal.utf8CodeUnitCount).allSatisfy { buffer[$0] == literal.utf8Start[$0] }
+        }
     }
 
     /// Hash of the decoded bytes; escaped and unescaped spellings of the same text hash alike.
@@ -499,8 +571,65 @@ struct StrictJSONScanner {
         if !token.hasEscapes {
             return ContentHash.hash(UnsafeRawPointer(base + token.start + 1), count: token.end - token.start - 2, seed: seed)
         }
-        decode(token)
-        return decoded.withUnsafeBytes { ContentHash.hash($0.baseAddress!, count: $0.count, seed: seed) }
+        return hashEscaped(token, seed: seed)
+    }
+
+    /// `hashDecoded` for a token with escapes: feeds the decoded bytes to the hash as they are produced
+    /// (same walk as `decode`), so user content is hashed without being copied.
+    private func hashEscaped(_ token: StringToken, seed: UInt64) -> UInt64 {
+        var hasher = ContentHash.Stream(seed: seed, count: token.decodedByteCount)
+        let raw = UnsafeRawPointer(base)
+        var i = token.start &+ 1
+        let end = token.end &- 1
+        var runStart = i
+        let backslashes = SWAR.broadcast(0x5C)
+        while i < end {
+            // Skip to the next backslash a word at a time (the closing quote is past `end`).
+            if i &+ 8 <= end {
+                let hits = SWAR.zeroBytes(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) ^ backslashes)
+                if hits == 0 { i &+= 8; continue }
+                i &+= hits.trailingZeroBitCount &>> 3
+            } else if base[i] != 0x5C {
+                i &+= 1
+                continue
+            }
+            if runStart < i { hasher.append(raw + runStart, count: i &- runStart) }
+            let escape = base[i &+ 1]
+            switch escape {
+            case UInt8(ascii: "b"): hasher.append(0x08); i &+= 2
+            case UInt8(ascii: "f"): hasher.append(0x0C); i &+= 2
+            case UInt8(ascii: "n"): hasher.append(0x0A); i &+= 2
+            case UInt8(ascii: "r"): hasher.append(0x0D); i &+= 2
+            case UInt8(ascii: "t"): hasher.append(0x09); i &+= 2
+            case UInt8(ascii: "u"):
+                var scalar = (try? hex4(at: i &+ 2)) ?? 0xFFFD
+                i &+= 6
+                if scalar & 0xFC00 == 0xD800 {
+                    let low = (try? hex4(at: i &+ 2)) ?? 0xDC00
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    i &+= 6
+                }
+                if scalar < 0x80 {
+                    hasher.append(UInt8(scalar))
+                } else if scalar < 0x800 {
+                    hasher.append(UInt8(0xC0 | scalar >> 6))
+                    hasher.append(UInt8(0x80 | scalar & 0x3F))
+                } else if scalar < 0x10000 {
+                    hasher.append(UInt8(0xE0 | scalar >> 12))
+                    hasher.append(UInt8(0x80 | (scalar >> 6) & 0x3F))
+                    hasher.append(UInt8(0x80 | scalar & 0x3F))
+                } else {
+                    hasher.append(UInt8(0xF0 | scalar >> 18))
+                    hasher.append(UInt8(0x80 | (scalar >> 12) & 0x3F))
+                    hasher.append(UInt8(0x80 | (scalar >> 6) & 0x3F))
+                    hasher.append(UInt8(0x80 | scalar & 0x3F))
+                }
+            default: hasher.append(escape); i &+= 2
+            }
+            runStart = i
+        }
+        if runStart < end { hasher.append(raw + runStart, count: end &- runStart) }
+        return hasher.finish()
     }
 
     /// The decoded text, for error messages only.
@@ -593,6 +722,55 @@ enum ContentHash {
             i += 1
         }
         return fold(state ^ tail ^ 0x5899_65CC_7537_4CC3, 0x1D8E_4E27_C47D_124F)
+    }
+
+    /// The same hash fed in pieces: equal to `hash` over the concatenated bytes, given their total
+    /// `count` up front.
+    struct Stream {
+        private var state: UInt64
+        private var pending: UInt64 = 0
+        private var pendingCount = 0
+
+        init(seed: UInt64, count: Int) {
+            state = fold(seed ^ 0xA076_1D64_78BD_642F, UInt64(truncatingIfNeeded: count) ^ 0xE703_7ED1_A0B4_28DB)
+        }
+
+        @inline(__always) mutating func append(_ byte: UInt8) {
+            pending |= UInt64(byte) &<< UInt64(truncatingIfNeeded: pendingCount &* 8)
+            pendingCount &+= 1
+            if pendingCount == 8 {
+                state = fold(state ^ pending, 0x8EBC_6AF0_9C88_C6E3)
+                pending = 0
+                pendingCount = 0
+            }
+        }
+
+        mutating func append(_ pointer: UnsafeRawPointer, count: Int) {
+            var i = 0
+            if pendingCount == 0 {
+                while i &+ 8 <= count {
+                    let word = UInt64(littleEndian: pointer.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    state = fold(state ^ word, 0x8EBC_6AF0_9C88_C6E3)
+                    i &+= 8
+                }
+            } else {
+                // Each full word completes the pending bytes, and its last `pendingCount` bytes become the
+                // new pending ones.
+                let shift = UInt64(truncatingIfNeeded: pendingCount &* 8)
+                while i &+ 8 <= count {
+                    let word = UInt64(littleEndian: pointer.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    state = fold(state ^ (pending | word &<< shift), 0x8EBC_6AF0_9C88_C6E3)
+                    pending = word &>> (64 &- shift)
+                    i &+= 8
+                }
+            }
+            while i < count {
+                append(pointer.load(fromByteOffset: i, as: UInt8.self))
+                i &+= 1
+            }
+        }
+
+        func finish() -> UInt64 { fold(state ^ pending ^ 0x5899_65CC_7537_4CC3, 0x1D8E_4E27_C47D_124F) }
     }
 
     static func combine(_ a: UInt64, _ b: UInt64) -> UInt64 { fold(a ^ 0x9E37_79B9_7F4A_7C15, b ^ 0xD6E8_FEB8_6659_FD93) }
