@@ -574,10 +574,20 @@ struct StrictJSONScanner {
         return hashEscaped(token, seed: seed)
     }
 
-    /// `hashDecoded` for a token with escapes: feeds the decoded bytes to the hash as they are produced
-    /// (same walk as `decode`), so user content is hashed without being copied.
+    /// `hashDecoded` for a token with escapes: feeds the decoded bytes to the hash as they are produced,
+    /// so user content is hashed without being copied.
     private func hashEscaped(_ token: StringToken, seed: UInt64) -> UInt64 {
         var hasher = ContentHash.Stream(seed: seed, count: token.decodedByteCount)
+        forEachDecodedPiece(of: token, run: { hasher.append($0, count: $1) }, byte: { hasher.append($0) })
+        return hasher.finish()
+    }
+
+    /// Walks a scanned (hence valid) string token's decoded text: unescaped runs in bulk (`run`), each
+    /// escape as the UTF-8 bytes it stands for (`byte`). The one decoder behind hashing and `decode`.
+    @inline(__always)
+    private func forEachDecodedPiece(
+        of token: StringToken, run: (UnsafeRawPointer, Int) -> Void, byte: (UInt8) -> Void
+    ) {
         let raw = UnsafeRawPointer(base)
         var i = token.start &+ 1
         let end = token.end &- 1
@@ -593,14 +603,14 @@ struct StrictJSONScanner {
                 i &+= 1
                 continue
             }
-            if runStart < i { hasher.append(raw + runStart, count: i &- runStart) }
+            if runStart < i { run(raw + runStart, i &- runStart) }
             let escape = base[i &+ 1]
             switch escape {
-            case UInt8(ascii: "b"): hasher.append(0x08); i &+= 2
-            case UInt8(ascii: "f"): hasher.append(0x0C); i &+= 2
-            case UInt8(ascii: "n"): hasher.append(0x0A); i &+= 2
-            case UInt8(ascii: "r"): hasher.append(0x0D); i &+= 2
-            case UInt8(ascii: "t"): hasher.append(0x09); i &+= 2
+            case UInt8(ascii: "b"): byte(0x08); i &+= 2
+            case UInt8(ascii: "f"): byte(0x0C); i &+= 2
+            case UInt8(ascii: "n"): byte(0x0A); i &+= 2
+            case UInt8(ascii: "r"): byte(0x0D); i &+= 2
+            case UInt8(ascii: "t"): byte(0x09); i &+= 2
             case UInt8(ascii: "u"):
                 var scalar = (try? hex4(at: i &+ 2)) ?? 0xFFFD
                 i &+= 6
@@ -610,26 +620,25 @@ struct StrictJSONScanner {
                     i &+= 6
                 }
                 if scalar < 0x80 {
-                    hasher.append(UInt8(scalar))
+                    byte(UInt8(scalar))
                 } else if scalar < 0x800 {
-                    hasher.append(UInt8(0xC0 | scalar >> 6))
-                    hasher.append(UInt8(0x80 | scalar & 0x3F))
+                    byte(UInt8(0xC0 | scalar >> 6))
+                    byte(UInt8(0x80 | scalar & 0x3F))
                 } else if scalar < 0x10000 {
-                    hasher.append(UInt8(0xE0 | scalar >> 12))
-                    hasher.append(UInt8(0x80 | (scalar >> 6) & 0x3F))
-                    hasher.append(UInt8(0x80 | scalar & 0x3F))
+                    byte(UInt8(0xE0 | scalar >> 12))
+                    byte(UInt8(0x80 | (scalar >> 6) & 0x3F))
+                    byte(UInt8(0x80 | scalar & 0x3F))
                 } else {
-                    hasher.append(UInt8(0xF0 | scalar >> 18))
-                    hasher.append(UInt8(0x80 | (scalar >> 12) & 0x3F))
-                    hasher.append(UInt8(0x80 | (scalar >> 6) & 0x3F))
-                    hasher.append(UInt8(0x80 | scalar & 0x3F))
+                    byte(UInt8(0xF0 | scalar >> 18))
+                    byte(UInt8(0x80 | (scalar >> 12) & 0x3F))
+                    byte(UInt8(0x80 | (scalar >> 6) & 0x3F))
+                    byte(UInt8(0x80 | scalar & 0x3F))
                 }
-            default: hasher.append(escape); i &+= 2
+            default: byte(escape); i &+= 2
             }
             runStart = i
         }
-        if runStart < end { hasher.append(raw + runStart, count: end &- runStart) }
-        return hasher.finish()
+        if runStart < end { run(raw + runStart, end &- runStart) }
     }
 
     /// The decoded text, for error messages only.
@@ -643,53 +652,16 @@ struct StrictJSONScanner {
 
     /// Decodes a scanned (hence valid) string token into `decoded`, copying unescaped runs in bulk.
     mutating func decode(_ token: StringToken) {
-        decoded.removeAll(keepingCapacity: true)
-        decoded.reserveCapacity(token.decodedByteCount + 1)
-        var i = token.start + 1
-        let end = token.end - 1
-        var runStart = i
-        while i < end {
-            if base[i] != 0x5C { i += 1; continue }
-            if runStart < i { decoded.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - runStart)) }
-            let escape = base[i + 1]
-            switch escape {
-            case UInt8(ascii: "b"): decoded.append(0x08); i += 2
-            case UInt8(ascii: "f"): decoded.append(0x0C); i += 2
-            case UInt8(ascii: "n"): decoded.append(0x0A); i += 2
-            case UInt8(ascii: "r"): decoded.append(0x0D); i += 2
-            case UInt8(ascii: "t"): decoded.append(0x09); i += 2
-            case UInt8(ascii: "u"):
-                var scalar = (try? hex4(at: i + 2)) ?? 0xFFFD
-                i += 6
-                if scalar & 0xFC00 == 0xD800 {
-                    let low = (try? hex4(at: i + 2)) ?? 0xDC00
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    i += 6
-                }
-                appendUTF8(scalar)
-            default: decoded.append(escape); i += 2
-            }
-            runStart = i
-        }
-        if runStart < end { decoded.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: end - runStart)) }
-    }
-
-    private mutating func appendUTF8(_ scalar: UInt32) {
-        if scalar < 0x80 {
-            decoded.append(UInt8(scalar))
-        } else if scalar < 0x800 {
-            decoded.append(UInt8(0xC0 | scalar >> 6))
-            decoded.append(UInt8(0x80 | scalar & 0x3F))
-        } else if scalar < 0x10000 {
-            decoded.append(UInt8(0xE0 | scalar >> 12))
-            decoded.append(UInt8(0x80 | (scalar >> 6) & 0x3F))
-            decoded.append(UInt8(0x80 | scalar & 0x3F))
-        } else {
-            decoded.append(UInt8(0xF0 | scalar >> 18))
-            decoded.append(UInt8(0x80 | (scalar >> 12) & 0x3F))
-            decoded.append(UInt8(0x80 | (scalar >> 6) & 0x3F))
-            decoded.append(UInt8(0x80 | scalar & 0x3F))
-        }
+        // Moved out and back so the walk (a read of self) and the appends do not overlap.
+        var buffer = decoded
+        decoded = []
+        buffer.removeAll(keepingCapacity: true)
+        buffer.reserveCapacity(token.decodedByteCount + 1)
+        forEachDecodedPiece(
+            of: token,
+            run: { buffer.append(contentsOf: UnsafeRawBufferPointer(start: $0, count: $1)) },
+            byte: { buffer.append($0) })
+        decoded = buffer
     }
 
     /// The raw source bytes of a token (quotes included), for splicing into normalized output.
