@@ -44,6 +44,8 @@ final class SynthesisEngine {
         var costUSD = 0.0
         var firstSentAt: Int64?
         var markedInFlight = false
+        /// Done or skipped: any of its work still queued or in flight is dropped when met.
+        var isFinished = false
 
         init(seed: PendingSeed, calls: [CandidatePlan.Call], candidateCount: Int) {
             self.seed = seed
@@ -185,6 +187,13 @@ final class SynthesisEngine {
     // MARK: Sending
 
     private func nextWork() -> Work? {
+        while let work = popWork() {
+            if !seedRun(of: work).isFinished { return work }
+        }
+        return nil
+    }
+
+    private func popWork() -> Work? {
         if !judgeQueue.isEmpty { return .judge(judgeQueue.removeFirst()) }
         guard readyHead < ready.count else { return nil }
         let work = ready[readyHead]
@@ -285,7 +294,7 @@ final class SynthesisEngine {
     private func releaseDueRetries(now: Int64) {
         guard !delayed.isEmpty else { return }
         var remaining: [(at: Int64, work: Work)] = []
-        for entry in delayed {
+        for entry in delayed where !seedRun(of: entry.work).isFinished {
             if entry.at <= now {
                 if case .judge(let run) = entry.work { judgeQueue.append(run) } else { pushBack(entry.work) }
             } else {
@@ -302,6 +311,7 @@ final class SynthesisEngine {
         live.update { $0.inFlight = self.inFlight.count }
         let now = Self.nowMs()
         let run = seedRun(of: work)
+        guard !run.isFinished else { return }
         let outcome: Result<ChatCompletionResult, TeacherFailure>
         switch result {
         case .failure(let error):
@@ -395,6 +405,7 @@ final class SynthesisEngine {
     }
 
     private func complete(_ run: SeedRun, chosen: Int, judgeReason: String?, now: Int64) {
+        run.isFinished = true
         let answer = run.answers[chosen] ?? ""
         let latency = now - (run.firstSentAt ?? now)
         let metadata = TrainingRowMetadata(
@@ -438,8 +449,10 @@ final class SynthesisEngine {
     }
 
     private func skip(_ run: SeedRun, failure: TeacherFailure, now: Int64) {
-        // Drop any other work of this seed still waiting (a parallel candidate call, a retry).
-        removeQueuedWork(of: run)
+        guard !run.isFinished else { return }
+        // Its queued work (a parallel candidate call, a retry) is dropped when dequeued; what is in
+        // flight is stopped now.
+        run.isFinished = true
         for (ticket, entry) in inFlight where seedRun(of: entry.work) === run {
             if let transfer = entry.transfer { transport.cancel(transfer) }
             inFlight[ticket] = nil
@@ -455,22 +468,14 @@ final class SynthesisEngine {
         }
     }
 
-    private func removeQueuedWork(of run: SeedRun) {
-        ready = Array(ready[readyHead...]).filter { seedRun(of: $0) !== run }
-        readyHead = 0
-        judgeQueue.removeAll { $0 === run }
-        delayed.removeAll { seedRun(of: $0.work) === run }
-    }
-
     private func skipEverythingLeft(failure: TeacherFailure, now: Int64) {
-        var runs: [SeedRun] = []
-        var seen = Set<ObjectIdentifier>()
-        let queued = Array(ready[readyHead...]) + judgeQueue.map { Work.judge($0) } + delayed.map(\.work) + inFlight.values.map(\.work)
-        for work in queued {
-            let run = seedRun(of: work)
-            if seen.insert(ObjectIdentifier(run)).inserted { runs.append(run) }
-        }
-        for run in runs { skip(run, failure: failure, now: now) }
+        let queued = ready[readyHead...].map(seedRun) + judgeQueue + delayed.map { seedRun(of: $0.work) }
+            + inFlight.values.map { seedRun(of: $0.work) }
+        for run in queued { skip(run, failure: failure, now: now) }
+        ready.removeAll()
+        readyHead = 0
+        judgeQueue.removeAll()
+        delayed.removeAll()
     }
 
     // MARK: Committing
