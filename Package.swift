@@ -50,12 +50,12 @@ let package = Package(
         .executableTarget(
             name: "DistilleryBench",
             dependencies: [
-                "DistilleryServer", "DistilleryCore", "DistilleryPlatform", "DistilleryStorage",
+                "DistilleryServer", "DistilleryCore", "DistilleryPlatform", "DistilleryStorage", "DistilleryTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
-        // Shared by the test targets: the fake teacher server as a child process.
+        // The fake teacher server as a child process, shared by the tests and the benchmarks.
         .target(name: "DistilleryTestSupport", dependencies: ["DistilleryPlatform"], path: "Tests/DistilleryTestSupport"),
         .testTarget(name: "DistilleryCoreTests", dependencies: ["DistilleryCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DistilleryStorageTests", dependencies: ["DistilleryStorage", "DistilleryCore"]),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DistilleryPlatform
 import DistilleryStorage
+import DistilleryTestSupport
 import Foundation
 
 /// `distillery-bench synth-crash`: kill -9 the real server in the middle of a 2,000-seed job, start
@@ -22,7 +23,7 @@ struct SynthCrashBenchmark: ParsableCommand {
         let directory = NSTemporaryDirectory() + "distillery-crash-\(getpid())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let teacher = try BenchTeacher(["--api-key", "sk-bench", "--latency-ms", "100"])
+        let teacher = try FakeTeacherProcess(["--api-key", "sk-bench", "--latency-ms", "100"])
 
         let add = Process()
         add.executableURL = URL(fileURLWithPath: binary)
@@ -54,7 +55,7 @@ struct SynthCrashBenchmark: ParsableCommand {
             Thread.sleep(forTimeInterval: 0.05)
         }
         let settings = try JSONSerialization.data(withJSONObject: [
-            "provider": "openai-compatible", "custom_model": "fake-teacher", "base_url": teacher.baseURL, "api_key": "sk-bench", "max_in_flight": "64",
+            "provider": "openai-compatible", "custom_model": "fake-teacher", "base_url": teacher.apiBaseURL, "api_key": "sk-bench", "max_in_flight": "64",
         ])
         let job = try api("POST", "/api/datasets/\(parent)/synthesis", Array(settings), "application/json")
         guard let jobID = (job["jobID"] as? NSNumber)?.int64Value else { throw BenchFailure("start failed: \(job)") }

@@ -1,11 +1,12 @@
 import ArgumentParser
 import DistilleryPlatform
 import DistilleryServer
+import DistilleryTestSupport
 import Foundation
 import Logging
 
 /// Runs one synthesis through the real engine (in process, as `distillery synth` does) against the fake teacher.
-func runSynthesis(seeds: Int, teacher: BenchTeacher, fields: [String: String], key: String, marker: (Int) -> String = { _ in "" })
+func runSynthesis(seeds: Int, teacher: FakeTeacherProcess, fields: [String: String], key: String, marker: (Int) -> String = { _ in "" })
     throws -> (outcome: CommandLineSynthesis.Outcome, seconds: Double, rows: [String])
 {
     let folder = NSTemporaryDirectory() + "distillery-bench-synth-\(getpid())-\(UUID().uuidString)"
@@ -13,7 +14,7 @@ func runSynthesis(seeds: Int, teacher: BenchTeacher, fields: [String: String], k
     defer { try? FileManager.default.removeItem(atPath: folder) }
     try writeSeeds(seeds, to: folder + "/seeds.jsonl", marker: marker)
     var allFields: [String: String] = [
-        "provider": "openai-compatible", "custom_model": "fake-teacher", "base_url": teacher.baseURL, "max_new_tokens": "256",
+        "provider": "openai-compatible", "custom_model": "fake-teacher", "base_url": teacher.apiBaseURL, "max_new_tokens": "256",
     ]
     allFields.merge(fields) { $1 }
     let secret = try Array(key.utf8).withUnsafeBytes { try SecureBytes(copying: $0) }
@@ -40,7 +41,7 @@ struct SynthSpeedBenchmark: ParsableCommand {
     func run() throws {
         let cases: [(seeds: Int, latencyMs: Int, inFlight: Int)] = quick ? [(1000, 200, 64)] : [(1000, 200, 64), (10_000, 500, 1000)]
         for run in cases {
-            let teacher = try BenchTeacher(["--api-key", "sk-bench", "--latency-ms", "\(run.latencyMs)"])
+            let teacher = try FakeTeacherProcess(["--api-key", "sk-bench", "--latency-ms", "\(run.latencyMs)"])
             MemoryStatus.resetPeak()
             let before = MemoryStatus.read()
             let result = try runSynthesis(
@@ -70,7 +71,7 @@ struct SynthRateLimitBenchmark: ParsableCommand {
     var limit = 600
 
     func run() throws {
-        let teacher = try BenchTeacher(["--api-key", "sk-bench", "--rpm-limit", "\(limit)", "--latency-ms", "100"])
+        let teacher = try FakeTeacherProcess(["--api-key", "sk-bench", "--rpm-limit", "\(limit)", "--latency-ms", "100"])
         let result = try runSynthesis(
             seeds: seeds, teacher: teacher, fields: ["max_in_flight": "64", "requests_per_minute": "\(limit)"], key: "sk-bench")
         let log = teacher.chatLog()
@@ -89,7 +90,7 @@ struct SynthFaultsBenchmark: ParsableCommand {
         commandName: "synth-faults", abstract: "1,000 seeds with 5% 500s, 2% malformed, 5% empty, 1% hangs.")
 
     func run() throws {
-        let teacher = try BenchTeacher([
+        let teacher = try FakeTeacherProcess([
             "--api-key", "sk-bench", "--latency-ms", "50", "--seed", "11", "--rate-500", "0.05", "--rate-malformed", "0.02",
             "--rate-empty", "0.05", "--rate-hang", "0.01",
         ])
