@@ -1,6 +1,6 @@
 /// Removes one exact secret (a teacher API key) from text that a teacher sent back, in every form the
 /// key can take there: raw (also after `Bearer `), percent-encoded (`%2F`, either case), JSON-escaped
-/// (`\/`, `\"`, `\\`, `\u002F`) and HTML-escaped (`&#47;`, `&#x2F;`, `&amp;`, ...), mixed freely
+/// (`\/`, `\"`, `\\`, `\u002F`, also nested: `\\/`) and HTML-escaped (`&#47;`, `&#x2F;`, `&amp;`, ...), mixed freely
 /// within one occurrence. Some providers and proxies echo the `Authorization` header in their error
 /// bodies; a short key or one without digits slips past the key-shaped heuristic of `SecretRedaction`,
 /// so this exact match is the first line and the heuristic the second.
@@ -72,12 +72,19 @@ public enum ExactSecretRedaction {
         case UInt8(ascii: "%"):
             if let value = hexValue(text, position + 1, digits: 2), value == Int(byte) { found(position + 3) }
         case UInt8(ascii: "\\"):
-            guard byte < 0x80, position + 1 < text.count else { return }
-            let escape = text[position + 1]
+            // JSON escapes, nested too: a JSON text quoted inside a JSON string doubles its backslashes
+            // (`\\/`, `\\u002F`), so any run of backslashes may introduce the escape.
+            var run = 0
+            while position + run < text.count && text[position + run] == first { run += 1 }
+            if byte == first && run >= 2 {
+                for length in 2...run { found(position + length) }
+            }
+            guard byte < 0x80, position + run < text.count else { return }
+            let escape = text[position + run]
             if escape == UInt8(ascii: "u") {
-                if let value = hexValue(text, position + 2, digits: 4), value == Int(byte) { found(position + 6) }
-            } else if let short = jsonShortEscape(byte), short == escape {
-                found(position + 2)
+                if let value = hexValue(text, position + run + 1, digits: 4), value == Int(byte) { found(position + run + 5) }
+            } else if byte != first, let short = jsonShortEscape(byte), short == escape {
+                found(position + run + 1)
             }
         case UInt8(ascii: "&"):
             guard byte < 0x80 else { return }
