@@ -347,4 +347,15 @@ func closedLocalPort() -> Int {
         #expect(listed.status == 200)
         #expect(listed.headers["X-Echo-Authorization"] == "Bearer [redacted]")
     }
+
+    @Test func aKeySentInAnOrdinaryHeaderIsRedactedToo() async throws {
+        let teacher = try FakeTeacherProcess(["--echo-auth"])
+        let transport = TeacherTransport()
+        transport.start()
+        defer { transport.shutdown() }
+        let response = try #require(await transport.send(teacher.chatRequest(seed: "[fail:401]", key: EchoedKeys.lettersOnly)).response)
+        #expect(response.status == 401)
+        #expect(EchoedKeys.leaks(of: EchoedKeys.lettersOnly, in: response.text).isEmpty, "\(response.text)")
+        #expect(response.text.contains("You sent: [redacted]"))
+    }
 }

@@ -19,12 +19,22 @@ import Darwin
 /// A body that held a key is wiped once its redacted copy exists.
 struct TeacherKeyRedactor {
     let secrets: [SecureBytes]
+    /// Credentials a caller put in ordinary headers (tests, tools): already plain Swift strings, so
+    /// they cost no extra exposure here, and the redaction does not depend on how the key was sent.
+    let plainSecrets: [[UInt8]]
+
+    static let credentialHeaders: Set<String> = ["authorization", "proxy-authorization", "x-api-key", "api-key"]
 
     init(_ request: TeacherHTTPRequest) {
         secrets = request.secretHeaders.map(\.secret)
+        plainSecrets = request.headers.filter { Self.credentialHeaders.contains($0.0.lowercased()) }.flatMap { _, value in
+            // The whole value, and the token after a scheme ("Bearer sk-...").
+            let token = value.split(separator: " ", maxSplits: 1).last.map(String.init) ?? value
+            return [Array(value.utf8), Array(token.utf8)].filter { !$0.isEmpty }
+        }
     }
 
-    var isEmpty: Bool { secrets.isEmpty }
+    var isEmpty: Bool { secrets.isEmpty && plainSecrets.isEmpty }
 
     /// `bytes` with every key removed; nil when none was there.
     func redacted(_ bytes: [UInt8]) -> [UInt8]? {
@@ -33,12 +43,16 @@ struct TeacherKeyRedactor {
             let found = secret.withUnsafeBytes { key in ExactSecretRedaction.redact(current ?? bytes, secret: key) }
             if let found { current = found }
         }
+        for secret in plainSecrets {
+            let found = secret.withUnsafeBytes { key in ExactSecretRedaction.redact(current ?? bytes, secret: key) }
+            if let found { current = found }
+        }
         return current
     }
 
     /// `text` with every key removed.
     func redacted(_ text: String) -> String {
-        guard !secrets.isEmpty, let bytes = redacted(Array(text.utf8)) else { return text }
+        guard !isEmpty, let bytes = redacted(Array(text.utf8)) else { return text }
         return String(decoding: bytes, as: UTF8.self)
     }
 
