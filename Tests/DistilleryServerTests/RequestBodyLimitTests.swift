@@ -1,4 +1,6 @@
+import DistilleryCore
 import DistilleryPlatform
+import DistilleryServer
 import DistilleryTestSupport
 import Foundation
 import Synchronization
@@ -63,6 +65,11 @@ struct RequestBodyLimitTests {
         #expect(tooLargeForm.status == 413)
         #expect(tooLargeForm.text.contains("1 MiB limit"))
         #expect(tooLargeForm.headers["Content-Type"]?.hasPrefix("text/html") == true)
+    }
+
+    @Test func onlyTheRoutesThatCreateADatasetFromAFileMaySpool() {
+        let spooling = DistilleryApp.routes.filter { $0.body == .upload }.map { "\($0.method) \($0.pattern)" }
+        #expect(spooling == ["POST /datasets", "POST /api/datasets"])
     }
 
     @Test func datasetUploadsStillStreamPastTheSmallLimit() throws {

@@ -142,7 +142,8 @@ public final class DistilleryApp: @unchecked Sendable {
             } catch {
                 throw StartupError(description: "cannot create the data folder \(folder): \(error.localizedDescription)")
             }
-            if !existed || folder != configuration.dataDirectory { chmod(folder, 0o700) }
+            // Best effort: a folder owned by someone else keeps its mode, and the write check below decides.
+            if !existed || folder != configuration.dataDirectory { _ = chmod(folder, 0o700) }
             guard access(folder, W_OK) == 0 else {
                 throw StartupError(description: "the data folder \(folder) is not writable by this user")
             }

@@ -75,11 +75,12 @@ public struct RouteDescription: Sendable, Equatable {
     public let pattern: String
     public let access: RouteAccess
     public let format: RouteFormat
+    public let body: RouteBody
 }
 
 extension DistilleryApp {
     public static var routes: [RouteDescription] {
-        Routes.table.map { RouteDescription(method: $0.method, pattern: $0.pattern, access: $0.access, format: $0.format) }
+        Routes.table.map { RouteDescription(method: $0.method, pattern: $0.pattern, access: $0.access, format: $0.format, body: $0.body) }
     }
 }
 
