@@ -22,6 +22,7 @@ struct ExactSecretRedactionTests {
         ("a/b+c=d", "mixed a%2F\\u0062+c&#61;d", "mixed [redacted]"),
         ("k&y<1>", "<p>Bearer k&amp;y&lt;1&gt;</p> or k&#38;y&#x3C;1&#62;", "<p>Bearer [redacted]</p> or [redacted]"),
         ("q\"\\z", #"{"m":"q\"\\z"}"#, #"{"m":"[redacted]"}"#),
+        ("q\\z", #"{"m":"{\"k\":\"q\\\\z\"}"}"#, #"{"m":"{\"k\":\"[redacted]\"}"}"#),
         (String(repeating: "Xy", count: 20), "key=" + String(repeating: "Xy", count: 20) + ";", "key=[redacted];"),
     ])
     func everyFormOfTheKeyIsReplaced(key: String, text: String, expected: String) {
@@ -39,6 +40,13 @@ struct ExactSecretRedactionTests {
 
     @Test func anEmptySecretMatchesNothing() {
         #expect(Self.redact("anything", key: "") == nil)
+    }
+
+    @Test func aHostileRunOfBackslashesStaysLinear() {
+        // Uncapped, each of the 400,000 positions would scan the rest of the run (about 10^11 steps).
+        let text = String(repeating: "\\", count: 400_000) + "x"
+        #expect(Self.redact(text, key: "\\/k") == nil)
+        #expect(Self.redact(text, key: "q/k") == nil)
     }
 
     @Test func aLongKeyInABigBodyIsFoundWherever() {

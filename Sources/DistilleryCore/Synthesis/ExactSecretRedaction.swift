@@ -14,6 +14,7 @@
 /// code point, not its bytes, and keys are printable ASCII in practice (the dialog enforces it).
 public enum ExactSecretRedaction {
     public static let replacement: [UInt8] = Array("[redacted]".utf8)
+    static let maxEscapeRun = 8
 
     /// `text` with every occurrence of `secret` (in any form) replaced by `[redacted]`, or nil when the
     /// text holds none (the common case: no copy is made). An empty secret matches nothing.
@@ -73,11 +74,13 @@ public enum ExactSecretRedaction {
             if let value = hexValue(text, position + 1, digits: 2), value == Int(byte) { found(position + 3) }
         case UInt8(ascii: "\\"):
             // JSON escapes, nested too: a JSON text quoted inside a JSON string doubles its backslashes
-            // (`\\/`, `\\u002F`), so any run of backslashes may introduce the escape.
+            // (`\\/`, `\\u002F`), so a short run of backslashes may introduce the escape. Runs are capped,
+            // and a key's own backslash has only three forms: a teacher sending a megabyte of backslashes
+            // must not make this quadratic.
             var run = 0
-            while position + run < text.count && text[position + run] == first { run += 1 }
-            if byte == first && run >= 2 {
-                for length in 2...run { found(position + length) }
+            while run < maxEscapeRun && position + run < text.count && text[position + run] == first { run += 1 }
+            if byte == first {
+                for length in [2, 4] where length <= run { found(position + length) }
             }
             guard byte < 0x80, position + run < text.count else { return }
             let escape = text[position + run]
