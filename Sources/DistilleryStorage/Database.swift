@@ -37,6 +37,7 @@ public final class Database: @unchecked Sendable {
             throw DatabaseError(code: SQLITE_MISUSE, message: "the linked SQLite was built without thread support")
         }
         try Self.checkLocation(path)
+        try Self.restrictToOwner(path)
         self.path = path
 
         // SQLITE_OPEN_NOMUTEX ("multi-thread" mode): each connection is used by one thread at a time,
@@ -82,6 +83,21 @@ public final class Database: @unchecked Sendable {
                 code: SQLITE_CANTOPEN,
                 message: "cannot open the database at \(path): the file is not readable and writable")
         }
+    }
+
+    /// The database holds password hashes, sealed keys and every dataset: owner only (0600). SQLite
+    /// creates `-wal` and `-shm` with the database file's mode, so creating the file here first is
+    /// enough for a new database; an older one (and its journal files) is tightened in place.
+    private static func restrictToOwner(_ path: String) throws {
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw DatabaseError(
+                code: SQLITE_CANTOPEN, message: "cannot open the database at \(path): \(String(cString: strerror(errno)))")
+        }
+        _ = fchmod(descriptor, 0o600)
+        Glibc.close(descriptor)
+        // Absent files are fine: SQLite creates them later with the database file's mode.
+        for journal in [path + "-wal", path + "-shm"] { _ = chmod(journal, 0o600) }
     }
 
     /// Per-connection settings. busy_timeout comes first: switching to WAL takes a lock, and without

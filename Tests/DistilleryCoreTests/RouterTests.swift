@@ -54,3 +54,21 @@ struct RouterTests {
         #expect(handlerName("GET", "/static") == nil)
     }
 }
+
+/// Which bodies may be spooled to disk: only routes that declare `.upload`; unknown routes are small.
+struct RouteBodyTests {
+    let router = Router<String>([
+        Route("POST", "/datasets", access: .signedIn, format: .html, body: .upload, handler: "upload"),
+        Route("POST", "/datasets/{id}/synthesize", access: .signedIn, format: .html, handler: "synthesize"),
+    ])
+
+    @Test(arguments: [
+        ("POST", "/datasets", RouteBody.upload),
+        ("POST", "/datasets/7/synthesize", RouteBody.small),
+        ("PUT", "/datasets", RouteBody.small),
+        ("POST", "/nowhere", RouteBody.small),
+    ])
+    func bodiesAreSmallUnlessTheRouteTakesUploads(method: String, path: String, expected: RouteBody) {
+        #expect(router.body(method: method, path: path) == expected)
+    }
+}

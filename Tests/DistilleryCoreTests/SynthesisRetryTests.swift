@@ -34,10 +34,11 @@ struct SynthesisRetryTests {
         for failure in FailureClass.allCases { #expect(FailureClass(code: failure.code) == failure) }
     }
 
-    @Test func providerMessagesAreKeptButSecretsAreNot() {
+    /// The heuristic second line: key-shaped words go even when the transport did not know them.
+    @Test func providerMessagesAreKeptButKeyShapedWordsAreNot() {
         let key = "sk-live-1234567890abcdefXYZ"
         let body = Array("{\"error\":{\"message\":\"Incorrect API key provided: \(key). Another: ab12cd34ef56gh78ij90kl\"}}".utf8)
-        let failure = TeacherFailure.http(status: 401, body: body, secrets: [key])
+        let failure = TeacherFailure.http(status: 401, body: body)
         #expect(failure.failureClass == .unauthorized)
         #expect(failure.httpStatus == 401)
         #expect(failure.message.hasPrefix("The teacher rejected the API key (HTTP 401/403)."))

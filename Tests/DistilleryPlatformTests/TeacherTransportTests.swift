@@ -320,3 +320,42 @@ func closedLocalPort() -> Int {
     }
     return Int(UInt16(bigEndian: address.sin_port))
 }
+
+/// The transport is where teacher text enters: whatever a teacher echoes of the key (an error body, an
+/// answer, a header), in whatever form, is gone before the response reaches its completion.
+@Suite struct TeacherKeyEchoTests {
+    @Test(arguments: EchoedKeys.all)
+    func anEchoedKeyNeverLeavesTheTransport(key: String) async throws {
+        let teacher = try FakeTeacherProcess(["--echo-auth"])
+        let transport = TeacherTransport()
+        transport.start()
+        defer { transport.shutdown() }
+        let secret = try Array(key.utf8).withUnsafeBytes { try SecureBytes(copying: $0) }
+        defer { secret.free() }
+
+        for seed in ["plain", "[fail:400]", "[fail:401]", "[fail:500]"] {
+            var request = teacher.chatRequest(seed: seed)
+            request.secretHeaders = [TeacherSecretHeader(secret: secret)]
+            let response = try #require(await transport.send(request).response)
+            let everything = response.text + response.headers.fields.map { "\($0.name): \($0.value)" }.joined(separator: "\n")
+            #expect(EchoedKeys.leaks(of: key, in: everything).isEmpty, "seed \(seed): \(response.status)")
+            #expect(everything.contains("[redacted]"), "the teacher echoed nothing for \(seed)?")
+        }
+        var models = TeacherHTTPRequest(url: teacher.baseURL + "/v1/models")
+        models.secretHeaders = [TeacherSecretHeader(secret: secret)]
+        let listed = try #require(await transport.send(models).response)
+        #expect(listed.status == 200)
+        #expect(listed.headers["X-Echo-Authorization"] == "Bearer [redacted]")
+    }
+
+    @Test func aKeySentInAnOrdinaryHeaderIsRedactedToo() async throws {
+        let teacher = try FakeTeacherProcess(["--echo-auth"])
+        let transport = TeacherTransport()
+        transport.start()
+        defer { transport.shutdown() }
+        let response = try #require(await transport.send(teacher.chatRequest(seed: "[fail:401]", key: EchoedKeys.lettersOnly)).response)
+        #expect(response.status == 401)
+        #expect(EchoedKeys.leaks(of: EchoedKeys.lettersOnly, in: response.text).isEmpty, "\(response.text)")
+        #expect(response.text.contains("You sent: [redacted]"))
+    }
+}

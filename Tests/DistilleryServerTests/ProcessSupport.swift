@@ -54,12 +54,20 @@ final class ServerProcess {
     let base: String
     private let errors = Pipe()
 
-    init(dataDirectory: String, extraArguments: [String] = []) throws {
+    /// `logPath`: the server's log (stderr) goes to this file instead of a pipe nobody reads.
+    init(dataDirectory: String, extraArguments: [String] = [], logPath: String? = nil) throws {
         process.executableURL = URL(fileURLWithPath: DistilleryBinary.path)
         process.arguments = ["serve", "--port", "0", "--data", dataDirectory] + extraArguments
         let output = Pipe()
         process.standardOutput = output
-        process.standardError = errors
+        if let logPath {
+            guard FileManager.default.createFile(atPath: logPath, contents: nil), let log = FileHandle(forWritingAtPath: logPath) else {
+                throw TestFailure("cannot create the server log \(logPath)")
+            }
+            process.standardError = log
+        } else {
+            process.standardError = errors
+        }
         try process.run()
         var buffer = Data()
         let deadline = Date().addingTimeInterval(30)

@@ -42,12 +42,17 @@ Faults (probabilities in [0, 1], drawn from a random.Random seeded by --seed, in
   --rate-malformed (200 with a cut JSON body), --rate-empty (200, content ""),
   --rate-truncated (finish_reason "length", the answer cut in half).
 Scripted faults: a user message containing [fail:KIND] or [fail:KINDxK] answers that way for the first K
-(default 1) requests carrying exactly that message, then normally. KIND: 500, 429, empty, hang, malformed,
-truncated, badjudge. Counters are per distinct message, so a judge request about a seed has its own count.
+(default 1) requests carrying exactly that message, then normally. KIND: 400, 401, 500, 429, empty, hang,
+malformed, truncated, badjudge. Counters are per distinct message, so a judge request about a seed has its own count.
 
 Keys: --api-key K makes /v1/models and chat completions require "Authorization: Bearer K"; others get 401
 {"error": {"message": "Incorrect API key provided.", "type": "invalid_request_error", "code": "invalid_api_key"}}.
-The received key is never echoed or logged.
+The received key is never echoed or logged, except with --echo-auth (a hostile or careless provider):
+then every error body's message ends with "You sent: " and the received Authorization header in four
+forms (raw, percent-encoded, \\u-escaped and \\/-escaped, as bytes of the JSON body), every non-judge
+answer's content ends with " (you sent: <header, raw>)", and every response carries the header as
+X-Echo-Authorization.
+--models-latency-ms delays GET /v1/models (a slow pre-flight).
 Models: --models a,b (default fake-teacher,fake-judge,fake-reasoner); unknown model -> 404 model_not_found.
 
 Request log (--log FILE): one JSON line per request, flushed per line, written when the answer is sent
@@ -68,6 +73,7 @@ import resource
 import signal
 import sys
 import time
+import urllib.parse
 
 MAX_HEAD_BYTES = 64 * 1024
 MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -84,7 +90,7 @@ LABEL_PATTERN = re.compile(
     r'|\[(\d+)\]'
     r'|(?:candidate|answer)[ \t]*#?(\d+)[ \t]*[:.)\]]?'
     r')')
-FAIL_PATTERN = re.compile(r"\[fail:(500|429|empty|hang|malformed|truncated|badjudge)(?:x(\d+))?\]")
+FAIL_PATTERN = re.compile(r"\[fail:(400|401|500|429|empty|hang|malformed|truncated|badjudge)(?:x(\d+))?\]")
 
 
 class Config:
@@ -93,7 +99,7 @@ class Config:
         "rate_500": float, "rate_malformed": float, "rate_empty": float, "rate_truncated": float,
         "rate_hang": float, "judge_garbage_rate": float,
         "api_key": str, "models": None, "reasoning": bool, "no_n": bool,
-        "judge_word": str, "judge_marker": str,
+        "judge_word": str, "judge_marker": str, "echo_auth": bool, "models_latency_ms": float,
     }
 
     def __init__(self, args):
@@ -182,6 +188,8 @@ class FakeTeacher:
         stats.concurrent_now += 1
         stats.concurrent_max = max(stats.concurrent_max, stats.concurrent_now)
         answer, entry = self.decide(request)
+        if answer is not None and self.config.echo_auth:
+            answer = echo_authorization(request, answer, entry)
         if answer is None:  # a hang: never answer; the connection stays open until the client closes it
             stats.concurrent_now -= 1
             stats.by_status[0] += 1
@@ -243,6 +251,7 @@ class FakeTeacher:
     def list_models(self, request):
         if not self.authorized(request):
             return self.unauthorized()
+        request.delay = max(0.0, self.config.models_latency_ms / 1000.0)
         data = [{"id": name, "object": "model", "created": 1700000000, "owned_by": "fake-teacher"}
                 for name in self.config.models]
         return (200, [], json.dumps({"object": "list", "data": data}).encode())
@@ -312,6 +321,10 @@ class FakeTeacher:
             return None
         # Everything below is decided now and sent after the delay (see dispatch).
         request.delay = max(0.0, delay / 1000.0)
+        if fault == "400":
+            return (400, rate_headers, json_error("The request is invalid (scripted).", "invalid_request_error"))
+        if fault == "401":
+            return self.unauthorized()
         if fault == "500":
             return (500, rate_headers, json_error("The server had an error while processing your request.", "server_error"))
         if fault == "malformed":
@@ -398,6 +411,31 @@ class FakeTeacher:
         if fault == "truncated":
             return [(content[: max(1, len(content) // 2)], "length") for content in contents]
         return [(content, "stop") for content in contents]
+
+
+ECHO_PLACEHOLDER = "@@ECHO_AUTHORIZATION@@"
+
+
+def echo_authorization(request, answer, entry):
+    """--echo-auth: puts the received Authorization header into the answer (see the module docstring)."""
+    status, headers, body = answer
+    auth = request.header("authorization", "")
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        payload = None
+    if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
+        payload["error"]["message"] = f"{payload['error'].get('message', '')} You sent: {ECHO_PLACEHOLDER}"
+    elif isinstance(payload, dict) and isinstance(payload.get("choices"), list) and not entry.get("judge"):
+        for choice in payload["choices"]:
+            message = choice.get("message") or {}
+            if isinstance(message.get("content"), str) and message["content"]:
+                message["content"] += f" (you sent: {auth})"
+    if isinstance(payload, dict):
+        forms = [json.dumps(auth)[1:-1], urllib.parse.quote(auth, safe=""),
+                 "".join(f"\\u{ord(c):04x}" for c in auth), json.dumps(auth)[1:-1].replace("/", "\\/")]
+        body = json.dumps(payload).replace(ECHO_PLACEHOLDER, " | ".join(forms)).encode()
+    return (status, headers + [("X-Echo-Authorization", auth)], body)
 
 
 def judge_answer(text, marker):
@@ -625,6 +663,8 @@ def parse_arguments(argv):
     parser.add_argument("--no-n", action="store_true")
     parser.add_argument("--judge-word", default="JUDGE")
     parser.add_argument("--judge-marker", default="(candidate 2)")
+    parser.add_argument("--echo-auth", action="store_true")
+    parser.add_argument("--models-latency-ms", type=float, default=0.0)
     parser.add_argument("--log", default=None, help="append one JSON line per request to this file")
     return parser.parse_args(argv)
 

@@ -13,19 +13,36 @@ public enum RouteFormat: Sendable, Equatable {
     case file
 }
 
+/// How a route takes its request body. Only routes that create a dataset from a file declare `.upload`;
+/// every other body (forms, JSON, which may carry a pasted API key) stays in memory and never touches
+/// the disk.
+public enum RouteBody: Sendable, Equatable {
+    /// Kept in memory, at most `smallLimitBytes`; larger bodies are answered 413.
+    case small
+    /// A dataset upload: up to the upload limit, spooled to a temporary file as it arrives.
+    case upload
+
+    /// 1 MiB: far above any form or JSON request, far below an upload.
+    public static let smallLimitBytes = 1024 * 1024
+}
+
 public struct Route<Handler: Sendable>: Sendable {
     public let method: String
     public let pattern: String
     public let access: RouteAccess
     public let format: RouteFormat
+    public let body: RouteBody
     public let handler: Handler
     let segments: [PatternSegment]
 
-    public init(_ method: String, _ pattern: String, access: RouteAccess, format: RouteFormat, handler: Handler) {
+    public init(
+        _ method: String, _ pattern: String, access: RouteAccess, format: RouteFormat, body: RouteBody = .small, handler: Handler
+    ) {
         self.method = method
         self.pattern = pattern
         self.access = access
         self.format = format
+        self.body = body
         self.handler = handler
         self.segments = PatternSegment.parse(pattern)
     }
@@ -81,6 +98,12 @@ public struct Router<Handler: Sendable>: Sendable {
             allowed.append(methods[index])
         }
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
+    }
+
+    /// How a request to `path` takes its body: its route's declaration, `.small` for unknown routes.
+    public func body(method: String, path: String) -> RouteBody {
+        if case .found(let route, _) = match(method: method, path: path) { return route.body }
+        return .small
     }
 
     static func bind(_ segments: [PatternSegment], to parts: [Substring]) -> [String: String]? {

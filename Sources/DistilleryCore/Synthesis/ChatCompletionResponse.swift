@@ -25,14 +25,14 @@ public struct ChatCompletionResult: Sendable, Equatable {
 /// Reads chat-completions responses and classifies the ones that cannot be used.
 public enum ChatCompletionParser {
     /// One whole HTTP outcome: a non-2xx status becomes its failure class (with `Retry-After` from the
-    /// headers and the provider's message, secrets redacted); a 2xx body is parsed. Answers still need
+    /// headers and the provider's message, key-like words redacted); a 2xx body is parsed. Answers still need
     /// `AnswerExtraction.finalAnswer` per candidate (empty and truncated answers are judged there).
     public static func classify(
-        status: Int, headers: HTTPHeaders, body: [UInt8], nowUnixMs: Int64, secrets: [String] = []
+        status: Int, headers: HTTPHeaders, body: [UInt8], nowUnixMs: Int64
     ) -> Result<ChatCompletionResult, TeacherFailure> {
         guard (200..<300).contains(status) else {
             let retryAfter = RateLimitHeaders.parse(headers, nowUnixMs: nowUnixMs).retryAfterMs
-            return .failure(TeacherFailure.http(status: status, body: body, retryAfterMs: retryAfter, secrets: secrets))
+            return .failure(TeacherFailure.http(status: status, body: body, retryAfterMs: retryAfter))
         }
         return parse(body)
     }
@@ -48,7 +48,7 @@ public enum ChatCompletionParser {
         }
         if json["choices"] == nil, let message = TeacherFailure.providerErrorMessage(body) {
             return .failure(
-                TeacherFailure(.malformedBody, detail: "The body held an error: \"\(SecretRedaction.redact(message, secrets: [], limit: 200))\""))
+                TeacherFailure(.malformedBody, detail: "The body held an error: \"\(SecretRedaction.redact(message, limit: 200))\""))
         }
         guard let choices = json["choices"]?.arrayValue, !choices.isEmpty else {
             return .failure(TeacherFailure(.malformedBody, detail: "No \"choices\" array."))

@@ -15,10 +15,10 @@ public enum PreflightCheck {
     /// Nil when the teacher can be used. `requireModelListed` is for catalog providers; local servers
     /// (llama.cpp serves whatever it loaded, under any name) pass false.
     public static func evaluate(
-        status: Int, body: [UInt8], model: String, requireModelListed: Bool, secrets: [String] = []
+        status: Int, body: [UInt8], model: String, requireModelListed: Bool
     ) -> TeacherFailure? {
         guard (200..<300).contains(status) else {
-            return TeacherFailure.http(status: status, body: body, secrets: secrets)
+            return TeacherFailure.http(status: status, body: body)
         }
         guard let ids = modelIDs(body) else {
             return TeacherFailure(.malformedBody, detail: "The model list at /models could not be read; is the base URL right?")

@@ -102,7 +102,8 @@ public enum TransportFailure: Sendable, Equatable {
 /// One failed attempt: its class and a message safe to store and show.
 public struct TeacherFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public var failureClass: FailureClass
-    /// Summary plus any detail (HTTP status, the provider's own error message), secrets redacted.
+    /// Summary plus any detail (HTTP status, the provider's own error message). The transport has
+    /// already removed the request's key from what the teacher sent; key-shaped words are removed here too.
     public var message: String
     public var httpStatus: Int?
     /// From `Retry-After` on this response, in milliseconds.
@@ -121,20 +122,20 @@ public struct TeacherFailure: Error, Sendable, Equatable, CustomStringConvertibl
     public var description: String { "\(code): \(message)" }
 
     /// A failed HTTP response: the class from the status, and the provider's `error.message` (if the body
-    /// has one) shortened and with `secrets` and key-like strings removed.
-    public static func http(status: Int, body: [UInt8], retryAfterMs: Int64? = nil, secrets: [String] = []) -> TeacherFailure {
+    /// has one) shortened and with key-like strings removed.
+    public static func http(status: Int, body: [UInt8], retryAfterMs: Int64? = nil) -> TeacherFailure {
         let failureClass = FailureClass.forHTTPStatus(status) ?? .malformedBody
         var detail = "HTTP \(status)."
         if let providerMessage = providerErrorMessage(body) {
-            detail += " The provider said: \"\(SecretRedaction.redact(providerMessage, secrets: secrets, limit: 200))\""
+            detail += " The provider said: \"\(SecretRedaction.redact(providerMessage, limit: 200))\""
         }
         return TeacherFailure(failureClass, detail: detail, httpStatus: status, retryAfterMs: retryAfterMs)
     }
 
-    public static func transport(_ failure: TransportFailure, secrets: [String] = []) -> TeacherFailure {
+    public static func transport(_ failure: TransportFailure) -> TeacherFailure {
         switch failure {
         case .connection(let reason):
-            return TeacherFailure(.connection, detail: SecretRedaction.redact(reason, secrets: secrets, limit: 200))
+            return TeacherFailure(.connection, detail: SecretRedaction.redact(reason, limit: 200))
         case .timeout, .cancelled:
             return TeacherFailure(failure.failureClass)
         }
@@ -147,15 +148,13 @@ public struct TeacherFailure: Error, Sendable, Equatable, CustomStringConvertibl
     }
 }
 
-/// Keeps keys out of stored messages: providers sometimes echo part of the key back ("Incorrect API key
-/// provided: sk-abc***").
+/// The second line of defence for stored messages: words that look like keys or tokens (letters and
+/// digits mixed, 20+ characters), such as another key a provider echoes in part ("Incorrect API key
+/// provided: sk-abc***"). The first line is exact: the transport removes the request's own key, in
+/// every encoding, from whatever the teacher sends (`ExactSecretRedaction`), since a short key or one
+/// without digits does not look like a key.
 public enum SecretRedaction {
-    public static func redact(_ text: String, secrets: [String], limit: Int = 500) -> String {
-        var result = text
-        for secret in secrets where secret.count >= 4 {
-            result = result.replacing(secret, with: "[redacted]")
-        }
-        // Redact long runs that look like keys or tokens (letters and digits mixed, 20+ characters).
+    public static func redact(_ text: String, limit: Int = 500) -> String {
         var output = ""
         var word = ""
         func flush() {
@@ -164,7 +163,7 @@ public enum SecretRedaction {
             if word.count >= 20 && hasDigit && hasLetter { output += "[redacted]" } else { output += word }
             word = ""
         }
-        for character in result {
+        for character in text {
             if character.isLetter || character.isNumber || character == "-" || character == "_" || character == "*"
                 || character == "."
             {

@@ -14,6 +14,10 @@ public struct HTTPServerConfiguration: Sendable {
     public var threadCount: Int = 4
     /// Idle connections are closed after this many seconds.
     public var connectionTimeoutSeconds: Int = 30
+    /// Which requests may be spooled to disk, decided from the method and path before any body byte
+    /// is read. The default spools every body past `inMemoryBodyLimit`; an application whose bodies may
+    /// hold secrets lets only its upload routes spool.
+    public var bodyPolicy: @Sendable (_ method: String, _ path: String) -> RequestBodyPolicy = { _, _ in .spooled }
 
     public init(
         spoolDirectory: String,
@@ -32,6 +36,14 @@ public struct HTTPServerConfiguration: Sendable {
         self.threadCount = threadCount
         self.connectionTimeoutSeconds = connectionTimeoutSeconds
     }
+}
+
+/// Where a request's body goes while it arrives.
+public enum RequestBodyPolicy: Sendable, Equatable {
+    /// Memory up to `inMemoryBodyLimit`, then a spool file; at most `maxBodyBytes`.
+    case spooled
+    /// Memory only, at most `limit` bytes (413 above it); never written to disk.
+    case inMemory(limit: Int)
 }
 
 /// Why the glue answered a request itself instead of calling the handler. The application turns it

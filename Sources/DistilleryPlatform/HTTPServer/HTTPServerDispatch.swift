@@ -7,15 +7,26 @@ extension HTTPServer {
         activeRequests.add(1, ordering: .relaxed)
         let head = RequestHeadReader.read(connection: connection, url: url, method: method)
         let declaredLength = head.headers["Content-Length"].flatMap { Int($0.trimmingSpaces) }
+        let maxBodyBytes: Int
+        let inMemoryBodyLimit: Int
+        switch configuration.bodyPolicy(head.method, head.path) {
+        case .spooled:
+            maxBodyBytes = configuration.maxBodyBytes
+            inMemoryBodyLimit = configuration.inMemoryBodyLimit
+        case .inMemory(let limit):
+            // A body that may never exceed the memory limit is never spooled.
+            maxBodyBytes = limit
+            inMemoryBodyLimit = limit
+        }
         let exchange = RequestExchange(
             head: head,
-            maxBodyBytes: configuration.maxBodyBytes,
-            inMemoryBodyLimit: configuration.inMemoryBodyLimit,
+            maxBodyBytes: maxBodyBytes,
+            inMemoryBodyLimit: inMemoryBodyLimit,
             spoolDirectory: configuration.spoolDirectory,
             declaredLength: declaredLength
         )
-        if let declaredLength, declaredLength > configuration.maxBodyBytes {
-            exchange.rejection = .bodyTooLarge(limit: configuration.maxBodyBytes, declaredLength: declaredLength)
+        if let declaredLength, declaredLength > maxBodyBytes {
+            exchange.rejection = .bodyTooLarge(limit: maxBodyBytes, declaredLength: declaredLength)
         }
         return exchange
     }

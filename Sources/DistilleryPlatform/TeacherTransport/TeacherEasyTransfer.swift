@@ -18,12 +18,15 @@ final class TeacherEasyTransfer {
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private let target: String
+    /// Applied to everything the teacher sends back before it leaves this object.
+    private let redactor: TeacherKeyRedactor
     private let startedAt = ContinuousClock.now
 
     init(id: TransferID, request: TeacherHTTPRequest, completion: @escaping TeacherTransport.Completion) throws(TeacherTransportError) {
         self.id = id
         self.completion = completion
         target = request.redactedTarget
+        redactor = TeacherKeyRedactor(request)
         errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         guard let handle = curl_easy_init() else {
@@ -160,14 +163,26 @@ final class TeacherEasyTransfer {
         _ = distillery_curl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         let elapsed = ContinuousClock.now - startedAt
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return .success(
-            TeacherHTTPResponse(
-                status: status, headers: HTTPHeaders(receiver.responseHeaders), body: receiver.responseBody, elapsedSeconds: seconds))
+        return .success(TeacherHTTPResponse(status: status, headers: redactedHeaders(), body: redactedBody(), elapsedSeconds: seconds))
+    }
+
+    // Teacher text enters our code here and nowhere else: body, headers and libcurl's error string
+    // leave this object with the request's keys removed (see TeacherKeyRedactor).
+
+    private func redactedBody() -> [UInt8] {
+        guard let redacted = redactor.redacted(receiver.responseBody) else { return receiver.responseBody }
+        TeacherKeyRedactor.wipe(&receiver.responseBody)
+        return redacted
+    }
+
+    private func redactedHeaders() -> HTTPHeaders {
+        guard !redactor.isEmpty else { return HTTPHeaders(receiver.responseHeaders) }
+        return HTTPHeaders(receiver.responseHeaders.map { (redactor.redacted($0.0), redactor.redacted($0.1)) })
     }
 
     private func curlMessage(_ code: CURLcode) -> String {
         let summary = String(cString: curl_easy_strerror(code))
-        let detail = String(cString: errorBuffer)
+        let detail = redactor.redacted(String(cString: errorBuffer))
         return detail.isEmpty ? summary : "\(summary): \(detail)"
     }
 }

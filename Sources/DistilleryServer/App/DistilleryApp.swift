@@ -56,6 +56,11 @@ public final class DistilleryApp: @unchecked Sendable {
         serverConfiguration.port = configuration.port
         serverConfiguration.maxBodyBytes = configuration.maxUploadBytes
         serverConfiguration.threadCount = configuration.httpThreadCount
+        // Only dataset uploads may touch the disk; every other body (a pasted API key) stays in memory.
+        let router = Routes.router
+        serverConfiguration.bodyPolicy = { method, path in
+            router.body(method: method, path: path) == .upload ? .spooled : .inMemory(limit: RouteBody.smallLimitBytes)
+        }
         let limitText = "\(configuration.maxUploadBytes / 1_048_576) MiB"
         server = HTTPServer(
             configuration: serverConfiguration,
@@ -64,6 +69,10 @@ public final class DistilleryApp: @unchecked Sendable {
                 let format = Dispatcher.format(forPath: request.path)
                 var response: HTTPResponse
                 switch rejection {
+                case .bodyTooLarge where router.body(method: request.method, path: request.path) == .small:
+                    response = dispatcher.errorResponse(
+                        .tooLarge("The request body is larger than the \(RouteBody.smallLimitBytes / 1_048_576) MiB limit for this request; only dataset uploads may be larger."),
+                        format: format)
                 case .bodyTooLarge:
                     response = dispatcher.errorResponse(
                         .tooLarge("The upload is larger than the \(limitText) limit (--max-upload-mb)."), format: format)
@@ -123,12 +132,18 @@ public final class DistilleryApp: @unchecked Sendable {
 
     static func prepareDataDirectory(_ configuration: AppConfiguration, clearingSpool: Bool = true) throws {
         let manager = FileManager.default
+        // Owner only (0700): the folder holds the database, the uploads and perhaps master.key. An
+        // existing data folder keeps its mode (it may be one the user chose); our own subfolders are
+        // tightened every time.
         for folder in [configuration.dataDirectory, configuration.uploadsDirectory, configuration.spoolDirectory] {
+            let existed = manager.fileExists(atPath: folder)
             do {
-                try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                try manager.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             } catch {
                 throw StartupError(description: "cannot create the data folder \(folder): \(error.localizedDescription)")
             }
+            // Best effort: a folder owned by someone else keeps its mode, and the write check below decides.
+            if !existed || folder != configuration.dataDirectory { _ = chmod(folder, 0o700) }
             guard access(folder, W_OK) == 0 else {
                 throw StartupError(description: "the data folder \(folder) is not writable by this user")
             }

@@ -42,7 +42,9 @@ enum DatasetUploadReader {
         case .empty:
             break
         case .bytes(let bytes):
-            try Data(bytes).write(to: URL(fileURLWithPath: destination))
+            let output = try FileSink(path: destination)
+            defer { output.close() }
+            try output.write(bytes[...])
             upload.fileSize = bytes.count
             upload.hasFile = true
         case .file(let path, let size):
@@ -124,13 +126,16 @@ enum DatasetUploadReader {
     }
 }
 
-/// Buffered append-only file writer for upload parts.
+/// Buffered append-only file writer for uploads, created readable by the owner only (0600).
 final class FileSink {
     private var file: UnsafeMutablePointer<FILE>?
 
     init(path: String) throws {
-        guard let file = fopen(path, "wb") else {
-            throw AppError.badRequest("cannot create the upload file in the data folder (errno \(errno)).")
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0, let file = fdopen(descriptor, "wb") else {
+            let cause = errno
+            if descriptor >= 0 { Glibc.close(descriptor) }
+            throw AppError.badRequest("cannot create the upload file in the data folder (errno \(cause)).")
         }
         self.file = file
     }

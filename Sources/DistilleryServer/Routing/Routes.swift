@@ -1,6 +1,8 @@
 import DistilleryCore
 
 /// Every URL the server answers, in priority order (literal paths before `{id}` patterns).
+/// `body: .upload` marks the only routes whose body may be spooled to disk (dataset uploads); every
+/// other body stays in memory, at most 1 MiB.
 /// `access` is enforced by the dispatcher once accounts exist; the table already marks the few
 /// routes that must stay reachable without signing in.
 enum Routes {
@@ -27,7 +29,7 @@ enum Routes {
 
         Route("GET", "/datasets", access: .signedIn, format: .html, handler: showDatasetListPage),
         Route("GET", "/datasets/new", access: .signedIn, format: .html, handler: showNewDatasetPage),
-        Route("POST", "/datasets", access: .signedIn, format: .html, handler: submitNewDataset),
+        Route("POST", "/datasets", access: .signedIn, format: .html, body: .upload, handler: submitNewDataset),
         Route("GET", "/datasets/{id}", access: .signedIn, format: .html, handler: showDatasetDetailPage),
         Route("POST", "/datasets/{id}/delete", access: .signedIn, format: .html, handler: submitDatasetDeletion),
         Route("GET", "/datasets/{id}/download", access: .signedIn, format: .file, handler: downloadDatasetJSONL),
@@ -40,7 +42,7 @@ enum Routes {
         Route("POST", "/synthesis/{job}/cancel", access: .signedIn, format: .html, handler: submitSynthesisCancel),
 
         Route("GET", "/api/datasets", access: .signedIn, format: .json, handler: getDatasetListJSON),
-        Route("POST", "/api/datasets", access: .signedIn, format: .json, handler: createDatasetJSON),
+        Route("POST", "/api/datasets", access: .signedIn, format: .json, body: .upload, handler: createDatasetJSON),
         Route("GET", "/api/datasets/{id}", access: .signedIn, format: .json, handler: getDatasetJSON),
         Route("DELETE", "/api/datasets/{id}", access: .signedIn, format: .json, handler: deleteDatasetJSON),
         Route("GET", "/api/datasets/{id}/errors", access: .signedIn, format: .json, handler: getDatasetErrorsJSON),
@@ -73,11 +75,12 @@ public struct RouteDescription: Sendable, Equatable {
     public let pattern: String
     public let access: RouteAccess
     public let format: RouteFormat
+    public let body: RouteBody
 }
 
 extension DistilleryApp {
     public static var routes: [RouteDescription] {
-        Routes.table.map { RouteDescription(method: $0.method, pattern: $0.pattern, access: $0.access, format: $0.format) }
+        Routes.table.map { RouteDescription(method: $0.method, pattern: $0.pattern, access: $0.access, format: $0.format, body: $0.body) }
     }
 }
 
