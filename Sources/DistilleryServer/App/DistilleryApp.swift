@@ -56,6 +56,7 @@ public final class DistilleryApp: @unchecked Sendable {
         serverConfiguration.port = configuration.port
         serverConfiguration.maxBodyBytes = configuration.maxUploadBytes
         serverConfiguration.threadCount = configuration.httpThreadCount
+        serverConfiguration.maxConnectionsPerAddress = configuration.maxConnectionsPerAddress
         let limitText = "\(configuration.maxUploadBytes / 1_048_576) MiB"
         server = HTTPServer(
             configuration: serverConfiguration,
@@ -67,6 +68,10 @@ public final class DistilleryApp: @unchecked Sendable {
                 case .bodyTooLarge:
                     response = dispatcher.errorResponse(
                         .tooLarge("The upload is larger than the \(limitText) limit (--max-upload-mb)."), format: format)
+                case .invalidFraming(let reason):
+                    response = dispatcher.errorResponse(.badRequest("The request was refused: \(reason)."), format: format)
+                case .stopping:
+                    response = dispatcher.errorResponse(.unavailable("Distillery is stopping; try again in a moment."), format: format)
                 case .uploadFailed, .responseFailed:
                     let errorID = ErrorID.make()
                     logger.error("request failed in the HTTP layer", metadata: ["error_id": "\(errorID)", "cause": "\(rejection.message)"])
