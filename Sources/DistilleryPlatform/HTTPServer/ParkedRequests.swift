@@ -72,7 +72,6 @@ final class ParkingLot: Sendable {
     }
 
     /// Refuses further parking and answers every request still waiting with `outcome`; returns how many.
-    @discardableResult
     func closeAll(answering outcome: PendingResponse.Outcome) -> Int {
         let waiting = state.withLock { state in
             state.closed = true

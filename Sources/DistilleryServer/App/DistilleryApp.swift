@@ -122,7 +122,8 @@ public final class DistilleryApp: @unchecked Sendable {
         if !validationStopped || !synthesisStopped {
             logger.warning("a job was still running at shutdown; it resumes at the next start")
         }
-        services.transport.shutdown()
+        services.transport.shutdown()  // pending pre-flights end (cancelled) and queue their answers
+        PendingAnswers.finishQueued()
         services.database.close()
     }
 

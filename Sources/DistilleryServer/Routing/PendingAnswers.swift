@@ -21,4 +21,9 @@ extension HTTPResponse {
 
 enum PendingAnswers {
     static let queue = DispatchQueue(label: "distillery.pending-answers", qos: .userInitiated, attributes: .concurrent)
+
+    /// Waits for the answers already queued (at shutdown, before the database closes under them).
+    static func finishQueued() {
+        queue.sync(flags: .barrier) {}
+    }
 }
