@@ -68,6 +68,31 @@ struct PendingPreflightTests {
         #expect(jobs.count == 10)
     }
 
+    @Test func stoppingWhileAPreflightIsHeldAnswersItUnavailableAndStops() throws {
+        let teacher = try FakeTeacherProcess(["--api-key", S.teacherKey, "--hold-models"])
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let parent = try test.uploadRaw(S.seeds(5), name: "held seeds", mode: "seeds", skillPrompt: S.skill)
+        _ = try test.waitUntilValidated(parent)
+
+        let answer = Mutex<String?>(nil)
+        let submitted = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            let text = (try? Self.submitJSON(test, dataset: parent, teacher: teacher)) ?? "no answer"
+            answer.withLock { $0 = text }
+            submitted.signal()
+        }
+        try #require(Self.eventually(seconds: 20) { (try? teacher.stats()["held_models"] as? Int) == 1 })
+
+        // The parked connection is resumed with a 503 (libmicrohttpd would abort on a suspended one).
+        test.stop()
+        #expect(submitted.wait(timeout: .now() + 5) == .success)
+        let text = try #require(answer.withLock { $0 })
+        #expect(text.hasPrefix("json 503 "), "\(text)")
+        #expect(text.contains("\"code\":\"unavailable\""), "\(text)")
+        #expect(try teacher.stats()["held_models"] as? Int == 1, "the teacher answered before the stop")
+    }
+
     static func submitJSON(_ test: TestApp, dataset: Int64, teacher: FakeTeacherProcess) throws -> String {
         let response = try S.start(test, dataset: dataset, teacher: teacher)
         return "json \(response.status) \(response.headers["Location"] ?? response.text)"
