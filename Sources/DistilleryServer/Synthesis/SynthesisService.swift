@@ -146,6 +146,7 @@ enum SynthesisService {
         var request = TeacherHTTPRequest(
             url: settings.modelsURL, method: "GET", timeoutSeconds: requireModelListed ? 15 : 60, connectTimeoutSeconds: 5)
         if let key { request.secretHeaders = [TeacherSecretHeader(secret: key)] }
+        // Never cancelled (its own timeout bounds it), so its transfer id is not kept.
         _ = transport.submit(request) { result in
             completion(preflightError(result, settings: settings, requireModelListed: requireModelListed))
         }
