@@ -35,6 +35,7 @@ bench: bench-deps
 	swift build -c release --product distillery
 	.build/release/distillery-bench validate
 	.build/release/distillery-bench serve-load --baseline
+	.build/release/distillery-bench slow-headers --without-limit
 	.build/release/distillery-bench synth-speed
 	.build/release/distillery-bench synth-rate-limit
 	.build/release/distillery-bench synth-faults

@@ -18,7 +18,8 @@
  * Why: MHD_start_daemon is variadic (option list terminated by MHD_OPTION_END).
  * Starts a daemon on a listening socket the caller already bound (so port 0 and clear EADDRINUSE
  * errors are handled in Swift), with a thread pool, a connection timeout, a per-connection memory
- * limit and a request-completed callback for releasing per-request state.
+ * limit, a limit of connections per client address (0: none) and a request-completed callback for
+ * releasing per-request state.
  */
 static inline struct MHD_Daemon *distillery_mhd_start_daemon(
     unsigned int flags,
@@ -26,6 +27,7 @@ static inline struct MHD_Daemon *distillery_mhd_start_daemon(
     unsigned int thread_pool_size,
     unsigned int connection_timeout_seconds,
     size_t connection_memory_limit,
+    unsigned int per_ip_connection_limit,
     MHD_AccessHandlerCallback access_handler,
     void *access_handler_cls,
     MHD_RequestCompletedCallback request_completed,
@@ -39,6 +41,7 @@ static inline struct MHD_Daemon *distillery_mhd_start_daemon(
         MHD_OPTION_THREAD_POOL_SIZE, thread_pool_size,
         MHD_OPTION_CONNECTION_TIMEOUT, connection_timeout_seconds,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory_limit,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip_connection_limit,
         MHD_OPTION_NOTIFY_COMPLETED, request_completed, request_completed_cls,
         MHD_OPTION_END);
 }

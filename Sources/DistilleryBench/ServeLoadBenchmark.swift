@@ -39,6 +39,7 @@ struct ServeLoadBenchmark: ParsableCommand {
         configuration.dataDirectory = directory
         configuration.maxUploadBytes = max(configuration.maxUploadBytes, (sizeMb + 5) * 1_000_000)
         configuration.httpThreadCount = httpThreads
+        configuration.maxConnectionsPerAddress = 0  // wrk's connections all come from 127.0.0.1
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
         let app = try DistilleryApp(configuration: configuration, logger: logger)

@@ -26,6 +26,11 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("http-threads"), help: "Threads serving HTTP requests (default: one per core, 2 to 8).")
     var httpThreads = AppConfiguration().httpThreadCount
 
+    @Option(
+        name: .customLong("max-connections-per-ip"),
+        help: "Connections one client address may hold open at once (0: no limit; raise it behind a reverse proxy).")
+    var maxConnectionsPerIP = AppConfiguration().maxConnectionsPerAddress
+
     @Option(name: .customLong("synthesis-jobs"), help: "Synthesis jobs that may run at the same time.")
     var synthesisJobs = 4
 
@@ -46,6 +51,9 @@ struct Serve: ParsableCommand {
         guard maxUploadMegabytes >= 1 else { throw ValidationError("--max-upload-mb must be at least 1.") }
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64.") }
         guard (1...256).contains(httpThreads) else { throw ValidationError("--http-threads must be between 1 and 256.") }
+        guard (0...100_000).contains(maxConnectionsPerIP) else {
+            throw ValidationError("--max-connections-per-ip must be between 0 (no limit) and 100000.")
+        }
         guard (1...64).contains(synthesisJobs) else { throw ValidationError("--synthesis-jobs must be between 1 and 64.") }
         guard (1...65_536).contains(teacherConnections) else { throw ValidationError("--teacher-connections must be between 1 and 65536.") }
         guard sessionIdleMinutes >= 1, sessionMaxHours >= 1 else {
@@ -63,6 +71,7 @@ struct Serve: ParsableCommand {
         configuration.maxUploadBytes = maxUploadMegabytes * 1024 * 1024
         configuration.workerCount = workers
         configuration.httpThreadCount = httpThreads
+        configuration.maxConnectionsPerAddress = maxConnectionsPerIP
         configuration.secureCookies = secureCookies
         configuration.synthesisJobCount = synthesisJobs
         configuration.maxTeacherConnections = teacherConnections

@@ -19,7 +19,10 @@ import Testing
         let connections = Int(Self.environment["DISTILLERY_HTTP_BENCH_CONNECTIONS"] ?? "") ?? 64
         let body = Array(#"{"status":"ok","datasets":3,"jobs":[{"id":1,"state":"running"}]}"#.utf8)
         let running = try RunningServer(
-            configure: { $0.threadCount = threads },
+            configure: {
+                $0.threadCount = threads
+                $0.maxConnectionsPerAddress = 0  // wrk's connections all come from 127.0.0.1
+            },
             handler: { _ in HTTPResponse(headers: HTTPHeaders([("Content-Type", "application/json")]), body: .bytes(body)) })
         defer { running.shutDown() }
 

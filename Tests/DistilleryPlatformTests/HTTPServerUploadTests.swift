@@ -1,5 +1,6 @@
 import DistilleryCore
 import DistilleryPlatform
+import DistilleryTestSupport
 import Foundation
 import Testing
 
@@ -83,17 +84,46 @@ import Testing
         #expect(running.eventually { running.spool.contents().isEmpty })
     }
 
-    @Test func dropsAChunkedUploadFarPastTheLimitWithoutStoringIt() throws {
+    @Test func answersAChunkedUploadFarPastTheLimitWith413AndStoresNothing() throws {
         let handlerCalls = Counter()
         let running = try RunningServer(
             configure: { $0.maxBodyBytes = 1024 * 1024 },
             handler: { _ in handlerCalls.increment(); return HTTPResponse(status: 200) })
         defer { running.shutDown() }
 
-        // 1 MiB allowed + 8 MiB drained, then the connection is dropped: either no answer or a 413.
-        let chunks = Array(repeating: patternBytes(count: 256 * 1024), count: 48)  // 12 MiB
-        let outcome = Result { try running.send("PUT", "/huge", body: .chunked(chunks)) }
-        if case .success(let response) = outcome { #expect(response.status == 413) }
+        // A raw client that sends the whole body before reading, as simple clients do: 65 MiB in
+        // 256 KiB chunks, 64 MiB past the limit. Every send and the read give up after 20 s.
+        let connection = try RawHTTPConnection(port: running.server.port, timeoutSeconds: 20)
+        try connection.send("PUT /huge HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n")
+        let chunk = Array("40000\r\n".utf8) + patternBytes(count: 256 * 1024) + Array("\r\n".utf8)
+        for _ in 0..<260 { try connection.send(chunk) }
+        try connection.send("0\r\n\r\n")
+        let answer = connection.readStatus()
+        #expect(answer.status == 413, "the client saw: \(answer.text.prefix(200))")
+        #expect(answer.text.hasSuffix("request body is larger than the limit of 1048576 bytes"))
+        #expect(handlerCalls.value == 0)
+        #expect(running.eventually { running.spool.contents().isEmpty })
+    }
+
+    @Test func cutsOffAnOversizedUploadThatGoesOnPastTheDrainLimit() throws {
+        let handlerCalls = Counter()
+        let running = try RunningServer(
+            configure: {
+                $0.maxBodyBytes = 64 * 1024
+                $0.oversizedUploadDrainSeconds = 0.2
+            },
+            handler: { _ in handlerCalls.increment(); return HTTPResponse(status: 200) })
+        defer { running.shutDown() }
+
+        let connection = try RawHTTPConnection(port: running.server.port, timeoutSeconds: 5)
+        try connection.send("PUT /endless HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n")
+        let chunk = Array("10000\r\n".utf8) + patternBytes(count: 64 * 1024) + Array("\r\n".utf8)
+        let began = Date()
+        var cutOff = false
+        while !cutOff && Date().timeIntervalSince(began) < 15 {
+            cutOff = (try? connection.send(chunk)) == nil
+        }
+        #expect(cutOff, "the server was still reading an endless upload after 15 s")
         #expect(handlerCalls.value == 0)
         #expect(running.eventually { running.spool.contents().isEmpty })
     }

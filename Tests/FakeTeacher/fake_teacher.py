@@ -11,10 +11,12 @@ Endpoints
   GET  /v1/models            pre-flight: 401 on a wrong/missing key (when --api-key is set), else the model list
   POST /v1/chat/completions  OpenAI chat completions (model, messages, temperature, max_tokens, n, seed)
   POST /_control             JSON body with any option below (underscored names, e.g. {"latency_ms": 50});
-                             also {"reset_stats": true}, {"reset_rate_window": true}, {"reset_fail_markers": true}.
+                             also {"reset_stats": true}, {"reset_rate_window": true}, {"reset_fail_markers": true},
+                             {"release_models": true} (answers every held /v1/models request, see --hold-models).
                              Answers the resulting configuration (never the key: only "api_key_set").
   GET  /_stats               {"requests", "by_status", "by_path", "concurrent_now", "concurrent_max",
-                              "connections_now", "connections_max", "connections_total" (accepted since the reset)}
+                              "connections_now", "connections_max", "connections_total" (accepted since the reset),
+                              "held_models" (requests held by --hold-models now)}
 Control and stats endpoints need no key and are not rate limited or faulted; they are logged too.
 
 Answers (deterministic, so tests can check rows)
@@ -44,6 +46,9 @@ Faults (probabilities in [0, 1], drawn from a random.Random seeded by --seed, in
 Scripted faults: a user message containing [fail:KIND] or [fail:KINDxK] answers that way for the first K
 (default 1) requests carrying exactly that message, then normally. KIND: 400, 401, 500, 429, empty, hang,
 malformed, truncated, badjudge. Counters are per distinct message, so a judge request about a seed has its own count.
+
+Held pre-flights: with --hold-models (or {"hold_models": true}), GET /v1/models requests get no answer
+until {"release_models": true} is posted to /_control; then each gets its normal answer, logged then.
 
 Keys: --api-key K makes /v1/models and chat completions require "Authorization: Bearer K"; others get 401
 {"error": {"message": "Incorrect API key provided.", "type": "invalid_request_error", "code": "invalid_api_key"}}.
@@ -99,7 +104,7 @@ class Config:
         "rate_500": float, "rate_malformed": float, "rate_empty": float, "rate_truncated": float,
         "rate_hang": float, "judge_garbage_rate": float,
         "api_key": str, "models": None, "reasoning": bool, "no_n": bool,
-        "judge_word": str, "judge_marker": str, "echo_auth": bool, "models_latency_ms": float,
+        "judge_word": str, "judge_marker": str, "echo_auth": bool, "models_latency_ms": float, "hold_models": bool,
     }
 
     def __init__(self, args):
@@ -178,6 +183,7 @@ class FakeTeacher:
         self.window = collections.deque()  # monotonic times of accepted chat completions
         self.fail_counts = collections.Counter()  # (kind, message) -> scripted failures already served
         self.variant_counts = collections.Counter()  # message -> answers given under --no-n
+        self.held_models = []  # (answer, entry, connection) of /v1/models requests held by --hold-models
         self.log = open(log_path, "a", buffering=1, encoding="utf-8") if log_path else None
 
     # ---- request dispatch ----------------------------------------------------------------------
@@ -196,6 +202,9 @@ class FakeTeacher:
             entry["status"] = 0
             self.write_log(entry)
             connection.hang()
+            return
+        if self.config.hold_models and entry["path"] == "/v1/models":
+            self.held_models.append((answer, entry, connection))  # answered by {"release_models": true}
             return
         if request.delay > 0:
             asyncio.get_running_loop().call_later(request.delay, self.finish, answer, entry, connection)
@@ -225,7 +234,7 @@ class FakeTeacher:
             elif path == "/_control" and request.method == "POST":
                 answer = self.control(request)
             elif path == "/_stats" and request.method == "GET":
-                answer = (200, [], json.dumps(self.stats.as_json()).encode())
+                answer = (200, [], json.dumps(dict(self.stats.as_json(), held_models=len(self.held_models))).encode())
             elif path in ("/v1/chat/completions", "/v1/models", "/_control", "/_stats"):
                 answer = (405, [], json_error(f"{request.method} not allowed on {path}", "invalid_request_error"))
             else:
@@ -267,7 +276,12 @@ class FakeTeacher:
                     action()
             if "seed" in changes:
                 self.random.seed(changes.pop("seed"))
+            release = changes.pop("release_models", False)
             self.config.update(changes)
+            if release:
+                held, self.held_models = self.held_models, []
+                for answer, entry, connection in held:
+                    self.finish(answer, entry, connection)
         except (ValueError, TypeError) as error:
             raise BadRequest(400, f"/_control: {error}")
         return (200, [], json.dumps(self.config.public()).encode())
@@ -665,6 +679,7 @@ def parse_arguments(argv):
     parser.add_argument("--judge-marker", default="(candidate 2)")
     parser.add_argument("--echo-auth", action="store_true")
     parser.add_argument("--models-latency-ms", type=float, default=0.0)
+    parser.add_argument("--hold-models", action="store_true", help="hold GET /v1/models until /_control release_models")
     parser.add_argument("--log", default=None, help="append one JSON line per request to this file")
     return parser.parse_args(argv)
 

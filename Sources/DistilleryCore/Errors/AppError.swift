@@ -11,6 +11,8 @@ public enum AppError: Error, Equatable, Sendable {
     case unauthorized(String)
     case forbidden(String)
     case unsupportedMediaType(String)
+    /// The server cannot answer now (it is stopping); the client may try again.
+    case unavailable(String)
 
     public var status: Int {
         switch self {
@@ -23,6 +25,7 @@ public enum AppError: Error, Equatable, Sendable {
         case .unauthorized: return 401
         case .forbidden: return 403
         case .unsupportedMediaType: return 415
+        case .unavailable: return 503
         }
     }
 
@@ -30,7 +33,7 @@ public enum AppError: Error, Equatable, Sendable {
         switch self {
         case .notFound(let message), .badRequest(let message), .invalid(let message, _), .conflict(let message),
             .tooLarge(let message), .unauthorized(let message), .forbidden(let message),
-            .unsupportedMediaType(let message):
+            .unsupportedMediaType(let message), .unavailable(let message):
             return message
         case .methodNotAllowed(let allowed):
             return "method not allowed; this URL accepts \(allowed.joined(separator: ", "))"
@@ -49,6 +52,7 @@ public enum AppError: Error, Equatable, Sendable {
         case .unauthorized: return "unauthorized"
         case .forbidden: return "forbidden"
         case .unsupportedMediaType: return "unsupported_media_type"
+        case .unavailable: return "unavailable"
         }
     }
 

@@ -2,6 +2,9 @@ public struct HTTPResponse: Sendable {
     public var status: Int
     public var headers: HTTPHeaders
     public var body: ResponseBody
+    /// Set (through `.pending(_:)`) when the answer waits on something slow; status, headers and
+    /// body then come from the pending response, and those above are unused.
+    public internal(set) var pending: PendingResponse?
 
     public init(status: Int = 200, headers: HTTPHeaders = HTTPHeaders(), body: ResponseBody = .bytes([])) {
         self.status = status

@@ -7,8 +7,10 @@ import Synchronization
 /// handler and sends back its `HTTPResponse`. It knows no routes.
 ///
 /// The handler runs synchronously on one of `threadCount` libmicrohttpd polling threads (epoll), each
-/// serving its own set of keep-alive connections. Request bodies stream into memory or a spool file as
-/// they arrive; bodies over `maxBodyBytes` never reach the handler: `rejectionHandler` answers them.
+/// serving its own set of keep-alive connections, so it must not wait on the network: a handler whose
+/// answer does returns `HTTPResponse.pending`, and the connection is suspended until the answer comes.
+/// Request bodies stream into memory or a spool file as they arrive; bodies over `maxBodyBytes` never
+/// reach the handler: `rejectionHandler` answers them.
 public final class HTTPServer: @unchecked Sendable {
     public typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
     public typealias RejectionHandler = @Sendable (HTTPRejection, HTTPRequest) -> HTTPResponse
@@ -21,6 +23,8 @@ public final class HTTPServer: @unchecked Sendable {
     let activeRequests = Atomic<Int>(0)
     /// Set by `stop`: responses then carry `Connection: close` so keep-alive clients go away.
     let isStopping = Atomic<Bool>(false)
+    /// Requests whose handler's answer is pending, their connections suspended.
+    let parking = ParkingLot()
 
     private let lock = NSLock()
     private var daemon: OpaquePointer?
@@ -59,6 +63,8 @@ public final class HTTPServer: @unchecked Sendable {
             var flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue
             // Inter-thread communication is what MHD_quiesce_daemon needs to stop the pool's accepts.
             flags |= MHD_USE_ITC.rawValue
+            // Handlers whose answer is pending park their connection (see ParkedRequests.swift).
+            flags |= MHD_ALLOW_SUSPEND_RESUME.rawValue
             if socket.isIPv6 { flags |= MHD_USE_IPv6.rawValue }
 
             let started = distillery_mhd_start_daemon(
@@ -67,6 +73,7 @@ public final class HTTPServer: @unchecked Sendable {
                 UInt32(max(1, configuration.threadCount)),
                 UInt32(max(0, configuration.connectionTimeoutSeconds)),
                 Self.connectionMemoryLimit,
+                UInt32(max(0, configuration.maxConnectionsPerAddress)),
                 distilleryAccessHandler,
                 Unmanaged.passUnretained(self).toOpaque(),
                 distilleryRequestCompleted,
@@ -82,12 +89,14 @@ public final class HTTPServer: @unchecked Sendable {
             listeningDescriptor = socket.descriptor
             boundPort = socket.port
             isStopping.store(false, ordering: .relaxed)
+            parking.reopen()
             return socket.port
         }
     }
 
     /// Stops accepting connections at once, lets requests in flight finish (up to `timeoutSeconds`),
-    /// then shuts the daemon down, closing idle keep-alive connections. Safe to call more than once.
+    /// answers those still pending 503, then shuts the daemon down, closing idle keep-alive
+    /// connections. Safe to call more than once.
     public func stop(timeoutSeconds: Double = 10) {
         let claimed: OpaquePointer? = lock.withLock {
             let running = daemon
@@ -102,12 +111,20 @@ public final class HTTPServer: @unchecked Sendable {
         let listener = MHD_quiesce_daemon(claimed)
         if listener >= 0 { close(listener) }
 
-        let deadline = Date().addingTimeInterval(max(0, timeoutSeconds))
-        while activeRequests.load(ordering: .acquiring) > 0 && Date() < deadline {
-            usleep(2_000)
+        waitForActiveRequests(seconds: timeoutSeconds)
+        // MHD_stop_daemon aborts the process if a connection is still suspended.
+        if parking.closeAll(answering: .failure(ServerStopping())) > 0 {
+            waitForActiveRequests(seconds: 1)  // time to send those 503s
         }
         MHD_stop_daemon(claimed)
         lock.withLock { listeningDescriptor = -1 }
+    }
+
+    private func waitForActiveRequests(seconds: Double) {
+        let deadline = Date().addingTimeInterval(max(0, seconds))
+        while activeRequests.load(ordering: .acquiring) > 0 && Date() < deadline {
+            usleep(2_000)
+        }
     }
 
     /// Per-connection buffer budget: request line + headers must fit, and upload data arrives in

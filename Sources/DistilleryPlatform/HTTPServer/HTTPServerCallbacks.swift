@@ -32,9 +32,10 @@ func distilleryAccessHandler(
         uploadDataSize.pointee = 0
         guard !exchange.responded else { return .YES }
         exchange.receive(UnsafeRawBufferPointer(start: uploadData, count: pieceSize))
-        // Past the drain allowance, dropping the connection is the only way to stop the upload.
-        return exchange.discardedBytes > RequestExchange.drainAllowance ? .NO : .YES
+        return exchange.drainIsOverdue ? .NO : .YES
     }
+    // A parked request's connection was resumed: its answer has come.
+    if let parked = exchange.parked { return server.sendAnswer(of: parked, for: exchange, connection: connection) }
     guard !exchange.responded else { return .YES }
     return server.respond(to: exchange, connection: connection)
 }
@@ -52,5 +53,6 @@ func distilleryRequestCompleted(
     let exchange = Unmanaged<RequestExchange>.fromOpaque(existing).takeRetainedValue()
     exchange.cleanUp()
     let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
+    if let parked = exchange.parked { server.parking.remove(parked) }
     server.activeRequests.subtract(1, ordering: .releasing)
 }

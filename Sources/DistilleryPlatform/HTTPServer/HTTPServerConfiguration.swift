@@ -18,6 +18,14 @@ public struct HTTPServerConfiguration: Sendable {
     /// is read. The default spools every body past `inMemoryBodyLimit`; an application whose bodies may
     /// hold secrets lets only its upload routes spool.
     public var bodyPolicy: @Sendable (_ method: String, _ path: String) -> RequestBodyPolicy = { _, _ in .spooled }
+    /// Open connections one client address may hold (0: no limit). Past it, libmicrohttpd closes new
+    /// connections from that address at once, so one client cannot take every connection slot
+    /// (e.g. with connections that send their headers slowly) and lock other clients out.
+    public var maxConnectionsPerAddress: Int = 128
+    /// A chunked upload that passes `maxBodyBytes` is read on and thrown away until it ends, then
+    /// answered 413 (libmicrohttpd cannot answer before the body has ended). A client still sending
+    /// this many seconds after passing the limit is cut off without an answer.
+    public var oversizedUploadDrainSeconds: Double = 30
 
     public init(
         spoolDirectory: String,
@@ -26,7 +34,8 @@ public struct HTTPServerConfiguration: Sendable {
         maxBodyBytes: Int = 50 * 1024 * 1024,
         inMemoryBodyLimit: Int = 64 * 1024,
         threadCount: Int = 4,
-        connectionTimeoutSeconds: Int = 30
+        connectionTimeoutSeconds: Int = 30,
+        maxConnectionsPerAddress: Int = 128
     ) {
         self.spoolDirectory = spoolDirectory
         self.host = host
@@ -35,6 +44,7 @@ public struct HTTPServerConfiguration: Sendable {
         self.inMemoryBodyLimit = inMemoryBodyLimit
         self.threadCount = threadCount
         self.connectionTimeoutSeconds = connectionTimeoutSeconds
+        self.maxConnectionsPerAddress = maxConnectionsPerAddress
     }
 }
 
@@ -56,11 +66,19 @@ public enum HTTPRejection: Sendable, Equatable {
     case uploadFailed(reason: String)
     /// The handler's response could not be sent (e.g. its `.file` does not exist).
     case responseFailed(reason: String)
+    /// The headers do not say unambiguously where the body ends, or name a coding we cannot read
+    /// (see `RequestFraming`). Refused before any of the body is read.
+    case invalidFraming(reason: String)
+    /// The server stopped before the handler's pending answer came.
+    case stopping
 
-    /// The status the glue would choose: 413 for too large, 500 otherwise.
+    /// The status the glue would choose: 413 for too large, 400 for invalid framing, 503 when
+    /// stopping, 500 otherwise.
     public var suggestedStatus: Int {
         switch self {
         case .bodyTooLarge: return 413
+        case .invalidFraming: return 400
+        case .stopping: return 503
         case .uploadFailed, .responseFailed: return 500
         }
     }
@@ -76,6 +94,10 @@ public enum HTTPRejection: Sendable, Equatable {
             return "upload could not be stored: \(reason)"
         case .responseFailed(let reason):
             return "response could not be sent: \(reason)"
+        case .invalidFraming(let reason):
+            return "request refused: \(reason)"
+        case .stopping:
+            return "the server is stopping; try again in a moment"
         }
     }
 }

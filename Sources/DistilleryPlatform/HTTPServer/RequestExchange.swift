@@ -13,8 +13,11 @@ final class RequestExchange {
     var head: HTTPRequest
     /// Set when the glue must answer with the rejection handler instead of the handler.
     var rejection: HTTPRejection?
-    /// True once a response has been queued, so later callbacks do nothing.
+    /// True once a response has been queued (or the handler's answer is pending), so later callbacks
+    /// do nothing.
     var responded = false
+    /// Set while the handler's answer is pending and the connection is suspended.
+    var parked: ParkedRequest?
 
     private let maxBodyBytes: Int
     private let inMemoryBodyLimit: Int
@@ -23,33 +26,40 @@ final class RequestExchange {
     private var spoolDescriptor: Int32 = -1
     private(set) var spoolPath: String?
     private(set) var receivedBytes = 0
-    /// Bytes read (and thrown away) after the body passed the limit; see `drainAllowance`.
-    private(set) var discardedBytes = 0
+    /// When the body passed the limit; see `drainIsOverdue`.
+    private var drainStart: ContinuousClock.Instant?
+    private let drainLimit: Duration
 
-    init(head: HTTPRequest, maxBodyBytes: Int, inMemoryBodyLimit: Int, spoolDirectory: String, declaredLength: Int?) {
+    init(
+        head: HTTPRequest, maxBodyBytes: Int, inMemoryBodyLimit: Int, spoolDirectory: String, declaredLength: Int?,
+        drainSeconds: Double
+    ) {
         self.head = head
         self.maxBodyBytes = maxBodyBytes
         self.inMemoryBodyLimit = inMemoryBodyLimit
         self.spoolDirectory = spoolDirectory
+        self.drainLimit = .milliseconds(Int64((max(0, drainSeconds) * 1000).rounded()))
         if let declaredLength, declaredLength <= inMemoryBodyLimit {
             memoryBody.reserveCapacity(declaredLength)
         }
     }
 
-    /// libmicrohttpd 0.9.75 cannot queue a response while it hands us upload data (tried: MHD_queue_response
-    /// returns MHD_NO there), so a chunked upload that passes the limit is read on to its end, thrown
-    /// away, and answered 413 then. Past this many discarded bytes we drop the connection instead.
-    static let drainAllowance = 8 * 1024 * 1024
+    /// libmicrohttpd 0.9.75 cannot queue a response while it hands us upload data (MHD_queue_response
+    /// returns MHD_NO until the body has ended), so a chunked upload that passes the limit is read on
+    /// to its end, thrown away, and answered 413 then, as nginx's lingering close does. True once the
+    /// client has gone on sending for longer than the drain limit: then only closing the connection
+    /// stops it.
+    var drainIsOverdue: Bool {
+        guard let drainStart else { return false }
+        return ContinuousClock.now - drainStart > drainLimit
+    }
 
-    /// Takes one piece of the upload. After a rejection the data is counted and dropped.
+    /// Takes one piece of the upload. After a rejection the data is dropped.
     func receive(_ bytes: UnsafeRawBufferPointer) {
-        if rejection != nil {
-            discardedBytes += bytes.count
-            return
-        }
+        if rejection != nil { return }
         if receivedBytes + bytes.count > maxBodyBytes {
             rejection = .bodyTooLarge(limit: maxBodyBytes, declaredLength: nil)
-            discardedBytes += bytes.count
+            drainStart = .now
             discardBody()
             return
         }

@@ -23,6 +23,9 @@ public struct AppConfiguration: Sendable {
     /// Threads that serve HTTP requests: one per core (2 to 8). More threads than cores only add
     /// scheduling delay to the slowest requests (p99 under load rose from 8.8 to 10.7 ms with 4 on 2 cores).
     public var httpThreadCount: Int = max(2, min(8, ProcessInfo.processInfo.activeProcessorCount))
+    /// Connections one client address may hold open at once (0: no limit), so that one client
+    /// (e.g. one sending its headers slowly on many connections) cannot lock the others out.
+    public var maxConnectionsPerAddress = 128
     /// Mark cookies `Secure`: set when users reach Distillery over HTTPS (behind a reverse proxy).
     public var secureCookies = false
     /// A session ends after this long without a request.
@@ -38,6 +41,7 @@ public struct AppConfiguration: Sendable {
     public static let documentedSettings: [String] = [
         "--host", "--port", "--data", "--max-upload-mb", "--workers", "--http-threads", "--secure-cookies",
         "--session-idle-minutes", "--session-max-hours", "--synthesis-jobs", "--teacher-connections",
+        "--max-connections-per-ip",
     ]
 
     public var databasePath: String { dataDirectory + "/distillery.sqlite" }

@@ -61,6 +61,7 @@ public final class DistilleryApp: @unchecked Sendable {
         serverConfiguration.bodyPolicy = { method, path in
             router.body(method: method, path: path) == .upload ? .spooled : .inMemory(limit: RouteBody.smallLimitBytes)
         }
+        serverConfiguration.maxConnectionsPerAddress = configuration.maxConnectionsPerAddress
         let limitText = "\(configuration.maxUploadBytes / 1_048_576) MiB"
         server = HTTPServer(
             configuration: serverConfiguration,
@@ -76,6 +77,10 @@ public final class DistilleryApp: @unchecked Sendable {
                 case .bodyTooLarge:
                     response = dispatcher.errorResponse(
                         .tooLarge("The upload is larger than the \(limitText) limit (--max-upload-mb)."), format: format)
+                case .invalidFraming(let reason):
+                    response = dispatcher.errorResponse(.badRequest("The request was refused: \(reason)."), format: format)
+                case .stopping:
+                    response = dispatcher.errorResponse(.unavailable("Distillery is stopping; try again in a moment."), format: format)
                 case .uploadFailed, .responseFailed:
                     let errorID = ErrorID.make()
                     logger.error("request failed in the HTTP layer", metadata: ["error_id": "\(errorID)", "cause": "\(rejection.message)"])
@@ -126,7 +131,8 @@ public final class DistilleryApp: @unchecked Sendable {
         if !validationStopped || !synthesisStopped {
             logger.warning("a job was still running at shutdown; it resumes at the next start")
         }
-        services.transport.shutdown()
+        services.transport.shutdown()  // pending pre-flights end (cancelled) and queue their answers
+        PendingAnswers.finishQueued()
         services.database.close()
     }
 

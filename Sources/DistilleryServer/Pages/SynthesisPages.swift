@@ -118,22 +118,31 @@ func showSynthesisDialog(_ request: HTTPRequest, _ context: RequestContext) thro
     return context.renderer.html("synthesis_dialog", dialog)
 }
 
-// POST /datasets/{id}/synthesize  ->  303 /synthesis/{job}; a failed pre-flight or bad field re-renders the dialog (422).
+// POST /datasets/{id}/synthesize  ->  303 /synthesis/{job} once the pre-flight has passed (answered off
+// the HTTP thread); a failed pre-flight or bad field re-renders the dialog (422).
 // JSON twin: POST /api/datasets/{id}/synthesis
 func submitSynthesis(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let dataset = try synthesizableDataset(request, context)
     let fields = try FormFields.fields(request)
-    do {
-        let jobID = try SynthesisService.start(datasetID: dataset.id, request: try SynthesisService.request(from: fields), context: context)
-        return Renderer.redirect(to: "/synthesis/\(jobID)")
-    } catch AppError.invalid(let message, let problems) {
-        var kept = fields
-        kept["api_key"] = nil
-        var dialog = try SynthesisDialog(context: context, dataset: dataset, fields: kept)
-        dialog.fieldErrors = problems
-        dialog.formError = message
-        return context.renderer.html("synthesis_dialog", dialog, status: 422)
+    @Sendable func answer(_ started: Result<Int64, any Error>) throws -> HTTPResponse {
+        do {
+            return Renderer.redirect(to: "/synthesis/\(try started.get())")
+        } catch AppError.invalid(let message, let problems) {
+            var kept = fields
+            kept["api_key"] = nil
+            var dialog = try SynthesisDialog(context: context, dataset: dataset, fields: kept)
+            dialog.fieldErrors = problems
+            dialog.formError = message
+            return context.renderer.html("synthesis_dialog", dialog, status: 422)
+        }
     }
+    let synthesisRequest: SynthesisRequest
+    do {
+        synthesisRequest = try SynthesisService.request(from: fields)
+    } catch {
+        return try answer(.failure(error))
+    }
+    return try SynthesisService.start(datasetID: dataset.id, request: synthesisRequest, context: context, answer: answer)
 }
 
 // GET /api/datasets/{id}/synthesis/estimate?provider=&model=&rejection_sampling=&...  — cost, tokens, requests, duration.

@@ -6,7 +6,8 @@ typealias RouteHandler = @Sendable (HTTPRequest, RequestContext) throws -> HTTPR
 
 /// Matches a request against the route table, runs the handler and maps errors to responses in
 /// one place. Known errors get their status and message; anything else is a 500 whose error id is
-/// logged beside the cause, so the page shows no internals.
+/// logged beside the cause, so the page shows no internals. A handler's pending answer (one that
+/// waits on a teacher) gets the same treatment when it comes.
 struct Dispatcher: Sendable {
     let router: Router<RouteHandler>
     let services: Services
@@ -24,6 +25,14 @@ struct Dispatcher: Sendable {
         case .notFound:
             response = errorResponse(.notFound("No page at \(request.path)."), format: Self.format(forPath: request.path))
         }
+        return Self.withSecurityHeaders(response)
+    }
+
+    private static func withSecurityHeaders(_ response: HTTPResponse) -> HTTPResponse {
+        if let pending = response.pending {
+            return .pending(pending.map { outcome in outcome.map(withSecurityHeaders) })
+        }
+        var response = response
         SecurityHeaders.apply(to: &response.headers)
         return response
     }
@@ -59,13 +68,32 @@ struct Dispatcher: Sendable {
                 request, RequestContext(
                     services: services, identity: identity, anonymousCSRFToken: anonymousCSRFToken,
                     remoteAddress: request.remoteAddress))
+            if let pending = response.pending {
+                return .pending(pending.map { [newCookies] outcome in
+                    var answer: HTTPResponse
+                    switch outcome {
+                    case .success(let response): answer = response
+                    case .failure(let error): answer = self.response(for: error, route: route, request: request)
+                    }
+                    for cookie in newCookies { answer.headers.add("Set-Cookie", cookie) }
+                    return .success(answer)
+                })
+            }
             for cookie in newCookies { response.headers.add("Set-Cookie", cookie) }
             return response
-        } catch let error as AppError {
+        } catch {
+            return response(for: error, route: route, request: request)
+        }
+    }
+
+    /// The error page (or JSON) for a handler's error.
+    private func response(for error: any Error, route: Route<RouteHandler>, request: HTTPRequest) -> HTTPResponse {
+        switch error {
+        case let error as AppError:
             var response = errorResponse(error, format: route.format)
             if case .unauthorized = error { response.headers.set("WWW-Authenticate", "Bearer realm=\"distillery\"") }
             return response
-        } catch {
+        default:
             let errorID = ErrorID.make()
             services.logger.error(
                 "unhandled error",
@@ -190,6 +218,7 @@ enum HTTPStatus {
         case 415: return "Unsupported media type"
         case 422: return "Invalid input"
         case 500: return "Server error"
+        case 503: return "Unavailable"
         default: return "Error"
         }
     }

@@ -2,6 +2,7 @@ import DistilleryCore
 import DistilleryPlatform
 import DistilleryStorage
 import Foundation
+import Synchronization
 
 /// What the synthesis dialog, its JSON twin and the CLI ask for.
 struct SynthesisRequest: Sendable {
@@ -133,31 +134,51 @@ enum SynthesisService {
     }
 
     /// The free pre-flight: `GET {base}/models` with the key. A bad key, an unreachable URL or an
-    /// unknown model fails here, before any job exists or any seed is sent.
-    static func preflight(settings: SynthesisSettings, key: SecureBytes?, transport: TeacherTransport, requireModelListed: Bool) throws {
+    /// unknown model fails here, before any job exists or any seed is sent. It waits on the network
+    /// (up to 60 s for a local server), so it does not block its caller: `completion` runs on the
+    /// transport's thread with nil when the teacher passed, or the error to show. `key` must stay
+    /// allocated until then.
+    static func preflight(
+        settings: SynthesisSettings, key: SecureBytes?, transport: TeacherTransport, requireModelListed: Bool,
+        completion: @escaping @Sendable (AppError?) -> Void
+    ) {
         // Local servers answer /models only between generations (llama.cpp queues it behind them): allow time.
         var request = TeacherHTTPRequest(
             url: settings.modelsURL, method: "GET", timeoutSeconds: requireModelListed ? 15 : 60, connectTimeoutSeconds: 5)
         if let key { request.secretHeaders = [TeacherSecretHeader(secret: key)] }
-        let done = DispatchSemaphore(value: 0)
-        let box = ResultBox()
+        // Never cancelled (its own timeout bounds it), so its transfer id is not kept.
         _ = transport.submit(request) { result in
-            box.result = result
+            completion(preflightError(result, settings: settings, requireModelListed: requireModelListed))
+        }
+    }
+
+    /// The pre-flight for the command line, which has nothing else to do meanwhile.
+    static func preflight(settings: SynthesisSettings, key: SecureBytes?, transport: TeacherTransport, requireModelListed: Bool) throws {
+        let done = DispatchSemaphore(value: 0)
+        let failure = Mutex<AppError?>(nil)
+        preflight(settings: settings, key: key, transport: transport, requireModelListed: requireModelListed) { error in
+            failure.withLock { $0 = error }
             done.signal()
         }
         done.wait()
+        if let error = failure.withLock({ $0 }) { throw error }
+    }
+
+    /// What the teacher's answer to the pre-flight means: nil when it passed, else the error naming
+    /// the field to fix.
+    private static func preflightError(
+        _ result: Result<TeacherHTTPResponse, TeacherTransportError>, settings: SynthesisSettings, requireModelListed: Bool
+    ) -> AppError? {
         let failure: TeacherFailure?
-        switch box.result {
-        case .success(let response)?:
+        switch result {
+        case .success(let response):
             failure = PreflightCheck.evaluate(
                 status: response.status, body: response.body, model: settings.model, requireModelListed: requireModelListed)
                 ?? unlistedCustomModel(settings.model, body: response.body)
-        case .failure(let error)?:
+        case .failure(let error):
             failure = TeacherFailure.transport(SynthesisEngine.transportFailure(error))
-        case nil:
-            failure = TeacherFailure(.connection)
         }
-        guard let failure else { return }
+        guard let failure else { return nil }
         let field: String
         switch failure.failureClass {
         case .unauthorized, .insufficientBalance: field = "api_key"
@@ -165,7 +186,7 @@ enum SynthesisService {
         case .connection, .timeout, .malformedBody, .notFound: field = settings.provider == "openai-compatible" ? "base_url" : "provider"
         default: field = "api_key"
         }
-        throw AppError.invalid("The pre-flight check failed: \(failure.message)", fields: [field: failure.message])
+        return AppError.invalid("The pre-flight check failed: \(failure.message)", fields: [field: failure.message])
     }
 
     /// Custom servers may answer any model name (llama.cpp does, with its one model), so a typo would
@@ -179,13 +200,54 @@ enum SynthesisService {
             .notFound, detail: "The server does not list the model \"\(model)\"; it lists: \(ids.prefix(12).joined(separator: ", ")).")
     }
 
-    private final class ResultBox: @unchecked Sendable {
-        var result: Result<TeacherHTTPResponse, TeacherTransportError>?
+    /// Checks the choices and opens a saved key here, pre-flights the key without blocking this
+    /// (HTTP) thread, then, once the teacher has answered, seals a pasted key, estimates and queues
+    /// the job on a background queue. `answer` turns the job id, or the error that stopped it, into
+    /// the response: on that queue, or at once when a check fails before the pre-flight.
+    static func start(
+        datasetID: Int64, request: SynthesisRequest, context: RequestContext,
+        answer: @escaping @Sendable (Result<Int64, any Error>) throws -> HTTPResponse
+    ) throws -> HTTPResponse {
+        let prepared: PreparedStart
+        do {
+            prepared = try prepare(datasetID: datasetID, request: request, context: context)
+        } catch {
+            request.pastedKey?.free()
+            return try answer(.failure(error))
+        }
+        return .later(
+            waitingFor: { preflightDone in
+                preflight(
+                    settings: prepared.settings, key: prepared.key, transport: context.services.transport,
+                    requireModelListed: prepared.provider.baseURL != nil, completion: preflightDone)
+            },
+            then: { preflightError in
+                defer { prepared.freeKeys() }
+                return try answer(Result {
+                    if let preflightError { throw preflightError }
+                    return try queueJob(prepared, context: context)
+                })
+            })
     }
 
-    /// Checks, pre-flights, seals and queues. Returns the job id.
-    static func start(datasetID: Int64, request: SynthesisRequest, context: RequestContext) throws -> Int64 {
-        defer { request.pastedKey?.free() }
+    /// What `start` checked before the pre-flight, carried through it to `queueJob`.
+    private struct PreparedStart: Sendable {
+        let dataset: DatasetRecord
+        let user: User
+        let request: SynthesisRequest
+        let settings: SynthesisSettings
+        let provider: TeacherProvider
+        let savedKey: SecureBytes?
+
+        var key: SecureBytes? { request.pastedKey ?? savedKey }
+
+        func freeKeys() {
+            request.pastedKey?.free()
+            savedKey?.free()
+        }
+    }
+
+    private static func prepare(datasetID: Int64, request: SynthesisRequest, context: RequestContext) throws -> PreparedStart {
         let user = try context.requireUser()
         let services = context.services
         let dataset = try services.datasets.requireDataset(id: datasetID)
@@ -196,33 +258,36 @@ enum SynthesisService {
         guard let provider = services.catalog.provider(id: settings.provider) else { throw AppError.badRequest("Unknown teacher.") }
 
         var savedKey: SecureBytes?
-        defer { savedKey?.free() }
         if let savedKeyID = request.savedKeyID {
             guard let info = try TeacherKeyStore(database: services.database).list(userID: user.id).first(where: { $0.id == savedKeyID }) else {
                 throw AppError.invalid("Unknown saved key.", fields: ["saved_key_id": "Choose one of your saved keys."])
             }
             savedKey = try services.vault.open(id: info.id, actor: user, purpose: "pre-flight", remoteAddress: context.remoteAddress, now: services.now())
         }
-        let key = request.pastedKey ?? savedKey
-        if provider.keyRequired && key == nil {
+        if provider.keyRequired && (request.pastedKey ?? savedKey) == nil {
             throw AppError.invalid("An API key is needed.", fields: ["api_key": "Paste the \(provider.displayName) API key, or pick a saved one."])
         }
-        try preflight(settings: settings, key: key, transport: services.transport, requireModelListed: provider.baseURL != nil)
+        return PreparedStart(dataset: dataset, user: user, request: request, settings: settings, provider: provider, savedKey: savedKey)
+    }
 
+    /// After a passed pre-flight: seals a pasted key for the job, estimates and queues it. Returns the job id.
+    private static func queueJob(_ prepared: PreparedStart, context: RequestContext) throws -> Int64 {
+        let services = context.services
+        let (request, provider, settings, dataset) = (prepared.request, prepared.provider, prepared.settings, prepared.dataset)
         var keyID = request.savedKeyID
         if let pasted = request.pastedKey {
             keyID = try services.vault.save(
-                key: pasted, provider: provider.id, label: "pasted for a synthesis job", userID: nil, actor: user,
+                key: pasted, provider: provider.id, label: "pasted for a synthesis job", userID: nil, actor: prepared.user,
                 remoteAddress: context.remoteAddress, now: services.now())
         }
         do {
-            let seeds = try seedInputs(datasetID: datasetID, services: services)
+            let seeds = try seedInputs(datasetID: dataset.id, services: services)
             let estimate = Self.estimate(
                 seeds: seeds, skillPrompt: dataset.skillPrompt ?? "", settings: settings, request: request,
                 model: provider.model(named: settings.model) ?? provider.models[0])
             let jobID = try services.synthesis.create(
                 SynthesisStore.NewJob(
-                    parentDatasetID: datasetID, createdBy: user.id, provider: provider.id, model: settings.model,
+                    parentDatasetID: dataset.id, createdBy: prepared.user.id, provider: provider.id, model: settings.model,
                     settingsJSON: settings.json, keyID: keyID, estimateJSON: EstimateView(estimate).json),
                 now: services.now())
             services.wakeWorkers()
