@@ -48,6 +48,8 @@ public struct PendingSeed: Sendable, Equatable {
     /// Token limits raised after truncations (nil: the job's own).
     public var answerLimit: Int?
     public var judgeLimit: Int?
+    /// The last failed attempt's code (its retry must vary the request after a content failure).
+    public var lastErrorCode: String?
     /// Billed so far for this seed (failed attempts included).
     public var tokensIn = 0
     public var tokensOut = 0
@@ -205,7 +207,8 @@ public struct SynthesisStore: Sendable {
         try database.read { connection in
             try connection.query(
                 """
-                SELECT idx, line, input, attempts, failures, judge_failures, answer_limit, judge_limit, tokens_in, tokens_out, cost_usd
+                SELECT idx, line, input, attempts, failures, judge_failures, answer_limit, judge_limit, error_code, tokens_in, tokens_out,
+                    cost_usd
                 FROM synthesis_seeds WHERE job_id = ? AND status IN ('pending', 'in_flight') ORDER BY idx
                 """,
                 .integer(jobID)
@@ -216,6 +219,7 @@ public struct SynthesisStore: Sendable {
                 seed.judgeFailures = $0.int("judge_failures") ?? 0
                 seed.answerLimit = $0.int("answer_limit")
                 seed.judgeLimit = $0.int("judge_limit")
+                seed.lastErrorCode = $0.string("error_code")
                 seed.tokensIn = $0.int("tokens_in") ?? 0
                 seed.tokensOut = $0.int("tokens_out") ?? 0
                 seed.costUSD = $0.double("cost_usd") ?? 0

@@ -169,9 +169,21 @@ struct SynthesisRecoveryTests {
         #expect(firstPage["total"] as? Int == count)
         #expect((firstPage["items"] as? [[String: Any]])?.count == 10)
 
-        // Retried from the job page with a higher limit, every seed lands in a new child.
+        // A cap under max new tokens is refused, naming the field (page and JSON), and changes nothing.
         let browser = BrowserSession(test)
         try browser.signIn()
+        let refused = try browser.submit(
+            "/synthesis/\(jobID)/retry-skipped", fields: [("max_new_tokens", "1000"), ("max_tokens_cap", "500"), ("api_key", S.teacherKey)],
+            csrfFrom: "/synthesis/\(jobID)")
+        #expect(refused.status == 422)
+        #expect(refused.text.contains("Must be at least max new tokens (1000)"))
+        #expect(!refused.text.contains(S.teacherKey))
+        let refusedJSON = try Self.postJSON(test, "/api/synthesis/\(jobID)/retry-skipped", ["max_new_tokens": "1000", "max_tokens_cap": "500"])
+        #expect(refusedJSON.status == 422)
+        #expect(((try TestApp.object(refusedJSON)["error"] as? [String: Any])?["fields"] as? [String: String])?["max_tokens_cap"] != nil)
+        #expect(try Self.skipped(test, jobID).count == count)
+
+        // Retried from the job page with a higher limit, every seed lands in a new child.
         let retried = try browser.submit(
             "/synthesis/\(jobID)/retry-skipped", fields: [("max_new_tokens", "1000"), ("max_tokens_cap", ""), ("api_key", S.teacherKey)],
             csrfFrom: "/synthesis/\(jobID)")

@@ -76,6 +76,9 @@ final class SynthesisEngine {
             self.answerLadder = answerLadder
             answerLimit = min(max(seed.answerLimit ?? answerLadder.initial, answerLadder.initial), answerLadder.cap)
             judgeLimit = seed.judgeLimit
+            if let code = seed.lastErrorCode, let failure = FailureClass(code: code) {
+                if failure == .judgeUnparseable || failure == .judgeTruncated { lastJudgeFailure = failure } else { lastFailure = failure }
+            }
         }
 
         /// The seed's state to keep after a failed attempt it will retry (the cap and the ladder hold across restarts).
