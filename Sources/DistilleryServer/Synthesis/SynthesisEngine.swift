@@ -453,7 +453,7 @@ final class SynthesisEngine {
         switch AnswerExtraction.finalAnswer(first, mode: .answerOnly) {
         case .failure(let failure):
             // A cut-off verdict is the judge's limit, not the answers': say so, and advise the judge's setting.
-            let judgeFailure = failure.failureClass == .truncated ? TeacherFailure(.judgeTruncated, detail: "At \(limit) tokens.") : failure
+            let judgeFailure = failure.failureClass == .truncated ? TeacherFailure(.judgeTruncated) : failure
             fail(.judge(run), failure: judgeFailure, limit: limit, now: now)
             return
         case .success(let answer):
@@ -510,26 +510,11 @@ final class SynthesisEngine {
             skipEverythingLeft(failure: failure, now: now)
             return
         }
-        var failure = failure
-        var raisedNow = false
-        if failure.failureClass == .truncated || failure.failureClass == .judgeTruncated {
-            // The same limit would cut the answer off again: double it, up to the cap, or give up saying so.
-            let ladder = isJudge ? judgeLadder(of: run) : run.answerLadder
-            let current = isJudge ? (run.judgeLimit ?? ladder.initial) : run.answerLimit
-            if limit < current {
-                raisedNow = true  // another call of this seed already raised it
-            } else if let next = ladder.next(after: current) {
-                if isJudge { run.judgeLimit = next } else { run.answerLimit = next }
-                raisedNow = true
-            }
-            if !raisedNow {
-                failure = TeacherFailure(
-                    failure.failureClass,
-                    detail: ladder.exhaustedDetail(at: current, advice: isJudge ? TokenLimitLadder.judgeAdvice : TokenLimitLadder.answerAdvice),
-                    httpStatus: failure.httpStatus)
-                skip(run, failure: failure, now: now)
-                return
-            }
+        let truncated = failure.failureClass == .truncated || failure.failureClass == .judgeTruncated
+        // The same limit would cut the answer off again: double it, up to the cap, or give up saying so.
+        if truncated && !raiseLimit(of: run, isJudge: isJudge, truncatedAt: limit) {
+            skip(run, failure: limitExhausted(failure, of: run, isJudge: isJudge, truncatedAt: limit), now: now)
+            return
         }
         switch retryPolicy.decide(failure, attempts: isJudge ? run.judgeFailures : run.failures, using: &random) {
         case .retry(let afterMs):
@@ -540,28 +525,35 @@ final class SynthesisEngine {
             update.errorCode = failure.code
             update.errorMessage = failure.message
             updates.append(update)
-            delayed.append((now + (raisedNow ? 0 : afterMs), work))
+            // A raised limit is a changed request, not a transient failure: no need to wait.
+            delayed.append((now + (truncated ? 0 : afterMs), work))
         case .giveUp:
-            if failure.failureClass == .truncated || failure.failureClass == .judgeTruncated {
-                let ladder = isJudge ? judgeLadder(of: run) : run.answerLadder
-                let current = isJudge ? (run.judgeLimit ?? ladder.initial) : run.answerLimit
-                failure = TeacherFailure(
-                    failure.failureClass,
-                    detail: ladder.exhaustedDetail(at: min(limit, current), advice: isJudge ? TokenLimitLadder.judgeAdvice : TokenLimitLadder.answerAdvice))
-            }
-            skip(run, failure: failure, now: now)
+            skip(run, failure: truncated ? limitExhausted(failure, of: run, isJudge: isJudge, truncatedAt: limit) : failure, now: now)
         }
+    }
+
+    /// Raises the seed's answer (or judge) limit after a truncation at `limit`; false when it is at its cap.
+    private func raiseLimit(of run: SeedRun, isJudge: Bool, truncatedAt limit: Int) -> Bool {
+        let ladder = isJudge ? judgeLadder(of: run) : run.answerLadder
+        let current = isJudge ? (run.judgeLimit ?? ladder.initial) : run.answerLimit
+        if limit < current { return true }  // another call of this seed has raised it already
+        guard let next = ladder.next(after: current) else { return false }
+        if isJudge { run.judgeLimit = next } else { run.answerLimit = next }
+        return true
+    }
+
+    /// The skip reason for a truncation: the limits tried, and which setting to raise.
+    private func limitExhausted(_ failure: TeacherFailure, of run: SeedRun, isJudge: Bool, truncatedAt limit: Int) -> TeacherFailure {
+        let ladder = isJudge ? judgeLadder(of: run) : run.answerLadder
+        let advice = isJudge ? TokenLimitLadder.judgeAdvice : TokenLimitLadder.answerAdvice
+        return TeacherFailure(failure.failureClass, detail: ladder.exhaustedDetail(at: limit, advice: advice))
     }
 
     private func judgeLadder(of run: SeedRun) -> TokenLimitLadder {
         if let ladder = run.judgeLadder { return ladder }
-        let ladder = settings.judgeLadder(promptTokens: run.judge.map { chatRequestPromptTokens($0) } ?? 0)
+        let ladder = settings.judgeLadder(promptTokens: run.judge?.request(model: settings.model).estimatedPromptTokens ?? 0)
         run.judgeLadder = ladder
         return ladder
-    }
-
-    private func chatRequestPromptTokens(_ judge: JudgePrompt) -> Int {
-        judge.request(model: settings.model).estimatedPromptTokens
     }
 
     private func skip(_ run: SeedRun, failure: TeacherFailure, now: Int64) {
