@@ -130,6 +130,9 @@ struct SynthesisRecoveryTests {
         let stuck = try S.waitForJob(test, try S.jobID(try S.start(
             test, dataset: parent, teacher: teacher,
             extra: ["rejection_sampling": "true", "max_new_tokens": "100", "max_tokens_cap": "100", "judge_max_tokens": "100", "max_in_flight": "2"])))
+        // Every seed would fail alike: the job stopped after the first five instead of spending the whole budget.
+        #expect(stuck["status"] as? String == "synthesis_failed")
+        #expect((stuck["failure"] as? String ?? "").contains("the first 5 seeds all failed the same way (judge_truncated)"))
         let reasons = try #require(stuck["skipReasons"] as? [[String: Any]])
         #expect(reasons.first?["code"] as? String == "judge_truncated")
         let example = reasons.first?["example"] as? String ?? ""
