@@ -173,5 +173,14 @@ public enum Schema {
         ) STRICT, WITHOUT ROWID;
         CREATE INDEX synthesis_seeds_status ON synthesis_seeds(job_id, status);
         """,
+
+        // 4 (issue 7, synthesis retries): failed attempts per stage and the raised token limits are kept per
+        // seed, so the attempt cap and the limit ladder hold across restarts.
+        """
+        ALTER TABLE synthesis_seeds ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE synthesis_seeds ADD COLUMN judge_failures INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE synthesis_seeds ADD COLUMN answer_limit INTEGER;
+        ALTER TABLE synthesis_seeds ADD COLUMN judge_limit INTEGER;
+        """,
     ]
 }

@@ -42,6 +42,34 @@ public struct PendingSeed: Sendable, Equatable {
     public let line: Int
     public let input: String
     public let attempts: Int
+    /// Failed answer and judge attempts so far (they count against the cap across restarts).
+    public var failures = 0
+    public var judgeFailures = 0
+    /// Token limits raised after truncations (nil: the job's own).
+    public var answerLimit: Int?
+    public var judgeLimit: Int?
+    /// The last failed attempt's code (its retry must vary the request after a content failure).
+    public var lastErrorCode: String?
+    /// Billed so far for this seed (failed attempts included).
+    public var tokensIn = 0
+    public var tokensOut = 0
+    public var costUSD = 0.0
+
+    public init(index: Int64, line: Int, input: String, attempts: Int) {
+        self.index = index
+        self.line = line
+        self.input = input
+        self.attempts = attempts
+    }
+}
+
+/// A seed that ended without a row, as listed on the job page and downloaded as JSONL.
+public struct SkippedSeed: Sendable, Equatable, Codable {
+    public let line: Int
+    public let input: String
+    public let code: String
+    public let message: String
+    public let attempts: Int
 }
 
 /// One seed's new state, written in a batch with others.
@@ -58,6 +86,10 @@ public struct SeedUpdate: Sendable, Equatable {
     /// The training row (done seeds).
     public var rowJSON: String?
     public var metadata: String?
+    public var failures = 0
+    public var judgeFailures = 0
+    public var answerLimit: Int?
+    public var judgeLimit: Int?
 
     public init(
         index: Int64, status: SeedStatus, attempts: Int, errorCode: String? = nil, errorMessage: String? = nil,
@@ -174,10 +206,24 @@ public struct SynthesisStore: Sendable {
     public func pendingSeeds(jobID: Int64) throws -> [PendingSeed] {
         try database.read { connection in
             try connection.query(
-                "SELECT idx, line, input, attempts FROM synthesis_seeds WHERE job_id = ? AND status IN ('pending', 'in_flight') ORDER BY idx",
+                """
+                SELECT idx, line, input, attempts, failures, judge_failures, answer_limit, judge_limit, error_code, tokens_in, tokens_out,
+                    cost_usd
+                FROM synthesis_seeds WHERE job_id = ? AND status IN ('pending', 'in_flight') ORDER BY idx
+                """,
                 .integer(jobID)
             ).map {
-                PendingSeed(index: $0.int64("idx") ?? 0, line: $0.int("line") ?? 0, input: $0.string("input") ?? "", attempts: $0.int("attempts") ?? 0)
+                var seed = PendingSeed(
+                    index: $0.int64("idx") ?? 0, line: $0.int("line") ?? 0, input: $0.string("input") ?? "", attempts: $0.int("attempts") ?? 0)
+                seed.failures = $0.int("failures") ?? 0
+                seed.judgeFailures = $0.int("judge_failures") ?? 0
+                seed.answerLimit = $0.int("answer_limit")
+                seed.judgeLimit = $0.int("judge_limit")
+                seed.lastErrorCode = $0.string("error_code")
+                seed.tokensIn = $0.int("tokens_in") ?? 0
+                seed.tokensOut = $0.int("tokens_out") ?? 0
+                seed.costUSD = $0.double("cost_usd") ?? 0
+                return seed
             }
         }
     }
@@ -200,7 +246,8 @@ public struct SynthesisStore: Sendable {
             let statement = try connection.cachedStatement(
                 """
                 UPDATE synthesis_seeds SET status = ?, attempts = ?, error_code = ?, error_message = ?, tokens_in = ?, tokens_out = ?,
-                    cost_usd = ?, latency_ms = ?, row_json = ?, metadata = ?
+                    cost_usd = ?, latency_ms = ?, row_json = ?, metadata = ?, failures = ?, judge_failures = ?, answer_limit = ?,
+                    judge_limit = ?
                 WHERE job_id = ? AND idx = ?
                 """)
             for update in updates {
@@ -208,7 +255,8 @@ public struct SynthesisStore: Sendable {
                 try statement.bind([
                     .text(update.status.rawValue), SQLValue(update.attempts), SQLValue(update.errorCode), SQLValue(update.errorMessage),
                     SQLValue(update.tokensIn), SQLValue(update.tokensOut), .real(update.costUSD), SQLValue(update.latencyMs),
-                    SQLValue(update.rowJSON), SQLValue(update.metadata), .integer(jobID), .integer(update.index),
+                    SQLValue(update.rowJSON), SQLValue(update.metadata), SQLValue(update.failures), SQLValue(update.judgeFailures),
+                    SQLValue(update.answerLimit), SQLValue(update.judgeLimit), .integer(jobID), .integer(update.index),
                 ])
                 _ = try statement.step()
             }
@@ -289,6 +337,60 @@ public struct SynthesisStore: Sendable {
                 WHERE job_id = ? AND status = 'skipped' GROUP BY error_code ORDER BY n DESC, error_code
                 """, .integer(jobID)
             ).map { SkipReason(code: $0.string("error_code") ?? "unknown", count: $0.int("n") ?? 0, example: $0.string("example") ?? "") }
+        }
+    }
+
+    /// Skipped seeds in seed order, a page at a time (`offset` counts skipped seeds).
+    public func skippedSeeds(jobID: Int64, offset: Int, limit: Int) throws -> [SkippedSeed] {
+        try database.read { connection in
+            try connection.query(
+                """
+                SELECT line, input, error_code, error_message, attempts FROM synthesis_seeds
+                WHERE job_id = ? AND status = 'skipped' ORDER BY idx LIMIT ? OFFSET ?
+                """, .integer(jobID), SQLValue(limit), SQLValue(offset)
+            ).map {
+                SkippedSeed(
+                    line: $0.int("line") ?? 0, input: $0.string("input") ?? "", code: $0.string("error_code") ?? "unknown",
+                    message: $0.string("error_message") ?? "", attempts: $0.int("attempts") ?? 0)
+            }
+        }
+    }
+
+    /// Sends a finished job's skipped seeds again with new settings, in one transaction: they become
+    /// pending with fresh attempts, the job and its queue entry are queued again (its child, if any,
+    /// is rebuilt with the new rows when it ends), the parent is `synthesizing` and a key pasted for
+    /// the retry belongs to the job. Returns how many seeds were re-queued; 0 changes nothing.
+    public func requeueSkipped(jobID: Int64, settingsJSON: String, keyID: Int64?, now: Int64) throws -> Int {
+        try database.write { connection in
+            try connection.run(
+                """
+                UPDATE synthesis_seeds SET status = 'pending', attempts = 0, failures = 0, judge_failures = 0, answer_limit = NULL,
+                    judge_limit = NULL, error_code = NULL, error_message = NULL
+                WHERE job_id = ? AND status = 'skipped'
+                """, .integer(jobID))
+            let count = connection.changes
+            guard count > 0 else { return 0 }
+            try connection.run(
+                """
+                UPDATE synthesis_jobs SET status = 'queued', skipped = skipped - ?, settings = ?, key_id = ?, cancel_requested = 0,
+                    finished_at = NULL, failure = NULL
+                WHERE job_id = ?
+                """, SQLValue(count), .text(settingsJSON), SQLValue(keyID), .integer(jobID))
+            try connection.run(
+                """
+                UPDATE jobs SET state = 'queued', attempts = 0, error = NULL, finished_at = NULL, lease_owner = NULL,
+                    lease_expires_at = NULL
+                WHERE id = ?
+                """, .integer(jobID))
+            try connection.run(
+                """
+                UPDATE datasets SET status = 'synthesizing', updated_at = ?
+                WHERE id = (SELECT parent_dataset_id FROM synthesis_jobs WHERE job_id = ?)
+                """, .integer(now), .integer(jobID))
+            if let keyID {
+                try connection.run("UPDATE teacher_keys SET job_id = ? WHERE id = ? AND user_id IS NULL", .integer(jobID), .integer(keyID))
+            }
+            return count
         }
     }
 

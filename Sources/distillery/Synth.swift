@@ -46,6 +46,12 @@ struct Synth: ParsableCommand {
     @Option(name: .customLong("max-new-tokens"), help: "Maximum tokens per answer.")
     var maxNewTokens = 1024
 
+    @Option(name: .customLong("max-tokens-cap"), help: "A truncated answer is retried with its limit doubled, up to this (default: 4 × max new tokens; never past the model's context window).")
+    var maxTokensCap: Int?
+
+    @Option(name: .customLong("judge-max-tokens"), help: "The judge's own token limit (rejection sampling; default: 256–1024 from max new tokens).")
+    var judgeMaxTokens: Int?
+
     @Option(help: "Sampling seed (where the provider supports it).")
     var seed: Int?
 
@@ -91,6 +97,8 @@ struct Synth: ParsableCommand {
         ]
         fields["base_url"] = baseURL
         fields["seed"] = seed.map(String.init)
+        fields["max_tokens_cap"] = maxTokensCap.map(String.init)
+        fields["judge_max_tokens"] = judgeMaxTokens.map(String.init)
         fields["requests_per_minute"] = requestsPerMinute.map(String.init)
         fields["tokens_per_minute"] = tokensPerMinute.map(String.init)
 

@@ -20,9 +20,9 @@ struct SynthesisRowTests {
         let metadata = TrainingRowMetadata(
             provider: "deepseek", model: "deepseek-chat", candidateIndex: 2, judgeReason: "clearest",
             candidates: ["a", "b", "c"], tokensIn: 120, tokensOut: 480, latencyMs: 1_234, attempts: 2)
-        #expect(metadata.jsonString == #"{"provider":"deepseek","model":"deepseek-chat","candidate_index":2,"judge_reason":"clearest","candidates":["a","b","c"],"tokens_in":120,"tokens_out":480,"latency_ms":1234,"attempts":2}"#)
+        #expect(metadata.jsonString == #"{"provider":"deepseek","model":"deepseek-chat","candidate_index":2,"judge_reason":"clearest","candidates":["a","b","c"],"tokens_in":120,"tokens_out":480,"tokens_in_billed":120,"tokens_out_billed":480,"latency_ms":1234,"attempts":2}"#)
         let plain = TrainingRowMetadata(provider: "p", model: "m", tokensIn: 1, tokensOut: 2, latencyMs: 3, attempts: 1)
-        #expect(plain.jsonString == #"{"provider":"p","model":"m","tokens_in":1,"tokens_out":2,"latency_ms":3,"attempts":1}"#)
+        #expect(plain.jsonString == #"{"provider":"p","model":"m","tokens_in":1,"tokens_out":2,"tokens_in_billed":1,"tokens_out_billed":2,"latency_ms":3,"attempts":1}"#)
     }
 }
 

@@ -42,6 +42,48 @@ import Testing
         #expect(log.first?["fault"] as? String == "500")
     }
 
+    @Test func answerLengthsAndADeterministicJudgeAreScripted() async throws {
+        let teacher = try FakeTeacherProcess(["--judge-garbage-at-zero", "--judge-tokens", "40"])
+        let transport = TeacherTransport()
+        transport.start()
+        defer { transport.shutdown() }
+        func send(_ payload: [String: Any]) async throws -> [String: Any] {
+            var request = teacher.chatRequest(seed: "")
+            request.body = Array(try JSONSerialization.data(withJSONObject: payload))
+            let response = try #require(await transport.send(request).response)
+            return try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+        }
+        func ask(_ seed: String, maxTokens: Int, temperature: Double = 0.7, judge: Bool = false, json: Bool = false) async throws
+            -> (finish: String?, tokens: Int?, content: String?)
+        {
+            var messages: [[String: String]] = []
+            if judge { messages.append(["role": "system", "content": "You are a strict evaluator."]) }
+            messages.append(["role": "user", "content": seed])
+            var payload: [String: Any] = ["model": "fake-teacher", "messages": messages, "max_tokens": maxTokens, "temperature": temperature]
+            if json { payload["response_format"] = ["type": "json_object"] }
+            let body = try await send(payload)
+            let choice = (body["choices"] as? [[String: Any]])?.first
+            return (choice?["finish_reason"] as? String, (body["usage"] as? [String: Any])?["completion_tokens"] as? Int,
+                (choice?["message"] as? [String: Any])?["content"] as? String)
+        }
+        // [len:N]: cut off at max_tokens below N, whole (N tokens) from N up.
+        let cut = try await ask("Explain [len:100]", maxTokens: 64)
+        #expect(cut.finish == "length" && cut.tokens == 64)
+        let whole = try await ask("Explain [len:100]", maxTokens: 100)
+        #expect(whole.finish == "stop" && whole.tokens == 100)
+        // The judge: prose at temperature 0 every time, JSON once the temperature moves or JSON mode is asked for;
+        // its verdict needs 40 tokens.
+        let verdict = "Candidate 1: a\nCandidate 2: b (candidate 2)"
+        for _ in 0..<2 { #expect(try await ask(verdict, maxTokens: 100, temperature: 0, judge: true).content?.contains("\"best\"") == false) }
+        #expect(try await ask(verdict, maxTokens: 100, temperature: 0.2, judge: true).content?.contains("\"best\": 2") == true)
+        #expect(try await ask(verdict, maxTokens: 100, temperature: 0, judge: true, json: true).content?.contains("\"best\": 2") == true)
+        #expect(try await ask(verdict, maxTokens: 20, temperature: 0.2, judge: true).finish == "length")
+        // The log carries the sampling the request asked for.
+        let last = try #require(try teacher.logEntries().last)
+        #expect(last["max_tokens"] as? Int == 20)
+        #expect(last["temperature"] as? Double == 0.2)
+    }
+
     @Test func candidatesAreNumberedAndTheJudgePicksTheMarkedOne() async throws {
         let teacher = try FakeTeacherProcess()
         let transport = TeacherTransport()

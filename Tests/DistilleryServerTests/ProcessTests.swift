@@ -252,4 +252,29 @@ struct SynthCommandTests {
         #expect(wrongKey.err.contains("401"))
         #expect(!FileManager.default.fileExists(atPath: directory + "/never.jsonl"))
     }
+
+    @Test func synthRaisesATruncatedAnswersLimitUpToTheCapFlag() throws {
+        let directory = TestApp.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let teacher = try FakeTeacherProcess(["--api-key", SynthesisTests.teacherKey])
+        let skill = directory + "/skill.txt"
+        try "You are terse.".write(toFile: skill, atomically: true, encoding: .utf8)
+        // Seed 2 needs a 300-token answer.
+        let seeds = directory + "/seeds.jsonl"
+        try Data(SynthesisTests.seeds(3) { $0 == 2 ? " [len:300]" : "" }).write(to: URL(fileURLWithPath: seeds))
+        let run = { (cap: String, out: String) in
+            try DistilleryBinary.run(
+                ["synth", "--seeds", seeds, "--skill", skill, "--provider", "openai-compatible", "--model", "fake-teacher",
+                 "--base-url", teacher.baseURL + "/v1", "--api-key-env", "TEACHER_KEY", "--out", directory + out,
+                 "--max-new-tokens", "100", "--max-tokens-cap", cap, "--max-in-flight", "1"],
+                environment: ["TEACHER_KEY": SynthesisTests.teacherKey])
+        }
+        let capped = try run("200", "/capped.jsonl")
+        #expect(capped.status == 1, "stderr: \(capped.err)")
+        #expect(capped.out.contains("truncated_answer"))
+        #expect(capped.out.contains("Truncated at 200 tokens after raising the limit 100 → 200; raise the cap"), "\(capped.out)")
+        let raised = try run("400", "/raised.jsonl")
+        #expect(raised.status == 0, "stdout: \(raised.out) stderr: \(raised.err)")
+        #expect(try String(contentsOfFile: directory + "/raised.jsonl", encoding: .utf8).split(separator: "\n").count == 3)
+    }
 }

@@ -32,6 +32,12 @@ split into candidate blocks by their labels; recognised labels (case-insensitive
 The judge picks the block whose text contains --judge-marker (default "(candidate 2)"); if none does, the
 highest label. It answers content = {"best": <label number>, "reason": "..."} (a JSON object as text).
 With --judge-garbage-rate p (or a [fail:badjudge] marker) it answers prose that is not JSON instead.
+With --judge-garbage-at-zero the judge behaves like a small deterministic model: at temperature 0 (or none) and
+without response_format json_object it always answers the same prose; a nudged temperature or JSON mode gets JSON.
+With --judge-tokens N the verdict needs N completion tokens: under max_tokens N it is cut off (finish_reason "length").
+
+Answer length: a user message containing [len:N] gets an answer of N completion tokens; when max_tokens is below N
+the answer is cut off at max_tokens (finish_reason "length", completion_tokens = max_tokens), like a real model.
 
 Rate limit: --rpm-limit N, a sliding 60 s window over accepted chat completions. Over it: 429 with
 Retry-After (whole seconds, rounded up) and an OpenAI-style error body. Every chat-completion response
@@ -63,7 +69,8 @@ Models: --models a,b (default fake-teacher,fake-judge,fake-reasoner); unknown mo
 Request log (--log FILE): one JSON line per request, flushed per line, written when the answer is sent
 (or, for a hang, when the hang starts): {"t", "t_received", "method", "path", "model", "seed" (the last
 user message), "n", "judge", "status" (0 for a hang), "fault", "auth" (whether an Authorization header
-was present; never its value)}.
+was present; never its value), "temperature", "max_tokens", "sampling_seed" (the request's `seed`),
+"response_format" (its type, or null)}.
 """
 
 import argparse
@@ -95,6 +102,7 @@ LABEL_PATTERN = re.compile(
     r'|\[(\d+)\]'
     r'|(?:candidate|answer)[ \t]*#?(\d+)[ \t]*[:.)\]]?'
     r')')
+LEN_PATTERN = re.compile(r"\[len:(\d+)\]")
 FAIL_PATTERN = re.compile(r"\[fail:(400|401|500|429|empty|hang|malformed|truncated|badjudge)(?:x(\d+))?\]")
 
 
@@ -105,6 +113,7 @@ class Config:
         "rate_hang": float, "judge_garbage_rate": float,
         "api_key": str, "models": None, "reasoning": bool, "no_n": bool,
         "judge_word": str, "judge_marker": str, "echo_auth": bool, "models_latency_ms": float, "hold_models": bool,
+        "judge_garbage_at_zero": bool, "judge_tokens": int,
     }
 
     def __init__(self, args):
@@ -301,7 +310,10 @@ class FakeTeacher:
         system_text = last_message(messages, "system")
         # Distillery's own judge prompt opens "You are a strict evaluator"; JUDGE (or --judge-word) marks hand-made ones.
         judge = config.judge_word in system_text or "strict evaluator" in system_text
-        entry.update(model=model, seed=seed_text, n=n, judge=judge, fault=None)
+        response_format = payload.get("response_format")
+        format_type = response_format.get("type") if isinstance(response_format, dict) else None
+        entry.update(model=model, seed=seed_text, n=n, judge=judge, fault=None, temperature=payload.get("temperature"),
+                     max_tokens=payload.get("max_tokens"), sampling_seed=payload.get("seed"), response_format=format_type)
         if not self.authorized(request):
             return self.unauthorized()
         if not isinstance(messages, list) or not messages:
@@ -326,6 +338,9 @@ class FakeTeacher:
                                "rate_limit_exceeded"))
         if fault is None:
             fault = self.random_fault(judge)
+        if fault is None and judge and config.judge_garbage_at_zero and not payload.get("temperature") \
+                and format_type != "json_object":
+            fault = "badjudge"
         entry["fault"] = fault
 
         delay = config.latency_ms
@@ -345,14 +360,25 @@ class FakeTeacher:
             return (200, rate_headers, b'{"id": "chatcmpl-broken", "object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assi')
 
         answers = self.answers(seed_text, n, judge, fault)
+        max_tokens = payload.get("max_tokens")
+        needed = config.judge_tokens if judge else None
+        length = LEN_PATTERN.search(seed_text)
+        if length and not judge:
+            needed = int(length.group(1))
         choices = []
         completion_tokens = 0
         for index, (content, finish_reason) in enumerate(answers):
+            tokens = max(1, math.ceil(len(content) / 4))
+            if needed and finish_reason == "stop":
+                tokens = needed
+                if isinstance(max_tokens, int) and max_tokens < needed:
+                    content, finish_reason, tokens = content[: max(1, len(content) // 2)], "length", max_tokens
+                    entry["fault"] = entry["fault"] or "length"
             message = {"role": "assistant", "content": content}
             if config.reasoning and not judge:
                 message["reasoning_content"] = "Reasoning about: " + seed_text
             choices.append({"index": index, "message": message, "finish_reason": finish_reason})
-            completion_tokens += max(1, math.ceil(len(content) / 4))
+            completion_tokens += tokens
         prompt_chars = sum(len(m.get("content") or "") for m in messages if isinstance(m, dict) and isinstance(m.get("content"), str))
         body = {
             "id": f"chatcmpl-fake-{self.stats.requests}", "object": "chat.completion", "created": int(time.time()),
@@ -680,6 +706,8 @@ def parse_arguments(argv):
     parser.add_argument("--echo-auth", action="store_true")
     parser.add_argument("--models-latency-ms", type=float, default=0.0)
     parser.add_argument("--hold-models", action="store_true", help="hold GET /v1/models until /_control release_models")
+    parser.add_argument("--judge-garbage-at-zero", action="store_true")
+    parser.add_argument("--judge-tokens", type=int, default=None)
     parser.add_argument("--log", default=None, help="append one JSON line per request to this file")
     return parser.parse_args(argv)
 

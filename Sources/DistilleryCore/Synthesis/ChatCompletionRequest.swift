@@ -3,11 +3,14 @@ public struct SamplingSettings: Sendable, Equatable {
     public var temperature: Double?
     public var maxNewTokens: Int?
     public var seed: Int?
+    /// Ask for `response_format: {"type": "json_object"}` (sent only where the model supports it).
+    public var jsonObjectResponse: Bool
 
-    public init(temperature: Double? = nil, maxNewTokens: Int? = nil, seed: Int? = nil) {
+    public init(temperature: Double? = nil, maxNewTokens: Int? = nil, seed: Int? = nil, jsonObjectResponse: Bool = false) {
         self.temperature = temperature
         self.maxNewTokens = maxNewTokens
         self.seed = seed
+        self.jsonObjectResponse = jsonObjectResponse
     }
 }
 
@@ -41,6 +44,9 @@ public struct ChatCompletionRequest: Sendable, Equatable {
         if let maxTokens = sampling.maxNewTokens { members.append(("max_tokens", .number(Double(maxTokens)))) }
         if let seed = sampling.seed, capabilities.supportsSeed { members.append(("seed", .number(Double(seed)))) }
         if candidateCount > 1 { members.append(("n", .number(Double(candidateCount)))) }
+        if sampling.jsonObjectResponse && capabilities.supportsJSONObject {
+            members.append(("response_format", .object([("type", .string("json_object"))])))
+        }
         members.append(("stream", false))
         return SynthesisJSON.object(members).serialized
     }

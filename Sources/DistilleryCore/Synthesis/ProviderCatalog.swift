@@ -6,11 +6,14 @@ public struct TeacherCapabilities: Sendable, Equatable {
     public var supportsSeed: Bool
     /// Returns reasoning separately (`reasoning_content`) or may put it inline in `<think>` tags.
     public var returnsReasoning: Bool
+    /// Accepts `response_format: {"type": "json_object"}` (JSON mode); optional in the catalog, false when absent.
+    public var supportsJSONObject: Bool
 
-    public init(supportsN: Bool, supportsSeed: Bool, returnsReasoning: Bool) {
+    public init(supportsN: Bool, supportsSeed: Bool, returnsReasoning: Bool, supportsJSONObject: Bool = false) {
         self.supportsN = supportsN
         self.supportsSeed = supportsSeed
         self.returnsReasoning = returnsReasoning
+        self.supportsJSONObject = supportsJSONObject
     }
 }
 
@@ -147,7 +150,7 @@ private struct CatalogChecker {
         "id", "displayName", "contextWindow", "maxOutputTokens", "inputPricePerMillionUSD",
         "outputPricePerMillionUSD", "priceAsOf", "capabilities", "note",
     ]
-    static let capabilityFields: Set<String> = ["supportsN", "supportsSeed", "returnsReasoning"]
+    static let capabilityFields: Set<String> = ["supportsN", "supportsSeed", "returnsReasoning", "supportsJSONObject"]
 
     mutating func problem(_ path: String, _ message: String) { problems.append(.init(path: path, message: message)) }
 
@@ -255,8 +258,9 @@ private struct CatalogChecker {
         let n = flag(value?["supportsN"], path: "\(path).supportsN")
         let seed = flag(value?["supportsSeed"], path: "\(path).supportsSeed")
         let reasoning = flag(value?["returnsReasoning"], path: "\(path).returnsReasoning")
-        guard let n, let seed, let reasoning else { return nil }
-        return TeacherCapabilities(supportsN: n, supportsSeed: seed, returnsReasoning: reasoning)
+        let jsonObject = value?["supportsJSONObject"] == nil ? false : flag(value?["supportsJSONObject"], path: "\(path).supportsJSONObject")
+        guard let n, let seed, let reasoning, let jsonObject else { return nil }
+        return TeacherCapabilities(supportsN: n, supportsSeed: seed, returnsReasoning: reasoning, supportsJSONObject: jsonObject)
     }
 
     mutating func text(_ value: SynthesisJSON?, path: String) -> String? {
@@ -370,7 +374,7 @@ extension TeacherModel {
             ("capabilities", .object([
                 ("supportsN", .bool(capabilities.supportsN)), ("supportsSeed", .bool(capabilities.supportsSeed)),
                 ("returnsReasoning", .bool(capabilities.returnsReasoning)),
-            ])),
+            ] + (capabilities.supportsJSONObject ? [("supportsJSONObject", .bool(true))] : []))),
         ]
         if let note { members.append(("note", .string(note))) }
         return .object(members)

@@ -8,20 +8,24 @@ public enum FailureClass: String, Sendable, CaseIterable, Equatable {
     case emptyAnswer
     case truncated
     case judgeUnparseable
+    /// The judge's verdict stopped at the judge's own token limit.
+    case judgeTruncated
     case unauthorized
     case insufficientBalance
     case badRequest
     case notFound
     case cancelled
+    /// Never sent: the job stopped early (fail fast) before reaching this seed.
+    case notAttempted
 
     /// Worth another attempt: the same request may well succeed later. 4xx answers (other than 429) and
     /// cancellation will not change by retrying.
     public var isRetryable: Bool {
         switch self {
         case .rateLimited, .serverError, .timeout, .connection, .malformedBody, .emptyAnswer, .truncated,
-            .judgeUnparseable:
+            .judgeUnparseable, .judgeTruncated:
             return true
-        case .unauthorized, .insufficientBalance, .badRequest, .notFound, .cancelled:
+        case .unauthorized, .insufficientBalance, .badRequest, .notFound, .cancelled, .notAttempted:
             return false
         }
     }
@@ -37,11 +41,13 @@ public enum FailureClass: String, Sendable, CaseIterable, Equatable {
         case .emptyAnswer: return "empty_answer"
         case .truncated: return "truncated_answer"
         case .judgeUnparseable: return "judge_unparseable"
+        case .judgeTruncated: return "judge_truncated"
         case .unauthorized: return "unauthorized"
         case .insufficientBalance: return "insufficient_balance"
         case .badRequest: return "bad_request"
         case .notFound: return "not_found"
         case .cancelled: return "cancelled"
+        case .notAttempted: return "not_attempted"
         }
     }
 
@@ -59,13 +65,16 @@ public enum FailureClass: String, Sendable, CaseIterable, Equatable {
         case .connection: return "Could not connect to the teacher."
         case .malformedBody: return "The teacher's response was not valid chat-completions JSON."
         case .emptyAnswer: return "The teacher returned an empty answer."
-        case .truncated: return "The answer was cut off at the token limit (finish_reason \"length\"); raise max new tokens."
+        case .truncated: return "The answer was cut off at the token limit (finish_reason \"length\")."
         case .judgeUnparseable: return "The judge's verdict could not be read as {\"best\": n, \"reason\": \"...\"}."
+        case .judgeTruncated:
+            return "The judge's verdict was cut off at the judge's token limit (finish_reason \"length\"); raise the judge's max tokens."
         case .unauthorized: return "The teacher rejected the API key (HTTP 401/403). Check the key and that it belongs to this provider."
         case .insufficientBalance: return "The teacher account has no balance left (HTTP 402)."
         case .badRequest: return "The teacher rejected the request as invalid (HTTP 400). Check the model and parameters."
         case .notFound: return "The teacher does not know this URL or model (HTTP 404). Check the base URL and model name."
         case .cancelled: return "The job was cancelled."
+        case .notAttempted: return "Not sent: the job stopped early (see why on the job page)."
         }
     }
 

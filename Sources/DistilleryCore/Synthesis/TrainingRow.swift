@@ -20,14 +20,22 @@ public struct TrainingRowMetadata: Sendable, Equatable {
     public var judgeReason: String?
     /// Every candidate, in generation order (rejection sampling only).
     public var candidates: [String]?
+    /// The prompt of the request that produced the row's answer.
     public var tokensIn: Int
+    /// The row's answer alone (not its siblings, retries or the judge).
     public var tokensOut: Int
+    /// Everything billed for this seed over all its attempts: every candidate, retry and judge call.
+    public var tokensInBilled: Int
+    public var tokensOutBilled: Int
+    /// The token limit of the request that produced the answer (above max new tokens after a truncation).
+    public var maxTokens: Int?
     public var latencyMs: Int64
     public var attempts: Int
 
     public init(
         provider: String, model: String, candidateIndex: Int? = nil, judgeReason: String? = nil,
-        candidates: [String]? = nil, tokensIn: Int, tokensOut: Int, latencyMs: Int64, attempts: Int
+        candidates: [String]? = nil, tokensIn: Int, tokensOut: Int, tokensInBilled: Int? = nil, tokensOutBilled: Int? = nil,
+        maxTokens: Int? = nil, latencyMs: Int64, attempts: Int
     ) {
         self.provider = provider
         self.model = model
@@ -36,6 +44,9 @@ public struct TrainingRowMetadata: Sendable, Equatable {
         self.candidates = candidates
         self.tokensIn = tokensIn
         self.tokensOut = tokensOut
+        self.tokensInBilled = tokensInBilled ?? tokensIn
+        self.tokensOutBilled = tokensOutBilled ?? tokensOut
+        self.maxTokens = maxTokens
         self.latencyMs = latencyMs
         self.attempts = attempts
     }
@@ -47,6 +58,9 @@ public struct TrainingRowMetadata: Sendable, Equatable {
         if let candidates { members.append(("candidates", .array(candidates.map { .string($0) }))) }
         members.append(("tokens_in", .number(Double(tokensIn))))
         members.append(("tokens_out", .number(Double(tokensOut))))
+        members.append(("tokens_in_billed", .number(Double(tokensInBilled))))
+        members.append(("tokens_out_billed", .number(Double(tokensOutBilled))))
+        if let maxTokens { members.append(("max_tokens", .number(Double(maxTokens)))) }
         members.append(("latency_ms", .number(Double(latencyMs))))
         members.append(("attempts", .number(Double(attempts))))
         return .object(members)

@@ -3,9 +3,9 @@ import DistilleryStorage
 import Foundation
 
 // POST /api/datasets/{id}/synthesis  (JSON or form: provider, model, base_url, api_key | saved_key_id,
-// rejection_sampling, temperature, max_new_tokens, seed, requests_per_minute, tokens_per_minute,
-// max_in_flight, keep_reasoning)  ->  201 with the job's progress JSON, once the pre-flight has passed
-// (answered off the HTTP thread).  HTML twin: POST /datasets/{id}/synthesize
+// rejection_sampling, temperature, max_new_tokens, max_tokens_cap, judge_max_tokens, seed, requests_per_minute,
+// tokens_per_minute, max_in_flight, keep_reasoning)  ->  201 with the job's progress JSON, once the pre-flight has
+// passed (answered off the HTTP thread).  HTML twin: POST /datasets/{id}/synthesize
 func startSynthesisJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let datasetID = try request.datasetID()
     let synthesisRequest = try SynthesisService.request(from: try FormFields.fields(request))

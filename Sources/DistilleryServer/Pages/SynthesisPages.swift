@@ -51,6 +51,10 @@ struct SynthesisDialog {
     let requestsPerMinute: String
     let tokensPerMinute: String
     let expectedCompletionTokens: String
+    let maxTokensCap: String
+    let judgeMaxTokens: String
+    /// Set when the expected answer is longer than max new tokens: most answers would be cut off.
+    let tokenLimitWarning: String?
     var estimate: EstimateText?
     var priceAsOf: String?
     var fieldErrors: [String: String] = [:]
@@ -91,6 +95,26 @@ struct SynthesisDialog {
         requestsPerMinute = fields["requests_per_minute"] ?? ""
         tokensPerMinute = fields["tokens_per_minute"] ?? ""
         expectedCompletionTokens = fields["expected_completion_tokens"] ?? "500"
+        maxTokensCap = fields["max_tokens_cap"] ?? ""
+        judgeMaxTokens = fields["judge_max_tokens"] ?? ""
+        tokenLimitWarning = Self.tokenLimitWarning(
+            expected: Int(expectedCompletionTokens.trimmingCharacters(in: .whitespaces)),
+            maxNewTokens: Int(maxNewTokens.trimmingCharacters(in: .whitespaces)),
+            cap: Int(maxTokensCap.trimmingCharacters(in: .whitespaces)))
+    }
+
+    /// Compares the expected answer length with the limit: answers longer than max new tokens are cut off and
+    /// retried with a doubled limit (more requests and cost), or skipped when even the cap is too short.
+    static func tokenLimitWarning(expected: Int?, maxNewTokens: Int?, cap: Int?) -> String? {
+        guard let expected, let maxNewTokens, expected > maxNewTokens else { return nil }
+        let cap = cap ?? SynthesisSettings.defaultCap(maxNewTokens: maxNewTokens)
+        var text = "The expected answer (\(Formatting.count(expected)) tokens) is longer than max new tokens (\(Formatting.count(maxNewTokens))): "
+        if expected > cap {
+            text += "answers will be cut off even at the cap (\(Formatting.count(cap))) and skipped. Raise max new tokens or the cap."
+        } else {
+            text += "answers will be cut off and retried with a doubled limit, costing extra requests. Raise max new tokens."
+        }
+        return text
     }
 
     static func price(_ value: Double) -> String {
@@ -161,7 +185,8 @@ func getSynthesisEstimateJSON(_ request: HTTPRequest, _ context: RequestContext)
 // GET /synthesis/{job}  — progress, followed live while the job runs; skipped seeds by reason; cancel.
 // JSON twin: GET /api/synthesis/{job}
 func showSynthesisJobPage(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
-    var view = try SynthesisJobView.load(jobID: try request.jobID(), services: context.services)
+    let skippedPage = request.query("skipped_page").flatMap { Int($0) } ?? 1
+    var view = try SynthesisJobView.load(jobID: try request.jobID(), services: context.services, skippedPage: skippedPage)
     view.chrome = context.chrome(section: .datasets)
     return context.renderer.html("synthesis_job", view)
 }

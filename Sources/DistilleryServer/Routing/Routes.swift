@@ -40,6 +40,8 @@ enum Routes {
         Route("POST", "/datasets/{id}/synthesize", access: .signedIn, format: .html, handler: submitSynthesis),
         Route("GET", "/synthesis/{job}", access: .signedIn, format: .html, handler: showSynthesisJobPage),
         Route("POST", "/synthesis/{job}/cancel", access: .signedIn, format: .html, handler: submitSynthesisCancel),
+        Route("GET", "/synthesis/{job}/skipped.jsonl", access: .signedIn, format: .file, handler: downloadSkippedSeedsJSONL),
+        Route("POST", "/synthesis/{job}/retry-skipped", access: .signedIn, format: .html, handler: submitRetrySkipped),
 
         Route("GET", "/api/datasets", access: .signedIn, format: .json, handler: getDatasetListJSON),
         Route("POST", "/api/datasets", access: .signedIn, format: .json, body: .upload, handler: createDatasetJSON),
@@ -52,6 +54,8 @@ enum Routes {
         Route("GET", "/api/datasets/{id}/synthesis/estimate", access: .signedIn, format: .json, handler: getSynthesisEstimateJSON),
         Route("GET", "/api/synthesis/{job}", access: .signedIn, format: .json, handler: getSynthesisJobJSON),
         Route("POST", "/api/synthesis/{job}/cancel", access: .signedIn, format: .json, handler: cancelSynthesisJSON),
+        Route("GET", "/api/synthesis/{job}/skipped", access: .signedIn, format: .json, handler: getSkippedSeedsJSON),
+        Route("POST", "/api/synthesis/{job}/retry-skipped", access: .signedIn, format: .json, handler: retrySkippedJSON),
         Route("GET", "/api/providers", access: .signedIn, format: .json, handler: getProvidersJSON),
         Route("GET", "/api/me", access: .signedIn, format: .json, handler: getCurrentUserJSON),
         Route("GET", "/api/tokens", access: .signedIn, format: .json, handler: getAPITokensJSON),

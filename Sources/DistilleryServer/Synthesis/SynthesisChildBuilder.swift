@@ -31,14 +31,26 @@ enum SynthesisChildBuilder {
         }
         sink.close()
 
-        let name = "\(parent.name) · \(job.model)"
-        let childID = try services.datasets.create(
-            NewDataset(
-                name: String(name.prefix(DatasetCreation.maxNameLength)), mode: .chat, baseModel: parent.baseModel, skillPrompt: nil,
-                byteSize: size, parentID: parent.id, createdBy: job.createdBy),
-            now: services.now(), queueValidation: false
-        ) { id in
-            try DatasetUploadReader.moveFile(from: temporary, to: services.configuration.uploadPath(datasetID: id))
+        let childID: Int64
+        if let existing = try job.childDatasetID.flatMap({ try services.datasets.dataset(id: $0) }) {
+            // Retried skipped seeds join the child the job already made: its file is rewritten from every
+            // answered seed (each once) and validated again.
+            childID = existing.id
+            try DatasetUploadReader.moveFile(from: temporary, to: services.configuration.uploadPath(datasetID: childID))
+            try services.datasets.resetValidation(datasetID: childID, now: services.now())
+            try services.database.write {
+                try $0.run("UPDATE datasets SET byte_size = ? WHERE id = ?", SQLValue(size), .integer(childID))
+            }
+        } else {
+            let name = "\(parent.name) · \(job.model)"
+            childID = try services.datasets.create(
+                NewDataset(
+                    name: String(name.prefix(DatasetCreation.maxNameLength)), mode: .chat, baseModel: parent.baseModel, skillPrompt: nil,
+                    byteSize: size, parentID: parent.id, createdBy: job.createdBy),
+                now: services.now(), queueValidation: false
+            ) { id in
+                try DatasetUploadReader.moveFile(from: temporary, to: services.configuration.uploadPath(datasetID: id))
+            }
         }
         let options = ValidationOptions(
             mode: .chat, baseModel: BaseModelCatalog.model(id: parent.baseModel) ?? BaseModelCatalog.defaultModel, collectRows: true)

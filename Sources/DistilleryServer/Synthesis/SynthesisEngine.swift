@@ -19,6 +19,8 @@ final class SynthesisEngine {
         case interrupted
         /// A failure no retry can fix (bad key, no balance): the remaining seeds were skipped with it.
         case aborted(TeacherFailure)
+        /// The first seeds all failed the same way (fail fast): the rest were skipped unsent; the text says why.
+        case stoppedEarly(String)
     }
 
     struct Hooks {
@@ -32,28 +34,62 @@ final class SynthesisEngine {
     final class SeedRun {
         let seed: PendingSeed
         var attempts: Int
-        var failures = 0
+        /// Failed answer calls and failed judge calls, each capped by the retry policy (kept across restarts).
+        var failures: Int
+        var judgeFailures: Int
+        var lastFailure: FailureClass?
+        var lastJudgeFailure: FailureClass?
         var candidates: [TeacherCandidate?]
         var answers: [String?]
+        /// Per candidate: its own output tokens, the prompt tokens and the limit of the call that produced it.
+        var answerTokens: [(prompt: Int, output: Int, limit: Int)?]
         var plannedCalls: [CandidatePlan.Call]
         var pendingCalls: Set<Int>
         var judge: JudgePrompt?
-        var judgeFailures = 0
-        var tokensIn = 0
-        var tokensOut = 0
-        var costUSD = 0.0
+        /// The current token limits (raised after a truncation) and how far they may go.
+        let answerLadder: TokenLimitLadder
+        var answerLimit: Int
+        var judgeLadder: TokenLimitLadder?
+        var judgeLimit: Int?
+        /// Billed over every attempt.
+        var tokensIn: Int
+        var tokensOut: Int
+        var costUSD: Double
         var firstSentAt: Int64?
         var markedInFlight = false
         /// Done or skipped: any of its work still queued or in flight is dropped when met.
         var isFinished = false
 
-        init(seed: PendingSeed, calls: [CandidatePlan.Call], candidateCount: Int) {
+        init(seed: PendingSeed, calls: [CandidatePlan.Call], candidateCount: Int, answerLadder: TokenLimitLadder) {
             self.seed = seed
             attempts = seed.attempts
+            failures = seed.failures
+            judgeFailures = seed.judgeFailures
+            tokensIn = seed.tokensIn
+            tokensOut = seed.tokensOut
+            costUSD = seed.costUSD
             candidates = Array(repeating: nil, count: candidateCount)
             answers = Array(repeating: nil, count: candidateCount)
+            answerTokens = Array(repeating: nil, count: candidateCount)
             plannedCalls = calls
             pendingCalls = Set(calls.indices)
+            self.answerLadder = answerLadder
+            answerLimit = min(max(seed.answerLimit ?? answerLadder.initial, answerLadder.initial), answerLadder.cap)
+            judgeLimit = seed.judgeLimit
+            if let code = seed.lastErrorCode, let failure = FailureClass(code: code) {
+                if failure == .judgeUnparseable || failure == .judgeTruncated { lastJudgeFailure = failure } else { lastFailure = failure }
+            }
+        }
+
+        /// The seed's state to keep after a failed attempt it will retry (the cap and the ladder hold across restarts).
+        func progressUpdate(status: SeedStatus) -> SeedUpdate {
+            var update = SeedUpdate(
+                index: seed.index, status: status, attempts: attempts, tokensIn: tokensIn, tokensOut: tokensOut, costUSD: costUSD)
+            update.failures = failures
+            update.judgeFailures = judgeFailures
+            update.answerLimit = answerLimit
+            update.judgeLimit = judgeLimit
+            return update
         }
     }
 
@@ -94,8 +130,9 @@ final class SynthesisEngine {
     private var readyHead = 0
     private var judgeQueue: [SeedRun] = []
     private var delayed: [(at: Int64, work: Work)] = []
-    /// Keyed by a ticket the completion carries (the transfer id is only known after submitting).
-    private var inFlight: [Int: (work: Work, sentAt: Int64, transfer: TransferID?)] = [:]
+    /// Keyed by a ticket the completion carries (the transfer id is only known after submitting); `limit` is the
+    /// request's max tokens.
+    private var inFlight: [Int: (work: Work, sentAt: Int64, transfer: TransferID?, limit: Int)] = [:]
     private var nextTicket = 0
     private var unfinished = 0
     private var updates: [SeedUpdate] = []
@@ -104,9 +141,13 @@ final class SynthesisEngine {
     private var lastCancelCheck: Int64 = 0
     private var stopping: Outcome?
     private var abortFailure: TeacherFailure?
+    private var failFast = FailFastRule()
+    private var earlyStop: String?
 
     static let flushIntervalMs: Int64 = 50
     static let flushBatchSize = 256
+    /// Fail fast when this many first seeds all fail the same persistent way.
+    static let failFastWindow = 5
 
     init(
         jobID: Int64, settings: SynthesisSettings, skillPrompt: String, key: SecureBytes?, transport: TeacherTransport,
@@ -137,9 +178,12 @@ final class SynthesisEngine {
 
     func run() throws -> Outcome {
         let seeds = try store.pendingSeeds(jobID: jobID)
+        failFast = FailFastRule(window: Self.failFastWindow, alreadySucceeded: try store.job(id: jobID)?.written ?? 0)
         let calls = CandidatePlan.calls(candidates: candidateCount, capabilities: settings.capabilities, seed: settings.seed)
+        let systemTokens = TokenEstimator.estimate(skillPrompt) + TokenEstimator.perMessageOverhead
         for seed in seeds {
-            let run = SeedRun(seed: seed, calls: calls, candidateCount: candidateCount)
+            let promptTokens = systemTokens + TokenEstimator.estimate(seed.input) + TokenEstimator.perMessageOverhead
+            let run = SeedRun(seed: seed, calls: calls, candidateCount: candidateCount, answerLadder: settings.answerLadder(promptTokens: promptTokens))
             for call in calls.indices { ready.append(.generate(run, call: call)) }
         }
         unfinished = seeds.count
@@ -161,6 +205,7 @@ final class SynthesisEngine {
         }
         try flush()
         if let abortFailure { return .aborted(abortFailure) }
+        if let earlyStop { return .stoppedEarly(earlyStop) }
         return stopping ?? .finished
     }
 
@@ -220,7 +265,7 @@ final class SynthesisEngine {
     private func submitReadyWork(now: Int64) -> Int64? {
         while inFlight.count < settings.maxInFlight, let work = nextWork() {
             let request = chatRequest(for: work)
-            switch pacer.tryStart(nowMs: now, estimatedTokens: request.estimatedPromptTokens + settings.maxNewTokens) {
+            switch pacer.tryStart(nowMs: now, estimatedTokens: request.estimatedPromptTokens + (request.sampling.maxNewTokens ?? settings.maxNewTokens)) {
             case .waitUntil(let time):
                 pushBack(work)
                 live.update { $0.pausedUntilMs = self.pacer.pausedUntilMs }
@@ -232,16 +277,26 @@ final class SynthesisEngine {
         return nil
     }
 
+    /// The request for a piece of work; a retry after a content failure varies its sampling (`RetryVariation`)
+    /// and a retry after a truncation uses the raised limit.
     private func chatRequest(for work: Work) -> ChatCompletionRequest {
         switch work {
         case .generate(let run, let callIndex):
             let call = run.plannedCalls[callIndex]
+            let base = SamplingSettings(temperature: settings.temperature, maxNewTokens: run.answerLimit, seed: call.seed)
+            let sampling = run.lastFailure.map {
+                RetryVariation.sampling(base, retry: run.failures, after: $0, capabilities: settings.capabilities, expectsJSON: false)
+            } ?? base
             return ChatCompletionRequest(
-                model: settings.model, systemPrompt: skillPrompt, userPrompt: run.seed.input,
-                sampling: SamplingSettings(temperature: settings.temperature, maxNewTokens: settings.maxNewTokens, seed: call.seed),
+                model: settings.model, systemPrompt: skillPrompt, userPrompt: run.seed.input, sampling: sampling,
                 candidateCount: call.candidateCount)
         case .judge(let run):
-            return run.judge!.request(model: settings.model, maxNewTokens: max(256, min(1024, settings.maxNewTokens)))
+            var request = run.judge!.request(model: settings.model, maxNewTokens: run.judgeLimit ?? settings.effectiveJudgeMaxTokens)
+            if let failure = run.lastJudgeFailure {
+                request.sampling = RetryVariation.sampling(
+                    request.sampling, retry: run.judgeFailures, after: failure, capabilities: settings.capabilities, expectsJSON: true)
+            }
+            return request
         }
     }
 
@@ -258,7 +313,7 @@ final class SynthesisEngine {
         let ticket = nextTicket
         nextTicket += 1
         // Recorded before submitting: a transport that is shutting down completes at once.
-        inFlight[ticket] = (work, now, nil)
+        inFlight[ticket] = (work, now, nil, request.sampling.maxNewTokens ?? settings.maxNewTokens)
         var httpRequest = TeacherHTTPRequest(
             url: settings.chatCompletionsURL, method: "POST", headers: [("Content-Type", "application/json")], body: body,
             timeoutSeconds: settings.requestTimeoutSeconds)
@@ -307,7 +362,7 @@ final class SynthesisEngine {
     // MARK: Handling answers
 
     private func handle(_ ticket: Int, _ result: Result<TeacherHTTPResponse, TeacherTransportError>) {
-        guard let (work, sentAt, _) = inFlight.removeValue(forKey: ticket) else { return }
+        guard let (work, _, _, limit) = inFlight.removeValue(forKey: ticket) else { return }
         live.update { $0.inFlight = self.inFlight.count }
         let now = Self.nowMs()
         let run = seedRun(of: work)
@@ -332,7 +387,7 @@ final class SynthesisEngine {
         }
         switch outcome {
         case .failure(let failure):
-            fail(work, failure: failure, now: now)
+            fail(work, failure: failure, limit: limit, now: now)
         case .success(let completion):
             let promptTokens = completion.promptTokens ?? chatRequest(for: work).estimatedPromptTokens
             let completionTokens = completion.completionTokens
@@ -344,18 +399,21 @@ final class SynthesisEngine {
             delta.tokensIn += promptTokens
             delta.tokensOut += completionTokens
             delta.costUSD += cost
+            let usage = (prompt: promptTokens, output: completionTokens, limit: limit)
             switch work {
-            case .generate(_, let callIndex): accept(completion, of: run, call: callIndex, sentAt: sentAt, now: now)
-            case .judge: acceptVerdict(completion, of: run, now: now)
+            case .generate(_, let callIndex): accept(completion, of: run, call: callIndex, usage: usage, now: now)
+            case .judge: acceptVerdict(completion, of: run, limit: limit, now: now)
             }
         }
     }
 
-    private func accept(_ completion: ChatCompletionResult, of run: SeedRun, call callIndex: Int, sentAt: Int64, now: Int64) {
+    private func accept(
+        _ completion: ChatCompletionResult, of run: SeedRun, call callIndex: Int, usage: (prompt: Int, output: Int, limit: Int), now: Int64
+    ) {
         let call = run.plannedCalls[callIndex]
         guard completion.candidates.count >= call.candidateCount else {
             fail(.generate(run, call: callIndex), failure: TeacherFailure(
-                .malformedBody, detail: "Asked for \(call.candidateCount) answers, got \(completion.candidates.count)."), now: now)
+                .malformedBody, detail: "Asked for \(call.candidateCount) answers, got \(completion.candidates.count)."), limit: usage.limit, now: now)
             return
         }
         var answers: [String] = []
@@ -363,7 +421,7 @@ final class SynthesisEngine {
             switch AnswerExtraction.finalAnswer(candidate, mode: reasoningMode) {
             case .failure(let failure):
                 // An empty or truncated answer is never a row: the whole call is tried again.
-                fail(.generate(run, call: callIndex), failure: failure, now: now)
+                fail(.generate(run, call: callIndex), failure: failure, limit: usage.limit, now: now)
                 return
             case .success(let answer):
                 answers.append(answer)
@@ -372,6 +430,9 @@ final class SynthesisEngine {
         for (offset, answer) in answers.enumerated() {
             run.candidates[call.firstCandidateIndex + offset] = completion.candidates[offset]
             run.answers[call.firstCandidateIndex + offset] = answer
+            // One candidate per call: the usage is its own; several share one usage, so each is estimated.
+            let output = answers.count == 1 ? usage.output : TokenEstimator.estimate(completion.candidates[offset].content)
+            run.answerTokens[call.firstCandidateIndex + offset] = (usage.prompt, output, usage.limit)
         }
         run.pendingCalls.remove(callIndex)
         guard run.pendingCalls.isEmpty else { return }
@@ -383,22 +444,24 @@ final class SynthesisEngine {
         }
     }
 
-    private func acceptVerdict(_ completion: ChatCompletionResult, of run: SeedRun, now: Int64) {
+    private func acceptVerdict(_ completion: ChatCompletionResult, of run: SeedRun, limit: Int, now: Int64) {
         guard let judge = run.judge, let first = completion.candidates.first else {
-            fail(.judge(run), failure: TeacherFailure(.judgeUnparseable, detail: "The judge returned no answer."), now: now)
+            fail(.judge(run), failure: TeacherFailure(.judgeUnparseable, detail: "The judge returned no answer."), limit: limit, now: now)
             return
         }
         let text: String
         switch AnswerExtraction.finalAnswer(first, mode: .answerOnly) {
         case .failure(let failure):
-            fail(.judge(run), failure: failure, now: now)
+            // A cut-off verdict is the judge's limit, not the answers': say so, and advise the judge's setting.
+            let judgeFailure = failure.failureClass == .truncated ? TeacherFailure(.judgeTruncated) : failure
+            fail(.judge(run), failure: judgeFailure, limit: limit, now: now)
             return
         case .success(let answer):
             text = answer
         }
         switch JudgeVerdictParser.parse(text, prompt: judge) {
         case .failure(let failure):
-            fail(.judge(run), failure: failure, now: now)
+            fail(.judge(run), failure: failure, limit: limit, now: now)
         case .success(let verdict):
             complete(run, chosen: verdict.candidateIndex, judgeReason: verdict.reason, now: now)
         }
@@ -406,12 +469,15 @@ final class SynthesisEngine {
 
     private func complete(_ run: SeedRun, chosen: Int, judgeReason: String?, now: Int64) {
         run.isFinished = true
+        failFast.recordSuccess()
         let answer = run.answers[chosen] ?? ""
         let latency = now - (run.firstSentAt ?? now)
+        let own = run.answerTokens[chosen]
         let metadata = TrainingRowMetadata(
             provider: settings.provider, model: settings.model, candidateIndex: settings.rejectionSampling ? chosen : nil,
             judgeReason: judgeReason, candidates: settings.rejectionSampling ? run.answers.map { $0 ?? "" } : nil,
-            tokensIn: run.tokensIn, tokensOut: run.tokensOut, latencyMs: latency, attempts: run.attempts)
+            tokensIn: own?.prompt ?? 0, tokensOut: own?.output ?? 0, tokensInBilled: run.tokensIn, tokensOutBilled: run.tokensOut,
+            maxTokens: own?.limit, latencyMs: latency, attempts: run.attempts)
         updates.append(SeedUpdate(
             index: run.seed.index, status: .done, attempts: run.attempts, tokensIn: run.tokensIn, tokensOut: run.tokensOut,
             costUSD: run.costUSD, latencyMs: latency,
@@ -425,9 +491,17 @@ final class SynthesisEngine {
         }
     }
 
-    private func fail(_ work: Work, failure: TeacherFailure, now: Int64) {
+    private func fail(_ work: Work, failure: TeacherFailure, limit: Int, now: Int64) {
         let run = seedRun(of: work)
-        if case .judge = work { run.judgeFailures += 1 } else { run.failures += 1 }
+        let isJudge: Bool
+        if case .judge = work { isJudge = true } else { isJudge = false }
+        if isJudge {
+            run.judgeFailures += 1
+            run.lastJudgeFailure = failure.failureClass
+        } else {
+            run.failures += 1
+            run.lastFailure = failure.failureClass
+        }
         if failure.failureClass == .unauthorized || failure.failureClass == .insufficientBalance {
             // Every other seed would fail the same way and some providers bill rejected calls:
             // stop the job and say why.
@@ -436,20 +510,55 @@ final class SynthesisEngine {
             skipEverythingLeft(failure: failure, now: now)
             return
         }
-        let failuresSoFar: Int
-        if case .judge = work { failuresSoFar = run.judgeFailures } else { failuresSoFar = run.failures }
-        switch retryPolicy.decide(failure, attempts: failuresSoFar, using: &random) {
+        let truncated = failure.failureClass == .truncated || failure.failureClass == .judgeTruncated
+        // The same limit would cut the answer off again: double it, up to the cap, or give up saying so.
+        if truncated && !raiseLimit(of: run, isJudge: isJudge, truncatedAt: limit) {
+            skip(run, failure: limitExhausted(failure, of: run, isJudge: isJudge, truncatedAt: limit), now: now)
+            return
+        }
+        switch retryPolicy.decide(failure, attempts: isJudge ? run.judgeFailures : run.failures, using: &random) {
         case .retry(let afterMs):
             delta.retries += 1
             live.update { $0.retries += 1 }
-            delayed.append((now + afterMs, work))
+            // Kept at once, so a restart neither forgets the attempts spent nor the raised limit.
+            var update = run.progressUpdate(status: .inFlight)
+            update.errorCode = failure.code
+            update.errorMessage = failure.message
+            updates.append(update)
+            // A raised limit is a changed request, not a transient failure: no need to wait.
+            delayed.append((now + (truncated ? 0 : afterMs), work))
         case .giveUp:
-            skip(run, failure: failure, now: now)
+            skip(run, failure: truncated ? limitExhausted(failure, of: run, isJudge: isJudge, truncatedAt: limit) : failure, now: now)
         }
+    }
+
+    /// Raises the seed's answer (or judge) limit after a truncation at `limit`; false when it is at its cap.
+    private func raiseLimit(of run: SeedRun, isJudge: Bool, truncatedAt limit: Int) -> Bool {
+        let ladder = isJudge ? judgeLadder(of: run) : run.answerLadder
+        let current = isJudge ? (run.judgeLimit ?? ladder.initial) : run.answerLimit
+        if limit < current { return true }  // another call of this seed has raised it already
+        guard let next = ladder.next(after: current) else { return false }
+        if isJudge { run.judgeLimit = next } else { run.answerLimit = next }
+        return true
+    }
+
+    /// The skip reason for a truncation: the limits tried, and which setting to raise.
+    private func limitExhausted(_ failure: TeacherFailure, of run: SeedRun, isJudge: Bool, truncatedAt limit: Int) -> TeacherFailure {
+        let ladder = isJudge ? judgeLadder(of: run) : run.answerLadder
+        let advice = isJudge ? TokenLimitLadder.judgeAdvice : TokenLimitLadder.answerAdvice
+        return TeacherFailure(failure.failureClass, detail: ladder.exhaustedDetail(at: limit, advice: advice))
+    }
+
+    private func judgeLadder(of run: SeedRun) -> TokenLimitLadder {
+        if let ladder = run.judgeLadder { return ladder }
+        let ladder = settings.judgeLadder(promptTokens: run.judge?.request(model: settings.model).estimatedPromptTokens ?? 0)
+        run.judgeLadder = ladder
+        return ladder
     }
 
     private func skip(_ run: SeedRun, failure: TeacherFailure, now: Int64) {
         guard !run.isFinished else { return }
+        defer { checkFailFast(after: failure, now: now) }
         // Its queued work (a parallel candidate call, a retry) is dropped when dequeued; what is in
         // flight is stopped now.
         run.isFinished = true
@@ -457,15 +566,24 @@ final class SynthesisEngine {
             if let transfer = entry.transfer { transport.cancel(transfer) }
             inFlight[ticket] = nil
         }
-        updates.append(SeedUpdate(
-            index: run.seed.index, status: .skipped, attempts: run.attempts, errorCode: failure.code, errorMessage: failure.message,
-            tokensIn: run.tokensIn, tokensOut: run.tokensOut, costUSD: run.costUSD))
+        var update = run.progressUpdate(status: .skipped)
+        update.errorCode = failure.code
+        update.errorMessage = failure.message
+        updates.append(update)
         delta.skipped += 1
         unfinished -= 1
         live.update {
             $0.skipped += 1
             $0.meter.record(atMs: now)
         }
+    }
+
+    /// Fail fast: once the first seeds have all ended skipped the same persistent way, the rest are skipped unsent.
+    private func checkFailFast(after failure: TeacherFailure, now: Int64) {
+        guard earlyStop == nil, abortFailure == nil, failFast.verdict == .undecided else { return }
+        guard case .stop(let failureClass, let example) = failFast.recordFailure(failure) else { return }
+        earlyStop = FailFastRule.stopMessage(window: failFast.window, failure: failureClass, example: example)
+        skipEverythingLeft(failure: TeacherFailure(.notAttempted), now: now)
     }
 
     private func skipEverythingLeft(failure: TeacherFailure, now: Int64) {

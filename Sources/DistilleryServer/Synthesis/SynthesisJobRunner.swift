@@ -65,6 +65,9 @@ struct SynthesisJobRunner: JobRunner {
         case .aborted(let teacherFailure):
             status = finished.written > 0 ? .completed : .failed
             failure = teacherFailure.message
+        case .stoppedEarly(let reason):
+            status = .failed
+            failure = reason
         case .finished, .interrupted:
             status = finished.written > 0 ? .completed : .failed
             if finished.written == 0 {

@@ -42,15 +42,18 @@ struct SynthesisJobView: Encodable {
     let estimate: EstimateView?
     let cancelRequested: Bool
     let canCancel: Bool
+    /// Every skipped seed (a page of them), its download and the retry form.
+    var skippedSeeds: SkippedSeedsSection?
+    let skippedSeedsURL: String
     var chrome: PageChrome?
 
     enum CodingKeys: String, CodingKey {
         case jobID, status, isActive, parentDatasetID, childDatasetID, provider, model, rejectionSampling, total, processed, written
         case skipped, retries, inFlight, tokensIn, tokensOut, costUSD, ratePerMinute, elapsedSeconds, etaSeconds, pausedForRateLimit
-        case skipReasons, failure, estimate, cancelRequested
+        case skipReasons, failure, estimate, cancelRequested, skippedSeedsURL
     }
 
-    init(job: SynthesisJobRecord, services: Services, parent: DatasetRecord?, child: DatasetRecord?) throws {
+    init(job: SynthesisJobRecord, services: Services, parent: DatasetRecord?, child: DatasetRecord?, skippedPage: Int = 1) throws {
         let live = services.synthesisRegistry.progress(job.jobID)
         jobID = job.jobID
         status = job.status.rawValue
@@ -95,6 +98,8 @@ struct SynthesisJobView: Encodable {
         estimate = job.estimateJSON.flatMap { try? JSONDecoder().decode(EstimateView.self, from: Data($0.utf8)) }
         cancelRequested = job.cancelRequested
         canCancel = job.status.isActive && !job.cancelRequested
+        skippedSeeds = job.skipped > 0 ? try SkippedSeedsSection(job: job, page: skippedPage, services: services) : nil
+        skippedSeedsURL = "/api/synthesis/\(job.jobID)/skipped"
     }
 
     static func label(_ status: SynthesisJobStatus, cancelRequested: Bool) -> (String, String) {
@@ -107,10 +112,10 @@ struct SynthesisJobView: Encodable {
         }
     }
 
-    static func load(jobID: Int64, services: Services) throws -> SynthesisJobView {
+    static func load(jobID: Int64, services: Services, skippedPage: Int = 1) throws -> SynthesisJobView {
         guard let job = try services.synthesis.job(id: jobID) else { throw AppError.notFound("No synthesis job \(jobID).") }
         let parent = try job.parentDatasetID.flatMap { try services.datasets.dataset(id: $0) }
         let child = try job.childDatasetID.flatMap { try services.datasets.dataset(id: $0) }
-        return try SynthesisJobView(job: job, services: services, parent: parent, child: child)
+        return try SynthesisJobView(job: job, services: services, parent: parent, child: child, skippedPage: skippedPage)
     }
 }

@@ -19,6 +19,10 @@ struct SynthesisRequest: Sendable {
     var keepReasoning = false
     var temperature: Double? = 0.7
     var maxNewTokens = 1024
+    /// The highest limit a truncated answer is retried with (nil: four times max new tokens).
+    var maxTokensCap: Int?
+    /// The judge's own limit (nil: derived from max new tokens).
+    var judgeMaxTokens: Int?
     var seed: Int?
     var requestsPerMinute: Int?
     var tokensPerMinute: Int?
@@ -59,6 +63,11 @@ enum SynthesisService {
         }
         request.temperature = number("temperature", 0.0...2.0) ?? 0.7
         request.maxNewTokens = number("max_new_tokens", 1...131_072) ?? 1024
+        request.maxTokensCap = number("max_tokens_cap", 1...1_048_576)
+        request.judgeMaxTokens = number("judge_max_tokens", 16...131_072)
+        if let cap = request.maxTokensCap, problems["max_new_tokens"] == nil, cap < request.maxNewTokens {
+            problems["max_tokens_cap"] = "Must be at least max new tokens (\(request.maxNewTokens)); a truncated answer is retried with a doubled limit up to this cap."
+        }
         request.seed = number("seed", 0...Int(Int32.max))
         request.requestsPerMinute = number("requests_per_minute", 1...1_000_000)
         request.tokensPerMinute = number("tokens_per_minute", 1...100_000_000)
@@ -119,6 +128,10 @@ enum SynthesisService {
             outputPricePerMillionUSD: model.outputPricePerMillionUSD)
         settings.chatCompletionsPath = provider.chatCompletionsPath
         settings.modelsPath = provider.modelsPath
+        settings.maxTokensCap = request.maxTokensCap ?? SynthesisSettings.defaultCap(maxNewTokens: request.maxNewTokens)
+        settings.judgeMaxTokens = request.judgeMaxTokens
+        settings.contextWindow = model.contextWindow
+        settings.supportsJSONObject = model.capabilities.supportsJSONObject
         return settings
     }
 

@@ -26,6 +26,14 @@ public struct SynthesisSettings: Codable, Sendable, Equatable {
     public var returnsReasoning: Bool
     public var inputPricePerMillionUSD: Double
     public var outputPricePerMillionUSD: Double
+    /// The highest token limit a truncated answer is retried with (doubling from max new tokens);
+    /// nil in jobs stored before it existed: never raised.
+    public var maxTokensCap: Int?
+    /// The judge's own token limit (rejection sampling); nil: derived from max new tokens as before.
+    public var judgeMaxTokens: Int?
+    /// The model's context window from the catalog: bounds the raised limits.
+    public var contextWindow: Int?
+    public var supportsJSONObject: Bool?
 
     public init(
         provider: String, model: String, baseURL: String, temperature: Double? = 0.7, maxNewTokens: Int = 1024, seed: Int? = nil,
@@ -55,7 +63,28 @@ public struct SynthesisSettings: Codable, Sendable, Equatable {
     }
 
     var capabilities: TeacherCapabilities {
-        TeacherCapabilities(supportsN: supportsN, supportsSeed: supportsSeed, returnsReasoning: returnsReasoning)
+        TeacherCapabilities(
+            supportsN: supportsN, supportsSeed: supportsSeed, returnsReasoning: returnsReasoning,
+            supportsJSONObject: supportsJSONObject ?? false)
+    }
+
+    /// The default cap: four times max new tokens (two doublings).
+    static func defaultCap(maxNewTokens: Int) -> Int { maxNewTokens.multipliedReportingOverflow(by: 4).overflow ? Int.max : maxNewTokens * 4 }
+
+    /// The judge's first limit: its own setting, or room for a reasoning model to think before its short JSON.
+    var effectiveJudgeMaxTokens: Int { judgeMaxTokens ?? max(256, min(1024, maxNewTokens)) }
+
+    /// The answer's limit ladder for a prompt of `promptTokens`.
+    func answerLadder(promptTokens: Int) -> TokenLimitLadder {
+        TokenLimitLadder(
+            initial: maxNewTokens, userCap: maxTokensCap ?? maxNewTokens, contextWindow: contextWindow ?? 0, promptTokens: promptTokens)
+    }
+
+    /// The judge's ladder: its own limit, raised up to the same cap (or its own limit when that is higher).
+    func judgeLadder(promptTokens: Int) -> TokenLimitLadder {
+        TokenLimitLadder(
+            initial: effectiveJudgeMaxTokens, userCap: max(effectiveJudgeMaxTokens, maxTokensCap ?? 0),
+            contextWindow: contextWindow ?? 0, promptTokens: promptTokens)
     }
 
     var chatCompletionsURL: String { TeacherProvider.join(baseURL, chatCompletionsPath) }
