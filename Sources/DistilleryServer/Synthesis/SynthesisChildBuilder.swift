@@ -31,7 +31,9 @@ enum SynthesisChildBuilder {
         }
         sink.close()
 
-        let name = "\(parent.name) · \(job.model)"
+        // Children of one parent differ by job number and date; the parent's name gives way if the whole is too long.
+        let suffix = " · \(job.model) · Job \(JobNumber.text(job.jobID)) · \(Formatting.iso8601(milliseconds: services.now()).prefix(10))"
+        let name = String(parent.name.prefix(max(1, DatasetCreation.maxNameLength - suffix.count))) + suffix
         let childID = try services.datasets.create(
             NewDataset(
                 name: String(name.prefix(DatasetCreation.maxNameLength)), mode: .chat, baseModel: parent.baseModel, skillPrompt: nil,
