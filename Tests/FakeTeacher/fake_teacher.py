@@ -42,8 +42,8 @@ Faults (probabilities in [0, 1], drawn from a random.Random seeded by --seed, in
   --rate-malformed (200 with a cut JSON body), --rate-empty (200, content ""),
   --rate-truncated (finish_reason "length", the answer cut in half).
 Scripted faults: a user message containing [fail:KIND] or [fail:KINDxK] answers that way for the first K
-(default 1) requests carrying exactly that message, then normally. KIND: 500, 429, empty, hang, malformed,
-truncated, badjudge. Counters are per distinct message, so a judge request about a seed has its own count.
+(default 1) requests carrying exactly that message, then normally. KIND: 500, 429, 401 (a key revoked
+mid-job), empty, hang, malformed, truncated, badjudge. Counters are per distinct message, so a judge request about a seed has its own count.
 
 Keys: --api-key K makes /v1/models and chat completions require "Authorization: Bearer K"; others get 401
 {"error": {"message": "Incorrect API key provided.", "type": "invalid_request_error", "code": "invalid_api_key"}}.
@@ -84,7 +84,7 @@ LABEL_PATTERN = re.compile(
     r'|\[(\d+)\]'
     r'|(?:candidate|answer)[ \t]*#?(\d+)[ \t]*[:.)\]]?'
     r')')
-FAIL_PATTERN = re.compile(r"\[fail:(500|429|empty|hang|malformed|truncated|badjudge)(?:x(\d+))?\]")
+FAIL_PATTERN = re.compile(r"\[fail:(500|429|401|empty|hang|malformed|truncated|badjudge)(?:x(\d+))?\]")
 
 
 class Config:
@@ -292,6 +292,9 @@ class FakeTeacher:
             raise BadRequest(400, "'n' greater than 1 is not supported by this model")
 
         fault = self.scripted_fault(seed_text)
+        if fault == "401":  # a key revoked mid-job
+            entry["fault"] = "401"
+            return self.unauthorized()
         if fault == "429":
             entry["fault"] = "429"
             return (429, [("Retry-After", "1")], json_error("Rate limit reached (scripted).", "rate_limit_error"))

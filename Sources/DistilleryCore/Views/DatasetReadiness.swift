@@ -27,14 +27,15 @@ public struct DatasetReadiness: Codable, Sendable, Equatable {
 
     public static let minimumTrainingRows = ValidationOptions.defaultMinimumExamples
 
-    /// Nil unless the dataset is a synthesized child held back only by its size: every line valid, and the
-    /// one dataset error "too few examples".
+    /// Nil unless the dataset is a synthesized child held back only by its size: every line became a row (so
+    /// the only problem left is "too few examples", the one dataset error of chat mode). Reads the record's
+    /// counts, not its summary, so the list (which loads no summaries) shows the same badge as the page.
     public init?(record: DatasetRecord) {
-        guard record.parentID != nil, record.status == .invalid, let summary = record.summary, summary.invalidLines == 0,
-            !summary.datasetErrors.isEmpty, summary.datasetErrors.allSatisfy({ $0.code == "too_few_examples" })
+        guard record.parentID != nil, record.mode == .chat, record.status == .invalid,
+            record.rowCount < Self.minimumTrainingRows, record.lineCount == record.rowCount
         else { return nil }
+        rows = record.rowCount
         trainable = false
-        rows = summary.examples
         minimumRows = Self.minimumTrainingRows
         rowsNeeded = max(0, minimumRows - rows)
         self.summary = "\(Formatting.count(rows)) row\(rows == 1 ? "" : "s"); \(Formatting.count(rowsNeeded)) more needed to train, minimum \(Formatting.count(minimumRows))."
