@@ -145,4 +145,22 @@ struct PresentationTests {
         #expect(measured.source.hasPrefix("one request of 1 token timed at pre-flight"))
         #expect(measured.latencyMs(completionTokens: 100) == 2_140)
     }
+
+    static let chatLine = #"{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"}]}"#
+    static let seedLine = #"{"input":"Write a tagline"}"#
+
+    @Test(arguments: [
+        (DatasetMode.seeds, [chatLine, chatLine], "This looks like a chat-format file ({\"messages\": [...]} per line); pick Upload (chat format)."),
+        (.chat, [seedLine, "", seedLine], "This looks like a seeds file ({\"input\": \"...\"} per line); pick Seeds + skill prompt."),
+        (.seeds, [seedLine, chatLine], nil),  // mixed: the validator reports the bad lines
+        (.chat, [chatLine], nil),
+        (.seeds, [seedLine], nil),
+        (.seeds, ["not json", chatLine], nil),
+        (.seeds, [#"{"prompt":"x"}"#], nil),
+        (.seeds, [], nil),
+    ] as [(DatasetMode, [String], String?)])
+    func aFileInTheWrongModeIsRecognisedFromItsFirstLines(mode: DatasetMode, lines: [String], expected: String?) {
+        let sample = Array(lines.joined(separator: "\r\n").utf8)
+        #expect(UploadModeCheck.mismatch(mode: mode, sample: sample) == expected)
+    }
 }
