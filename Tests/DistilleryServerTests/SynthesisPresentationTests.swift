@@ -127,6 +127,11 @@ struct SynthesisPresentationTests {
             "/api/datasets/\(parent)/synthesis/estimate?provider=openai-compatible&custom_model=fake-teacher&base_url=http://127.0.0.1:9/v1&input_price_per_million=2&output_price_per_million=8")
         let costText = try #require((estimate["estimate"] as? [String: Any])?["costText"] as? String)
         #expect(costText.hasPrefix("$0.0"), "\(costText)")
+        // The expected answer length (500 by default) never exceeds max new tokens: 4 seeds × 120, not × 500.
+        let capped = try test.json(
+            "/api/datasets/\(parent)/synthesis/estimate?provider=openai-compatible&custom_model=fake-teacher&base_url=http://127.0.0.1:9/v1&max_new_tokens=120")
+        #expect((capped["estimate"] as? [String: Any])?["completionTokens"] as? Int == 4 * 120)
+        #expect(((capped["estimate"] as? [String: Any])?["assumption"] as? String)?.contains("per answer of 120 tokens") == true)
         let jobID = try S.jobID(try S.start(
             test, dataset: parent, teacher: teacher, extra: ["api_key": "", "input_price_per_million": "2", "output_price_per_million": "8"]))
         let job = try S.waitForJob(test, jobID)

@@ -61,6 +61,9 @@ struct SynthesisJobView: Encodable {
     let tokensOut: Int
     let tokensInText: String
     let tokensOutText: String
+    let writtenText: String
+    let skippedText: String
+    let retriesText: String
     let costUSD: Double
     let costKnown: Bool
     let costText: String
@@ -127,6 +130,9 @@ struct SynthesisJobView: Encodable {
         tokensOut = job.tokensOut
         tokensInText = Formatting.count(job.tokensIn)
         tokensOutText = Formatting.count(job.tokensOut)
+        writtenText = Formatting.count(job.written)
+        skippedText = Formatting.count(job.skipped)
+        retriesText = Formatting.count(job.retries)
         costUSD = job.costUSD
         costKnown = runSettings?.costKnown ?? true
         let now = services.now()
