@@ -119,6 +119,10 @@ struct PresentationTests {
         #expect(!invalid.warningsNote.contains("can still be used"))
         let valid = DatasetDetailView(record: Self.child(rows: 120, parent: nil), preview: [], children: [], viewer: nil)
         #expect(valid.downloadLabel == "Download JSONL")
+        // A small synthesized child is invalid only for its size: every row is valid, the download is all of it.
+        let small = DatasetDetailView(record: Self.child(rows: 20), preview: [], children: [], viewer: nil)
+        #expect(small.downloadLabel == "Download JSONL")
+        #expect(small.warningsNote.contains("can still be used"))
         #expect(valid.warningsNote.contains("can still be used"))
     }
 
@@ -138,12 +142,14 @@ struct PresentationTests {
         let speed = TeacherSpeed(firstTokenMs: 800, tokensPerSecond: 50, source: "typical figures in the catalog, as of 2026-11-30")
         #expect(speed.latencyMs(completionTokens: 120) == 3_200)
         #expect(speed.assumptionText(completionTokens: 120, maxInFlight: 2)
-            == "Assumes 3.2 s per answer of 120 tokens (0.8 s to the first token, then 50.0 tokens/s; typical figures in the catalog, as of 2026-11-30), 2 requests in flight.")
+            == "Assumes 3.2 s per answer of 120 tokens (800 ms to the first token, then 50 tokens/s; typical figures in the catalog, as of 2026-11-30), 2 requests in flight.")
         let measured = TeacherSpeed.measured(firstTokenMs: 140, generation: .assumed)
         #expect(measured.firstTokenMs == 140)
         #expect(measured.tokensPerSecond == 50)
         #expect(measured.source.hasPrefix("one request of 1 token timed at pre-flight"))
         #expect(measured.latencyMs(completionTokens: 100) == 2_140)
+        #expect(measured.assumptionText(completionTokens: 100, maxInFlight: 1).hasPrefix(
+            "Assumes 2.1 s per answer of 100 tokens (140 ms to the first token, then 50 tokens/s; one request of 1 token timed at pre-flight; 50 tokens/s from a typical hosted API (assumed)), 1 request in flight."))
     }
 
     static let chatLine = #"{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"}]}"#

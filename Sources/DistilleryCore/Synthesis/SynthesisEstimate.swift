@@ -32,17 +32,24 @@ public struct TeacherSpeed: Sendable, Equatable, Codable {
     public static func measured(firstTokenMs elapsedMs: Int64, generation: TeacherSpeed) -> TeacherSpeed {
         TeacherSpeed(
             firstTokenMs: max(1, elapsedMs), tokensPerSecond: generation.tokensPerSecond,
-            source: "one request of 1 token timed at pre-flight; \(Formatting.oneDecimal(generation.tokensPerSecond)) tokens/s from \(generation.source)")
+            source: "one request of 1 token timed at pre-flight; \(number(generation.tokensPerSecond)) tokens/s from \(generation.source)")
     }
 
     /// "Assumes 1.5 s per answer of 120 tokens (0.8 s to the first token, then 50 tokens/s; a typical hosted
     /// API (assumed)), 2 requests in flight."
     public func assumptionText(completionTokens: Int, maxInFlight: Int) -> String {
-        let perAnswer = Double(latencyMs(completionTokens: completionTokens)) / 1000
-        let first = Double(firstTokenMs) / 1000
-        return "Assumes \(Formatting.oneDecimal(perAnswer)) s per answer of \(Formatting.count(completionTokens)) tokens "
-            + "(\(Formatting.oneDecimal(first)) s to the first token, then \(Formatting.oneDecimal(tokensPerSecond)) tokens/s; \(source)), "
+        "Assumes \(Self.time(ms: latencyMs(completionTokens: completionTokens))) per answer of \(Formatting.count(completionTokens)) tokens "
+            + "(\(Self.time(ms: firstTokenMs)) to the first token, then \(Self.number(tokensPerSecond)) tokens/s; \(source)), "
             + "\(Formatting.count(maxInFlight)) request\(maxInFlight == 1 ? "" : "s") in flight."
+    }
+
+    /// 140 -> "140 ms", 3200 -> "3.2 s": a local server's first token comes in milliseconds.
+    static func time(ms: Int64) -> String {
+        ms < 1000 ? "\(ms) ms" : "\(Formatting.oneDecimal(Double(ms) / 1000)) s"
+    }
+
+    static func number(_ value: Double) -> String {
+        value == value.rounded() ? Formatting.count(Int(value)) : Formatting.oneDecimal(value)
     }
 }
 
