@@ -27,6 +27,71 @@
     };
     form.addEventListener("change", sync);
     sync();
+    form.addEventListener("submit", function (event) {
+      if (form.getAttribute("data-checked") === "true") { return; }
+      event.preventDefault();
+      checkUpload(form).then(function (ok) {
+        if (ok) { form.setAttribute("data-checked", "true"); form.submit(); }
+      });
+    });
+  }
+
+  // Before a file is sent: the skill prompt (same rules as the server's validateSkillPrompt, which still checks)
+  // and whether the file's first lines belong to the other mode (same rule as the server's UploadModeCheck).
+  function showClientError(target, field, message) {
+    var slot = target.querySelector("[data-client-error=" + field + "]");
+    if (!slot) { return; }
+    slot.textContent = message || "";
+    slot.hidden = !message;
+  }
+
+  function skillPromptProblem(text) {
+    if (!/\S/.test(text)) { return "The skill prompt is required: describe the persona, voice and format the teacher should follow."; }
+    var bytes = new TextEncoder().encode(text).length;
+    if (bytes > 65536) { return "The skill prompt is " + bytes + " bytes; the limit is 65536 bytes (64 KiB)."; }
+    return "";
+  }
+
+  function modeMismatch(mode, sample, complete) {
+    var lines = sample.split("\n");
+    if (!complete) { lines.pop(); }
+    var checked = 0, chat = 0, seeds = 0;
+    for (var i = 0; i < lines.length && checked < 5; i++) {
+      var line = lines[i].replace(/\r$/, "");
+      if (!/\S/.test(line)) { continue; }
+      checked++;
+      var value;
+      try { value = JSON.parse(line); } catch (e) { return ""; }
+      if (!value || typeof value !== "object" || Array.isArray(value)) { return ""; }
+      var hasMessages = "messages" in value, hasInput = "input" in value;
+      if (hasMessages && !hasInput) { chat++; } else if (hasInput && !hasMessages) { seeds++; } else { return ""; }
+    }
+    if (checked === 0) { return ""; }
+    if (mode === "seeds" && chat === checked) { return "This looks like a chat-format file ({\"messages\": [...]} per line); pick Upload (chat format)."; }
+    if (mode === "chat" && seeds === checked) { return "This looks like a seeds file ({\"input\": \"...\"} per line); pick Seeds + skill prompt."; }
+    return "";
+  }
+
+  function checkUpload(target) {
+    var mode = target.getAttribute("data-mode");
+    var prompt = target.querySelector("textarea[name=skill_prompt]");
+    var promptProblem = mode === "seeds" && prompt ? skillPromptProblem(prompt.value) : "";
+    showClientError(target, "skill_prompt", promptProblem);
+    var input = target.querySelector("input[type=file]");
+    var file = input && input.files && input.files[0];
+    if (!file || !file.slice || !window.TextDecoder) {
+      showClientError(target, "file", "");
+      return Promise.resolve(!promptProblem);
+    }
+    var limit = 65536;
+    return file.slice(0, limit).arrayBuffer().then(function (buffer) {
+      var sample = new TextDecoder("utf-8").decode(buffer);
+      var mismatch = modeMismatch(mode, sample, file.size <= limit);
+      showClientError(target, "file", mismatch);
+      var first = target.querySelector(".field-error:not([hidden])");
+      if (first && (promptProblem || mismatch)) { first.scrollIntoView({ block: "center" }); }
+      return !promptProblem && !mismatch;
+    }, function () { return !promptProblem; });
   }
 
   // Skill prompt presets fill the textarea; the text stays editable.
@@ -47,19 +112,19 @@
         .then(function (job) {
           if (!job) { setTimeout(follow, 3000); return; }
           if (!job.isActive) { window.location.reload(); return; }
+          // The server formats every figure (one format everywhere); the page only copies the texts.
           var texts = {
-            processed: job.processed, written: job.written, skipped: job.skipped, retries: job.retries, inFlight: job.inFlight,
-            tokensIn: job.tokensIn.toLocaleString("en-US"), tokensOut: job.tokensOut.toLocaleString("en-US"), costText: "$" + job.costUSD.toFixed(job.costUSD < 1 ? 4 : 2),
-            rateText: Math.round(job.ratePerMinute) + " seeds/min",
-            elapsedText: Math.round(job.elapsedSeconds) + " s",
-            etaText: job.etaSeconds == null ? "—" : Math.round(job.etaSeconds) + " s"
+            progressText: job.progressText, written: job.written.toLocaleString("en-US"), skipped: job.skipped.toLocaleString("en-US"),
+            retries: job.retries.toLocaleString("en-US"), inFlight: job.inFlight, tokensIn: job.tokensIn.toLocaleString("en-US"),
+            tokensOut: job.tokensOut.toLocaleString("en-US"), costText: job.costText, rateText: job.rateText, rateLabel: job.rateLabel,
+            elapsedText: job.elapsedText, etaText: job.etaText, statusLabel: job.statusLabel
           };
           document.querySelectorAll("[data-job-field]").forEach(function (el) {
             var key = el.getAttribute("data-job-field");
             if (key in texts) { el.textContent = String(texts[key]); }
           });
           var bar = document.querySelector("[data-job-progress]");
-          if (bar && job.total > 0) { bar.value = Math.floor(job.processed * 100 / job.total); }
+          if (bar) { bar.value = job.percentDone; bar.className = "progress " + job.barTone; }
           setTimeout(follow, 1000);
         })
         .catch(function () { setTimeout(follow, 3000); });
@@ -95,8 +160,9 @@
         .then(function (body) {
           if (!body || !body.estimate) { return; }
           var e = body.estimate;
-          var values = { costText: e.costText, durationText: e.durationText, requests: e.requests,
-            tokensText: e.promptTokens.toLocaleString() + " / " + e.completionTokens.toLocaleString() };
+          var values = { costText: e.costText, durationText: e.durationText, requests: e.requests.toLocaleString("en-US"),
+            tokensText: e.promptTokens.toLocaleString("en-US") + " / " + e.completionTokens.toLocaleString("en-US"),
+            assumption: e.assumption || "" };
           synthesis.querySelectorAll("[data-estimate-field]").forEach(function (el) {
             var key = el.getAttribute("data-estimate-field");
             if (key in values) { el.textContent = String(values[key]); }

@@ -152,6 +152,16 @@ public struct DatasetStore: Sendable {
         }
     }
 
+    /// Every line error counted by code, the most frequent first ("589 × missing_input").
+    public func errorCountsByCode(datasetID: Int64) throws -> [ErrorCodeCount] {
+        try database.read { connection in
+            try connection.query(
+                "SELECT code, COUNT(*) AS n FROM dataset_errors WHERE dataset_id = ? GROUP BY code ORDER BY n DESC, code",
+                .integer(datasetID)
+            ).map { ErrorCodeCount(code: $0.string("code") ?? "", count: $0.int("n") ?? 0) }
+        }
+    }
+
     // MARK: Deleting
 
     /// Refused while a queued or running job references the dataset; rows and errors go with it

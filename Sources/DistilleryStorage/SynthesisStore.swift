@@ -1,13 +1,6 @@
 import DistilleryCore
 import Foundation
 
-public enum SynthesisJobStatus: String, Sendable, Codable {
-    case queued, running, completed, cancelled
-    case failed = "synthesis_failed"
-
-    public var isActive: Bool { self == .queued || self == .running }
-}
-
 /// A synthesis job as stored: the settings are kept as the JSON the service wrote.
 public struct SynthesisJobRecord: Sendable, Equatable {
     public let jobID: Int64
@@ -194,6 +187,11 @@ public struct SynthesisStore: Sendable {
 
     public func job(id: Int64) throws -> SynthesisJobRecord? {
         try database.read { try $0.queryOne("\(Self.selectJob) WHERE job_id = ?", .integer(id)).map(Self.record) }
+    }
+
+    /// The job whose answers became this child dataset.
+    public func job(childDatasetID: Int64) throws -> SynthesisJobRecord? {
+        try database.read { try $0.queryOne("\(Self.selectJob) WHERE child_dataset_id = ?", .integer(childDatasetID)).map(Self.record) }
     }
 
     public func jobs(parentDatasetID: Int64) throws -> [SynthesisJobRecord] {

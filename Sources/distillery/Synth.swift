@@ -1,4 +1,5 @@
 import ArgumentParser
+import DistilleryCore
 import DistilleryPlatform
 import DistilleryServer
 import Foundation
@@ -114,7 +115,7 @@ struct Synth: ParsableCommand {
             throw ExitCode(2)
         }
         bar.finish()
-        let cost = String(format: "$%.4f", outcome.costUSD)
+        let cost = Formatting.usd(outcome.costUSD)
         print("\(outcome.status): \(outcome.written) rows written to \(out), \(outcome.skipped) seeds skipped; tokens \(outcome.tokensIn) in / \(outcome.tokensOut) out; cost \(cost)")
         for reason in outcome.skipReasons {
             print("  skipped \(reason.count) × \(reason.code): \(reason.example)")
@@ -140,8 +141,8 @@ final class ProgressBar {
         let fraction = progress.total == 0 ? 1 : Double(progress.processed) / Double(progress.total)
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        let eta = progress.etaSeconds.map { "ETA \(Int($0))s" } ?? "ETA —"
-        let line = "\(bar) \(progress.processed)/\(progress.total) · \(progress.written) written · \(progress.skipped) skipped · \(progress.retries) retries · \(progress.inFlight) in flight · \(Int(progress.ratePerMinute))/min · \(eta) · $\(String(format: "%.4f", progress.costUSD))"
+        let eta = progress.etaSeconds.map { $0 == 0 ? "ETA done" : "ETA \(Formatting.duration(seconds: $0))" } ?? "ETA —"
+        let line = "\(bar) \(Formatting.count(progress.processed))/\(Formatting.count(progress.total)) · \(Formatting.count(progress.written)) written · \(Formatting.count(progress.skipped)) skipped · \(Formatting.count(progress.retries)) retries · \(progress.inFlight) in flight · \(Formatting.ratePerMinute(progress.ratePerMinute, noun: "seeds")) · \(eta) · \(Formatting.usd(progress.costUSD))"
         if isTerminal {
             FileHandle.standardError.write(Data("\r\u{1B}[2K\(line)".utf8))
             drewSomething = true

@@ -25,6 +25,20 @@ struct SynthesisCatalogTests {
         }
     }
 
+    @Test func everyHostedModelHasDatedTypicalSpeedsForTheEstimate() throws {
+        let catalog = try ProviderCatalog(jsonBytes: Self.shippedCatalogBytes())
+        for provider in catalog.providers where provider.baseURL != nil {
+            for model in provider.models {
+                let speed = try #require(model.typicalSpeed, "\(model.id) has no typicalSpeed")
+                #expect(speed.tokensPerSecond > 0 && speed.firstTokenMs > 0)
+                #expect(model.typicalSpeedAsOf == "2026-11-30")
+                #expect(speed.source == "typical figures in the catalog, as of 2026-11-30")
+            }
+        }
+        // A self-hosted server is timed at pre-flight instead.
+        #expect(catalog.provider(id: "openai-compatible")?.models.allSatisfy { $0.typicalSpeed == nil } == true)
+    }
+
     @Test func catalogJSONRoundTripsThroughTheValidator() throws {
         let catalog = try ProviderCatalog(jsonBytes: Self.shippedCatalogBytes())
         let again = try ProviderCatalog(jsonBytes: Array(catalog.json.serialized.utf8))
@@ -73,6 +87,8 @@ struct SynthesisCatalogTests {
          "providers[0] \"p\".models[0] \"m1\".capabilities.supportsN: must be true or false"),
         ("{\"id\": \"p\", \"displayName\": \"P\", \"baseURL\": null, \"keyRequired\": true, \"models\": [\(validModel), \(validModel)]}",
          "providers[0] \"p\".models[1] \"m1\".id: duplicate model id"),
+        ("{\"id\": \"p\", \"displayName\": \"P\", \"baseURL\": null, \"keyRequired\": true, \"models\": [\(validModel.replacingOccurrences(of: "\"contextWindow\": 1000", with: "\"contextWindow\": 1000, \"typicalSpeed\": {\"firstTokenMs\": 800, \"tokensPerSecond\": 0, \"asOf\": \"2026-11-30\"}"))]}",
+         "providers[0] \"p\".models[0] \"m1\".typicalSpeed.tokensPerSecond: must be a number above 0"),
     ])
     func overrideFileErrorsNameTheEntryAndField(provider: String, expected: String) {
         do {

@@ -6,7 +6,7 @@ struct SynthesisPreflightTests {
 
     @Test(arguments: [
         (200, "deepseek-chat", true, nil as String?),
-        (200, "deepseek-v9", true, "not_found"),
+        (200, "deepseek-v9", true, "unknown_model"),
         (200, "anything", false, nil),
         (401, "deepseek-chat", true, "unauthorized"),
         (404, "deepseek-chat", true, "not_found"),
@@ -20,6 +20,31 @@ struct SynthesisPreflightTests {
     @Test func unknownModelMessageListsWhatIsThere() throws {
         let failure = try #require(PreflightCheck.evaluate(status: 200, body: Self.list, model: "r2", requireModelListed: true))
         #expect(failure.message.hasSuffix("The provider does not list the model \"r2\"; it lists: deepseek-chat, deepseek-reasoner."))
+        // The server answered 200: no status code may be blamed.
+        #expect(!failure.message.contains("HTTP"), "\(failure.message)")
+        #expect(failure.httpStatus == nil)
+    }
+
+    @Test(arguments: [
+        (FailureClass.unknownModel, nil as Int?, false, "model"),
+        (.unknownModel, nil, true, "custom_model"),
+        (.notFound, 404, true, "base_url"),
+        (.notFound, 404, false, "provider"),
+        (.unauthorized, 401, true, "api_key"),
+        (.connection, nil, true, "base_url"),
+    ])
+    func eachFailureIsShownNextToOneField(failureClass: FailureClass, status: Int?, selfHosted: Bool, field: String) {
+        #expect(PreflightCheck.field(for: TeacherFailure(failureClass, httpStatus: status), selfHosted: selfHosted) == field)
+    }
+
+    @Test func theTimingRequestAsksForOneToken() throws {
+        let body = PreflightCheck.timingRequest(model: "smol").jsonBody(capabilities: TeacherCapabilities(supportsN: false, supportsSeed: true, returnsReasoning: false))
+        let json = try SynthesisJSON.parse(Array(body.utf8))
+        #expect(json["max_tokens"]?.intValue == 1)
+        #expect(json["model"]?.stringValue == "smol")
+        #expect(PreflightCheck.evaluateTiming(status: 200, body: Array(#"{"choices":[{"message":{"content":"Hi"},"finish_reason":"length"}]}"#.utf8)) == nil)
+        #expect(PreflightCheck.evaluateTiming(status: 200, body: Array("<html>".utf8))?.code == "malformed_response")
+        #expect(PreflightCheck.evaluateTiming(status: 500, body: [])?.code == "server_error")
     }
 
     @Test func modelListsInTheShapesServersUse() {

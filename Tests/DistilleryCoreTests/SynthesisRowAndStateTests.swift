@@ -102,30 +102,6 @@ struct SynthesisSeedStateTests {
 }
 
 struct SynthesisProgressTests {
-    @Test(arguments: [
-        // total, written, skipped, elapsed ms, processed at start, rate override, expected rate, expected ETA
-        (1_000, 0, 0, 0, 0, nil, 0.0, nil),
-        (1_000, 90, 10, 60_000, 0, nil, 100.0, 540_000),
-        (1_000, 450, 50, 60_000, 400, nil, 100.0, 300_000),
-        (1_000, 100, 0, 60_000, 0, 200.0, 200.0, 270_000),
-        (10, 9, 1, 5_000, 0, nil, 120.0, 0),
-    ] as [(Int, Int, Int, Int64, Int, Double?, Double, Int64?)])
-    func rateAndETA(total: Int, written: Int, skipped: Int, elapsed: Int64, atStart: Int, rate: Double?, expectedRate: Double, eta: Int64?) {
-        let progress = SynthesisProgress(
-            counts: SynthesisCounts(total: total, written: written, skipped: skipped), startedAtMs: 1_000,
-            nowMs: 1_000 + elapsed, processedAtStart: atStart, ratePerMinute: rate)
-        #expect(progress.ratePerMinute == expectedRate)
-        #expect(progress.etaMs == eta)
-        #expect(progress.elapsedMs == elapsed)
-    }
-
-    @Test func jsonHasEveryField() {
-        let counts = SynthesisCounts(total: 10, written: 4, skipped: 1, retries: 3, tokensIn: 1_000, tokensOut: 2_000, costUSD: 0.0012345678)
-        let progress = SynthesisProgress(counts: counts, startedAtMs: 0, nowMs: 30_000)
-        #expect(progress.json.serialized == #"{"processed":5,"total":10,"written":4,"skipped":1,"retries":3,"tokens_in":1000,"tokens_out":2000,"cost_usd":0.001235,"rate_per_minute":10,"elapsed_ms":30000,"eta_ms":30000}"#)
-        #expect(progress.fractionDone == 0.5)
-    }
-
     @Test func rateMeterCountsTheLastMinuteOnly() {
         var meter = CompletionRateMeter()
         #expect(meter.perMinute(nowMs: 0) == 0)

@@ -96,7 +96,7 @@ struct SynthesisTests {
         #expect(audit.contains { $0["action"] as? String == "key_used" && ($0["detail"] as? String ?? "").contains("synthesis job #\(jobID)") })
         #expect(audit.contains { $0["action"] as? String == "key_deleted" && ($0["userName"] as? String) == "synthesis job #\(jobID)" })
         // Each seed was sent exactly once.
-        let sent = try teacher.logEntries().filter { ($0["path"] as? String) == "/v1/chat/completions" }.compactMap { $0["seed"] as? String }
+        let sent = try SynthesisEngineTests.chatRequests(teacher).compactMap { $0["seed"] as? String }
         #expect(sent.count == 120)
         #expect(Set(sent).count == 120)
     }

@@ -50,8 +50,9 @@ Faults (probabilities in [0, 1], drawn from a random.Random seeded by --seed, in
   --rate-malformed (200 with a cut JSON body), --rate-empty (200, content ""),
   --rate-truncated (finish_reason "length", the answer cut in half).
 Scripted faults: a user message containing [fail:KIND] or [fail:KINDxK] answers that way for the first K
-(default 1) requests carrying exactly that message, then normally. KIND: 400, 401, 500, 429, empty, hang,
-malformed, truncated, badjudge. Counters are per distinct message, so a judge request about a seed has its own count.
+(default 1) requests carrying exactly that message, then normally. KIND: 400, 401 (also: a key revoked
+mid-job), 500, 429, empty, hang, malformed, truncated, badjudge. Counters are per distinct message, so a judge
+request about a seed has its own count.
 
 Held pre-flights: with --hold-models (or {"hold_models": true}), GET /v1/models requests get no answer
 until {"release_models": true} is posted to /_control; then each gets its normal answer, logged then.
@@ -327,6 +328,9 @@ class FakeTeacher:
             raise BadRequest(400, "'n' greater than 1 is not supported by this model")
 
         fault = self.scripted_fault(seed_text)
+        if fault == "401":  # a key revoked mid-job
+            entry["fault"] = "401"
+            return self.unauthorized()
         if fault == "429":
             entry["fault"] = "429"
             return (429, [("Retry-After", "1")], json_error("Rate limit reached (scripted).", "rate_limit_error"))
@@ -352,8 +356,6 @@ class FakeTeacher:
         request.delay = max(0.0, delay / 1000.0)
         if fault == "400":
             return (400, rate_headers, json_error("The request is invalid (scripted).", "invalid_request_error"))
-        if fault == "401":
-            return self.unauthorized()
         if fault == "500":
             return (500, rate_headers, json_error("The server had an error while processing your request.", "server_error"))
         if fault == "malformed":

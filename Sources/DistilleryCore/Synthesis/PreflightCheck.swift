@@ -26,8 +26,36 @@ public enum PreflightCheck {
         guard !requireModelListed || ids.contains(model) else {
             let known = ids.prefix(12).joined(separator: ", ")
             return TeacherFailure(
-                .notFound, detail: "The provider does not list the model \"\(model)\"" + (known.isEmpty ? "." : "; it lists: \(known)."))
+                .unknownModel, detail: "The provider does not list the model \"\(model)\"" + (known.isEmpty ? "." : "; it lists: \(known)."))
         }
         return nil
+    }
+
+    /// The request a self-hosted teacher is timed with at pre-flight: one token, so it costs next to nothing
+    /// and measures the time to the first token (queueing, prompt processing, one step).
+    public static let timingPrompt = "Reply with one word."
+
+    public static func timingRequest(model: String) -> ChatCompletionRequest {
+        ChatCompletionRequest(
+            model: model, systemPrompt: nil, userPrompt: timingPrompt, sampling: SamplingSettings(temperature: 0, maxNewTokens: 1))
+    }
+
+    /// Nil when the timing request was answered; a one-token answer may be cut at the limit, which is expected.
+    public static func evaluateTiming(status: Int, body: [UInt8], secrets: [String] = []) -> TeacherFailure? {
+        guard (200..<300).contains(status) else { return TeacherFailure.http(status: status, body: body, secrets: secrets) }
+        guard let json = try? SynthesisJSON.parse(body), json["choices"]?.arrayValue != nil else {
+            return TeacherFailure(.malformedBody, detail: "The test request to /chat/completions got no chat-completions answer.")
+        }
+        return nil
+    }
+
+    /// The dialog field a pre-flight failure is shown next to (once; the form-level message only points to it).
+    public static func field(for failure: TeacherFailure, selfHosted: Bool) -> String {
+        switch failure.failureClass {
+        case .unauthorized, .insufficientBalance: return "api_key"
+        case .unknownModel: return selfHosted ? "custom_model" : "model"
+        case .connection, .timeout, .malformedBody, .notFound: return selfHosted ? "base_url" : "provider"
+        default: return selfHosted ? "base_url" : "api_key"
+        }
     }
 }

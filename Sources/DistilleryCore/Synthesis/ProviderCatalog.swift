@@ -31,6 +31,11 @@ public struct TeacherModel: Sendable, Equatable {
     public var capabilities: TeacherCapabilities
     /// Caveats: unconfirmed figures, tiered prices, deprecations.
     public var note: String?
+    /// Typical time to first token and generation speed, with the date they were taken; the duration estimate
+    /// uses them (nil for a custom server, which is timed at pre-flight instead).
+    public var typicalSpeed: TeacherSpeed?
+    /// "YYYY-MM-DD" the typical speed was taken.
+    public var typicalSpeedAsOf: String?
 
     public static let anyModelID = "*"
     public var acceptsAnyName: Bool { id == Self.anyModelID }
@@ -38,8 +43,10 @@ public struct TeacherModel: Sendable, Equatable {
     public init(
         id: String, displayName: String, contextWindow: Int, maxOutputTokens: Int? = nil,
         inputPricePerMillionUSD: Double, outputPricePerMillionUSD: Double, priceAsOf: String,
-        capabilities: TeacherCapabilities, note: String? = nil
+        capabilities: TeacherCapabilities, note: String? = nil, typicalSpeed: TeacherSpeed? = nil, typicalSpeedAsOf: String? = nil
     ) {
+        self.typicalSpeed = typicalSpeed
+        self.typicalSpeedAsOf = typicalSpeedAsOf
         self.id = id
         self.displayName = displayName
         self.contextWindow = contextWindow
@@ -148,8 +155,9 @@ private struct CatalogChecker {
     ]
     static let modelFields: Set<String> = [
         "id", "displayName", "contextWindow", "maxOutputTokens", "inputPricePerMillionUSD",
-        "outputPricePerMillionUSD", "priceAsOf", "capabilities", "note",
+        "outputPricePerMillionUSD", "priceAsOf", "capabilities", "note", "typicalSpeed",
     ]
+    static let speedFields: Set<String> = ["firstTokenMs", "tokensPerSecond", "asOf"]
     static let capabilityFields: Set<String> = ["supportsN", "supportsSeed", "returnsReasoning", "supportsJSONObject"]
 
     mutating func problem(_ path: String, _ message: String) { problems.append(.init(path: path, message: message)) }
@@ -240,11 +248,34 @@ private struct CatalogChecker {
         let priceAsOf = date(entry["priceAsOf"], path: "\(label).priceAsOf")
         let capabilities = capabilities(entry["capabilities"], path: "\(label).capabilities")
         let note = optionalText(entry["note"], path: "\(label).note")
+        var speed: (TeacherSpeed, String)?
+        if let value = entry["typicalSpeed"], !value.isNull { speed = typicalSpeed(value, path: "\(label).typicalSpeed") }
         guard let id, let context, let inputPrice, let outputPrice, let priceAsOf, let capabilities else { return nil }
         return TeacherModel(
             id: id, displayName: displayName ?? id, contextWindow: context, maxOutputTokens: maxOutput,
             inputPricePerMillionUSD: inputPrice, outputPricePerMillionUSD: outputPrice, priceAsOf: priceAsOf,
-            capabilities: capabilities, note: note)
+            capabilities: capabilities, note: note, typicalSpeed: speed?.0, typicalSpeedAsOf: speed?.1)
+    }
+
+    /// `{"firstTokenMs": 900, "tokensPerSecond": 30, "asOf": "2026-11-30"}`
+    mutating func typicalSpeed(_ value: SynthesisJSON, path: String) -> (TeacherSpeed, String)? {
+        guard case .object(let members) = value else {
+            problem(path, "must be an object with firstTokenMs, tokensPerSecond and asOf")
+            return nil
+        }
+        for member in members where !Self.speedFields.contains(member.key) {
+            problem("\(path).\(member.key)", "unknown field")
+        }
+        let firstToken = positiveInt(value["firstTokenMs"], path: "\(path).firstTokenMs")
+        var tokensPerSecond: Double?
+        if let number = value["tokensPerSecond"]?.doubleValue, number > 0, number.isFinite {
+            tokensPerSecond = number
+        } else {
+            problem("\(path).tokensPerSecond", "must be a number above 0")
+        }
+        let asOf = date(value["asOf"], path: "\(path).asOf")
+        guard let firstToken, let tokensPerSecond, let asOf else { return nil }
+        return (TeacherSpeed(firstTokenMs: Int64(firstToken), tokensPerSecond: tokensPerSecond, source: "typical figures in the catalog, as of \(asOf)"), asOf)
     }
 
     mutating func capabilities(_ value: SynthesisJSON?, path: String) -> TeacherCapabilities? {
@@ -377,6 +408,12 @@ extension TeacherModel {
             ] + (capabilities.supportsJSONObject ? [("supportsJSONObject", .bool(true))] : []))),
         ]
         if let note { members.append(("note", .string(note))) }
+        if let typicalSpeed, let typicalSpeedAsOf {
+            members.append(("typicalSpeed", .object([
+                ("firstTokenMs", .number(Double(typicalSpeed.firstTokenMs))), ("tokensPerSecond", .number(typicalSpeed.tokensPerSecond)),
+                ("asOf", .string(typicalSpeedAsOf)),
+            ])))
+        }
         return .object(members)
     }
 }

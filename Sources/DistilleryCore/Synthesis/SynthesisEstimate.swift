@@ -5,6 +5,54 @@ extension TeacherModel {
     }
 }
 
+/// How fast a teacher answers: the time to its first token, then tokens per second. Where the figure comes
+/// from is part of it, so the estimate can say what it assumes.
+public struct TeacherSpeed: Sendable, Equatable, Codable {
+    public var firstTokenMs: Int64
+    public var tokensPerSecond: Double
+    /// "DeepSeek's typical figures (catalog, 2026-11-30)", "measured at pre-flight", …
+    public var source: String
+
+    public init(firstTokenMs: Int64, tokensPerSecond: Double, source: String) {
+        self.firstTokenMs = firstTokenMs
+        self.tokensPerSecond = tokensPerSecond
+        self.source = source
+    }
+
+    /// When nothing better is known: a typical hosted API (about 0.8 s to the first token, 50 tokens/s).
+    public static let assumed = TeacherSpeed(firstTokenMs: 800, tokensPerSecond: 50, source: "a typical hosted API (assumed)")
+
+    /// One answer of `completionTokens` tokens.
+    public func latencyMs(completionTokens: Int) -> Int64 {
+        firstTokenMs + Int64((Double(max(0, completionTokens)) / max(0.001, tokensPerSecond) * 1000).rounded(.up))
+    }
+
+    /// A pre-flight request of one token took `elapsedMs`: that is the time to the first token; the generation
+    /// speed is still `generation`'s.
+    public static func measured(firstTokenMs elapsedMs: Int64, generation: TeacherSpeed) -> TeacherSpeed {
+        TeacherSpeed(
+            firstTokenMs: max(1, elapsedMs), tokensPerSecond: generation.tokensPerSecond,
+            source: "one request of 1 token timed at pre-flight; \(number(generation.tokensPerSecond)) tokens/s from \(generation.source)")
+    }
+
+    /// "Assumes 1.5 s per answer of 120 tokens (0.8 s to the first token, then 50 tokens/s; a typical hosted
+    /// API (assumed)), 2 requests in flight."
+    public func assumptionText(completionTokens: Int, maxInFlight: Int) -> String {
+        "Assumes \(Self.time(ms: latencyMs(completionTokens: completionTokens))) per answer of \(Formatting.count(completionTokens)) tokens "
+            + "(\(Self.time(ms: firstTokenMs)) to the first token, then \(Self.number(tokensPerSecond)) tokens/s; \(source)), "
+            + "\(Formatting.count(maxInFlight)) request\(maxInFlight == 1 ? "" : "s") in flight."
+    }
+
+    /// 140 -> "140 ms", 3200 -> "3.2 s": a local server's first token comes in milliseconds.
+    static func time(ms: Int64) -> String {
+        ms < 1000 ? "\(ms) ms" : "\(Formatting.oneDecimal(Double(ms) / 1000)) s"
+    }
+
+    static func number(_ value: Double) -> String {
+        value == value.rounded() ? Formatting.count(Int(value)) : Formatting.oneDecimal(value)
+    }
+}
+
 /// What the dialog shows before Start Synthesis: requests, tokens, cost and expected duration.
 public struct SynthesisEstimate: Sendable, Equatable {
     /// The dialog's choices and the seeds' size.

@@ -14,6 +14,8 @@ public enum FailureClass: String, Sendable, CaseIterable, Equatable {
     case insufficientBalance
     case badRequest
     case notFound
+    /// The server answered (200) but does not list the model: no HTTP status to blame.
+    case unknownModel
     case cancelled
     /// Never sent: the job stopped early (fail fast) before reaching this seed.
     case notAttempted
@@ -25,7 +27,7 @@ public enum FailureClass: String, Sendable, CaseIterable, Equatable {
         case .rateLimited, .serverError, .timeout, .connection, .malformedBody, .emptyAnswer, .truncated,
             .judgeUnparseable, .judgeTruncated:
             return true
-        case .unauthorized, .insufficientBalance, .badRequest, .notFound, .cancelled, .notAttempted:
+        case .unauthorized, .insufficientBalance, .badRequest, .notFound, .unknownModel, .cancelled, .notAttempted:
             return false
         }
     }
@@ -46,6 +48,7 @@ public enum FailureClass: String, Sendable, CaseIterable, Equatable {
         case .insufficientBalance: return "insufficient_balance"
         case .badRequest: return "bad_request"
         case .notFound: return "not_found"
+        case .unknownModel: return "unknown_model"
         case .cancelled: return "cancelled"
         case .notAttempted: return "not_attempted"
         }
@@ -73,6 +76,7 @@ public enum FailureClass: String, Sendable, CaseIterable, Equatable {
         case .insufficientBalance: return "The teacher account has no balance left (HTTP 402)."
         case .badRequest: return "The teacher rejected the request as invalid (HTTP 400). Check the model and parameters."
         case .notFound: return "The teacher does not know this URL or model (HTTP 404). Check the base URL and model name."
+        case .unknownModel: return "The teacher does not offer this model; check the model name."
         case .cancelled: return "The job was cancelled."
         case .notAttempted: return "Not sent: the job stopped early (see why on the job page)."
         }

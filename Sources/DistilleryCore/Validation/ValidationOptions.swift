@@ -1,5 +1,7 @@
 /// Limits and choices for one validation run. Defaults follow the documented rules (README "Validation rules").
 public struct ValidationOptions: Sendable {
+    /// Fewer valid chat examples than this cannot train a model (README "Validation rules").
+    public static let defaultMinimumExamples = 100
     public var mode: DatasetMode
     public var baseModel: BaseModel
     /// Fewer valid chat examples than this is a dataset error.
@@ -24,7 +26,7 @@ public struct ValidationOptions: Sendable {
     public init(
         mode: DatasetMode,
         baseModel: BaseModel = BaseModelCatalog.defaultModel,
-        minimumExamples: Int = 100,
+        minimumExamples: Int = ValidationOptions.defaultMinimumExamples,
         recommendedExamples: Int = 1000,
         maxContentBytes: Int = 65_536,
         maxLineBytes: Int = 16 << 20,

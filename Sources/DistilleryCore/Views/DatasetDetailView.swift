@@ -37,6 +37,8 @@ public struct PreviewRow: Codable, Sendable, Equatable {
 /// A synthesis job as listed on its seeds dataset's page.
 public struct SynthesisJobSummary: Codable, Sendable, Equatable {
     public let id: Int64
+    /// "J-12"
+    public let number: String
     public let statusLabel: String
     public let statusTone: String
     public let progressText: String
@@ -45,10 +47,25 @@ public struct SynthesisJobSummary: Codable, Sendable, Equatable {
 
     public init(id: Int64, statusLabel: String, statusTone: String, progressText: String, teacher: String) {
         self.id = id
+        number = JobNumber.text(id)
         self.statusLabel = statusLabel
         self.statusTone = statusTone
         self.progressText = progressText
         self.teacher = teacher
+        url = "/synthesis/\(id)"
+    }
+}
+
+/// The synthesis job that made a child dataset, linked from the child's page.
+public struct ProducingJob: Codable, Sendable, Equatable {
+    public let id: Int64
+    /// "J-12": job numbers never read like dataset numbers.
+    public let number: String
+    public let url: String
+
+    public init(id: Int64) {
+        self.id = id
+        number = JobNumber.text(id)
         url = "/synthesis/\(id)"
     }
 }
@@ -90,6 +107,13 @@ public struct DatasetDetailView: Encodable, Sendable {
     public let canDelete: Bool
     public let deleteBlockedReason: String?
     public let links: Links
+    /// What the download holds, in words ("The 32 valid rows as JSONL"): an invalid dataset's file is not the upload.
+    public let downloadDescription: String
+    /// The download button: "Download JSONL", or "Download the 32 valid rows" on an invalid dataset.
+    public let downloadLabel: String
+    /// Every line error counted by code, most frequent first.
+    public let errorCodeCounts: [ErrorCodeCount]
+    public let producedBy: ProducingJob?
 
     // Page-only presentation, left out of the JSON twin.
     public var chrome: PageChrome?
@@ -97,6 +121,12 @@ public struct DatasetDetailView: Encodable, Sendable {
     public let hasSummary: Bool
     /// One sentence under the status badge saying what the status means for the user.
     public let statusExplanation: String?
+    /// For a not-yet-trainable child: the way forward.
+    public let nextSteps: [String]
+    public let hasNextSteps: Bool
+    /// Above the warnings: whether they stand in the way (they do not, on a usable dataset).
+    public let warningsNote: String
+    public let hasErrorCodeCounts: Bool
     public let stats: [Stat]
     public let warnings: [WarningItem]
     public let hasWarnings: Bool
@@ -118,12 +148,29 @@ public struct DatasetDetailView: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case dataset, baseModelName, contextWindow, skillPrompt, summary, children, synthesisJobs, canDelete, deleteBlockedReason, links
-        case preview
+        case preview, downloadDescription, downloadLabel, errorCodeCounts, producedBy
     }
 
     public init(
-        record: DatasetRecord, preview: [PreviewRow], children: [DatasetRecord], viewer: User?, synthesisJobs: [SynthesisJobSummary] = []
+        record: DatasetRecord, preview: [PreviewRow], children: [DatasetRecord], viewer: User?, synthesisJobs: [SynthesisJobSummary] = [],
+        errorCodeCounts: [ErrorCodeCount] = [], producedBy: ProducingJob? = nil
     ) {
+        self.errorCodeCounts = errorCodeCounts
+        hasErrorCodeCounts = !errorCodeCounts.isEmpty
+        self.producedBy = producedBy
+        let readiness = DatasetReadiness(record: record)
+        nextSteps = readiness?.nextSteps ?? []
+        hasNextSteps = !nextSteps.isEmpty
+        let usable = (record.status != .invalid && record.status != .synthesisFailed) || readiness != nil
+        warningsNote = usable
+            ? "The dataset can still be used; fix these before training if they are not intended."
+            : "Fix these too when you fix the problems above."
+        let rowNoun = record.mode == .seeds ? "seed" : "row"
+        let plural = record.rowCount == 1 ? "" : "s"
+        downloadDescription = usable
+            ? "All \(Formatting.count(record.rowCount)) \(rowNoun)\(plural), normalized, as JSONL."
+            : "Only the \(Formatting.count(record.rowCount)) valid \(rowNoun)\(plural) (the lines with errors are left out), as JSONL."
+        downloadLabel = usable ? "Download JSONL" : "Download the \(Formatting.count(record.rowCount)) valid \(rowNoun)\(plural)"
         self.synthesisJobs = synthesisJobs
         hasSynthesisJobs = !synthesisJobs.isEmpty
         canSynthesize = DatasetListItem(record).canSynthesize
@@ -179,7 +226,7 @@ public struct DatasetDetailView: Encodable, Sendable {
             return
         }
         hasSummary = true
-        statusExplanation = Self.explanation(summary)
+        statusExplanation = readiness?.summary ?? Self.explanation(summary)
         let exampleNoun = summary.mode == .seeds ? "Seeds" : "Valid examples"
         stats = [
             Stat(label: "Lines", value: Formatting.count(summary.lines)),

@@ -23,6 +23,8 @@ public struct DatasetListItem: Codable, Sendable, Equatable {
     public let createdBy: String?
     /// A seeds dataset that passed validation: the Generate Synthetic Data button shows.
     public let canSynthesize: Bool
+    /// Set for a synthesized child held back only by its size ("Not yet trainable"), nil otherwise.
+    public let readiness: DatasetReadiness?
 
     public init(_ record: DatasetRecord) {
         id = record.id
@@ -30,8 +32,9 @@ public struct DatasetListItem: Codable, Sendable, Equatable {
         mode = record.mode.rawValue
         modeLabel = record.mode.label
         status = record.status.rawValue
-        statusLabel = record.status.label
-        statusTone = record.status.tone
+        readiness = DatasetReadiness(record: record)
+        statusLabel = readiness == nil ? record.status.label : DatasetReadiness.statusLabel
+        statusTone = readiness == nil ? record.status.tone : DatasetReadiness.statusTone
         baseModel = record.baseModel
         rows = record.rowCount
         rowsText = record.status == .validating ? "…" : Formatting.count(record.rowCount)

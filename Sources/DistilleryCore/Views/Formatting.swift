@@ -24,6 +24,39 @@ public enum Formatting {
         return "\(oneDecimal(amount)) \(units[unit])"
     }
 
+    /// Seconds -> "45 s", "4 min 8 s", "2 h 5 min". A positive time under half a second reads "< 1 s".
+    public static func duration(seconds: Double) -> String {
+        guard seconds.isFinite, seconds > 0 else { return "0 s" }
+        let total = Int(seconds.rounded())
+        if total == 0 { return "< 1 s" }
+        if total < 60 { return "\(total) s" }
+        if total < 3600 { return total % 60 == 0 ? "\(total / 60) min" : "\(total / 60) min \(total % 60) s" }
+        let minutes = total % 3600 / 60
+        return minutes == 0 ? "\(count(total / 3600)) h" : "\(count(total / 3600)) h \(minutes) min"
+    }
+
+    /// Dollars with cents and thousands separators ("$1,234.56"); four decimals under one cent ("$0.0042"),
+    /// so a small job does not read as free.
+    public static func usd(_ value: Double) -> String {
+        guard value.isFinite else { return "—" }
+        let sign = value < 0 ? "-" : ""
+        let magnitude = abs(value)
+        if magnitude == 0 { return "$0.00" }
+        if magnitude < 0.01 {
+            let tenThousandths = Int((magnitude * 10_000).rounded())
+            if tenThousandths == 0 { return sign + "< $0.0001" }
+            if tenThousandths < 100 { return sign + "$0.00" + (tenThousandths < 10 ? "0" : "") + "\(tenThousandths)" }
+        }
+        let cents = Int((magnitude * 100).rounded())
+        return sign + "$" + count(cents / 100) + "." + (cents % 100 < 10 ? "0" : "") + "\(cents % 100)"
+    }
+
+    /// A rate per minute: whole numbers with separators from 10 up, one decimal below ("2.5 seeds/min").
+    public static func ratePerMinute(_ value: Double, noun: String) -> String {
+        guard value.isFinite, value > 0 else { return "—" }
+        return (value >= 10 ? count(Int(value.rounded())) : oneDecimal(value)) + " \(noun)/min"
+    }
+
     public static func oneDecimal(_ value: Double) -> String {
         let tenths = Int((value * 10).rounded())
         return "\(tenths / 10).\(abs(tenths % 10))"

@@ -55,12 +55,23 @@ enum DatasetCreation {
             problems["file"] = "Attach a JSONL file (a `file` part, or the raw request body)."
         } else if upload.fileSize == 0 {
             problems["file"] = "The file is empty."
+        } else if let mode, let mismatch = UploadModeCheck.mismatch(mode: mode, sample: fileStart(upload.filePath)) {
+            problems["file"] = mismatch
         }
 
         guard problems.isEmpty, let mode else {
             throw AppError.invalid("The dataset could not be created: \(problems.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: " "))", fields: problems)
         }
         return NewDataset(name: name, mode: mode, baseModel: modelID, skillPrompt: skillPrompt, byteSize: upload.fileSize)
+    }
+}
+
+extension DatasetCreation {
+    /// The first bytes of an upload, for `UploadModeCheck` (empty if it cannot be read: validation reports that).
+    static func fileStart(_ path: String) -> [UInt8] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
+        defer { try? handle.close() }
+        return Array((try? handle.read(upToCount: UploadModeCheck.sampleBytes)) ?? Data())
     }
 }
 

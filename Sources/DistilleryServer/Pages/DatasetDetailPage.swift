@@ -52,13 +52,16 @@ func loadDatasetDetailView(id: Int64, context: RequestContext) throws -> Dataset
     let preview = previewRows.map { PreviewDecoding.previewRow(line: $0.line, json: $0.body, metadata: $0.meta) }
     let children = try context.datasets.children(of: id)
     let jobs = try context.services.synthesis.jobs(parentDatasetID: id).map { job in
-        let (label, tone) = SynthesisJobView.label(job.status, cancelRequested: job.cancelRequested)
+        let (label, tone) = SynthesisJobPresentation.label(job.status, cancelRequested: job.cancelRequested)
         return SynthesisJobSummary(
             id: job.jobID, statusLabel: label, statusTone: tone,
             progressText: "\(Formatting.count(job.processed)) of \(Formatting.count(job.total)) processed, \(Formatting.count(job.written)) written, \(Formatting.count(job.skipped)) skipped",
-            teacher: "\(job.provider) · \(job.model)")
+            teacher: "\(context.services.catalog.provider(id: job.provider)?.displayName ?? job.provider) · \(job.model)")
     }
-    return DatasetDetailView(record: record, preview: preview, children: children, viewer: context.identity?.user, synthesisJobs: jobs)
+    let producedBy = record.parentID == nil ? nil : try context.services.synthesis.job(childDatasetID: id).map { ProducingJob(id: $0.jobID) }
+    return DatasetDetailView(
+        record: record, preview: preview, children: children, viewer: context.identity?.user, synthesisJobs: jobs,
+        errorCodeCounts: record.status == .validating ? [] : try context.datasets.errorCountsByCode(datasetID: id), producedBy: producedBy)
 }
 
 struct Page<Item: Encodable>: Encodable {

@@ -31,6 +31,7 @@ struct SynthesisDialog {
         let durationText: String
         let requests: String
         let tokensText: String
+        let assumption: String?
     }
 
     var chrome: PageChrome
@@ -55,6 +56,10 @@ struct SynthesisDialog {
     let judgeMaxTokens: String
     /// Set when the expected answer is longer than max new tokens: most answers would be cut off.
     let tokenLimitWarning: String?
+    let inputPricePerMillion: String
+    let outputPricePerMillion: String
+    /// Shown before the start when the seeds cannot reach the 100 rows training needs.
+    let sizeWarning: String?
     var estimate: EstimateText?
     var priceAsOf: String?
     var fieldErrors: [String: String] = [:]
@@ -101,6 +106,9 @@ struct SynthesisDialog {
             expected: Int(expectedCompletionTokens.trimmingCharacters(in: .whitespaces)),
             maxNewTokens: Int(maxNewTokens.trimmingCharacters(in: .whitespaces)),
             cap: Int(maxTokensCap.trimmingCharacters(in: .whitespaces)))
+        inputPricePerMillion = fields["input_price_per_million"] ?? ""
+        outputPricePerMillion = fields["output_price_per_million"] ?? ""
+        sizeWarning = SynthesisSizeCheck.warning(seedCount: dataset.rowCount)
     }
 
     /// Compares the expected answer length with the limit: answers longer than max new tokens are cut off and
@@ -117,6 +125,20 @@ struct SynthesisDialog {
         return text
     }
 
+    /// Fills the estimate panel from the form's values; a field problem leaves it empty (and is shown when asked).
+    mutating func fillEstimate(dataset: DatasetRecord, fields: [String: String], context: RequestContext, showProblems: Bool) throws {
+        do {
+            let (estimate, model) = try estimateFor(dataset: dataset, fields: fields, context: context)
+            self.estimate = EstimateText(
+                costText: estimate.costText, durationText: estimate.durationText, requests: Formatting.count(estimate.requests),
+                tokensText: "\(Formatting.count(estimate.promptTokens)) / \(Formatting.count(estimate.completionTokens))",
+                assumption: estimate.assumption)
+            priceAsOf = model?.priceAsOf
+        } catch AppError.invalid(_, let problems) {
+            if showProblems { fieldErrors = problems }
+        }
+    }
+
     static func price(_ value: Double) -> String {
         value == value.rounded() ? String(Int(value)) : String(format: "%.2f", value)
     }
@@ -130,15 +152,7 @@ func showSynthesisDialog(_ request: HTTPRequest, _ context: RequestContext) thro
     var fields: [String: String] = [:]
     for item in request.queryItems where fields[item.name] == nil { fields[item.name] = item.value }
     var dialog = try SynthesisDialog(context: context, dataset: dataset, fields: fields)
-    do {
-        let (estimate, model) = try estimateFor(dataset: dataset, fields: fields, context: context)
-        dialog.estimate = SynthesisDialog.EstimateText(
-            costText: estimate.costText, durationText: estimate.durationText, requests: Formatting.count(estimate.requests),
-            tokensText: "\(Formatting.count(estimate.promptTokens)) / \(Formatting.count(estimate.completionTokens))")
-        dialog.priceAsOf = model?.priceAsOf
-    } catch AppError.invalid(_, let problems) {
-        if !fields.isEmpty { dialog.fieldErrors = problems }
-    }
+    try dialog.fillEstimate(dataset: dataset, fields: fields, context: context, showProblems: !fields.isEmpty)
     return context.renderer.html("synthesis_dialog", dialog)
 }
 
@@ -155,6 +169,8 @@ func submitSynthesis(_ request: HTTPRequest, _ context: RequestContext) throws -
             var kept = fields
             kept["api_key"] = nil
             var dialog = try SynthesisDialog(context: context, dataset: dataset, fields: kept)
+            // The estimate panel stays filled after a refused start; the refusal's own field messages win.
+            try dialog.fillEstimate(dataset: dataset, fields: kept, context: context, showProblems: false)
             dialog.fieldErrors = problems
             dialog.formError = message
             return context.renderer.html("synthesis_dialog", dialog, status: 422)
@@ -215,5 +231,5 @@ private func estimateFor(dataset: DatasetRecord, fields: [String: String], conte
     guard let model else { throw AppError.invalid("Unknown model.", fields: ["model": "Unknown model."]) }
     let seeds = try SynthesisService.seedInputs(datasetID: dataset.id, services: context.services)
     let estimate = SynthesisService.estimate(seeds: seeds, skillPrompt: dataset.skillPrompt ?? "", settings: settings, request: request, model: model)
-    return (EstimateView(estimate), model)
+    return (estimate, model)
 }

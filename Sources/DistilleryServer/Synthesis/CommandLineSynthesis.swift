@@ -74,7 +74,7 @@ public enum CommandLineSynthesis {
             let view = try SynthesisJobView(job: job, services: services, parent: nil, child: nil)
             progress(Progress(
                 total: view.total, processed: view.processed, written: view.written, skipped: view.skipped, retries: view.retries,
-                inFlight: view.inFlight, costUSD: view.costUSD, ratePerMinute: view.ratePerMinute, etaSeconds: view.etaSeconds,
+                inFlight: view.inFlight, costUSD: view.costUSD, ratePerMinute: view.ratePerMinute ?? 0, etaSeconds: view.etaSeconds,
                 elapsedSeconds: view.elapsedSeconds))
             if !job.status.isActive {
                 try writeRows(jobID: jobID, to: options.outputPath, store: services.synthesis)
@@ -95,12 +95,14 @@ public enum CommandLineSynthesis {
     private static func startJob(_ options: Options, services: Services) throws -> Int64 {
         if let problem = validateSkillPrompt(options.skillPrompt) { throw Failure(description: "skill prompt: \(problem)") }
         let request = try SynthesisService.request(from: options.fields)
-        let settings = try SynthesisService.settings(for: request, catalog: services.catalog)
+        var settings = try SynthesisService.settings(for: request, catalog: services.catalog)
         guard let provider = services.catalog.provider(id: settings.provider) else { throw Failure(description: "unknown provider") }
         if provider.keyRequired && options.key == nil {
             throw Failure(description: "\(provider.displayName) needs an API key: pass --api-key-env VARIABLE")
         }
-        try SynthesisService.preflight(settings: settings, key: options.key, transport: services.transport, requireModelListed: provider.baseURL != nil)
+        settings.keyDescription = options.key == nil ? "none" : "from the environment (distillery synth)"
+        let measuredFirstTokenMs = try SynthesisService.preflight(
+            settings: settings, key: options.key, transport: services.transport, requireModelListed: provider.baseURL != nil)
 
         // The seeds go through the same validator as an upload.
         let size = (try? FileManager.default.attributesOfItem(atPath: options.seedsPath)[.size] as? Int) ?? 0
@@ -128,11 +130,11 @@ public enum CommandLineSynthesis {
         let seedTexts = try SynthesisService.seedInputs(datasetID: datasetID, services: services)
         let estimate = SynthesisService.estimate(
             seeds: seedTexts, skillPrompt: options.skillPrompt, settings: settings, request: request,
-            model: provider.model(named: settings.model) ?? provider.models[0])
+            model: provider.model(named: settings.model) ?? provider.models[0], measuredFirstTokenMs: measuredFirstTokenMs)
         let jobID = try services.synthesis.create(
             SynthesisStore.NewJob(
                 parentDatasetID: datasetID, createdBy: nil, provider: provider.id, model: settings.model, settingsJSON: settings.json,
-                keyID: keyID, estimateJSON: EstimateView(estimate).json),
+                keyID: keyID, estimateJSON: estimate.json),
             now: services.now())
         services.wakeWorkers()
         return jobID

@@ -31,10 +31,10 @@ enum SkippedSeedRetry {
                     settings: prepared.settings, key: prepared.key, transport: context.services.transport,
                     requireModelListed: prepared.provider.baseURL != nil, completion: preflightDone)
             },
-            then: { preflightError in
+            then: { preflight in
                 defer { prepared.freeKeys() }
                 return try answer(Result {
-                    if let preflightError { throw preflightError }
+                    _ = try preflight.get()
                     return try requeue(prepared, context: context)
                 })
             })

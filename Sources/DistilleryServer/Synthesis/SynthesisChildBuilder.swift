@@ -42,7 +42,9 @@ enum SynthesisChildBuilder {
                 try $0.run("UPDATE datasets SET byte_size = ? WHERE id = ?", SQLValue(size), .integer(childID))
             }
         } else {
-            let name = "\(parent.name) · \(job.model)"
+            // Children of one parent differ by job number and date; the parent's name gives way if the whole is too long.
+            let suffix = " · \(job.model) · Job \(JobNumber.text(job.jobID)) · \(Formatting.iso8601(milliseconds: services.now()).prefix(10))"
+            let name = String(parent.name.prefix(max(1, DatasetCreation.maxNameLength - suffix.count))) + suffix
             childID = try services.datasets.create(
                 NewDataset(
                     name: String(name.prefix(DatasetCreation.maxNameLength)), mode: .chat, baseModel: parent.baseModel, skillPrompt: nil,

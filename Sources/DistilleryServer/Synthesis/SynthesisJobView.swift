@@ -4,7 +4,32 @@ import Foundation
 
 /// A synthesis job's progress: GET /synthesis/{job} and its JSON twin GET /api/synthesis/{job}.
 struct SynthesisJobView: Encodable {
+    /// One setting the job ran with, as the page lists it.
+    struct Setting: Encodable {
+        let label: String
+        let value: String
+    }
+
+    /// The settings the job ran with, for the JSON twin.
+    struct RunSettings: Encodable {
+        let teacher: String
+        let model: String
+        let baseURL: String
+        let temperature: Double?
+        let maxNewTokens: Int
+        let seed: Int?
+        let requestsPerMinute: Int?
+        let tokensPerMinute: Int?
+        let maxInFlight: Int
+        let rejectionSampling: Bool
+        let key: String?
+        let inputPricePerMillionUSD: Double?
+        let outputPricePerMillionUSD: Double?
+    }
+
     let jobID: Int64
+    /// "J-12": never to be read as a dataset number.
+    let number: String
     let status: String
     let statusLabel: String
     let statusTone: String
@@ -14,8 +39,18 @@ struct SynthesisJobView: Encodable {
     let childDatasetID: Int64?
     let childName: String?
     let provider: String
+    let teacherName: String
     let model: String
     let rejectionSampling: Bool
+    let settings: RunSettings?
+    let settingsList: [Setting]
+    let startedBy: String?
+    let createdAt: String
+    let startedAt: String?
+    let finishedAt: String?
+    let createdText: String
+    let startedText: String?
+    let finishedText: String?
     let total: Int
     let processed: Int
     let written: Int
@@ -26,20 +61,29 @@ struct SynthesisJobView: Encodable {
     let tokensOut: Int
     let tokensInText: String
     let tokensOutText: String
+    let writtenText: String
+    let skippedText: String
+    let retriesText: String
     let costUSD: Double
+    let costKnown: Bool
     let costText: String
-    let ratePerMinute: Double
+    let ratePerMinute: Double?
+    let rateLabel: String
     let rateText: String
     let elapsedSeconds: Double
     let elapsedText: String
     let etaSeconds: Double?
-    let etaText: String?
+    let etaText: String
     let percentDone: Int
+    let progressText: String
+    /// `bad` for a failed job: its bar is red.
+    let barTone: String
     let pausedForRateLimit: Bool
     let skipReasons: [SkipReason]
     let hasSkipReasons: Bool
     let failure: String?
     let estimate: EstimateView?
+    let estimateVersusActual: String?
     let cancelRequested: Bool
     let canCancel: Bool
     /// Every skipped seed (a page of them), its download and the retry form.
@@ -48,24 +92,37 @@ struct SynthesisJobView: Encodable {
     var chrome: PageChrome?
 
     enum CodingKeys: String, CodingKey {
-        case jobID, status, isActive, parentDatasetID, childDatasetID, provider, model, rejectionSampling, total, processed, written
-        case skipped, retries, inFlight, tokensIn, tokensOut, costUSD, ratePerMinute, elapsedSeconds, etaSeconds, pausedForRateLimit
-        case skipReasons, failure, estimate, cancelRequested, skippedSeedsURL
+        case jobID, number, status, statusLabel, isActive, parentDatasetID, childDatasetID, provider, teacherName, model, rejectionSampling
+        case settings, startedBy, createdAt, startedAt, finishedAt, total, processed, written, skipped, retries, inFlight, tokensIn, tokensOut
+        case costUSD, costKnown, costText, ratePerMinute, rateLabel, rateText, elapsedSeconds, elapsedText, etaSeconds, etaText, percentDone
+        case progressText, barTone, pausedForRateLimit, skipReasons, failure, estimate, estimateVersusActual, cancelRequested, skippedSeedsURL
     }
 
     init(job: SynthesisJobRecord, services: Services, parent: DatasetRecord?, child: DatasetRecord?, skippedPage: Int = 1) throws {
         let live = services.synthesisRegistry.progress(job.jobID)
+        let runSettings = try? SynthesisSettings.decode(job.settingsJSON)
         jobID = job.jobID
+        number = JobNumber.text(job.jobID)
         status = job.status.rawValue
-        (statusLabel, statusTone) = Self.label(job.status, cancelRequested: job.cancelRequested)
         isActive = job.status.isActive
         parentDatasetID = job.parentDatasetID
         parentName = parent?.name
         childDatasetID = job.childDatasetID
         childName = child?.name
         provider = job.provider
+        let teacher = runSettings?.teacherDisplayName ?? services.catalog.provider(id: job.provider)?.displayName ?? job.provider
+        teacherName = teacher
         model = job.model
-        rejectionSampling = (try? SynthesisSettings.decode(job.settingsJSON).rejectionSampling) ?? false
+        rejectionSampling = runSettings?.rejectionSampling ?? false
+        settings = runSettings.map { Self.runSettings($0, teacher: teacher) }
+        settingsList = settings.map(Self.settingsList) ?? []
+        startedBy = try job.createdBy.flatMap { try services.users.user(id: $0)?.name }
+        createdAt = Formatting.iso8601(milliseconds: job.createdAt)
+        createdText = Formatting.timestamp(milliseconds: job.createdAt)
+        startedAt = job.startedAt.map { Formatting.iso8601(milliseconds: $0) }
+        startedText = job.startedAt.map { Formatting.timestamp(milliseconds: $0) }
+        finishedAt = job.finishedAt.map { Formatting.iso8601(milliseconds: $0) }
+        finishedText = job.finishedAt.map { Formatting.timestamp(milliseconds: $0) }
         total = job.total
         processed = job.processed
         written = job.written
@@ -76,44 +133,71 @@ struct SynthesisJobView: Encodable {
         tokensOut = job.tokensOut
         tokensInText = Formatting.count(job.tokensIn)
         tokensOutText = Formatting.count(job.tokensOut)
+        writtenText = Formatting.count(job.written)
+        skippedText = Formatting.count(job.skipped)
+        retriesText = Formatting.count(job.retries)
         costUSD = job.costUSD
-        costText = MoneyFormat.usd(job.costUSD)
+        costKnown = runSettings?.costKnown ?? true
         let now = services.now()
-        let end = job.finishedAt ?? now
-        elapsedSeconds = job.startedAt.map { Double(max(0, end - $0)) / 1000 } ?? 0
-        elapsedText = DurationFormat.text(seconds: elapsedSeconds)
+        elapsedSeconds = job.startedAt.map { Double(max(0, (job.finishedAt ?? now) - $0)) / 1000 } ?? 0
+        estimate = job.estimateJSON.flatMap { try? JSONDecoder().decode(EstimateView.self, from: Data($0.utf8)) }
         let monotonicNow = SynthesisEngine.nowMs()
-        let liveRate = live?.meter.perMinute(nowMs: monotonicNow) ?? 0
-        let averageRate = elapsedSeconds > 0 ? Double(job.processed) / elapsedSeconds * 60 : 0
-        ratePerMinute = isActive ? (liveRate > 0 ? liveRate : averageRate) : averageRate
-        rateText = String(format: "%.0f seeds/min", ratePerMinute)
-        let remaining = max(0, job.total - job.processed)
-        etaSeconds = isActive && ratePerMinute > 0 ? Double(remaining) / ratePerMinute * 60 : nil
-        etaText = etaSeconds.map { DurationFormat.text(seconds: $0) }
-        percentDone = job.total == 0 ? 100 : job.processed * 100 / job.total
+        let presentation = SynthesisJobPresentation(
+            SynthesisJobPresentation.Input(
+                status: job.status, cancelRequested: job.cancelRequested, total: job.total, written: job.written, skipped: job.skipped,
+                elapsedSeconds: elapsedSeconds, liveRatePerMinute: live?.meter.perMinute(nowMs: monotonicNow), costUSD: job.costUSD,
+                costKnown: costKnown, estimatedSeconds: estimate?.durationSeconds, estimatedCostUSD: estimate?.costUSD))
+        statusLabel = presentation.statusLabel
+        statusTone = presentation.tone
+        barTone = presentation.tone
+        costText = presentation.costText
+        ratePerMinute = presentation.ratePerMinute.map { ($0 * 10).rounded() / 10 }
+        rateLabel = presentation.rateLabel
+        rateText = presentation.rateText
+        elapsedText = presentation.elapsedText
+        etaSeconds = presentation.etaSeconds
+        etaText = presentation.etaText
+        percentDone = presentation.percentDone
+        progressText = presentation.progressText
+        estimateVersusActual = presentation.estimateVersusActual
         pausedForRateLimit = (live?.pausedUntilMs ?? 0) > monotonicNow
         skipReasons = try services.synthesis.skipReasons(jobID: job.jobID)
         hasSkipReasons = !skipReasons.isEmpty
         failure = job.failure
-        estimate = job.estimateJSON.flatMap { try? JSONDecoder().decode(EstimateView.self, from: Data($0.utf8)) }
         cancelRequested = job.cancelRequested
         canCancel = job.status.isActive && !job.cancelRequested
         skippedSeeds = job.skipped > 0 ? try SkippedSeedsSection(job: job, page: skippedPage, services: services) : nil
         skippedSeedsURL = "/api/synthesis/\(job.jobID)/skipped"
     }
 
-    static func label(_ status: SynthesisJobStatus, cancelRequested: Bool) -> (String, String) {
-        switch status {
-        case .queued: return (cancelRequested ? "Cancelling" : "Queued", "busy")
-        case .running: return (cancelRequested ? "Cancelling" : "Synthesizing", "busy")
-        case .completed: return ("Completed", "ok")
-        case .cancelled: return ("Cancelled", "warn")
-        case .failed: return ("Synthesis failed", "bad")
-        }
+    static func runSettings(_ settings: SynthesisSettings, teacher: String) -> RunSettings {
+        RunSettings(
+            teacher: teacher, model: settings.model, baseURL: settings.baseURL, temperature: settings.temperature,
+            maxNewTokens: settings.maxNewTokens, seed: settings.seed, requestsPerMinute: settings.requestsPerMinute,
+            tokensPerMinute: settings.tokensPerMinute, maxInFlight: settings.maxInFlight, rejectionSampling: settings.rejectionSampling,
+            key: settings.keyDescription, inputPricePerMillionUSD: settings.costKnown ? settings.inputPricePerMillionUSD : nil,
+            outputPricePerMillionUSD: settings.costKnown ? settings.outputPricePerMillionUSD : nil)
+    }
+
+    static func settingsList(_ settings: RunSettings) -> [Setting] {
+        var list = [
+            Setting(label: "Teacher", value: settings.teacher),
+            Setting(label: "Model", value: settings.model),
+            Setting(label: "Base URL", value: settings.baseURL),
+            Setting(label: "Temperature", value: settings.temperature.map { "\($0)" } ?? "provider default"),
+            Setting(label: "Max new tokens", value: Formatting.count(settings.maxNewTokens)),
+            Setting(label: "Seed", value: settings.seed.map(String.init) ?? "random"),
+            Setting(label: "Requests per minute", value: settings.requestsPerMinute.map(Formatting.count) ?? "no limit"),
+            Setting(label: "Tokens per minute", value: settings.tokensPerMinute.map(Formatting.count) ?? "no limit"),
+            Setting(label: "Max in flight", value: Formatting.count(settings.maxInFlight)),
+            Setting(label: "Rejection sampling", value: settings.rejectionSampling ? "on" : "off"),
+        ]
+        if let key = settings.key { list.append(Setting(label: "API key", value: key)) }
+        return list
     }
 
     static func load(jobID: Int64, services: Services, skippedPage: Int = 1) throws -> SynthesisJobView {
-        guard let job = try services.synthesis.job(id: jobID) else { throw AppError.notFound("No synthesis job \(jobID).") }
+        guard let job = try services.synthesis.job(id: jobID) else { throw AppError.notFound("No synthesis job \(JobNumber.text(jobID)).") }
         let parent = try job.parentDatasetID.flatMap { try services.datasets.dataset(id: $0) }
         let child = try job.childDatasetID.flatMap { try services.datasets.dataset(id: $0) }
         return try SynthesisJobView(job: job, services: services, parent: parent, child: child, skippedPage: skippedPage)

@@ -31,6 +31,9 @@ struct SynthesisRequest: Sendable {
     var expectedCompletionTokens: Int?
     /// For custom servers only: whether they accept `n` (vLLM does; llama.cpp and Ollama do not).
     var customSupportsN: Bool?
+    /// For custom servers only: what the user pays per million tokens, if anything is known.
+    var inputPricePerMillionUSD: Double?
+    var outputPricePerMillionUSD: Double?
 }
 
 /// Starting a synthesis job: checks the choices, pre-flights the key at no cost, seals a pasted key
@@ -74,6 +77,8 @@ enum SynthesisService {
         request.maxInFlight = number("max_in_flight", 1...1024) ?? 16
         request.requestTimeoutSeconds = number("request_timeout_seconds", 1.0...3600.0) ?? 120
         request.expectedCompletionTokens = number("expected_completion_tokens", 1...131_072)
+        request.inputPricePerMillionUSD = number("input_price_per_million", 0.0...10_000.0)
+        request.outputPricePerMillionUSD = number("output_price_per_million", 0.0...10_000.0)
         if let saved = fields["saved_key_id"], !saved.isEmpty {
             if let id = Int64(saved) { request.savedKeyID = id } else { problems["saved_key_id"] = "Choose one of your saved keys." }
         }
@@ -126,6 +131,16 @@ enum SynthesisService {
             supportsSeed: model.capabilities.supportsSeed,
             returnsReasoning: model.capabilities.returnsReasoning, inputPricePerMillionUSD: model.inputPricePerMillionUSD,
             outputPricePerMillionUSD: model.outputPricePerMillionUSD)
+        settings.teacherDisplayName = provider.displayName
+        if provider.baseURL == nil {
+            settings.selfHosted = true
+            let given = request.inputPricePerMillionUSD != nil || request.outputPricePerMillionUSD != nil
+            settings.priceGiven = given
+            if given {
+                settings.inputPricePerMillionUSD = request.inputPricePerMillionUSD ?? 0
+                settings.outputPricePerMillionUSD = request.outputPricePerMillionUSD ?? 0
+            }
+        }
         settings.chatCompletionsPath = provider.chatCompletionsPath
         settings.modelsPath = provider.modelsPath
         settings.maxTokensCap = request.maxTokensCap ?? SynthesisSettings.defaultCap(maxNewTokens: request.maxNewTokens)
@@ -135,25 +150,49 @@ enum SynthesisService {
         return settings
     }
 
-    static func estimate(seeds: [String], skillPrompt: String, settings: SynthesisSettings, request: SynthesisRequest, model: TeacherModel) -> SynthesisEstimate {
-        let completion = request.expectedCompletionTokens ?? min(settings.maxNewTokens, 500)
-        return SynthesisEstimate(
+    /// The answer length the estimate assumes: what the user expects, never more than the limit.
+    static func expectedCompletionTokens(request: SynthesisRequest, settings: SynthesisSettings) -> Int {
+        min(request.expectedCompletionTokens ?? 500, settings.maxNewTokens)
+    }
+
+    /// The teacher's speed for the estimate: a pre-flight measurement, else the catalog's typical figures, else a
+    /// stated assumption.
+    static func speed(model: TeacherModel, measuredFirstTokenMs: Int64?) -> TeacherSpeed {
+        let generation = model.typicalSpeed ?? .assumed
+        return measuredFirstTokenMs.map { TeacherSpeed.measured(firstTokenMs: $0, generation: generation) } ?? generation
+    }
+
+    static func estimate(
+        seeds: [String], skillPrompt: String, settings: SynthesisSettings, request: SynthesisRequest, model: TeacherModel,
+        measuredFirstTokenMs: Int64? = nil
+    ) -> EstimateView {
+        let completion = expectedCompletionTokens(request: request, settings: settings)
+        let speed = speed(model: model, measuredFirstTokenMs: measuredFirstTokenMs)
+        var priced = model
+        priced.inputPricePerMillionUSD = settings.inputPricePerMillionUSD
+        priced.outputPricePerMillionUSD = settings.outputPricePerMillionUSD
+        priced.capabilities.supportsN = settings.supportsN
+        let estimate = SynthesisEstimate(
             SynthesisEstimate.Input(
                 seeds: seeds, skillPrompt: skillPrompt, expectedCompletionTokens: completion,
                 rejectionSampling: settings.rejectionSampling, requestsPerMinute: settings.requestsPerMinute,
                 tokensPerMinute: settings.tokensPerMinute, maxInFlight: settings.maxInFlight,
-                typicalLatencyMs: SynthesisEstimate.typicalLatencyMs(completionTokens: completion)),
-            model: model)
+                typicalLatencyMs: speed.latencyMs(completionTokens: completion)),
+            model: priced)
+        return EstimateView(
+            estimate, costKnown: settings.costKnown, assumption: speed.assumptionText(completionTokens: completion, maxInFlight: settings.maxInFlight),
+            seedCount: seeds.count)
     }
 
     /// The free pre-flight: `GET {base}/models` with the key. A bad key, an unreachable URL or an
-    /// unknown model fails here, before any job exists or any seed is sent. It waits on the network
-    /// (up to 60 s for a local server), so it does not block its caller: `completion` runs on the
-    /// transport's thread with nil when the teacher passed, or the error to show. `key` must stay
-    /// allocated until then.
+    /// unknown model fails here, before any job exists or any seed is sent. A self-hosted server then
+    /// gets one timed answer of a single token, whose time (ms) the estimate uses. It waits on the
+    /// network (up to 60 s for a local server), so it does not block its caller: `completion` runs on
+    /// the transport's thread with the measured time (nil when not measured) or the error to show.
+    /// `key` must stay allocated until then.
     static func preflight(
         settings: SynthesisSettings, key: SecureBytes?, transport: TeacherTransport, requireModelListed: Bool,
-        completion: @escaping @Sendable (AppError?) -> Void
+        completion: @escaping @Sendable (Result<Int64?, AppError>) -> Void
     ) {
         // Local servers answer /models only between generations (llama.cpp queues it behind them): allow time.
         var request = TeacherHTTPRequest(
@@ -161,20 +200,47 @@ enum SynthesisService {
         if let key { request.secretHeaders = [TeacherSecretHeader(secret: key)] }
         // Never cancelled (its own timeout bounds it), so its transfer id is not kept.
         _ = transport.submit(request) { result in
-            completion(preflightError(result, settings: settings, requireModelListed: requireModelListed))
+            if let error = preflightError(result, settings: settings, requireModelListed: requireModelListed) {
+                completion(.failure(error))
+            } else if settings.selfHosted == true {
+                timeOneToken(settings: settings, key: key, transport: transport) { completion(.success($0)) }
+            } else {
+                completion(.success(nil))
+            }
+        }
+    }
+
+    /// A self-hosted server has no typical figures: time one answer of a single token (free on it). Only the
+    /// estimate depends on it, so a failed timing leaves the stated assumption in place and blocks nothing.
+    private static func timeOneToken(
+        settings: SynthesisSettings, key: SecureBytes?, transport: TeacherTransport, completion: @escaping @Sendable (Int64?) -> Void
+    ) {
+        var timing = TeacherHTTPRequest(
+            url: settings.chatCompletionsURL, method: "POST", headers: [("Content-Type", "application/json")],
+            body: Array(PreflightCheck.timingRequest(model: settings.model).jsonBody(capabilities: settings.capabilities).utf8),
+            timeoutSeconds: 60, connectTimeoutSeconds: 5)
+        if let key { timing.secretHeaders = [TeacherSecretHeader(secret: key)] }
+        let started = SynthesisEngine.nowMs()
+        _ = transport.submit(timing) { result in
+            guard case .success(let response) = result,
+                PreflightCheck.evaluateTiming(status: response.status, body: response.body) == nil
+            else { return completion(nil) }
+            completion(SynthesisEngine.nowMs() - started)
         }
     }
 
     /// The pre-flight for the command line, which has nothing else to do meanwhile.
-    static func preflight(settings: SynthesisSettings, key: SecureBytes?, transport: TeacherTransport, requireModelListed: Bool) throws {
+    static func preflight(
+        settings: SynthesisSettings, key: SecureBytes?, transport: TeacherTransport, requireModelListed: Bool
+    ) throws -> Int64? {
         let done = DispatchSemaphore(value: 0)
-        let failure = Mutex<AppError?>(nil)
-        preflight(settings: settings, key: key, transport: transport, requireModelListed: requireModelListed) { error in
-            failure.withLock { $0 = error }
+        let outcome = Mutex<Result<Int64?, AppError>?>(nil)
+        preflight(settings: settings, key: key, transport: transport, requireModelListed: requireModelListed) { result in
+            outcome.withLock { $0 = result }
             done.signal()
         }
         done.wait()
-        if let error = failure.withLock({ $0 }) { throw error }
+        return try outcome.withLock { $0 }!.get()
     }
 
     /// What the teacher's answer to the pre-flight means: nil when it passed, else the error naming
@@ -192,14 +258,9 @@ enum SynthesisService {
             failure = TeacherFailure.transport(SynthesisEngine.transportFailure(error))
         }
         guard let failure else { return nil }
-        let field: String
-        switch failure.failureClass {
-        case .unauthorized, .insufficientBalance: field = "api_key"
-        case .notFound where failure.httpStatus == nil: field = settings.provider == "openai-compatible" ? "custom_model" : "model"
-        case .connection, .timeout, .malformedBody, .notFound: field = settings.provider == "openai-compatible" ? "base_url" : "provider"
-        default: field = "api_key"
-        }
-        return AppError.invalid("The pre-flight check failed: \(failure.message)", fields: [field: failure.message])
+        let field = PreflightCheck.field(for: failure, selfHosted: settings.selfHosted == true)
+        // The reason goes next to the field it concerns, once; the form-level message only points there.
+        return AppError.invalid("The pre-flight check failed; see the field marked.", fields: [field: failure.message])
     }
 
     /// Custom servers may answer any model name (llama.cpp does, with its one model), so a typo would
@@ -210,7 +271,7 @@ enum SynthesisService {
             return nil
         }
         return TeacherFailure(
-            .notFound, detail: "The server does not list the model \"\(model)\"; it lists: \(ids.prefix(12).joined(separator: ", ")).")
+            .unknownModel, detail: "The server does not list the model \"\(model)\"; it lists: \(ids.prefix(12).joined(separator: ", ")).")
     }
 
     /// Checks the choices and opens a saved key here, pre-flights the key without blocking this
@@ -234,12 +295,9 @@ enum SynthesisService {
                     settings: prepared.settings, key: prepared.key, transport: context.services.transport,
                     requireModelListed: prepared.provider.baseURL != nil, completion: preflightDone)
             },
-            then: { preflightError in
+            then: { preflight in
                 defer { prepared.freeKeys() }
-                return try answer(Result {
-                    if let preflightError { throw preflightError }
-                    return try queueJob(prepared, context: context)
-                })
+                return try answer(Result { try queueJob(prepared, measuredFirstTokenMs: try preflight.get(), context: context) })
             })
     }
 
@@ -267,7 +325,7 @@ enum SynthesisService {
         guard dataset.mode == .seeds, dataset.status == .validSeeds || dataset.status == .synthesizing else {
             throw AppError.conflict("Only a seeds dataset that passed validation (ready to synthesize) can be synthesized; this one is \(dataset.status.label.lowercased()).")
         }
-        let settings = try settings(for: request, catalog: services.catalog)
+        var settings = try settings(for: request, catalog: services.catalog)
         guard let provider = services.catalog.provider(id: settings.provider) else { throw AppError.badRequest("Unknown teacher.") }
 
         var savedKey: SecureBytes?
@@ -280,11 +338,15 @@ enum SynthesisService {
         if provider.keyRequired && (request.pastedKey ?? savedKey) == nil {
             throw AppError.invalid("An API key is needed.", fields: ["api_key": "Paste the \(provider.displayName) API key, or pick a saved one."])
         }
+        settings.keyDescription = request.pastedKey != nil ? "pasted for this job"
+            : try request.savedKeyID.flatMap { id in
+                try TeacherKeyStore(database: services.database).list(userID: user.id).first { $0.id == id }.map { "\($0.label) (…\($0.lastFour))" }
+            } ?? "none"
         return PreparedStart(dataset: dataset, user: user, request: request, settings: settings, provider: provider, savedKey: savedKey)
     }
 
     /// After a passed pre-flight: seals a pasted key for the job, estimates and queues it. Returns the job id.
-    private static func queueJob(_ prepared: PreparedStart, context: RequestContext) throws -> Int64 {
+    private static func queueJob(_ prepared: PreparedStart, measuredFirstTokenMs: Int64?, context: RequestContext) throws -> Int64 {
         let services = context.services
         let (request, provider, settings, dataset) = (prepared.request, prepared.provider, prepared.settings, prepared.dataset)
         var keyID = request.savedKeyID
@@ -297,11 +359,11 @@ enum SynthesisService {
             let seeds = try seedInputs(datasetID: dataset.id, services: services)
             let estimate = Self.estimate(
                 seeds: seeds, skillPrompt: dataset.skillPrompt ?? "", settings: settings, request: request,
-                model: provider.model(named: settings.model) ?? provider.models[0])
+                model: provider.model(named: settings.model) ?? provider.models[0], measuredFirstTokenMs: measuredFirstTokenMs)
             let jobID = try services.synthesis.create(
                 SynthesisStore.NewJob(
                     parentDatasetID: dataset.id, createdBy: prepared.user.id, provider: provider.id, model: settings.model,
-                    settingsJSON: settings.json, keyID: keyID, estimateJSON: EstimateView(estimate).json),
+                    settingsJSON: settings.json, keyID: keyID, estimateJSON: estimate.json),
                 now: services.now())
             services.wakeWorkers()
             return jobID
@@ -327,38 +389,30 @@ struct EstimateView: Codable, Sendable {
     let promptTokens: Int
     let completionTokens: Int
     let costUSD: Double
+    /// False for a self-hosted teacher without a price: `costText` then says so instead of "$0.00".
+    let costKnown: Bool?
     let durationSeconds: Double
     let costText: String
     let durationText: String
+    /// What the duration assumes: latency per answer, tokens per second, where the figures come from.
+    let assumption: String?
+    /// Set when the seeds cannot make a trainable child (fewer than 100 rows).
+    let warning: String?
 
-    init(_ estimate: SynthesisEstimate) {
+    init(_ estimate: SynthesisEstimate, costKnown: Bool, assumption: String, seedCount: Int) {
         requests = estimate.requests
         promptTokens = estimate.promptTokens
         completionTokens = estimate.completionTokens
         costUSD = estimate.costUSD
+        self.costKnown = costKnown
         durationSeconds = Double(estimate.durationMs) / 1000
-        costText = MoneyFormat.usd(estimate.costUSD)
-        durationText = DurationFormat.text(seconds: Double(estimate.durationMs) / 1000)
+        costText = costKnown ? Formatting.usd(estimate.costUSD) : SelfHostedCost.unknownText
+        durationText = Formatting.duration(seconds: Double(estimate.durationMs) / 1000)
+        self.assumption = assumption
+        warning = SynthesisSizeCheck.warning(seedCount: seedCount)
     }
 
     var json: String {
         String(decoding: (try? JSONEncoder().encode(self)) ?? Data("{}".utf8), as: UTF8.self)
-    }
-}
-
-enum MoneyFormat {
-    static func usd(_ value: Double) -> String {
-        if value == 0 { return "$0.00" }
-        if value < 0.01 { return "< $0.01" }
-        return "$" + String(format: "%.2f", value)
-    }
-}
-
-enum DurationFormat {
-    static func text(seconds: Double) -> String {
-        let total = Int(seconds.rounded())
-        if total < 60 { return "\(max(total, 1)) s" }
-        if total < 3600 { return "\(total / 60) min \(total % 60) s" }
-        return "\(total / 3600) h \(total % 3600 / 60) min"
     }
 }

@@ -34,6 +34,14 @@ public struct SynthesisSettings: Codable, Sendable, Equatable {
     /// The model's context window from the catalog: bounds the raised limits.
     public var contextWindow: Int?
     public var supportsJSONObject: Bool?
+    /// The teacher's name as the dialog showed it ("DeepSeek"), for the job page.
+    public var teacherDisplayName: String?
+    /// A server the user runs (custom base URL): no list price, so its cost is unknown unless `priceGiven`.
+    public var selfHosted: Bool?
+    /// The user typed a price per million tokens for a self-hosted teacher.
+    public var priceGiven: Bool?
+    /// Which key the job used, by its label ("team key (…7f3a)", "pasted for this job", "none").
+    public var keyDescription: String?
 
     public init(
         provider: String, model: String, baseURL: String, temperature: Double? = 0.7, maxNewTokens: Int = 1024, seed: Int? = nil,
@@ -61,6 +69,9 @@ public struct SynthesisSettings: Codable, Sendable, Equatable {
         self.inputPricePerMillionUSD = inputPricePerMillionUSD
         self.outputPricePerMillionUSD = outputPricePerMillionUSD
     }
+
+    /// False when the cost cannot be known: a self-hosted teacher without a price.
+    var costKnown: Bool { !(selfHosted ?? false) || (priceGiven ?? false) }
 
     var capabilities: TeacherCapabilities {
         TeacherCapabilities(
