@@ -13,7 +13,8 @@ public struct Job: Sendable, Equatable {
     public var state: JobState
     /// Kind-specific parameters, JSON by convention.
     public var payload: String
-    /// How many times a worker has claimed the job (a takeover after a lost lease counts again).
+    /// Claims not handed back by a clean stop: finished runs, crashes and takeovers after a lost
+    /// lease count; a release at shutdown does not (see `JobQueue.release`).
     public var attempts: Int
     public var leaseOwner: String?
     public var leaseExpiresAt: Int64?

@@ -89,6 +89,8 @@ public struct DatasetDetailView: Encodable, Sendable {
     public let canSynthesize: Bool
     public let canDelete: Bool
     public let deleteBlockedReason: String?
+    /// The validation ended without judging the file (crashes, a server error): offer to run it again.
+    public let canValidateAgain: Bool
     public let links: Links
 
     // Page-only presentation, left out of the JSON twin.
@@ -118,7 +120,7 @@ public struct DatasetDetailView: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case dataset, baseModelName, contextWindow, skillPrompt, summary, children, synthesisJobs, canDelete, deleteBlockedReason, links
-        case preview
+        case preview, statusExplanation, canValidateAgain
     }
 
     public init(
@@ -150,6 +152,7 @@ public struct DatasetDetailView: Encodable, Sendable {
             canDelete = true
             deleteBlockedReason = nil
         }
+        canValidateAgain = record.canValidateAgain
         let base = "/datasets/\(record.id)"
         links = Links(
             page: base, rows: "/api\(base)/rows", errors: "/api\(base)/errors", download: "\(base)/download",
@@ -179,7 +182,7 @@ public struct DatasetDetailView: Encodable, Sendable {
             return
         }
         hasSummary = true
-        statusExplanation = Self.explanation(summary)
+        statusExplanation = record.retryableValidationFailure?.message ?? Self.explanation(summary)
         let exampleNoun = summary.mode == .seeds ? "Seeds" : "Valid examples"
         stats = [
             Stat(label: "Lines", value: Formatting.count(summary.lines)),

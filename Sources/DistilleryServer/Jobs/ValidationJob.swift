@@ -10,19 +10,14 @@ struct ValidationJobRunner: JobRunner {
     let kind = DatasetStore.validationJobKind
     let store: DatasetStore
     let configuration: AppConfiguration
-    /// A file that kills the process every time it is validated must not loop forever at boot.
+    /// A file that kills the process every time it is validated must not loop forever at boot. Only
+    /// crashes spend attempts (a clean stop hands its attempt back), so this many crashes give up.
     static let maxAttempts = 3
 
     func run(_ job: Job, context: JobContext) throws {
         guard let datasetID = job.datasetID, let record = try store.dataset(id: datasetID) else { return }
         if job.attempts > Self.maxAttempts {
-            let options = ValidationOptions(mode: record.mode, baseModel: BaseModelCatalog.defaultModel, collectRows: false)
-            try store.failValidation(
-                datasetID: datasetID,
-                summary: Self.failureSummary(
-                    options: options,
-                    reason: "Validation was interrupted \(Self.maxAttempts) times (the server stopped while it ran); upload the file again."),
-                now: Clock.nowMilliseconds())
+            try giveUp(job, record: record, context: context)
             return
         }
         do {
@@ -35,10 +30,24 @@ struct ValidationJobRunner: JobRunner {
             try? store.failValidation(
                 datasetID: datasetID,
                 summary: Self.failureSummary(
-                    options: options, reason: "Validation stopped on a server error; the server log has the details. Upload the file again."),
+                    options: options, code: DatasetError.validationServerErrorCode,
+                    reason: "Validation stopped on a server error (the server log has the details). The file itself may be fine: validate it again."),
                 now: Clock.nowMilliseconds())
             throw error
         }
+    }
+
+    /// The server died during every run this job was allowed: stop trying, fail the job and clear
+    /// the partial rows in one commit, and say so on the dataset.
+    private func giveUp(_ job: Job, record: DatasetRecord, context: JobContext) throws {
+        let crashes = job.attempts - 1
+        let reason = "Validation was cut off \(crashes) times by the server stopping abruptly (a crash, kill -9 or power loss) "
+            + "and was given up; no rows are kept. The file itself may be fine: validate it again."
+        let options = ValidationOptions(mode: record.mode, baseModel: BaseModelCatalog.defaultModel, collectRows: false)
+        _ = try store.giveUpValidation(
+            jobID: job.id, owner: context.owner, datasetID: record.id,
+            summary: Self.failureSummary(options: options, code: DatasetError.validationInterruptedCode, reason: reason),
+            reason: reason, now: Clock.nowMilliseconds())
     }
 
     private func validate(_ record: DatasetRecord, context: JobContext) throws {
@@ -56,18 +65,18 @@ struct ValidationJobRunner: JobRunner {
             // The file is gone or unreadable: report it on the dataset instead of leaving it validating.
             try store.failValidation(
                 datasetID: datasetID,
-                summary: Self.failureSummary(options: options, reason: "The uploaded file could not be read: \(error)"),
+                summary: Self.failureSummary(options: options, code: "file_unreadable", reason: "The uploaded file could not be read: \(error)"),
                 now: Clock.nowMilliseconds())
             return
         }
         try sink.finish(summary: summary)
     }
 
-    static func failureSummary(options: ValidationOptions, reason: String) -> ValidationSummary {
+    static func failureSummary(options: ValidationOptions, code: String, reason: String) -> ValidationSummary {
         var validator = StreamingValidator(options: options)
         var summary = validator.finish()
         summary.status = .invalid
-        summary.datasetErrors = [DatasetError(code: "file_unreadable", message: reason)]
+        summary.datasetErrors = [DatasetError(code: code, message: reason)]
         return summary
     }
 }

@@ -4,7 +4,8 @@ import Foundation
 import Logging
 
 /// Runs one kind of job. A runner that returns normally completes the job; one that throws fails
-/// it, except for `JobInterrupted`, which leaves the job to be resumed after a restart.
+/// it, except for `JobInterrupted`, which hands the job back to the queue (without spending an
+/// attempt) to be resumed after a restart.
 protocol JobRunner: Sendable {
     var kind: String { get }
     func run(_ job: Job, context: JobContext) throws
@@ -16,7 +17,8 @@ struct JobInterrupted: Error {}
 /// Handed to a running job: renews its lease and tells it when to stop.
 final class JobContext: @unchecked Sendable {
     let job: Job
-    private let owner: String
+    /// The lease holder's name, for a runner that ends its own job inside a store transaction.
+    let owner: String
     private let queue: JobQueue
     private let leaseMilliseconds: Int64
     private let pool: WorkerPool
@@ -147,12 +149,21 @@ final class WorkerPool: @unchecked Sendable {
         logger.info("job started", metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "attempt": "\(job.attempts)"])
         do {
             try runner.run(job, context: context)
-            _ = try queue.complete(jobID: job.id, owner: owner)
+            // False when the runner ended the job itself (gave it up) or lost it to a cancel.
+            let completed = try queue.complete(jobID: job.id, owner: owner)
             logger.info(
-                "job finished",
+                completed ? "job finished" : "job ended by its runner or cancelled",
                 metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "seconds": "\(Date().timeIntervalSince(started))"])
         } catch is JobInterrupted {
-            logger.info("job interrupted; it resumes at the next start", metadata: ["job": "\(job.id)"])
+            // A clean stop is not a crash: the job goes back to the queue and keeps its attempts.
+            // (When the lease was lost instead, to a cancel or a takeover, there is nothing to hand back.)
+            do {
+                if try queue.release(jobID: job.id, owner: owner) {
+                    logger.info("job stopped cleanly; it resumes at the next start", metadata: ["job": "\(job.id)"])
+                }
+            } catch {
+                logger.error("handing a stopped job back failed", metadata: ["job": "\(job.id)", "cause": "\(error)"])
+            }
         } catch {
             logger.error("job failed", metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "cause": "\(error)"])
             do {

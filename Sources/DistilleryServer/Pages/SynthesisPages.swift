@@ -115,7 +115,7 @@ func showSynthesisDialog(_ request: HTTPRequest, _ context: RequestContext) thro
     } catch AppError.invalid(_, let problems) {
         if !fields.isEmpty { dialog.fieldErrors = problems }
     }
-    return context.renderer.html("synthesis_dialog", dialog)
+    return context.renderer.html(.synthesisDialog, dialog)
 }
 
 // POST /datasets/{id}/synthesize  ->  303 /synthesis/{job}; a failed pre-flight or bad field re-renders the dialog (422).
@@ -132,7 +132,7 @@ func submitSynthesis(_ request: HTTPRequest, _ context: RequestContext) throws -
         var dialog = try SynthesisDialog(context: context, dataset: dataset, fields: kept)
         dialog.fieldErrors = problems
         dialog.formError = message
-        return context.renderer.html("synthesis_dialog", dialog, status: 422)
+        return context.renderer.html(.synthesisDialog, dialog, status: 422)
     }
 }
 
@@ -154,7 +154,7 @@ func getSynthesisEstimateJSON(_ request: HTTPRequest, _ context: RequestContext)
 func showSynthesisJobPage(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     var view = try SynthesisJobView.load(jobID: try request.jobID(), services: context.services)
     view.chrome = context.chrome(section: .datasets)
-    return context.renderer.html("synthesis_job", view)
+    return context.renderer.html(.synthesisJob, view)
 }
 
 // POST /synthesis/{job}/cancel  ->  303 /synthesis/{job}.  JSON twin: POST /api/synthesis/{job}/cancel
