@@ -108,6 +108,9 @@ struct BatchingValidationSink: ValidationSink {
         self.context = context
     }
 
+    /// After a failure (a stop, a lost lease, a deleted dataset) the rest of the file is not read.
+    var isStopped: Bool { failure != nil }
+
     mutating func accept(_ row: AcceptedRow) {
         guard failure == nil else { return }
         batchBytes += row.normalizedJSON.count
