@@ -32,6 +32,7 @@ struct CleanStopProcessTests {
             let updatedAt: Int64
             let jobState: String
             let jobAttempts: Int
+            let leaseOwner: String
         }
 
         func snapshot() throws -> Snapshot {
@@ -39,14 +40,15 @@ struct CleanStopProcessTests {
                 try connection.queryOne(
                     """
                     SELECT d.status, d.updated_at, (SELECT COUNT(*) FROM dataset_rows WHERE dataset_id = d.id) AS rows,
-                        j.state AS job_state, j.attempts
+                        j.state AS job_state, j.attempts, j.lease_owner
                     FROM datasets d JOIN jobs j ON j.id = (SELECT max(id) FROM jobs WHERE dataset_id = d.id)
                     WHERE d.id = ?
                     """, .integer(datasetID))
             }
             return Snapshot(
                 status: row?.string("status") ?? "", rows: row?.int("rows") ?? -1, updatedAt: row?.int64("updated_at") ?? -1,
-                jobState: row?.string("job_state") ?? "", jobAttempts: row?.int("attempts") ?? -1)
+                jobState: row?.string("job_state") ?? "", jobAttempts: row?.int("attempts") ?? -1,
+                leaseOwner: row?.string("lease_owner") ?? "")
         }
 
         /// Waits until a run of the validation that started after `after` (each run resets the dataset,
@@ -61,6 +63,18 @@ struct CleanStopProcessTests {
             throw TestFailure("no validation run started within \(timeoutSeconds) s")
         }
 
+        /// Waits until a worker of process `pid` has claimed the validation (workers are named
+        /// `worker-<pid>-<n>`); this happens during start-up, before the server prints its URL.
+        func waitForClaim(byProcess pid: Int32, timeoutSeconds: Double = 30) throws -> Snapshot {
+            let deadline = Date().addingTimeInterval(timeoutSeconds)
+            while Date() < deadline {
+                let now = try snapshot()
+                if now.status != "validating" || now.leaseOwner.hasPrefix("worker-\(pid)-") { return now }
+                Thread.sleep(forTimeInterval: 0.001)
+            }
+            throw TestFailure("process \(pid) did not claim the validation within \(timeoutSeconds) s")
+        }
+
         func waitUntilSettled(timeoutSeconds: Double = 120) throws -> Snapshot {
             let deadline = Date().addingTimeInterval(timeoutSeconds)
             while Date() < deadline {
@@ -70,6 +84,17 @@ struct CleanStopProcessTests {
             }
             throw TestFailure("still validating after \(timeoutSeconds) s")
         }
+    }
+
+    /// `distillery serve` without waiting for its URL, to signal it while it is still starting up.
+    static func spawnServer(dataDirectory: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: DistilleryBinary.path)
+        process.arguments = ["serve", "--port", "0", "--data", dataDirectory]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
     }
 
     struct Setup {
@@ -99,39 +124,50 @@ struct CleanStopProcessTests {
         defer { try? FileManager.default.removeItem(atPath: setup.directory) }
         defer { setup.observer.database.close() }
         let id = setup.observer.datasetID
-        var server = setup.server
-        var lastRun: Int64 = 0
-        for stop in 1...5 {
-            if stop > 1 { server = try ServerProcess(dataDirectory: setup.directory) }
-            let running = try setup.observer.waitForRunningValidation(after: lastRun)
-            try #require(running.status == "validating", "validation finished before clean stop \(stop); the file should be larger")
-            lastRun = running.updatedAt
-            if stop == 1 {
-                // What a validating dataset serves meanwhile: no rows, in any form.
-                let send = ProcessTests.client(server.base, token: setup.token)
-                #expect(try send("GET", "/api/datasets/\(id)/rows", .none, []).status == 409)
-                #expect(try send("GET", "/datasets/\(id)/download", .none, []).status == 409)
-                #expect(((try TestApp.object(try send("GET", "/api/datasets/\(id)", .none, []))["preview"]) as? [Any])?.isEmpty == true)
-            }
-            server.kill(SIGTERM)
-            #expect(server.waitForExit() == 0, "SIGTERM \(stop) is a clean stop")
+        // The first stop comes once rows are committed, checking meanwhile that none is served.
+        let running = try setup.observer.waitForRunningValidation(after: 0)
+        try #require(running.status == "validating", "validation finished before the first clean stop; the file should be larger")
+        let send = ProcessTests.client(setup.server.base, token: setup.token)
+        #expect(try send("GET", "/api/datasets/\(id)/rows", .none, []).status == 409)
+        #expect(try send("GET", "/datasets/\(id)/download", .none, []).status == 409)
+        #expect(((try TestApp.object(try send("GET", "/api/datasets/\(id)", .none, []))["preview"]) as? [Any])?.isEmpty == true)
+        setup.server.kill(SIGTERM)
+        #expect(setup.server.waitForExit() == 0, "SIGTERM 1 is a clean stop")
+        var lastRun = running.updatedAt
+
+        // The next four come shortly after a restart: two as soon as the new process has claimed the
+        // job (it is still starting up), two once its run has committed rows.
+        for stop in 2...5 {
+            let process = try Self.spawnServer(dataDirectory: setup.directory)
+            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+            let current = stop.isMultiple(of: 2)
+                ? try setup.observer.waitForClaim(byProcess: process.processIdentifier)
+                : try setup.observer.waitForRunningValidation(after: lastRun)
+            try #require(current.status == "validating", "validation finished before clean stop \(stop); the file should be larger")
+            lastRun = max(lastRun, current.updatedAt)
+            kill(process.processIdentifier, SIGTERM)
+            let deadline = Date().addingTimeInterval(20)
+            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            #expect(process.terminationReason == .exit && process.terminationStatus == 0, "SIGTERM \(stop) is a clean stop")
             let stopped = try setup.observer.snapshot()
             #expect(stopped.status == "validating")
             #expect(stopped.jobState == "queued", "the job was handed back at stop \(stop)")
             #expect(stopped.jobAttempts == 0, "a clean stop spends no attempt (stop \(stop))")
         }
 
-        server = try ServerProcess(dataDirectory: setup.directory)
+        let server = try ServerProcess(dataDirectory: setup.directory)
         let settled = try setup.observer.waitUntilSettled()
         #expect(settled.status == "valid")
         #expect(settled.rows == Self.rowCount)
         #expect(settled.jobState == "succeeded")
         #expect(settled.jobAttempts == 1)
-        let send = ProcessTests.client(server.base, token: setup.token)
-        let dataset = try TestApp.object(try send("GET", "/api/datasets/\(id)", .none, []))["dataset"] as? [String: Any]
+        let sendAfter = ProcessTests.client(server.base, token: setup.token)
+        let dataset = try TestApp.object(try sendAfter("GET", "/api/datasets/\(id)", .none, []))["dataset"] as? [String: Any]
         #expect(dataset?["status"] as? String == "valid")
         #expect(dataset?["rows"] as? Int == Self.rowCount)
-        let download = try send("GET", "/datasets/\(id)/download", .none, [])
+        let download = try sendAfter("GET", "/datasets/\(id)/download", .none, [])
         #expect(download.status == 200)
         #expect(download.body.filter { $0 == 10 }.count == Self.rowCount)
         server.kill(SIGTERM)
