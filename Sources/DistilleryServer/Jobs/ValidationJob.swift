@@ -44,6 +44,7 @@ struct ValidationJobRunner: JobRunner {
         let reason = "Validation was cut off \(crashes) times by the server stopping abruptly (a crash, kill -9 or power loss) "
             + "and was given up; no rows are kept. The file itself may be fine: validate it again."
         let options = ValidationOptions(mode: record.mode, baseModel: BaseModelCatalog.defaultModel, collectRows: false)
+        // False only when the lease was lost meanwhile: whoever holds the job now decides its end.
         _ = try store.giveUpValidation(
             jobID: job.id, owner: context.owner, datasetID: record.id,
             summary: Self.failureSummary(options: options, code: DatasetError.validationInterruptedCode, reason: reason),
