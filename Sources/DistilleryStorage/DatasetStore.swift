@@ -188,13 +188,15 @@ public struct DatasetStore: Sendable {
         }
     }
 
-    /// The last batch and the final summary and status, in one transaction.
+    /// The last batch and the final summary and status, in one transaction; with `ending`, the
+    /// validation job ends in it too (nothing is written when its lease was lost).
     public func finishValidation(
         datasetID: Int64, summary: ValidationSummary, rows: [AcceptedRow], firstRowIndex: Int64, errors: [LineError],
-        firstErrorSequence: Int64, now: Int64, metadata: [String?] = [], status: DatasetStatus? = nil
+        firstErrorSequence: Int64, now: Int64, metadata: [String?] = [], status: DatasetStatus? = nil, ending: JobEnding? = nil
     ) throws {
         let summaryJSON = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
         try database.write { connection in
+            if let ending, try !JobQueue.end(in: connection, ending, now: now) { return }
             guard try Self.insert(connection, datasetID: datasetID, rows: rows, firstRowIndex: firstRowIndex, errors: errors,
                 firstErrorSequence: firstErrorSequence, metadata: metadata)
             else { return }
@@ -209,24 +211,15 @@ public struct DatasetStore: Sendable {
         }
     }
 
-    /// Marks a dataset invalid for a reason other than its lines (a missing file, a server error). Rows
-    /// and line errors a cut-off run wrote go in the same transaction: none is ever served as the dataset.
-    public func failValidation(datasetID: Int64, summary: ValidationSummary, now: Int64) throws {
-        let summaryJSON = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
-        try database.write { connection in
-            try Self.clearOutput(connection, datasetID: datasetID, status: .invalid, summaryJSON: summaryJSON, now: now)
-        }
-    }
-
-    /// Gives up a validation job for good (crashes cut it off too often): the job fails with `reason`,
-    /// the rows and line errors its runs wrote go, and the dataset becomes invalid with `summary`, all
-    /// in one commit. False, with nothing changed, when `owner` lost the job's lease meanwhile.
-    public func giveUpValidation(
-        jobID: Int64, owner: String, datasetID: Int64, summary: ValidationSummary, reason: String, now: Int64
-    ) throws -> Bool {
+    /// Marks a dataset invalid for a reason other than its lines (a missing file, a server error, a
+    /// job given up after crashes). Rows and line errors a cut-off run wrote go in the same transaction,
+    /// so none is ever served as the dataset; with `ending`, the validation job ends in it too. False,
+    /// with nothing changed, when that job's lease was lost meanwhile.
+    @discardableResult
+    public func failValidation(datasetID: Int64, summary: ValidationSummary, now: Int64, ending: JobEnding? = nil) throws -> Bool {
         let summaryJSON = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
         return try database.write { connection in
-            guard try JobQueue.fail(in: connection, jobID: jobID, owner: owner, error: reason, now: now) else { return false }
+            if let ending, try !JobQueue.end(in: connection, ending, now: now) { return false }
             try Self.clearOutput(connection, datasetID: datasetID, status: .invalid, summaryJSON: summaryJSON, now: now)
             return true
         }

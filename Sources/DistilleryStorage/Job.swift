@@ -5,6 +5,25 @@ public enum JobState: String, Sendable, Codable, CaseIterable {
     public var isActive: Bool { self == .queued || self == .running }
 }
 
+/// A worker's hold on a running job: what it must show to end the job.
+public struct JobLease: Sendable, Equatable {
+    public let jobID: Int64
+    public let owner: String
+
+    public init(jobID: Int64, owner: String) {
+        self.jobID = jobID
+        self.owner = owner
+    }
+}
+
+/// How a runner ends its job in the same commit as its last write, so no reader ever sees the
+/// output final while the job still looks active (or the reverse).
+public enum JobEnding: Sendable, Equatable {
+    case succeeded(JobLease)
+    /// `error` is shown to users: no secrets in it.
+    case failed(JobLease, error: String)
+}
+
 /// One row of the `jobs` table. Times are Unix milliseconds.
 public struct Job: Sendable, Equatable {
     public var id: Int64

@@ -128,10 +128,15 @@ public struct JobQueue: Sendable {
         }
     }
 
-    /// Fails `owner`'s running job inside the caller's write transaction, so a runner can give up on
-    /// a job and clear what it wrote in one commit. False (and nothing changes) when the lease was lost.
-    public static func fail(in connection: Connection, jobID: Int64, owner: String, error: String, now: Int64) throws -> Bool {
-        try finish(in: connection, jobID: jobID, owner: owner, state: .failed, error: error, now: now)
+    /// Ends a running job inside the caller's write transaction, so a runner's last write and the
+    /// job's end are one commit. False (and nothing changes) when the lease was lost.
+    public static func end(in connection: Connection, _ ending: JobEnding, now: Int64) throws -> Bool {
+        switch ending {
+        case .succeeded(let lease):
+            try finish(in: connection, jobID: lease.jobID, owner: lease.owner, state: .succeeded, error: nil, now: now)
+        case .failed(let lease, let error):
+            try finish(in: connection, jobID: lease.jobID, owner: lease.owner, state: .failed, error: error, now: now)
+        }
     }
 
     private static func finish(

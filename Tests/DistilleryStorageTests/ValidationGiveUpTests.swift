@@ -49,8 +49,9 @@ import Testing
         try fixture.writePartialOutput()
         #expect(try fixture.counts() == (30, 1))
 
-        #expect(try fixture.store.giveUpValidation(
-            jobID: job.id, owner: "w", datasetID: fixture.datasetID, summary: Self.interruptedSummary(), reason: "cut off 3 times", now: 9))
+        #expect(try fixture.store.failValidation(
+            datasetID: fixture.datasetID, summary: Self.interruptedSummary(), now: 9,
+            ending: .failed(JobLease(jobID: job.id, owner: "w"), error: "cut off 3 times")))
         #expect(try fixture.counts() == (0, 0))
         let failedJob = try #require(try fixture.queue.job(id: job.id))
         #expect(failedJob.state == .failed)
@@ -66,8 +67,9 @@ import Testing
         let fixture = try Fixture()
         let job = try #require(try fixture.queue.claim(owner: "w", leaseMilliseconds: 60_000))
         try fixture.writePartialOutput()
-        #expect(try !fixture.store.giveUpValidation(
-            jobID: job.id, owner: "someone-else", datasetID: fixture.datasetID, summary: Self.interruptedSummary(), reason: "x", now: 9))
+        #expect(try !fixture.store.failValidation(
+            datasetID: fixture.datasetID, summary: Self.interruptedSummary(), now: 9,
+            ending: .failed(JobLease(jobID: job.id, owner: "someone-else"), error: "x")))
         #expect(try fixture.counts() == (30, 1))
         #expect(try fixture.queue.job(id: job.id)?.state == .running)
         #expect(try fixture.store.dataset(id: fixture.datasetID)?.status == .validating)
@@ -77,9 +79,34 @@ import Testing
         let fixture = try Fixture()
         _ = try fixture.queue.claim(owner: "w", leaseMilliseconds: 60_000)
         try fixture.writePartialOutput()
-        try fixture.store.failValidation(datasetID: fixture.datasetID, summary: Self.interruptedSummary(), now: 9)
+        #expect(try fixture.store.failValidation(datasetID: fixture.datasetID, summary: Self.interruptedSummary(), now: 9))
         #expect(try fixture.counts() == (0, 0))
         #expect(try fixture.store.dataset(id: fixture.datasetID)?.status == .invalid)
+    }
+
+    @Test func theFinalBatchAndTheJobsEndAreOneCommit() throws {
+        let fixture = try Fixture()
+        let job = try #require(try fixture.queue.claim(owner: "w", leaseMilliseconds: 60_000))
+        var validator = StreamingValidator(options: ValidationOptions(mode: .chat, minimumExamples: 1))
+        var summary = validator.finish()
+        summary.status = .valid
+        let row = AcceptedRow(line: 1, normalizedJSON: Array("{\"messages\":[]}".utf8), estimatedTokens: 3)
+        let lease = JobLease(jobID: job.id, owner: "w")
+
+        // A worker that lost the job writes nothing: not the rows, not the status.
+        try fixture.store.finishValidation(
+            datasetID: fixture.datasetID, summary: summary, rows: [row], firstRowIndex: 0, errors: [], firstErrorSequence: 0, now: 9,
+            ending: .succeeded(JobLease(jobID: job.id, owner: "stale")))
+        #expect(try fixture.counts() == (0, 0))
+        #expect(try fixture.store.dataset(id: fixture.datasetID)?.status == .validating)
+
+        try fixture.store.finishValidation(
+            datasetID: fixture.datasetID, summary: summary, rows: [row], firstRowIndex: 0, errors: [], firstErrorSequence: 0, now: 9,
+            ending: .succeeded(lease))
+        let record = try #require(try fixture.store.dataset(id: fixture.datasetID))
+        #expect(record.status == .valid)
+        #expect(record.activeJobs == 0, "the dataset is never valid while its validation still looks active")
+        #expect(try fixture.queue.job(id: job.id)?.state == .succeeded)
     }
 
     @Test func validateAgainQueuesAFreshJobUnlessOneIsActive() throws {
@@ -88,8 +115,8 @@ import Testing
         #expect(try fixture.store.queueRevalidation(datasetID: fixture.datasetID, now: 5) == .busy)  // its validation runs
 
         try fixture.writePartialOutput()
-        #expect(try fixture.store.giveUpValidation(
-            jobID: first.id, owner: "w", datasetID: fixture.datasetID, summary: Self.interruptedSummary(), reason: "x", now: 9))
+        #expect(try fixture.store.failValidation(
+            datasetID: fixture.datasetID, summary: Self.interruptedSummary(), now: 9, ending: .failed(JobLease(jobID: first.id, owner: "w"), error: "x")))
         guard case .queued(let again) = try fixture.store.queueRevalidation(datasetID: fixture.datasetID, now: 10) else {
             Issue.record("Validate again was refused")
             return

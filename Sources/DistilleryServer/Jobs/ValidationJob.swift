@@ -25,14 +25,15 @@ struct ValidationJobRunner: JobRunner {
         } catch let interruption as JobInterrupted {
             throw interruption
         } catch {
-            // Never leave the dataset `validating` behind a failed job: say so on the dataset.
+            // Never leave the dataset `validating` behind a failed job: say so on the dataset. Should
+            // that write fail too, the error below still fails the job and reaches the log.
             let options = ValidationOptions(mode: record.mode, baseModel: BaseModelCatalog.defaultModel, collectRows: false)
-            try? store.failValidation(
+            _ = try? store.failValidation(
                 datasetID: datasetID,
                 summary: Self.failureSummary(
                     options: options, code: DatasetError.validationServerErrorCode,
                     reason: "Validation stopped on a server error (the server log has the details). The file itself may be fine: validate it again."),
-                now: Clock.nowMilliseconds())
+                now: Clock.nowMilliseconds(), ending: .failed(context.lease, error: "\(error)"))
             throw error
         }
     }
@@ -45,10 +46,9 @@ struct ValidationJobRunner: JobRunner {
             + "and was given up; no rows are kept. The file itself may be fine: validate it again."
         let options = ValidationOptions(mode: record.mode, baseModel: BaseModelCatalog.defaultModel, collectRows: false)
         // False only when the lease was lost meanwhile: whoever holds the job now decides its end.
-        _ = try store.giveUpValidation(
-            jobID: job.id, owner: context.owner, datasetID: record.id,
-            summary: Self.failureSummary(options: options, code: DatasetError.validationInterruptedCode, reason: reason),
-            reason: reason, now: Clock.nowMilliseconds())
+        try store.failValidation(
+            datasetID: record.id, summary: Self.failureSummary(options: options, code: DatasetError.validationInterruptedCode, reason: reason),
+            now: Clock.nowMilliseconds(), ending: .failed(context.lease, error: reason))
     }
 
     private func validate(_ record: DatasetRecord, context: JobContext) throws {
@@ -59,6 +59,7 @@ struct ValidationJobRunner: JobRunner {
         try store.resetValidation(datasetID: datasetID, now: Clock.nowMilliseconds())
         let path = configuration.uploadPath(datasetID: datasetID)
         var sink = BatchingValidationSink(store: store, datasetID: datasetID, context: context)
+        sink.endsJob = true
         let summary: ValidationSummary
         do {
             summary = try validateJSONLFile(atPath: path, options: options, sink: &sink)
@@ -67,7 +68,7 @@ struct ValidationJobRunner: JobRunner {
             try store.failValidation(
                 datasetID: datasetID,
                 summary: Self.failureSummary(options: options, code: "file_unreadable", reason: "The uploaded file could not be read: \(error)"),
-                now: Clock.nowMilliseconds())
+                now: Clock.nowMilliseconds(), ending: .succeeded(context.lease))
             return
         }
         try sink.finish(summary: summary)
@@ -95,6 +96,9 @@ struct BatchingValidationSink: ValidationSink {
     var metadata: [String?] = []
     /// The status a passing dataset gets instead of valid / valid_with_warnings (children: ready_for_training).
     var statusForValid: DatasetStatus?
+    /// True when this validation is its job's whole work: the job then ends in the final commit.
+    /// (A synthesized child's validation is one step of its synthesis job, which goes on after it.)
+    var endsJob = false
     private var rows: [AcceptedRow] = []
     private var errors: [LineError] = []
     private var batchBytes = 0
@@ -154,7 +158,7 @@ struct BatchingValidationSink: ValidationSink {
         try store.finishValidation(
             datasetID: datasetID, summary: summary, rows: rows, firstRowIndex: nextRowIndex, errors: errors,
             firstErrorSequence: nextErrorSequence, now: Clock.nowMilliseconds(), metadata: metadataFor(rows),
-            status: passed ? statusForValid : nil)
+            status: passed ? statusForValid : nil, ending: endsJob ? .succeeded(context.lease) : nil)
     }
 
     private func metadataFor(_ rows: [AcceptedRow]) -> [String?] {

@@ -17,8 +17,7 @@ struct JobInterrupted: Error {}
 /// Handed to a running job: renews its lease and tells it when to stop.
 final class JobContext: @unchecked Sendable {
     let job: Job
-    /// The lease holder's name, for a runner that ends its own job inside a store transaction.
-    let owner: String
+    private let owner: String
     private let queue: JobQueue
     private let leaseMilliseconds: Int64
     private let pool: WorkerPool
@@ -33,6 +32,9 @@ final class JobContext: @unchecked Sendable {
     }
 
     var shouldStop: Bool { pool.isStopping }
+
+    /// For a runner that ends its job in the same commit as its last write (`JobEnding`).
+    var lease: JobLease { JobLease(jobID: job.id, owner: owner) }
 
     /// Call often; renews the lease every few seconds. Throws `JobInterrupted` when the server is
     /// stopping or another worker has taken the job over.
@@ -149,10 +151,10 @@ final class WorkerPool: @unchecked Sendable {
         logger.info("job started", metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "attempt": "\(job.attempts)"])
         do {
             try runner.run(job, context: context)
-            // False when the runner ended the job itself (gave it up) or lost it to a cancel.
-            let completed = try queue.complete(jobID: job.id, owner: owner)
+            // Changes nothing when the runner already ended the job in its last commit, or it was cancelled.
+            _ = try queue.complete(jobID: job.id, owner: owner)
             logger.info(
-                completed ? "job finished" : "job ended by its runner or cancelled",
+                "job finished",
                 metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "seconds": "\(Date().timeIntervalSince(started))"])
         } catch is JobInterrupted {
             // A clean stop is not a crash: the job goes back to the queue and keeps its attempts.
