@@ -2,21 +2,6 @@
 /// needs no folder beside it. SwiftPM flattens the names, so each file is declared here once; a
 /// test checks that every file in the folders is declared.
 public enum EmbeddedResources {
-    public static let templates: [String: [UInt8]] = [
-        "layout": PackageResources.layout_mustache,
-        "error": PackageResources.error_mustache,
-        "dataset_list": PackageResources.dataset_list_mustache,
-        "dataset_new": PackageResources.dataset_new_mustache,
-        "dataset_detail": PackageResources.dataset_detail_mustache,
-        "login": PackageResources.login_mustache,
-        "setup": PackageResources.setup_mustache,
-        "settings": PackageResources.settings_mustache,
-        "users": PackageResources.users_mustache,
-        "audit": PackageResources.audit_mustache,
-        "synthesis_dialog": PackageResources.synthesis_dialog_mustache,
-        "synthesis_job": PackageResources.synthesis_job_mustache,
-    ]
-
     public static let staticFiles: [String: (contentType: String, bytes: [UInt8])] = [
         "app.css": ("text/css; charset=utf-8", PackageResources.app_css),
         "app.js": ("text/javascript; charset=utf-8", PackageResources.app_js),
@@ -26,4 +11,40 @@ public enum EmbeddedResources {
     public static let data: [String: [UInt8]] = [
         "providers": PackageResources.providers_json,
     ]
+}
+
+/// One case per file in Resources/templates (the raw value is the file name without `.mustache`).
+/// Pages name their template by case, so a template that does not exist is a compile error instead
+/// of a failure on a request; a test checks that every file has a case and every case a file.
+public enum Template: String, CaseIterable, Sendable {
+    case layout
+    case error
+    case datasetList = "dataset_list"
+    case datasetNew = "dataset_new"
+    case datasetDetail = "dataset_detail"
+    case login
+    case setup
+    case settings
+    case users
+    case audit
+    case synthesisDialog = "synthesis_dialog"
+    case synthesisJob = "synthesis_job"
+
+    /// The file's bytes, embedded at compile time.
+    public var source: [UInt8] {
+        switch self {
+        case .layout: PackageResources.layout_mustache
+        case .error: PackageResources.error_mustache
+        case .datasetList: PackageResources.dataset_list_mustache
+        case .datasetNew: PackageResources.dataset_new_mustache
+        case .datasetDetail: PackageResources.dataset_detail_mustache
+        case .login: PackageResources.login_mustache
+        case .setup: PackageResources.setup_mustache
+        case .settings: PackageResources.settings_mustache
+        case .users: PackageResources.users_mustache
+        case .audit: PackageResources.audit_mustache
+        case .synthesisDialog: PackageResources.synthesis_dialog_mustache
+        case .synthesisJob: PackageResources.synthesis_job_mustache
+        }
+    }
 }

@@ -182,11 +182,7 @@ public struct DatasetStore: Sendable {
     /// Starts (or restarts, after a crash) a validation from scratch: earlier partial output goes.
     public func resetValidation(datasetID: Int64, now: Int64) throws {
         try database.write { connection in
-            try connection.run("DELETE FROM dataset_rows WHERE dataset_id = ?", .integer(datasetID))
-            try connection.run("DELETE FROM dataset_errors WHERE dataset_id = ?", .integer(datasetID))
-            try connection.run(
-                "UPDATE datasets SET status = 'validating', row_count = 0, summary = NULL, updated_at = ? WHERE id = ?",
-                .integer(now), .integer(datasetID))
+            try Self.clearOutput(connection, datasetID: datasetID, status: .validating, summaryJSON: nil, now: now)
         }
     }
 
@@ -202,13 +198,15 @@ public struct DatasetStore: Sendable {
         }
     }
 
-    /// The last batch and the final summary and status, in one transaction.
+    /// The last batch and the final summary and status, in one transaction; with `ending`, the
+    /// validation job ends in it too (nothing is written when its lease was lost).
     public func finishValidation(
         datasetID: Int64, summary: ValidationSummary, rows: [AcceptedRow], firstRowIndex: Int64, errors: [LineError],
-        firstErrorSequence: Int64, now: Int64, metadata: [String?] = [], status: DatasetStatus? = nil
+        firstErrorSequence: Int64, now: Int64, metadata: [String?] = [], status: DatasetStatus? = nil, ending: JobEnding? = nil
     ) throws {
         let summaryJSON = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
         try database.write { connection in
+            if let ending, try !JobQueue.end(in: connection, ending, now: now) { return }
             guard try Self.insert(connection, datasetID: datasetID, rows: rows, firstRowIndex: firstRowIndex, errors: errors,
                 firstErrorSequence: firstErrorSequence, metadata: metadata)
             else { return }
@@ -223,10 +221,48 @@ public struct DatasetStore: Sendable {
         }
     }
 
-    /// Marks a dataset invalid for a reason found before its lines could be read (missing file).
-    public func failValidation(datasetID: Int64, summary: ValidationSummary, now: Int64) throws {
-        try finishValidation(datasetID: datasetID, summary: summary, rows: [], firstRowIndex: 0, errors: [],
-            firstErrorSequence: 0, now: now)
+    /// Marks a dataset invalid for a reason other than its lines (a missing file, a server error, a
+    /// job given up after crashes). Rows and line errors a cut-off run wrote go in the same transaction,
+    /// so none is ever served as the dataset; with `ending`, the validation job ends in it too. False,
+    /// with nothing changed, when that job's lease was lost meanwhile.
+    @discardableResult
+    public func failValidation(datasetID: Int64, summary: ValidationSummary, now: Int64, ending: JobEnding? = nil) throws -> Bool {
+        let summaryJSON = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
+        return try database.write { connection in
+            if let ending, try !JobQueue.end(in: connection, ending, now: now) { return false }
+            try Self.clearOutput(connection, datasetID: datasetID, status: .invalid, summaryJSON: summaryJSON, now: now)
+            return true
+        }
+    }
+
+    public enum RevalidationOutcome: Sendable, Equatable {
+        case queued(jobID: Int64)
+        case notFound
+        /// A job (a validation, or a synthesis from it) uses the dataset.
+        case busy
+    }
+
+    /// "Validate again": clears the dataset's rows, line errors and summary, makes it `validating` and
+    /// queues a fresh validation job (with all its attempts) of the stored upload, in one transaction.
+    public func queueRevalidation(datasetID: Int64, now: Int64) throws -> RevalidationOutcome {
+        try database.write { connection in
+            guard try connection.queryOne("SELECT 1 FROM datasets WHERE id = ?", .integer(datasetID)) != nil else { return .notFound }
+            let active = try connection.scalar(
+                "SELECT COUNT(*) FROM jobs WHERE dataset_id = ? AND state IN ('queued', 'running')", .integer(datasetID))?.intValue ?? 0
+            guard active == 0 else { return .busy }
+            try Self.clearOutput(connection, datasetID: datasetID, status: .validating, summaryJSON: nil, now: now)
+            return .queued(jobID: try JobQueue.enqueue(in: connection, kind: Self.validationJobKind, datasetID: datasetID, payload: "{}", now: now))
+        }
+    }
+
+    private static func clearOutput(
+        _ connection: Connection, datasetID: Int64, status: DatasetStatus, summaryJSON: String?, now: Int64
+    ) throws {
+        try connection.run("DELETE FROM dataset_rows WHERE dataset_id = ?", .integer(datasetID))
+        try connection.run("DELETE FROM dataset_errors WHERE dataset_id = ?", .integer(datasetID))
+        try connection.run(
+            "UPDATE datasets SET status = ?, summary = ?, row_count = 0, updated_at = ? WHERE id = ?",
+            .text(status.rawValue), SQLValue(summaryJSON), .integer(now), .integer(datasetID))
     }
 
     private static func insert(

@@ -5,6 +5,25 @@ public enum JobState: String, Sendable, Codable, CaseIterable {
     public var isActive: Bool { self == .queued || self == .running }
 }
 
+/// A worker's hold on a running job: what it must show to end the job.
+public struct JobLease: Sendable, Equatable {
+    public let jobID: Int64
+    public let owner: String
+
+    public init(jobID: Int64, owner: String) {
+        self.jobID = jobID
+        self.owner = owner
+    }
+}
+
+/// How a runner ends its job in the same commit as its last write, so no reader ever sees the
+/// output final while the job still looks active (or the reverse).
+public enum JobEnding: Sendable, Equatable {
+    case succeeded(JobLease)
+    /// `error` is shown to users: no secrets in it.
+    case failed(JobLease, error: String)
+}
+
 /// One row of the `jobs` table. Times are Unix milliseconds.
 public struct Job: Sendable, Equatable {
     public var id: Int64
@@ -13,7 +32,8 @@ public struct Job: Sendable, Equatable {
     public var state: JobState
     /// Kind-specific parameters, JSON by convention.
     public var payload: String
-    /// How many times a worker has claimed the job (a takeover after a lost lease counts again).
+    /// Claims not handed back by a clean stop: finished runs, crashes and takeovers after a lost
+    /// lease count; a release at shutdown does not (see `JobQueue.release`).
     public var attempts: Int
     public var leaseOwner: String?
     public var leaseExpiresAt: Int64?

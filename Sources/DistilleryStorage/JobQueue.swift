@@ -5,6 +5,10 @@ import Foundation
 /// A worker claims a job with a lease and renews it while working; a job whose lease expired (its
 /// worker hung or died) can be claimed by another worker. Every state change runs on the database's
 /// single writer, so two claimers can never take the same job.
+///
+/// `attempts` counts the claims that were not handed back: a claim costs one, a clean stop
+/// (`release`, at shutdown) gives it back, and a crash (the process died, or the lease expired)
+/// keeps it. A runner that limits its attempts therefore counts crashes, never clean restarts.
 public struct JobQueue: Sendable {
     public let database: Database
     private let clock: @Sendable () -> Int64
@@ -87,6 +91,22 @@ public struct JobQueue: Sendable {
         }
     }
 
+    /// A clean stop: `owner` hands its running job back to the queue, and the attempt its claim cost
+    /// is returned, so stopping the server never brings a job closer to its attempt limit. False (and
+    /// nothing changes) when the lease was lost meanwhile (cancelled, finished, or taken over).
+    @discardableResult
+    public func release(jobID: Int64, owner: String) throws -> Bool {
+        try database.write { connection in
+            try connection.run(
+                """
+                UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, attempts = max(attempts - 1, 0)
+                WHERE id = ? AND state = 'running' AND lease_owner = ?
+                """,
+                .integer(jobID), .text(owner))
+            return connection.changes == 1
+        }
+    }
+
     /// Marks `owner`'s running job as succeeded. Returns false (and changes nothing) when the lease
     /// was lost meanwhile, e.g. because the job was cancelled.
     @discardableResult
@@ -104,14 +124,31 @@ public struct JobQueue: Sendable {
     private func finish(jobID: Int64, owner: String, state: JobState, error: String?) throws -> Bool {
         let now = clock()
         return try database.write { connection in
-            try connection.run(
-                """
-                UPDATE jobs SET state = ?, error = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
-                WHERE id = ? AND state = 'running' AND lease_owner = ?
-                """,
-                .text(state.rawValue), SQLValue(error), .integer(now), .integer(jobID), .text(owner))
-            return connection.changes == 1
+            try Self.finish(in: connection, jobID: jobID, owner: owner, state: state, error: error, now: now)
         }
+    }
+
+    /// Ends a running job inside the caller's write transaction, so a runner's last write and the
+    /// job's end are one commit. False (and nothing changes) when the lease was lost.
+    public static func end(in connection: Connection, _ ending: JobEnding, now: Int64) throws -> Bool {
+        switch ending {
+        case .succeeded(let lease):
+            try finish(in: connection, jobID: lease.jobID, owner: lease.owner, state: .succeeded, error: nil, now: now)
+        case .failed(let lease, let error):
+            try finish(in: connection, jobID: lease.jobID, owner: lease.owner, state: .failed, error: error, now: now)
+        }
+    }
+
+    private static func finish(
+        in connection: Connection, jobID: Int64, owner: String, state: JobState, error: String?, now: Int64
+    ) throws -> Bool {
+        try connection.run(
+            """
+            UPDATE jobs SET state = ?, error = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
+            WHERE id = ? AND state = 'running' AND lease_owner = ?
+            """,
+            .text(state.rawValue), SQLValue(error), .integer(now), .integer(jobID), .text(owner))
+        return connection.changes == 1
     }
 
     // MARK: Control
@@ -133,6 +170,7 @@ public struct JobQueue: Sendable {
 
     /// At boot, before any worker starts: every running job goes back to the queue, since this
     /// process is the only one using the file and nobody holds a lease any more. Returns how many.
+    /// A job found running was not released by a clean stop, so its attempt stays spent (a crash).
     @discardableResult
     public func requeueAbandoned() throws -> Int {
         try database.write { connection in

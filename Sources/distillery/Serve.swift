@@ -3,6 +3,7 @@ import DistilleryServer
 import Dispatch
 import Foundation
 import Logging
+import Synchronization
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -78,10 +79,21 @@ struct Serve: ParsableCommand {
         configuration.sessionIdleMinutes = sessionIdleMinutes
         configuration.sessionMaximumHours = sessionMaxHours
 
+        // Installed before the workers start: a SIGTERM that arrives while jobs are being claimed must
+        // wait for this handler (a clean stop, jobs handed back) instead of killing the process (a crash).
+        // The handler runs on the main queue, so only once `dispatchMain` below has taken over.
+        let started = Mutex<DistilleryApp?>(nil)
+        ShutdownSignals.install {
+            logger.info("shutting down")
+            started.withLock { $0 }?.stop()
+            logger.info("stopped")
+            Foundation.exit(0)
+        }
         let app: DistilleryApp
         do {
             app = try DistilleryApp(configuration: configuration, logger: logger)
             try app.start()
+            started.withLock { $0 = app }
         } catch {
             FileHandle.standardError.write(Data("distillery: \(error)\n".utf8))
             throw ExitCode(1)
@@ -95,12 +107,6 @@ struct Serve: ParsableCommand {
         if (try? app.services.users.count()) == 0 {
             FileHandle.standardOutput.write(Data(
                 "No users yet: open \(app.url)/setup to create the first admin, or run `distillery user add NAME --admin --data \(dataDirectory)`.\n".utf8))
-        }
-        ShutdownSignals.install {
-            logger.info("shutting down")
-            app.stop()
-            logger.info("stopped")
-            Foundation.exit(0)
         }
         dispatchMain()
     }

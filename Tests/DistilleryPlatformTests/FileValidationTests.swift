@@ -62,3 +62,22 @@ private func chatLine(_ index: Int) -> String {
         _ = try validateJSONLFile(atPath: NSTemporaryDirectory(), options: ValidationOptions(mode: .seeds))
     }
 }
+
+/// A sink that gives up after `limit` rows, as the job's sink does when the server is stopping.
+private struct StoppingSink: ValidationSink {
+    let limit: Int
+    var rows = 0
+    mutating func accept(_ row: AcceptedRow) { rows += 1 }
+    mutating func reject(_ error: LineError) {}
+    var isStopped: Bool { rows >= limit }
+}
+
+@Test func readingStopsOnceTheSinkIsStopped() throws {
+    let path = try temporaryFile(Array(((1...1000).map(chatLine).joined(separator: "\n") + "\n").utf8))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    var sink = StoppingSink(limit: 10)
+    // 1,000 lines in 64-byte reads: the file is left after the read that delivered the tenth row.
+    let summary = try validateJSONLFile(atPath: path, options: ValidationOptions(mode: .chat, collectRows: true), sink: &sink, bufferBytes: 64)
+    #expect(sink.rows == 10)
+    #expect(summary.lines < 20)
+}

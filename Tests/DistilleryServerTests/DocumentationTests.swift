@@ -13,9 +13,18 @@ struct DocumentationTests {
         Set(try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(folder).path))
     }
 
-    @Test func everyTemplateFileIsDeclared() throws {
+    @Test func everyTemplateFileHasACaseAndEveryCaseItsFile() throws {
         let onDisk = try Self.files(in: "Resources/templates")
-        #expect(Set(onDisk.map { String($0.dropLast(".mustache".count)) }) == Set(EmbeddedResources.templates.keys))
+        #expect(onDisk.allSatisfy { $0.hasSuffix(".mustache") }, "only templates belong in Resources/templates: \(onDisk.sorted())")
+        let fileNames = Set(onDisk.map { String($0.dropLast(".mustache".count)) })
+        let caseNames = Set(Template.allCases.map(\.rawValue))
+        #expect(fileNames.subtracting(caseNames).isEmpty, "template files without a Template case")
+        #expect(caseNames.subtracting(fileNames).isEmpty, "Template cases without a file")
+        // Each case embeds its own file, not a neighbour's.
+        for template in Template.allCases where fileNames.contains(template.rawValue) {
+            let file = Self.root.appendingPathComponent("Resources/templates/\(template.rawValue).mustache")
+            #expect(template.source == Array(try Data(contentsOf: file)), "\(template) embeds another file")
+        }
     }
 
     @Test func everyStaticFileIsDeclared() throws {

@@ -41,8 +41,8 @@ public enum PreflightCheck {
     }
 
     /// Nil when the timing request was answered; a one-token answer may be cut at the limit, which is expected.
-    public static func evaluateTiming(status: Int, body: [UInt8], secrets: [String] = []) -> TeacherFailure? {
-        guard (200..<300).contains(status) else { return TeacherFailure.http(status: status, body: body, secrets: secrets) }
+    public static func evaluateTiming(status: Int, body: [UInt8]) -> TeacherFailure? {
+        guard (200..<300).contains(status) else { return TeacherFailure.http(status: status, body: body) }
         guard let json = try? SynthesisJSON.parse(body), json["choices"]?.arrayValue != nil else {
             return TeacherFailure(.malformedBody, detail: "The test request to /chat/completions got no chat-completions answer.")
         }

@@ -20,6 +20,13 @@ public struct AcceptedRow: Sendable, Equatable {
 public protocol ValidationSink {
     mutating func accept(_ row: AcceptedRow)
     mutating func reject(_ error: LineError)
+    /// True once the sink wants no more lines (its writer failed, or the job is stopping): a reader
+    /// of a file stops there instead of scanning the rest for nothing.
+    var isStopped: Bool { get }
+}
+
+extension ValidationSink {
+    public var isStopped: Bool { false }
 }
 
 /// Ignores everything; for when only the summary matters.

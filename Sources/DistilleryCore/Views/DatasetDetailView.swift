@@ -106,6 +106,8 @@ public struct DatasetDetailView: Encodable, Sendable {
     public let canSynthesize: Bool
     public let canDelete: Bool
     public let deleteBlockedReason: String?
+    /// The validation ended without judging the file (crashes, a server error): offer to run it again.
+    public let canValidateAgain: Bool
     public let links: Links
     /// What the download holds, in words ("The 32 valid rows as JSONL"): an invalid dataset's file is not the upload.
     public let downloadDescription: String
@@ -148,7 +150,7 @@ public struct DatasetDetailView: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case dataset, baseModelName, contextWindow, skillPrompt, summary, children, synthesisJobs, canDelete, deleteBlockedReason, links
-        case preview, downloadDescription, downloadLabel, errorCodeCounts, producedBy
+        case preview, downloadDescription, downloadLabel, errorCodeCounts, producedBy, statusExplanation, canValidateAgain
     }
 
     public init(
@@ -197,6 +199,7 @@ public struct DatasetDetailView: Encodable, Sendable {
             canDelete = true
             deleteBlockedReason = nil
         }
+        canValidateAgain = record.canValidateAgain
         let base = "/datasets/\(record.id)"
         links = Links(
             page: base, rows: "/api\(base)/rows", errors: "/api\(base)/errors", download: "\(base)/download",
@@ -226,7 +229,7 @@ public struct DatasetDetailView: Encodable, Sendable {
             return
         }
         hasSummary = true
-        statusExplanation = readiness?.summary ?? Self.explanation(summary)
+        statusExplanation = record.retryableValidationFailure?.message ?? readiness?.summary ?? Self.explanation(summary)
         let exampleNoun = summary.mode == .seeds ? "Seeds" : "Valid examples"
         stats = [
             Stat(label: "Lines", value: Formatting.count(summary.lines)),

@@ -20,6 +20,7 @@ public enum FileValidationError: Error, CustomStringConvertible, Equatable {
 
 /// Validates a JSONL file by streaming it through `StreamingValidator` with one fixed read buffer
 /// (`bufferBytes`, 1 MiB by default); only a line straddling two reads is copied, up to `maxLineBytes`.
+/// Reading ends early when the sink says it is stopped; the summary then covers only what was read.
 public func validateJSONLFile<Sink: ValidationSink>(
     atPath path: String, options: ValidationOptions, sink: inout Sink, bufferBytes: Int = 1 << 20
 ) throws -> ValidationSummary {
@@ -30,7 +31,7 @@ public func validateJSONLFile<Sink: ValidationSink>(
     let buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferBytes, alignment: 16)
     defer { buffer.deallocate() }
     var validator = StreamingValidator(options: options)
-    while true {
+    while !sink.isStopped {
         let got = read(descriptor, buffer, bufferBytes)
         if got < 0 {
             if errno == EINTR { continue }

@@ -32,6 +32,8 @@ public struct AppConfiguration: Sendable {
     public var sessionIdleMinutes = 720
     /// A session ends this long after sign-in, however active.
     public var sessionMaximumHours = 168
+    /// How often expired sessions are deleted. Not a command-line setting: tests shorten it.
+    public var sessionSweepSeconds: Double = 600
     /// Unix milliseconds now. Not a command-line setting: tests move time forward with it to
     /// check session expiry without waiting hours.
     public var clock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }

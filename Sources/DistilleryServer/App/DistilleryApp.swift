@@ -16,6 +16,7 @@ public final class DistilleryApp: @unchecked Sendable {
     private let pool: WorkerPool
     private let synthesisPool: WorkerPool
     private let server: HTTPServer
+    private let sessionSweeper: SessionSweeper
     private let logger: Logger
     private let stopLock = NSLock()
     private var stopped = false
@@ -49,6 +50,7 @@ public final class DistilleryApp: @unchecked Sendable {
             queue: services.jobs, runners: [SynthesisJobRunner(services: services)], workerCount: configuration.synthesisJobCount,
             logger: logger)
         poolBox.pools = [pool, synthesisPool]
+        sessionSweeper = SessionSweeper(services: services)
 
         let dispatcher = Dispatcher(router: Routes.router, services: services)
         var serverConfiguration = HTTPServerConfiguration(spoolDirectory: configuration.spoolDirectory)
@@ -101,9 +103,11 @@ public final class DistilleryApp: @unchecked Sendable {
         pool.start()
         synthesisPool.start()
         guard configuration.servesHTTP else { return 0 }
+        sessionSweeper.start()
         do {
             return try server.start()
         } catch {
+            sessionSweeper.stop()
             pool.stop(timeoutSeconds: 5)
             synthesisPool.stop(timeoutSeconds: 5)
             services.transport.shutdown()
@@ -125,7 +129,10 @@ public final class DistilleryApp: @unchecked Sendable {
         defer { stopLock.unlock() }
         guard !stopped else { return }
         stopped = true
-        if configuration.servesHTTP { server.stop(timeoutSeconds: 10) }
+        if configuration.servesHTTP {
+            server.stop(timeoutSeconds: 10)
+            sessionSweeper.stop()
+        }
         let validationStopped = pool.stop(timeoutSeconds: 10)
         let synthesisStopped = synthesisPool.stop(timeoutSeconds: 10)
         if !validationStopped || !synthesisStopped {

@@ -98,6 +98,11 @@ final class Authenticator: @unchecked Sendable {
         return true
     }
 
+    /// Deletes every session past its idle or maximum age; returns how many (the periodic sweep).
+    func purgeExpiredSessions(now: Int64) throws -> Int {
+        try sessions.purgeExpired(now: now, idleMilliseconds: idleMilliseconds, maximumMilliseconds: maximumMilliseconds)
+    }
+
     // MARK: Signing in and out
 
     enum SignInOutcome {

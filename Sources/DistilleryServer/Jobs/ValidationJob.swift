@@ -10,19 +10,14 @@ struct ValidationJobRunner: JobRunner {
     let kind = DatasetStore.validationJobKind
     let store: DatasetStore
     let configuration: AppConfiguration
-    /// A file that kills the process every time it is validated must not loop forever at boot.
+    /// A file that kills the process every time it is validated must not loop forever at boot. Only
+    /// crashes spend attempts (a clean stop hands its attempt back), so this many crashes give up.
     static let maxAttempts = 3
 
     func run(_ job: Job, context: JobContext) throws {
         guard let datasetID = job.datasetID, let record = try store.dataset(id: datasetID) else { return }
         if job.attempts > Self.maxAttempts {
-            let options = ValidationOptions(mode: record.mode, baseModel: BaseModelCatalog.defaultModel, collectRows: false)
-            try store.failValidation(
-                datasetID: datasetID,
-                summary: Self.failureSummary(
-                    options: options,
-                    reason: "Validation was interrupted \(Self.maxAttempts) times (the server stopped while it ran); upload the file again."),
-                now: Clock.nowMilliseconds())
+            try giveUp(job, record: record, context: context)
             return
         }
         do {
@@ -30,15 +25,30 @@ struct ValidationJobRunner: JobRunner {
         } catch let interruption as JobInterrupted {
             throw interruption
         } catch {
-            // Never leave the dataset `validating` behind a failed job: say so on the dataset.
+            // Never leave the dataset `validating` behind a failed job: say so on the dataset. Should
+            // that write fail too, the error below still fails the job and reaches the log.
             let options = ValidationOptions(mode: record.mode, baseModel: BaseModelCatalog.defaultModel, collectRows: false)
-            try? store.failValidation(
+            _ = try? store.failValidation(
                 datasetID: datasetID,
                 summary: Self.failureSummary(
-                    options: options, reason: "Validation stopped on a server error; the server log has the details. Upload the file again."),
-                now: Clock.nowMilliseconds())
+                    options: options, code: DatasetError.validationServerErrorCode,
+                    reason: "Validation stopped on a server error (the server log has the details). The file itself may be fine: validate it again."),
+                now: Clock.nowMilliseconds(), ending: .failed(context.lease, error: "\(error)"))
             throw error
         }
+    }
+
+    /// The server died during every run this job was allowed: stop trying, fail the job and clear
+    /// the partial rows in one commit, and say so on the dataset.
+    private func giveUp(_ job: Job, record: DatasetRecord, context: JobContext) throws {
+        let crashes = job.attempts - 1
+        let reason = "Validation was cut off \(crashes) times by the server stopping abruptly (a crash, kill -9 or power loss) "
+            + "and was given up; no rows are kept. The file itself may be fine: validate it again."
+        let options = ValidationOptions(mode: record.mode, baseModel: BaseModelCatalog.defaultModel, collectRows: false)
+        // False only when the lease was lost meanwhile: whoever holds the job now decides its end.
+        try store.failValidation(
+            datasetID: record.id, summary: Self.failureSummary(options: options, code: DatasetError.validationInterruptedCode, reason: reason),
+            now: Clock.nowMilliseconds(), ending: .failed(context.lease, error: reason))
     }
 
     private func validate(_ record: DatasetRecord, context: JobContext) throws {
@@ -49,6 +59,7 @@ struct ValidationJobRunner: JobRunner {
         try store.resetValidation(datasetID: datasetID, now: Clock.nowMilliseconds())
         let path = configuration.uploadPath(datasetID: datasetID)
         var sink = BatchingValidationSink(store: store, datasetID: datasetID, context: context)
+        sink.endsJob = true
         let summary: ValidationSummary
         do {
             summary = try validateJSONLFile(atPath: path, options: options, sink: &sink)
@@ -56,18 +67,18 @@ struct ValidationJobRunner: JobRunner {
             // The file is gone or unreadable: report it on the dataset instead of leaving it validating.
             try store.failValidation(
                 datasetID: datasetID,
-                summary: Self.failureSummary(options: options, reason: "The uploaded file could not be read: \(error)"),
-                now: Clock.nowMilliseconds())
+                summary: Self.failureSummary(options: options, code: "file_unreadable", reason: "The uploaded file could not be read: \(error)"),
+                now: Clock.nowMilliseconds(), ending: .succeeded(context.lease))
             return
         }
         try sink.finish(summary: summary)
     }
 
-    static func failureSummary(options: ValidationOptions, reason: String) -> ValidationSummary {
+    static func failureSummary(options: ValidationOptions, code: String, reason: String) -> ValidationSummary {
         var validator = StreamingValidator(options: options)
         var summary = validator.finish()
         summary.status = .invalid
-        summary.datasetErrors = [DatasetError(code: "file_unreadable", message: reason)]
+        summary.datasetErrors = [DatasetError(code: code, message: reason)]
         return summary
     }
 }
@@ -85,6 +96,9 @@ struct BatchingValidationSink: ValidationSink {
     var metadata: [String?] = []
     /// The status a passing dataset gets instead of valid / valid_with_warnings (children: ready_for_training).
     var statusForValid: DatasetStatus?
+    /// True when this validation is its job's whole work: the job then ends in the final commit.
+    /// (A synthesized child's validation is one step of its synthesis job, which goes on after it.)
+    var endsJob = false
     private var rows: [AcceptedRow] = []
     private var errors: [LineError] = []
     private var batchBytes = 0
@@ -98,6 +112,9 @@ struct BatchingValidationSink: ValidationSink {
         self.datasetID = datasetID
         self.context = context
     }
+
+    /// After a failure (a stop, a lost lease, a deleted dataset) the rest of the file is not read.
+    var isStopped: Bool { failure != nil }
 
     mutating func accept(_ row: AcceptedRow) {
         guard failure == nil else { return }
@@ -141,7 +158,7 @@ struct BatchingValidationSink: ValidationSink {
         try store.finishValidation(
             datasetID: datasetID, summary: summary, rows: rows, firstRowIndex: nextRowIndex, errors: errors,
             firstErrorSequence: nextErrorSequence, now: Clock.nowMilliseconds(), metadata: metadataFor(rows),
-            status: passed ? statusForValid : nil)
+            status: passed ? statusForValid : nil, ending: endsJob ? .succeeded(context.lease) : nil)
     }
 
     private func metadataFor(_ rows: [AcceptedRow]) -> [String?] {

@@ -4,7 +4,8 @@ import Foundation
 import Logging
 
 /// Runs one kind of job. A runner that returns normally completes the job; one that throws fails
-/// it, except for `JobInterrupted`, which leaves the job to be resumed after a restart.
+/// it, except for `JobInterrupted`, which hands the job back to the queue (without spending an
+/// attempt) to be resumed after a restart.
 protocol JobRunner: Sendable {
     var kind: String { get }
     func run(_ job: Job, context: JobContext) throws
@@ -31,6 +32,9 @@ final class JobContext: @unchecked Sendable {
     }
 
     var shouldStop: Bool { pool.isStopping }
+
+    /// For a runner that ends its job in the same commit as its last write (`JobEnding`).
+    var lease: JobLease { JobLease(jobID: job.id, owner: owner) }
 
     /// Call often; renews the lease every few seconds. Throws `JobInterrupted` when the server is
     /// stopping or another worker has taken the job over.
@@ -147,12 +151,21 @@ final class WorkerPool: @unchecked Sendable {
         logger.info("job started", metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "attempt": "\(job.attempts)"])
         do {
             try runner.run(job, context: context)
+            // Changes nothing when the runner already ended the job in its last commit, or it was cancelled.
             _ = try queue.complete(jobID: job.id, owner: owner)
             logger.info(
                 "job finished",
                 metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "seconds": "\(Date().timeIntervalSince(started))"])
         } catch is JobInterrupted {
-            logger.info("job interrupted; it resumes at the next start", metadata: ["job": "\(job.id)"])
+            // A clean stop is not a crash: the job goes back to the queue and keeps its attempts.
+            // (When the lease was lost instead, to a cancel or a takeover, there is nothing to hand back.)
+            do {
+                if try queue.release(jobID: job.id, owner: owner) {
+                    logger.info("job stopped cleanly; it resumes at the next start", metadata: ["job": "\(job.id)"])
+                }
+            } catch {
+                logger.error("handing a stopped job back failed", metadata: ["job": "\(job.id)", "cause": "\(error)"])
+            }
         } catch {
             logger.error("job failed", metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "cause": "\(error)"])
             do {

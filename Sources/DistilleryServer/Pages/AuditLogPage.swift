@@ -30,7 +30,7 @@ func showAuditLogPage(_ request: HTTPRequest, _ context: RequestContext) throws 
             remoteAddress: entry.remoteAddress)
     }
     return context.renderer.html(
-        "audit",
+        .audit,
         AuditLogPage(
             chrome: context.chrome(section: .audit), entries: rows,
             previousURL: page > 1 ? "/admin/audit?page=\(page - 1)" : nil,

@@ -7,7 +7,7 @@ import Foundation
 func showDatasetDetailPage(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     var view = try loadDatasetDetailView(id: request.datasetID(), context: context)
     view.chrome = context.chrome(section: .datasets)
-    return context.renderer.html("dataset_detail", view)
+    return context.renderer.html(.datasetDetail, view)
 }
 
 // GET /api/datasets/{id}  — HTML twin: GET /datasets/{id}
@@ -20,7 +20,7 @@ func getDatasetJSON(_ request: HTTPRequest, _ context: RequestContext) throws ->
 // Rows are stored as validated JSON, so they are spliced in as-is rather than parsed and re-encoded.
 func getDatasetRowsJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let (page, perPage) = try request.paging()
-    let record = try context.datasets.requireDataset(id: request.datasetID())
+    let record = try context.datasets.requireSettledDataset(id: request.datasetID())
     let rows = try context.datasets.rows(datasetID: record.id, offset: (page - 1) * perPage, limit: perPage)
     var body = Array("{\"items\":[".utf8)
     for (position, row) in rows.enumerated() {
@@ -40,7 +40,7 @@ func getDatasetRowsJSON(_ request: HTTPRequest, _ context: RequestContext) throw
 // GET /api/datasets/{id}/errors?page=1&per_page=50  — every line error, paged.
 func getDatasetErrorsJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let (page, perPage) = try request.paging()
-    let record = try context.datasets.requireDataset(id: request.datasetID())
+    let record = try context.datasets.requireSettledDataset(id: request.datasetID())
     let errors = try context.datasets.errors(datasetID: record.id, offset: (page - 1) * perPage, limit: perPage)
     let total = try context.datasets.errorCount(datasetID: record.id)
     return context.renderer.json(Page(items: errors, page: page, perPage: perPage, total: total))

@@ -21,10 +21,7 @@ func downloadRowMetadataJSONL(_ request: HTTPRequest, _ context: RequestContext)
 private func rowExport(
     _ request: HTTPRequest, _ context: RequestContext, suffix: String, format: @escaping @Sendable (StoredRow) -> [UInt8]
 ) throws -> HTTPResponse {
-    let record = try context.datasets.requireDataset(id: request.datasetID())
-    guard record.status != .validating else {
-        throw AppError.conflict("The dataset is still validating; download it when validation has finished.")
-    }
+    let record = try context.datasets.requireSettledDataset(id: request.datasetID())
     let store = context.datasets
     let logger = context.logger
     let source = PagedExport(
@@ -57,7 +54,7 @@ private func errorReport(
     _ request: HTTPRequest, _ context: RequestContext, suffix: String, contentType: String, header: [UInt8]?,
     format: @escaping @Sendable (LineError) -> String
 ) throws -> HTTPResponse {
-    let record = try context.datasets.requireDataset(id: request.datasetID())
+    let record = try context.datasets.requireSettledDataset(id: request.datasetID())
     let store = context.datasets
     let logger = context.logger
     let source = PagedExport(
@@ -85,5 +82,17 @@ enum CSV {
             return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
         return value
+    }
+}
+
+extension DatasetStore {
+    /// The dataset, unless it is (re)validating: its rows and line errors are then a partial run's,
+    /// which may be cleared and rewritten at any moment, so they are never served as the dataset's.
+    func requireSettledDataset(id: Int64) throws -> DatasetRecord {
+        let record = try requireDataset(id: id)
+        guard record.status != .validating else {
+            throw AppError.conflict("Dataset \(id) is still validating; its rows and report are served when validation has finished.")
+        }
+        return record
     }
 }

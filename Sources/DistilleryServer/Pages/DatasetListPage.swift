@@ -4,7 +4,7 @@ import DistilleryCore
 func showDatasetListPage(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     var view = try loadDatasetListView(context)
     view.chrome = context.chrome(section: .datasets)
-    return context.renderer.html("dataset_list", view)
+    return context.renderer.html(.datasetList, view)
 }
 
 // GET /api/datasets  — HTML twin: GET /datasets. The same for every viewer, so it is served from a

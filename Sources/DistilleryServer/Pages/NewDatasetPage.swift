@@ -41,7 +41,7 @@ func showNewDatasetPage(_ request: HTTPRequest, _ context: RequestContext) throw
         form.modeChat = false
         form.modeSeeds = true
     }
-    return context.renderer.html("dataset_new", form)
+    return context.renderer.html(.datasetNew, form)
 }
 
 // POST /datasets  (multipart: name, mode, base_model, skill_prompt, file)  ->  303 /datasets/{id}
@@ -61,7 +61,7 @@ func submitNewDataset(_ request: HTTPRequest, _ context: RequestContext) throws 
         form.skillPrompt = upload.fields["skill_prompt"] ?? ""
         form.fieldErrors = fields
         form.formError = fields.isEmpty ? message : "Please fix the fields marked below, then choose the file again."
-        return context.renderer.html("dataset_new", form, status: 422)
+        return context.renderer.html(.datasetNew, form, status: 422)
     }
 }
 

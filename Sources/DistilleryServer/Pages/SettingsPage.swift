@@ -78,7 +78,7 @@ struct SettingsPage {
 func showSettingsPage(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     var page = try SettingsPage(context: context, user: context.requireUser())
     page.notice = request.query("notice").flatMap { SettingsPage.notices[$0] }
-    return context.renderer.html("settings", page)
+    return context.renderer.html(.settings, page)
 }
 
 // POST /settings/tokens  (name)  ->  200: the settings page showing the new token once.
@@ -90,7 +90,7 @@ func submitNewAPIToken(_ request: HTTPRequest, _ context: RequestContext) throws
             for: user, name: name, remoteAddress: context.remoteAddress, now: context.services.now())
         var page = try SettingsPage(context: context, user: user)
         page.newToken = SettingsPage.NewToken(name: name, token: created.token)
-        var response = context.renderer.html("settings", page)
+        var response = context.renderer.html(.settings, page)
         response.headers.set("Cache-Control", "no-store")
         return response
     }
@@ -239,7 +239,7 @@ private func rerenderingOnInvalidInput(_ context: RequestContext, _ body: () thr
     } catch AppError.invalid(let message, _) {
         var page = try SettingsPage(context: context, user: context.requireUser())
         page.message = message
-        return context.renderer.html("settings", page, status: 422)
+        return context.renderer.html(.settings, page, status: 422)
     }
 }
 

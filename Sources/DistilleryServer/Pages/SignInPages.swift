@@ -24,7 +24,7 @@ func showLoginPage(_ request: HTTPRequest, _ context: RequestContext) throws -> 
     if context.identity != nil { return Renderer.redirect(to: safeNext(request.query("next"))) }
     var form = SignInForm(chrome: context.chrome(section: .none))
     form.next = request.query("next") ?? ""
-    return context.renderer.html("login", form)
+    return context.renderer.html(.login, form)
 }
 
 // POST /login  (public; name, password, next, _csrf)  ->  303 to next with a new session cookie.
@@ -41,12 +41,12 @@ func submitLogin(_ request: HTTPRequest, _ context: RequestContext) throws -> HT
     {
     case .throttled(let seconds):
         form.message = "Too many failed sign-ins. Try again in \(seconds) second\(seconds == 1 ? "" : "s")."
-        var response = context.renderer.html("login", form, status: 429)
+        var response = context.renderer.html(.login, form, status: 429)
         response.headers.set("Retry-After", String(seconds))
         return response
     case .rejected:
         form.message = "Wrong user name or password."
-        return context.renderer.html("login", form, status: 401)
+        return context.renderer.html(.login, form, status: 401)
     case .signedIn(let user):
         // A session the browser already had is ended: the id always changes at sign-in.
         try context.services.authenticator.endSession(context.identity, remoteAddress: context.remoteAddress, now: now)
@@ -68,7 +68,7 @@ func submitLogout(_ request: HTTPRequest, _ context: RequestContext) throws -> H
 // GET /setup  (public, only while no user exists; 404 afterwards)
 func showSetupPage(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     guard try context.services.users.count() == 0 else { throw AppError.notFound("Setup is done; sign in instead.") }
-    return context.renderer.html("setup", SetupForm(chrome: context.chrome(section: .none)))
+    return context.renderer.html(.setup, SetupForm(chrome: context.chrome(section: .none)))
 }
 
 // POST /setup  (public while no user exists; name, password, password_again, _csrf)  ->  303 /datasets, signed in as the first admin.
@@ -80,7 +80,7 @@ func submitSetup(_ request: HTTPRequest, _ context: RequestContext) throws -> HT
     if let problem = AccountRules.nameProblem(form.name) { form.fieldErrors["name"] = problem }
     if let problem = AccountRules.passwordProblem(password) { form.fieldErrors["password"] = problem }
     if password != fields["password_again"] { form.fieldErrors["password_again"] = "The two passwords differ." }
-    guard form.fieldErrors.isEmpty else { return context.renderer.html("setup", form, status: 422) }
+    guard form.fieldErrors.isEmpty else { return context.renderer.html(.setup, form, status: 422) }
     let now = context.services.now()
     guard case .created(let user)? = try context.services.users.create(
         name: form.name, passwordHash: try PasswordHasher.hash(password), role: .admin, now: now, onlyIfNoUsers: true)

@@ -47,7 +47,7 @@ func submitRetrySkipped(_ request: HTTPRequest, _ context: RequestContext) throw
             view.chrome = context.chrome(section: .datasets)
             view.skippedSeeds?.fieldErrors = problems
             view.skippedSeeds?.formError = message
-            return context.renderer.html("synthesis_job", view, status: 422)
+            return context.renderer.html(.synthesisJob, view, status: 422)
         }
     }
 }

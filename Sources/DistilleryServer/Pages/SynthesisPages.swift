@@ -153,7 +153,7 @@ func showSynthesisDialog(_ request: HTTPRequest, _ context: RequestContext) thro
     for item in request.queryItems where fields[item.name] == nil { fields[item.name] = item.value }
     var dialog = try SynthesisDialog(context: context, dataset: dataset, fields: fields)
     try dialog.fillEstimate(dataset: dataset, fields: fields, context: context, showProblems: !fields.isEmpty)
-    return context.renderer.html("synthesis_dialog", dialog)
+    return context.renderer.html(.synthesisDialog, dialog)
 }
 
 // POST /datasets/{id}/synthesize  ->  303 /synthesis/{job} once the pre-flight has passed (answered off
@@ -173,7 +173,7 @@ func submitSynthesis(_ request: HTTPRequest, _ context: RequestContext) throws -
             try dialog.fillEstimate(dataset: dataset, fields: kept, context: context, showProblems: false)
             dialog.fieldErrors = problems
             dialog.formError = message
-            return context.renderer.html("synthesis_dialog", dialog, status: 422)
+            return context.renderer.html(.synthesisDialog, dialog, status: 422)
         }
     }
     let synthesisRequest: SynthesisRequest
@@ -204,7 +204,7 @@ func showSynthesisJobPage(_ request: HTTPRequest, _ context: RequestContext) thr
     let skippedPage = request.query("skipped_page").flatMap { Int($0) } ?? 1
     var view = try SynthesisJobView.load(jobID: try request.jobID(), services: context.services, skippedPage: skippedPage)
     view.chrome = context.chrome(section: .datasets)
-    return context.renderer.html("synthesis_job", view)
+    return context.renderer.html(.synthesisJob, view)
 }
 
 // POST /synthesis/{job}/cancel  ->  303 /synthesis/{job}.  JSON twin: POST /api/synthesis/{job}/cancel

@@ -29,7 +29,7 @@ struct UsersPage {
 
 // GET /admin/users  (admin)  — JSON twin: GET /api/admin/users
 func showUsersPage(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
-    context.renderer.html("users", try UsersPage(context: context))
+    context.renderer.html(.users, try UsersPage(context: context))
 }
 
 // POST /admin/users  (admin; name, password, role)  ->  303 /admin/users; 422 with field errors.
@@ -43,7 +43,7 @@ func submitNewUser(_ request: HTTPRequest, _ context: RequestContext) throws -> 
         page.name = fields["name"] ?? ""
         page.message = message
         page.fieldErrors = fieldErrors
-        return context.renderer.html("users", page, status: 422)
+        return context.renderer.html(.users, page, status: 422)
     }
 }
 

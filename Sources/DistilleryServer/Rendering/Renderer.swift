@@ -8,19 +8,23 @@ import Mustache
 struct Renderer: Sendable {
     private let library: MustacheLibrary
 
+    /// Parses every template once; a template that does not parse stops start-up, not a request.
     init() throws {
         var library = MustacheLibrary()
-        for (name, bytes) in EmbeddedResources.templates {
-            try library.register(String(decoding: bytes, as: UTF8.self), named: name)
+        for template in Template.allCases {
+            try library.register(String(decoding: template.source, as: UTF8.self), named: template.rawValue)
         }
         self.library = library
     }
 
-    func html(_ template: String, _ model: Any, status: Int = 200) -> HTTPResponse {
-        guard let text = library.render(model, withTemplate: template) else {
-            preconditionFailure("template \(template) is not embedded")
-        }
+    func html(_ template: Template, _ model: Any, status: Int = 200) -> HTTPResponse {
         var headers = HTTPHeaders()
+        // `init` registered every case, so the library always has it; were it ever not, the request
+        // gets a plain 500 rather than taking the server down.
+        guard let text = library.render(model, withTemplate: template.rawValue) else {
+            headers.set("Content-Type", "text/plain; charset=utf-8")
+            return HTTPResponse(status: 500, headers: headers, body: .bytes(Array("The page template \(template.rawValue) is missing.\n".utf8)))
+        }
         headers.set("Content-Type", "text/html; charset=utf-8")
         return HTTPResponse(status: status, headers: headers, body: .bytes(Array(text.utf8)))
     }

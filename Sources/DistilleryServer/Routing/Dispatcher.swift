@@ -146,7 +146,7 @@ struct Dispatcher: Sendable {
             return services.renderer.json(ErrorBody(error: error), status: error.status)
         case .html, .file:
             return services.renderer.html(
-                "error", ErrorPage(status: error.status, message: error.message, errorID: nil), status: error.status)
+                .error, ErrorPage(status: error.status, message: error.message, errorID: nil), status: error.status)
         }
     }
 
@@ -157,7 +157,7 @@ struct Dispatcher: Sendable {
             return services.renderer.json(
                 ErrorBody(code: "internal", message: message, fields: nil, errorID: errorID), status: 500)
         case .html, .file:
-            return services.renderer.html("error", ErrorPage(status: 500, message: message, errorID: errorID), status: 500)
+            return services.renderer.html(.error, ErrorPage(status: 500, message: message, errorID: errorID), status: 500)
         }
     }
 }
