@@ -207,6 +207,23 @@ struct SessionTests {
         #expect(wrongCurrent.text.contains("The current password is wrong."))
     }
 
+    /// The README's way to the first API token from the shell: the session cookie plus its CSRF
+    /// token in an `X-CSRF-Token` header (without the header, the cookie alone is refused).
+    @Test func aSignedInSessionMakesTheFirstAPITokenWithTheCSRFHeader() throws {
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let browser = BrowserSession(test)
+        try browser.signIn()
+        let body = HTTPClientRequest.Body.bytes(Array(#"{"name": "ci"}"#.utf8))
+        let json = ("Content-Type", "application/json")
+        #expect(try browser.send("POST", "/api/tokens", headers: [json], body: body).status == 403)
+        let csrf = try browser.csrfToken(from: "/settings")
+        let created = try browser.send("POST", "/api/tokens", headers: [json, ("X-CSRF-Token", csrf)], body: body)
+        #expect(created.status == 201)
+        let token = try #require(try TestApp.object(created)["token"] as? String)
+        #expect(try test.request("GET", "/api/me", token: token).status == 200)
+    }
+
     @Test func apiTokensAreShownOnceStoredHashedAndRevocable() throws {
         let test = try TestApp()
         defer { test.removeFiles() }
