@@ -4,7 +4,7 @@
 # for Python with pytest in a virtual environment outside the work tree (kept between clones).
 # Knobs: BROWSER_VENV (default ~/.cache/distillery/browser-venv), PYTHON (default python3).
 set -euo pipefail
-VENV=${BROWSER_VENV:-$HOME/.cache/distillery/browser-venv}
+VENV=${BROWSER_VENV:-${HOME:-/root}/.cache/distillery/browser-venv}
 PYTHON=${PYTHON:-python3}
 PLAYWRIGHT_VERSION=1.65.2
 PYTEST_VERSION=9.2.0

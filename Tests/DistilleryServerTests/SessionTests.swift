@@ -207,6 +207,22 @@ struct SessionTests {
         #expect(wrongCurrent.text.contains("The current password is wrong."))
     }
 
+    /// The new token waits for the redirected page view only briefly: one not shown within ten
+    /// minutes is dropped from memory (the token itself keeps working).
+    @Test func aNewTokenNotShownWithinTenMinutesIsDropped() throws {
+        let clock = TestClock()
+        let test = try TestApp { $0.clock = { clock.now } }
+        defer { test.removeFiles() }
+        let browser = BrowserSession(test)
+        try browser.signIn()
+        #expect(try browser.submit("/settings/tokens", fields: [("name", "late")], csrfFrom: "/settings").status == 303)
+        clock.advance(minutes: 11)
+        #expect(!(try browser.get("/settings").text.contains("secret-once")))
+        #expect(try browser.submit("/settings/tokens", fields: [("name", "prompt")], csrfFrom: "/settings").status == 303)
+        clock.advance(minutes: 9)
+        #expect(try browser.get("/settings").text.contains("secret-once"))
+    }
+
     /// The README's way to the first API token from the shell: the session cookie plus its CSRF
     /// token in an `X-CSRF-Token` header (without the header, the cookie alone is refused).
     @Test func aSignedInSessionMakesTheFirstAPITokenWithTheCSRFHeader() throws {
