@@ -114,8 +114,8 @@ def test_every_page_fits_and_runs_clean(server, playwright_browser, admin_state,
             if is_error_page:
                 seen = [p for p in seen if "Failed to load resource: the server responded with a status of 4" not in p]
             problems += seen
-            if status >= 500:
-                problems.append(f"HTTP {status}")
+            if status >= 500 or (status >= 400 and not is_error_page):
+                problems.append(f"HTTP {status}: the suite meant to open a working page")
             if scheme == "dark" and result["luminance"] > 0.3:
                 problems.append(f"light background ({result['luminance']:.2f}) in the dark colour scheme")
             if scheme == "light" and result["luminance"] < 0.7:
