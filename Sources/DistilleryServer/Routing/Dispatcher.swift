@@ -19,12 +19,12 @@ struct Dispatcher: Sendable {
             request.pathParameters = parameters
             response = run(route, request)
         case .methodNotAllowed(let allowed):
-            response = errorResponse(
-                .methodNotAllowed(allowed: allowed), format: Self.format(forPath: request.path), identity: bestEffortIdentity(request))
+            let format = Self.format(forPath: request.path)
+            response = errorResponse(.methodNotAllowed(allowed: allowed), format: format, identity: pageIdentity(request, format: format))
             response.headers.set("Allow", allowed.joined(separator: ", "))
         case .notFound:
-            response = errorResponse(
-                .notFound("No page at \(request.path)."), format: Self.format(forPath: request.path), identity: bestEffortIdentity(request))
+            let format = Self.format(forPath: request.path)
+            response = errorResponse(.notFound("No page at \(request.path)."), format: format, identity: pageIdentity(request, format: format))
         }
         SecurityHeaders.apply(to: &response.headers)
         return response
@@ -77,9 +77,11 @@ struct Dispatcher: Sendable {
         }
     }
 
-    /// Who is asking, for an error page's menu when no route ran; a failure here only costs the menu.
-    private func bestEffortIdentity(_ request: HTTPRequest) -> Identity? {
-        (try? services.authenticator.identify(request, now: services.configuration.clock())) ?? nil
+    /// Who is asking, for an HTML error page's menu when no route ran (JSON needs none); a failure
+    /// here only costs the menu.
+    private func pageIdentity(_ request: HTTPRequest, format: RouteFormat) -> Identity? {
+        guard format == .html else { return nil }
+        return (try? services.authenticator.identify(request, now: services.configuration.clock())) ?? nil
     }
 
     static func changesState(_ method: String) -> Bool {
