@@ -3,11 +3,12 @@ SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libmicrohttpd-dev libsqlite3-dev libcurl4-openssl-dev libsodium-dev pkg-config
 BENCH_PACKAGES := wrk
+BROWSER_VENV ?= $(HOME)/.cache/distillery/browser-venv
 HOST ?= 127.0.0.1
 PORT ?= 8080
 DATA ?= ./distillery-data
 
-.PHONY: deps bench-deps build run test bench clean
+.PHONY: deps bench-deps browser-deps build run test browser-test bench clean
 
 # Installs the four C libraries (and pkg-config) from Debian, only if one is missing.
 deps:
@@ -26,9 +27,20 @@ build: deps
 run: build
 	.build/release/distillery serve --host $(HOST) --port $(PORT) --data $(DATA)
 
-test: deps
+# Debian's chromium and Playwright for Python (in $(BROWSER_VENV)), only if missing.
+browser-deps:
+	@BROWSER_VENV=$(BROWSER_VENV) scripts/browser-test-deps.sh
+
+# Swift tests, then the browser suite (Tests/Browser) against the binary those tests built.
+test: deps browser-deps
 	swift build --build-tests
 	swift test --skip-build
+	$(BROWSER_VENV)/bin/python -m pytest Tests/Browser
+
+# The browser suite alone: every page at 390 and 1366 px, light and dark, and the main flow by clicking.
+browser-test: deps browser-deps
+	swift build --product distillery
+	$(BROWSER_VENV)/bin/python -m pytest Tests/Browser
 
 bench: bench-deps
 	swift build -c release --product distillery-bench

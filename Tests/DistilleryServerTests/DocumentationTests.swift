@@ -42,6 +42,19 @@ struct DocumentationTests {
         #expect(Set(declared + plain) == Set(AppConfiguration.documentedSettings))
     }
 
+    /// A file the README or a script points to (`scripts/…`, `Tests/…`, `Resources/…`) exists.
+    @Test func everyFileTheReadmeOrAScriptNamesExists() throws {
+        let scripts = try Self.files(in: "scripts").map { "scripts/" + $0 }
+        let pathPattern = try Regex(#"(?:scripts|Tests|Resources|Sources|bench)/[A-Za-z0-9_./-]*[A-Za-z0-9_]"#)
+        for source in ["README.md", "Makefile", ".ci/run"] + scripts {
+            let text = try String(contentsOf: Self.root.appendingPathComponent(source), encoding: .utf8)
+            for match in text.matches(of: pathPattern) {
+                let path = String(text[match.range])
+                #expect(FileManager.default.fileExists(atPath: Self.root.appendingPathComponent(path).path), "\(source) names \(path), which does not exist")
+            }
+        }
+    }
+
     @Test func readmeGivesTheTwoCommandsAndCIRunsTheTestOne() throws {
         let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
         #expect(readme.contains("```sh\nmake run\n```"))

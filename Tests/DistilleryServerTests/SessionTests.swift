@@ -24,6 +24,15 @@ final class TestClock: @unchecked Sendable {
 
 @Suite(.serialized)
 struct SessionTests {
+    /// The `<input …>` tag whose name is `name`.
+    static func inputTag(named name: String, in html: String) -> String? {
+        guard let attribute = html.range(of: "name=\"\(name)\""),
+            let start = html[..<attribute.lowerBound].range(of: "<input", options: .backwards),
+            let end = html[attribute.upperBound...].firstIndex(of: ">")
+        else { return nil }
+        return String(html[start.lowerBound...end])
+    }
+
     @Test func firstRunSetupCreatesTheAdminOnceAndSignsIn() throws {
         let directory = TestApp.makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -57,8 +66,15 @@ struct SessionTests {
         #expect(created.headers.values("Set-Cookie").contains { $0.hasPrefix("distillery_session=") })
         #expect(try app.services.users.list().map(\.name) == ["boss"])
         #expect(try app.services.users.list().first?.role == .admin)
-        // Setup is gone once a user exists.
-        #expect(try get("/setup").status == 404)
+        // Setup is gone once a user exists: the page sends visitors to sign in, and a signed-in admin to the datasets.
+        let afterSetup = try get("/setup")
+        #expect(afterSetup.status == 303)
+        #expect(afterSetup.headers["Location"] == "/login")
+        let sessionCookie = try #require(created.headers.values("Set-Cookie").first { $0.hasPrefix("distillery_session=") })
+        let signedInSetup = try HTTPClient.send(HTTPClientRequest(
+            url: app.url + "/setup", headers: [("Cookie", String(sessionCookie.prefix { $0 != ";" }))]))
+        #expect(signedInSetup.status == 303)
+        #expect(signedInSetup.headers["Location"] == "/datasets")
         #expect(try post("name=intruder&password=a+good+long+password&password_again=a+good+long+password").status == 404)
         #expect(try app.services.users.count() == 1)
     }
@@ -128,6 +144,13 @@ struct SessionTests {
         let logout = try browser.submit("/logout", fields: [], csrfFrom: "/settings")
         #expect(logout.status == 303)
         #expect(logout.headers.values("Set-Cookie").contains { $0.hasPrefix("distillery_session=;") && $0.contains("Max-Age=0") })
+        // The sign-in page it leads to says the sign-out worked.
+        let location = try #require(logout.headers["Location"])
+        #expect(location.hasPrefix("/login"))
+        let after = try browser.get(location)
+        #expect(after.status == 200)
+        #expect(after.text.contains("You have signed out."))
+        #expect(!(try browser.get("/login").text.contains("You have signed out.")), "only after signing out")
         // Replaying the old cookie does not work: the session is gone server-side, not just in the browser.
         let replay = try test.request("GET", "/settings", headers: [("Cookie", "distillery_session=\(token)")], token: "")
         #expect(replay.status == 303)
@@ -143,6 +166,13 @@ struct SessionTests {
         #expect(wrong.status == 401)
         #expect(unknown.text.contains("Wrong user name or password."))
         #expect(wrong.text.contains("Wrong user name or password."))
+        // The name is kept, so the cursor waits in the password field (autofocus: no script needed).
+        #expect(Self.inputTag(named: "password", in: wrong.text)?.contains(" autofocus") == true)
+        #expect(Self.inputTag(named: "name", in: wrong.text)?.contains(" autofocus") == false)
+        // A fresh sign-in page starts in the name field.
+        let fresh = try browser.get("/login").text
+        #expect(Self.inputTag(named: "name", in: fresh)?.contains(" autofocus") == true)
+        #expect(Self.inputTag(named: "password", in: fresh)?.contains(" autofocus") == false)
         for _ in 0..<3 {
             #expect(try browser.submit("/login", fields: [("name", "admin"), ("password", "still wrong")], csrfFrom: "/login").status == 401)
         }
@@ -177,18 +207,63 @@ struct SessionTests {
         #expect(wrongCurrent.text.contains("The current password is wrong."))
     }
 
+    /// The new token waits for the redirected page view only briefly: one not shown within ten
+    /// minutes is dropped from memory (the token itself keeps working).
+    @Test func aNewTokenNotShownWithinTenMinutesIsDropped() throws {
+        let clock = TestClock()
+        let test = try TestApp { $0.clock = { clock.now } }
+        defer { test.removeFiles() }
+        let browser = BrowserSession(test)
+        try browser.signIn()
+        #expect(try browser.submit("/settings/tokens", fields: [("name", "late")], csrfFrom: "/settings").status == 303)
+        clock.advance(minutes: 11)
+        #expect(!(try browser.get("/settings").text.contains("secret-once")))
+        #expect(try browser.submit("/settings/tokens", fields: [("name", "prompt")], csrfFrom: "/settings").status == 303)
+        clock.advance(minutes: 9)
+        #expect(try browser.get("/settings").text.contains("secret-once"))
+    }
+
+    /// The README's way to the first API token from the shell: the session cookie plus its CSRF
+    /// token in an `X-CSRF-Token` header (without the header, the cookie alone is refused).
+    @Test func aSignedInSessionMakesTheFirstAPITokenWithTheCSRFHeader() throws {
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let browser = BrowserSession(test)
+        try browser.signIn()
+        let body = HTTPClientRequest.Body.bytes(Array(#"{"name": "ci"}"#.utf8))
+        let json = ("Content-Type", "application/json")
+        #expect(try browser.send("POST", "/api/tokens", headers: [json], body: body).status == 403)
+        let csrf = try browser.csrfToken(from: "/settings")
+        let created = try browser.send("POST", "/api/tokens", headers: [json, ("X-CSRF-Token", csrf)], body: body)
+        #expect(created.status == 201)
+        let token = try #require(try TestApp.object(created)["token"] as? String)
+        #expect(try test.request("GET", "/api/me", token: token).status == 200)
+    }
+
     @Test func apiTokensAreShownOnceStoredHashedAndRevocable() throws {
         let test = try TestApp()
         defer { test.removeFiles() }
         let browser = BrowserSession(test)
         try browser.signIn()
-        let page = try browser.submit("/settings/tokens", fields: [("name", "pipeline")], csrfFrom: "/settings")
+        // Post/Redirect/Get: the form answers 303 to /settings (a reload cannot make a second token),
+        // and the token is in neither the redirect nor any cookie, only on the next page view.
+        let created = try browser.submit("/settings/tokens", fields: [("name", "pipeline")], csrfFrom: "/settings")
+        #expect(created.status == 303)
+        #expect(created.headers["Location"] == "/settings")
+        #expect(created.headers.values("Set-Cookie").isEmpty)
+        let page = try browser.get("/settings")
         #expect(page.status == 200)
+        #expect(page.headers["Cache-Control"] == "no-store")
         let html = page.text
         let start = try #require(html.range(of: "<pre class=\"prompt secret-once\">"))
         let token = String(html[start.upperBound...].prefix { $0 != "<" })
         #expect(token.hasPrefix("dst_"))
         #expect(token.count > 40)
+        #expect(!created.text.contains(token))
+        // Another browser session of the same user never sees it.
+        let other = BrowserSession(test)
+        try other.signIn()
+        #expect(!(try other.get("/settings").text.contains(token)))
         // It works, and shows up as used.
         #expect(try test.request("GET", "/api/me", token: token).status == 200)
         let settings = try browser.get("/settings").text

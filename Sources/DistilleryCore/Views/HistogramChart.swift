@@ -22,13 +22,18 @@ public struct HistogramChart: Codable, Sendable, Equatable {
     static let plotHeight = 160
     static let labelGap = 16
 
+    /// Each bucket's share of the width: wide enough for its label ("≤ 128k") at the chart's 11 px
+    /// text. The chart is drawn at its natural size (a phone scrolls it sideways), never squeezed
+    /// until its labels are unreadable, nor stretched into a few giant bars.
+    public static let slotWidth = 64
+
     /// nil when there is nothing to draw.
-    public init?(buckets: [(label: String, count: Int)], width: Int = 760) {
+    public init?(buckets: [(label: String, count: Int)], slotWidth: Int = HistogramChart.slotWidth) {
         guard !buckets.isEmpty, buckets.contains(where: { $0.count > 0 }) else { return nil }
         let maximum = buckets.map(\.count).max() ?? 1
-        let slot = width / buckets.count
-        let barWidth = max(4, slot - 8)
-        self.width = width
+        let slot = slotWidth
+        let barWidth = max(4, slot - 12)
+        self.width = slot * buckets.count
         self.height = Self.plotTop + Self.plotHeight + Self.labelGap + 6
         self.bars = buckets.enumerated().map { index, bucket in
             // A non-empty bucket is always at least 2 px tall, so small counts stay visible.

@@ -21,6 +21,8 @@ public final class Services: Sendable {
     let renderer: Renderer
     let logger: Logger
     let datasetListCache = ResponseCache()
+    /// New API tokens waiting to be shown once after their creation's redirect.
+    let newTokenNotes = OneTimeTokenNotes()
     /// Wakes idle workers when a job is queued; set once the pool exists.
     let wakeWorkers: @Sendable () -> Void
 

@@ -17,6 +17,12 @@ struct Identity: Sendable {
         if case .session(let session) = credential { return session.csrfToken }
         return nil
     }
+
+    /// The browser session's id; nil for an API token.
+    var sessionID: Int64? {
+        if case .session(let session) = credential { return session.id }
+        return nil
+    }
 }
 
 /// What a handler gets besides the request: the services and who is asking.

@@ -28,11 +28,6 @@ struct SettingsPage {
         let name: String
     }
 
-    struct NewToken {
-        let name: String
-        let token: String
-    }
-
     var chrome: PageChrome
     let user: User
     let tokens: [TokenRow]
@@ -40,7 +35,7 @@ struct SettingsPage {
     let keys: [KeyRow]
     let hasKeys: Bool
     let providers = TeacherKeyProviders.all.map { ProviderOption(id: $0.id, name: $0.name) }
-    var newToken: NewToken?
+    var newToken: OneTimeTokenNotes.Note?
     var notice: String?
     var message: String?
     let minimumPasswordLength = AccountRules.minimumPasswordLength
@@ -78,21 +73,35 @@ struct SettingsPage {
 func showSettingsPage(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     var page = try SettingsPage(context: context, user: context.requireUser())
     page.notice = request.query("notice").flatMap { SettingsPage.notices[$0] }
-    return context.renderer.html(.settings, page)
+    if let session = context.identity?.sessionID {
+        page.newToken = context.services.newTokenNotes.take(forSession: session, now: context.services.now())
+    }
+    var response = context.renderer.html(.settings, page)
+    // The page may hold a new token: never keep it in a cache or the back-forward history.
+    response.headers.set("Cache-Control", "no-store")
+    return response
 }
 
-// POST /settings/tokens  (name)  ->  200: the settings page showing the new token once.
+// POST /settings/tokens  (name)  ->  303 /settings, which shows the new token once (Post/Redirect/Get:
+// a reload cannot create a second token). The token waits in memory for this session, never in the URL.
 func submitNewAPIToken(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     try rerenderingOnInvalidInput(context) {
         let user = try context.requireUser()
         let name = try checkedLabel(try FormFields.fields(request)["name"], field: "name")
+        let now = context.services.now()
         let created = try context.services.authenticator.createAPIToken(
-            for: user, name: name, remoteAddress: context.remoteAddress, now: context.services.now())
-        var page = try SettingsPage(context: context, user: user)
-        page.newToken = SettingsPage.NewToken(name: name, token: created.token)
-        var response = context.renderer.html(.settings, page)
-        response.headers.set("Cache-Control", "no-store")
-        return response
+            for: user, name: name, remoteAddress: context.remoteAddress, now: now)
+        let note = OneTimeTokenNotes.Note(name: name, token: created.token)
+        guard let session = context.identity?.sessionID else {
+            // Not a browser session (an API token posting the form): there is no later page view to carry it to.
+            var page = try SettingsPage(context: context, user: user)
+            page.newToken = note
+            var response = context.renderer.html(.settings, page)
+            response.headers.set("Cache-Control", "no-store")
+            return response
+        }
+        context.services.newTokenNotes.leave(note, forSession: session, now: now)
+        return Renderer.redirect(to: "/settings")
     }
 }
 

@@ -8,6 +8,11 @@ struct SignInForm {
     var name = ""
     var next = ""
     var message: String?
+    var notice: String?
+    /// After a failed attempt the name is kept, so the cursor waits in the password field.
+    var focusPassword = false
+
+    static let notices = ["signed-out": "You have signed out."]
 }
 
 struct SetupForm {
@@ -24,6 +29,7 @@ func showLoginPage(_ request: HTTPRequest, _ context: RequestContext) throws -> 
     if context.identity != nil { return Renderer.redirect(to: safeNext(request.query("next"))) }
     var form = SignInForm(chrome: context.chrome(section: .none))
     form.next = request.query("next") ?? ""
+    form.notice = request.query("notice").flatMap { SignInForm.notices[$0] }
     return context.renderer.html(.login, form)
 }
 
@@ -35,6 +41,7 @@ func submitLogin(_ request: HTTPRequest, _ context: RequestContext) throws -> HT
     var form = SignInForm(chrome: context.chrome(section: .none))
     form.name = name
     form.next = fields["next"] ?? ""
+    form.focusPassword = !name.isEmpty
     let now = context.services.now()
     switch try context.services.authenticator.signIn(
         name: name, password: fields["password"] ?? "", remoteAddress: context.remoteAddress, now: now)
@@ -57,17 +64,19 @@ func submitLogin(_ request: HTTPRequest, _ context: RequestContext) throws -> HT
     }
 }
 
-// POST /logout  ->  303 /login, session deleted, cookie cleared.
+// POST /logout  ->  303 /login?notice=signed-out (which says so), session deleted, cookie cleared.
 func submitLogout(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     try context.services.authenticator.endSession(context.identity, remoteAddress: context.remoteAddress, now: context.services.now())
-    var response = Renderer.redirect(to: "/login")
+    var response = Renderer.redirect(to: "/login?notice=signed-out")
     response.headers.add("Set-Cookie", context.services.authenticator.expiredSessionCookie())
     return response
 }
 
-// GET /setup  (public, only while no user exists; 404 afterwards)
+// GET /setup  (public, only while no user exists; afterwards 303 to sign-in, or to the datasets when signed in)
 func showSetupPage(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
-    guard try context.services.users.count() == 0 else { throw AppError.notFound("Setup is done; sign in instead.") }
+    guard try context.services.users.count() == 0 else {
+        return Renderer.redirect(to: context.identity == nil ? "/login" : "/datasets")
+    }
     return context.renderer.html(.setup, SetupForm(chrome: context.chrome(section: .none)))
 }
 

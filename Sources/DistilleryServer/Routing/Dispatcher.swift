@@ -20,10 +20,12 @@ struct Dispatcher: Sendable {
             request.pathParameters = parameters
             response = run(route, request)
         case .methodNotAllowed(let allowed):
-            response = errorResponse(.methodNotAllowed(allowed: allowed), format: Self.format(forPath: request.path))
+            let format = Self.format(forPath: request.path)
+            response = errorResponse(.methodNotAllowed(allowed: allowed), format: format, identity: pageIdentity(request, format: format))
             response.headers.set("Allow", allowed.joined(separator: ", "))
         case .notFound:
-            response = errorResponse(.notFound("No page at \(request.path)."), format: Self.format(forPath: request.path))
+            let format = Self.format(forPath: request.path)
+            response = errorResponse(.notFound("No page at \(request.path)."), format: format, identity: pageIdentity(request, format: format))
         }
         return Self.withSecurityHeaders(response)
     }
@@ -41,8 +43,9 @@ struct Dispatcher: Sendable {
     private func run(_ route: Route<RouteHandler>, _ request: HTTPRequest) -> HTTPResponse {
         let authenticator = services.authenticator
         var newCookies: [String] = []
+        var identity: Identity?
         do {
-            let identity = try authenticator.identify(request, now: services.configuration.clock())
+            identity = try authenticator.identify(request, now: services.configuration.clock())
             var anonymousCSRFToken: String?
             if identity == nil {
                 anonymousCSRFToken = Authenticator.cookie(Authenticator.csrfCookie, in: request)
@@ -69,11 +72,11 @@ struct Dispatcher: Sendable {
                     services: services, identity: identity, anonymousCSRFToken: anonymousCSRFToken,
                     remoteAddress: request.remoteAddress))
             if let pending = response.pending {
-                return .pending(pending.map { [newCookies] outcome in
+                return .pending(pending.map { [newCookies, identity] outcome in
                     var answer: HTTPResponse
                     switch outcome {
                     case .success(let response): answer = response
-                    case .failure(let error): answer = self.response(for: error, route: route, request: request)
+                    case .failure(let error): answer = self.response(for: error, route: route, request: request, identity: identity)
                     }
                     for cookie in newCookies { answer.headers.add("Set-Cookie", cookie) }
                     return .success(answer)
@@ -82,15 +85,15 @@ struct Dispatcher: Sendable {
             for cookie in newCookies { response.headers.add("Set-Cookie", cookie) }
             return response
         } catch {
-            return response(for: error, route: route, request: request)
+            return response(for: error, route: route, request: request, identity: identity)
         }
     }
 
     /// The error page (or JSON) for a handler's error.
-    private func response(for error: any Error, route: Route<RouteHandler>, request: HTTPRequest) -> HTTPResponse {
+    private func response(for error: any Error, route: Route<RouteHandler>, request: HTTPRequest, identity: Identity?) -> HTTPResponse {
         switch error {
         case let error as AppError:
-            var response = errorResponse(error, format: route.format)
+            var response = errorResponse(error, format: route.format, identity: identity)
             if case .unauthorized = error { response.headers.set("WWW-Authenticate", "Bearer realm=\"distillery\"") }
             return response
         default:
@@ -98,8 +101,15 @@ struct Dispatcher: Sendable {
             services.logger.error(
                 "unhandled error",
                 metadata: ["error_id": "\(errorID)", "method": "\(request.method)", "path": "\(request.path)", "cause": "\(error)"])
-            return internalErrorResponse(errorID: errorID, format: route.format)
+            return internalErrorResponse(errorID: errorID, format: route.format, identity: identity)
         }
+    }
+
+    /// Who is asking, for an HTML error page's menu when no route ran (JSON needs none); a failure
+    /// here only costs the menu.
+    private func pageIdentity(_ request: HTTPRequest, format: RouteFormat) -> Identity? {
+        guard format == .html else { return nil }
+        return (try? services.authenticator.identify(request, now: services.configuration.clock())) ?? nil
     }
 
     static func changesState(_ method: String) -> Bool {
@@ -140,25 +150,35 @@ struct Dispatcher: Sendable {
         path == "/api" || path.hasPrefix("/api/") ? .json : .html
     }
 
-    func errorResponse(_ error: AppError, format: RouteFormat) -> HTTPResponse {
+    /// Error pages keep the top menu and the signed-in user, so a wrong link is not a dead end.
+    func errorResponse(_ error: AppError, format: RouteFormat, identity: Identity? = nil) -> HTTPResponse {
         switch format {
         case .json:
             return services.renderer.json(ErrorBody(error: error), status: error.status)
         case .html, .file:
-            return services.renderer.html(
-                .error, ErrorPage(status: error.status, message: error.message, errorID: nil), status: error.status)
+            var page = ErrorPage(status: error.status, message: error.message, errorID: nil)
+            page.chrome = Self.chrome(for: identity)
+            return services.renderer.html(.error, page, status: error.status)
         }
     }
 
-    func internalErrorResponse(errorID: String, format: RouteFormat) -> HTTPResponse {
+    func internalErrorResponse(errorID: String, format: RouteFormat, identity: Identity? = nil) -> HTTPResponse {
         let message = "Something went wrong on the server."
         switch format {
         case .json:
             return services.renderer.json(
                 ErrorBody(code: "internal", message: message, fields: nil, errorID: errorID), status: 500)
         case .html, .file:
-            return services.renderer.html(.error, ErrorPage(status: 500, message: message, errorID: errorID), status: 500)
+            var page = ErrorPage(status: 500, message: message, errorID: errorID)
+            page.chrome = Self.chrome(for: identity)
+            return services.renderer.html(.error, page, status: 500)
         }
+    }
+
+    /// The menu of a browser session; an API token's caller gets none (its sign-out form would need a CSRF token).
+    static func chrome(for identity: Identity?) -> PageChrome? {
+        guard let identity, let csrfToken = identity.csrfToken else { return nil }
+        return PageChrome(userName: identity.user.name, isAdmin: identity.user.isAdmin, csrfToken: csrfToken, section: .none)
     }
 }
 
