@@ -15,6 +15,8 @@ public enum EmbeddedResources {
         "audit": PackageResources.audit_mustache,
         "synthesis_dialog": PackageResources.synthesis_dialog_mustache,
         "synthesis_job": PackageResources.synthesis_job_mustache,
+        "recipe_list": PackageResources.recipe_list_mustache,
+        "recipe": PackageResources.recipe_mustache,
     ]
 
     public static let staticFiles: [String: (contentType: String, bytes: [UInt8])] = [
