@@ -189,3 +189,19 @@ struct RecipeAPITests {
         #expect(try test.request("GET", "/api/recipes", token: "").status == 401)
     }
 }
+
+/// The README's example recipe is one the API accepts as written.
+struct RecipeReadmeTests {
+    @Test func readmeExampleRecipeIsAccepted() throws {
+        let readme = try String(contentsOf: DocumentationTests.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let after = try #require(readme.range(of: "Distillery's recipe JSON:\n\n```json\n"))
+        let end = try #require(readme.range(of: "\n```", range: after.upperBound..<readme.endIndex))
+        let example = String(readme[after.upperBound..<end.lowerBound])
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let response = try test.request(
+            "POST", "/api/recipes", headers: [("Content-Type", "application/json")], body: .bytes(Array(example.utf8)))
+        #expect(response.status == 201, "\(response.text)")
+        #expect((try TestApp.object(response)["warnings"] as? [Any])?.isEmpty == true)
+    }
+}
