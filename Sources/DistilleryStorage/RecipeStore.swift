@@ -40,8 +40,8 @@ public struct RecipeStore: Sendable {
     public func create(_ recipe: Recipe, userID: Int64?, now: Int64) throws -> StoredRecipe {
         let id = try database.write { connection in
             try connection.run(
-                "INSERT INTO recipes (name, body, created_by, created_at, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                .text(recipe.name), .text(recipe.json.serialized), Self.user(userID), .integer(now), Self.user(userID), .integer(now))
+                "INSERT INTO recipes (name, body, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                .text(recipe.name), .text(recipe.json.serialized), Self.user(userID), .integer(now), .integer(now))
             return connection.lastInsertRowID
         }
         guard let stored = try get(id: id) else { throw StorageInvariantError("recipe #\(id) vanished after insert") }
@@ -57,11 +57,11 @@ public struct RecipeStore: Sendable {
     }
 
     /// Replaces the recipe's settings; nil when there is no such recipe.
-    public func update(id: Int64, _ recipe: Recipe, userID: Int64?, now: Int64) throws -> StoredRecipe? {
+    public func update(id: Int64, _ recipe: Recipe, now: Int64) throws -> StoredRecipe? {
         let changed = try database.write { connection in
             try connection.run(
-                "UPDATE recipes SET name = ?, body = ?, updated_by = ?, updated_at = ? WHERE id = ?",
-                .text(recipe.name), .text(recipe.json.serialized), Self.user(userID), .integer(now), .integer(id))
+                "UPDATE recipes SET name = ?, body = ?, updated_at = ? WHERE id = ?",
+                .text(recipe.name), .text(recipe.json.serialized), .integer(now), .integer(id))
             return connection.changes > 0
         }
         return changed ? try get(id: id) : nil

@@ -184,7 +184,6 @@ public enum Schema {
             body TEXT NOT NULL,
             created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
             created_at INTEGER NOT NULL,
-            updated_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
             updated_at INTEGER NOT NULL
         ) STRICT;
         ALTER TABLE synthesis_jobs ADD COLUMN recipe_id INTEGER REFERENCES recipes(id) ON DELETE SET NULL;

@@ -59,6 +59,15 @@ struct RecipeAPITests {
         #expect(again["name"] as? String == "Support answers v2")
         #expect(((again["recipe"] as? [String: Any])?["candidates"] as? NSNumber)?.intValue == 2)
 
+        // An Oumi body replaces the settings it carries and keeps the recipe's name.
+        let oumiPut = try post(
+            test, "/api/recipes/\(id)", #"{"modelIdentifier":{"modelName":"glm-4.5"},"inferenceConfig":{"inferenceTemperature":0.2}}"#, method: "PUT")
+        #expect(oumiPut.status == 200, "\(oumiPut.text)")
+        let afterOumi = try TestApp.object(oumiPut)
+        #expect(afterOumi["name"] as? String == "Support answers v2")
+        #expect(afterOumi["teacher"] as? String == "Z.AI / Zhipu GLM · glm-4.5")
+        #expect(afterOumi["format"] as? String == "oumi")
+
         let copy = try test.request("POST", "/api/recipes/\(id)/duplicate")
         #expect(copy.status == 201)
         let copyID = try #require((try TestApp.object(copy)["id"] as? NSNumber)?.int64Value)

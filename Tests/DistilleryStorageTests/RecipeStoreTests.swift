@@ -43,10 +43,10 @@ struct RecipeStoreTests {
         var changed = Self.recipe
         changed.name = "A renamed recipe"
         changed.judge = nil
-        let updated = try #require(try store.update(id: created.id, changed, userID: user, now: 2000))
+        let updated = try #require(try store.update(id: created.id, changed, now: 2000))
         #expect(updated.recipe == changed)
         #expect(updated.createdAt == 1000 && updated.updatedAt == 2000)
-        #expect(try store.update(id: 999, changed, userID: user, now: 3000) == nil)
+        #expect(try store.update(id: 999, changed, now: 3000) == nil)
 
         _ = try store.create(Recipe(name: "b first", teacher: Self.recipe.teacher), userID: nil, now: 5)
         #expect(try store.list().map(\.recipe.name) == ["A renamed recipe", "b first"])

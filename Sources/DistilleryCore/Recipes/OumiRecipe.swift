@@ -29,7 +29,7 @@ public enum OumiRecipe {
 
         let teacher = modelName.map { endpoint(forModelName: $0, catalog: catalog) }
         var recipe = Recipe(
-            name: "Oumi: \(modelName ?? "")", description: "Imported from an Oumi synthesis recipe.",
+            name: String("Oumi: \(modelName ?? "")".prefix(Recipe.maxNameLength)), description: "Imported from an Oumi synthesis recipe.",
             teacher: teacher ?? RecipeEndpoint(provider: "", model: ""))
         if let teacher, catalog.provider(id: teacher.provider)?.baseURL == nil {
             reader.warning(

@@ -2,7 +2,6 @@
 public struct RecipeSummary: Sendable, Equatable {
     public let id: Int64
     public let name: String
-    public let description: String
     public let teacherText: String
     public let judgeText: String
     public let usedByJobs: Int
@@ -22,7 +21,6 @@ public struct RecipeSummary: Sendable, Equatable {
         self.id = id
         self.recipe = recipe
         name = recipe.name
-        description = recipe.description
         teacherText = Self.text(recipe.teacher, catalog: catalog)
         judgeText = recipe.judge.map { Self.text($0, catalog: catalog) } ?? "same as the teacher"
         self.usedByJobs = usedByJobs

@@ -24,11 +24,15 @@ func getRecipeJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> 
 }
 
 // PUT /api/recipes/{id}  (a whole recipe, either format)  ->  200 with the saved recipe; 422; 404
+// Oumi's format has no name or description, so an Oumi body keeps the recipe's own.
 func updateRecipeJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
-    let user = try context.requireUser()
     let summary = try requireRecipeSummary(request, context)
-    let imported = try readRecipeBody(request, context)
-    guard let stored = try context.services.recipes.update(id: summary.id, imported.recipe, userID: user.id, now: context.services.now())
+    var imported = try readRecipeBody(request, context)
+    if imported.format == .oumi {
+        imported.recipe.name = summary.recipe.name
+        imported.recipe.description = summary.recipe.description
+    }
+    guard let stored = try context.services.recipes.update(id: summary.id, imported.recipe, now: context.services.now())
     else { throw AppError.notFound("No recipe \(summary.id).") }
     return jsonResponse(savedRecipeJSON(stored, imported, context))
 }

@@ -37,14 +37,13 @@ func showRecipePage(_ request: HTTPRequest, _ context: RequestContext) throws ->
 
 // POST /recipes/{id}  (the form)  ->  303 /recipes/{id}; 422 with each field's error beside it.
 func submitRecipeUpdate(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
-    let user = try context.requireUser()
     let summary = try requireRecipeSummary(request, context)
     let fields = try FormFields.urlencoded(request)
     switch formRecipe(fields, context) {
     case .failure(let rejection):
         return rerender(fields: fields, rejection: rejection, summary: summary, context: context)
     case .success(let recipe):
-        guard try context.services.recipes.update(id: summary.id, recipe, userID: user.id, now: context.services.now()) != nil else {
+        guard try context.services.recipes.update(id: summary.id, recipe, now: context.services.now()) != nil else {
             throw AppError.notFound("No recipe \(summary.id).")
         }
         return Renderer.redirect(to: "/recipes/\(summary.id)?notice=saved")
