@@ -30,6 +30,8 @@ public enum Template: String, CaseIterable, Sendable {
     case audit
     case synthesisDialog = "synthesis_dialog"
     case synthesisJob = "synthesis_job"
+    case recipeList = "recipe_list"
+    case recipe
 
     /// The file's bytes, embedded at compile time.
     public var source: [UInt8] {
@@ -46,6 +48,8 @@ public enum Template: String, CaseIterable, Sendable {
         case .audit: PackageResources.audit_mustache
         case .synthesisDialog: PackageResources.synthesis_dialog_mustache
         case .synthesisJob: PackageResources.synthesis_job_mustache
+        case .recipeList: PackageResources.recipe_list_mustache
+        case .recipe: PackageResources.recipe_mustache
         }
     }
 }

@@ -182,5 +182,21 @@ public enum Schema {
         ALTER TABLE synthesis_seeds ADD COLUMN answer_limit INTEGER;
         ALTER TABLE synthesis_seeds ADD COLUMN judge_limit INTEGER;
         """,
+
+        // 5: recipes (a run's reusable settings, stored as Distillery recipe JSON) and the jobs that
+        // used one. A finished job keeps its own settings, so deleting its recipe only clears the link;
+        // RecipeStore.delete refuses while a queued or running job uses the recipe.
+        """
+        CREATE TABLE recipes (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        ) STRICT;
+        ALTER TABLE synthesis_jobs ADD COLUMN recipe_id INTEGER REFERENCES recipes(id) ON DELETE SET NULL;
+        CREATE INDEX synthesis_jobs_recipe ON synthesis_jobs(recipe_id, status);
+        """,
     ]
 }

@@ -14,6 +14,7 @@ public final class Services: Sendable {
     public let audit: AuditLogStore
     public let vault: Vault
     public let synthesis: SynthesisStore
+    public let recipes: RecipeStore
     let transport: TeacherTransport
     let synthesisRegistry = SynthesisRegistry()
     let catalog: ProviderCatalog
@@ -31,6 +32,7 @@ public final class Services: Sendable {
         catalog: ProviderCatalog, transport: TeacherTransport, wakeWorkers: @escaping @Sendable () -> Void
     ) {
         self.synthesis = SynthesisStore(database: database)
+        self.recipes = RecipeStore(database: database)
         self.catalog = catalog
         self.transport = transport
         self.configuration = configuration
