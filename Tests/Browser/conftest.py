@@ -232,7 +232,10 @@ def data(server, admin_state):
 
     api.call("POST", "/api/keys", {"provider": "deepseek", "label": "team DeepSeek key", "key": "sk-browser-suite-0123456789"})
     api.call("POST", "/api/admin/users", {"name": MEMBER[0], "password": MEMBER[1], "role": "member"})
-    return {"chat": chat, "broken": broken, "seeds": seeds, "child": child, "job": job_id, "api": api}
+    # A recipe imported from Oumi's format: its model is not in the catalog, so its page shows what is missing.
+    oumi = (ROOT / "Tests/DistilleryCoreTests/Fixtures/oumi/high_diversity_synthesis.json").read_bytes()
+    recipe = find_key(api.call("POST", "/api/recipes", oumi), "id")
+    return {"chat": chat, "broken": broken, "seeds": seeds, "child": child, "job": job_id, "recipe": recipe, "api": api}
 
 
 class PageWatch:

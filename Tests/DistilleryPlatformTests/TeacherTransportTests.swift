@@ -50,7 +50,9 @@ import Glibc
             Issue.record("request \(index) got the wrong answer: \(String(describing: result.response.flatMap { chatContent($0) }))")
             break
         }
-        #expect(wall < 2.0)
+        // How close the wall time comes to one latency is the benchmark's figure (TeacherTransportBenchmark,
+        // `distillery-bench synth-speed`), not a pass mark here: a shared machine makes any bound flaky.
+        // What this test proves is that the requests overlapped.
         let stats = try teacher.stats()
         #expect((stats["concurrent_max"] as? Int ?? 0) >= 100, "the server saw at most \(stats["concurrent_max"] ?? "?") requests at once")
     }
