@@ -17,6 +17,9 @@ struct SynthesisJobView: Encodable {
         let baseURL: String
         let temperature: Double?
         let maxNewTokens: Int
+        /// The highest limit a truncated answer is retried with.
+        let maxTokensCap: Int?
+        let judgeMaxTokens: Int?
         let seed: Int?
         let requestsPerMinute: Int?
         let tokensPerMinute: Int?
@@ -173,7 +176,8 @@ struct SynthesisJobView: Encodable {
     static func runSettings(_ settings: SynthesisSettings, teacher: String) -> RunSettings {
         RunSettings(
             teacher: teacher, model: settings.model, baseURL: settings.baseURL, temperature: settings.temperature,
-            maxNewTokens: settings.maxNewTokens, seed: settings.seed, requestsPerMinute: settings.requestsPerMinute,
+            maxNewTokens: settings.maxNewTokens, maxTokensCap: settings.maxTokensCap,
+            judgeMaxTokens: settings.rejectionSampling ? settings.effectiveJudgeMaxTokens : nil, seed: settings.seed, requestsPerMinute: settings.requestsPerMinute,
             tokensPerMinute: settings.tokensPerMinute, maxInFlight: settings.maxInFlight, rejectionSampling: settings.rejectionSampling,
             key: settings.keyDescription, inputPricePerMillionUSD: settings.costKnown ? settings.inputPricePerMillionUSD : nil,
             outputPricePerMillionUSD: settings.costKnown ? settings.outputPricePerMillionUSD : nil)
@@ -186,12 +190,16 @@ struct SynthesisJobView: Encodable {
             Setting(label: "Base URL", value: settings.baseURL),
             Setting(label: "Temperature", value: settings.temperature.map { "\($0)" } ?? "provider default"),
             Setting(label: "Max new tokens", value: Formatting.count(settings.maxNewTokens)),
+            Setting(label: "Max tokens cap", value: settings.maxTokensCap.map(Formatting.count) ?? "not raised"),
             Setting(label: "Seed", value: settings.seed.map(String.init) ?? "random"),
             Setting(label: "Requests per minute", value: settings.requestsPerMinute.map(Formatting.count) ?? "no limit"),
             Setting(label: "Tokens per minute", value: settings.tokensPerMinute.map(Formatting.count) ?? "no limit"),
             Setting(label: "Max in flight", value: Formatting.count(settings.maxInFlight)),
             Setting(label: "Rejection sampling", value: settings.rejectionSampling ? "on" : "off"),
         ]
+        if let judgeMaxTokens = settings.judgeMaxTokens {
+            list.append(Setting(label: "Judge max tokens", value: Formatting.count(judgeMaxTokens)))
+        }
         if let key = settings.key { list.append(Setting(label: "API key", value: key)) }
         return list
     }
