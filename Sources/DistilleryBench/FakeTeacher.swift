@@ -1,3 +1,4 @@
+import DistilleryCore
 import DistilleryTestSupport
 import Foundation
 
@@ -11,9 +12,15 @@ extension FakeTeacherProcess {
         ((try? logEntries()) ?? []).filter { ($0["path"] as? String) == "/v1/chat/completions" }
     }
 
-    /// Seconds from the first request received to the last answer sent.
+    /// The job's own requests: the chat log without the pre-flight's one-token timing request, which a
+    /// custom server gets before the job exists (it costs one latency in the whole-job figure).
+    func synthesisLog() -> [[String: Any]] {
+        chatLog().filter { ($0["seed"] as? String) != PreflightCheck.timingPrompt }
+    }
+
+    /// Seconds from the job's first request received to its last answer sent.
     func wireSeconds() -> Double {
-        let log = chatLog()
+        let log = synthesisLog()
         guard let first = log.compactMap({ $0["t_received"] as? Double }).min(), let last = log.compactMap({ $0["t"] as? Double }).max()
         else { return 0 }
         return last - first

@@ -52,7 +52,7 @@ struct SynthSpeedBenchmark: ParsableCommand {
             print("\(run.seeds) seeds, \(run.latencyMs) ms latency, \(run.inFlight) in flight: ideal \(format(ideal, digits: 2)) s")
             print("  synthesis (first request to last answer): \(format(wire, digits: 2)) s = \(format(wire / ideal, digits: 3))× the ideal (target ≤ 1.10×)")
             print("  whole job (validate seeds, pre-flight, synthesis, child dataset validated and stored): \(format(result.seconds, digits: 2)) s")
-            print("  rows \(result.rows.count), written \(result.outcome.written), skipped \(result.outcome.skipped), requests \(teacher.chatLog().count)")
+            print("  rows \(result.rows.count), written \(result.outcome.written), skipped \(result.outcome.skipped), requests \(teacher.synthesisLog().count) (and the pre-flight's one-token timing request)")
             if let before, let peak {
                 print("  memory: peak RSS \(peak.peakKB / 1024) MiB (process, including the in-process server); \(max(0, peak.peakKB - before.currentKB) / 1024) MiB above the start of the run")
             }
@@ -74,7 +74,7 @@ struct SynthRateLimitBenchmark: ParsableCommand {
         let teacher = try FakeTeacherProcess(["--api-key", "sk-bench", "--rpm-limit", "\(limit)", "--latency-ms", "100"])
         let result = try runSynthesis(
             seeds: seeds, teacher: teacher, fields: ["max_in_flight": "64", "requests_per_minute": "\(limit)"], key: "sk-bench")
-        let log = teacher.chatLog()
+        let log = teacher.synthesisLog()
         let limited = log.filter { ($0["status"] as? Int) == 429 }.count
         // N requests evenly spaced at the limit take (N - 1) intervals; the last answer adds one latency.
         let floor = Double(seeds) * 60 / Double(limit)
@@ -105,7 +105,7 @@ struct SynthFaultsBenchmark: ParsableCommand {
         let duplicates = answers.count - Set(answers).count
         var usable: [String: Int] = [:]
         var faults: [String: Int] = [:]
-        for entry in teacher.chatLog() {
+        for entry in teacher.synthesisLog() {
             let fault = entry["fault"] as? String ?? ""
             if fault.isEmpty && (entry["status"] as? Int) == 200 { usable[entry["seed"] as? String ?? "", default: 0] += 1 }
             if !fault.isEmpty { faults[fault, default: 0] += 1 }
@@ -113,6 +113,6 @@ struct SynthFaultsBenchmark: ParsableCommand {
         let resentAfterUsable = usable.values.filter { $0 > 1 }.count
         print("1,000 seeds with faults \(faults.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
         print("  rows written \(result.rows.count) (target 1,000), empty rows \(empty), duplicate rows \(duplicates), seeds sent again after a usable answer \(resentAfterUsable)")
-        print("  retries \(result.outcome.written > 0 ? "\(teacher.chatLog().count - 1000)" : "?"), skipped \(result.outcome.skipped), whole job \(format(result.seconds, digits: 1)) s")
+        print("  retries \(result.outcome.written > 0 ? "\(teacher.synthesisLog().count - 1000)" : "?"), skipped \(result.outcome.skipped), whole job \(format(result.seconds, digits: 1)) s")
     }
 }
