@@ -174,6 +174,10 @@ struct RecipeRunPagesTests {
         let browser = BrowserSession(test)
         try browser.signIn()
 
+        let unknown = try browser.get("/datasets/\(parent)/synthesize?recipe_id=999")
+        #expect(unknown.status == 422)
+        #expect(unknown.text.contains("No recipe 999"))
+
         let blank = try browser.get("/datasets/\(parent)/synthesize").text
         #expect(blank.contains("Start from a recipe"))
         #expect(blank.contains("<option value=\"\(recipeID)\" >Reasoning kept</option>"))

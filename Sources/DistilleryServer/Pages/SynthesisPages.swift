@@ -189,9 +189,9 @@ func submitSynthesis(_ request: HTTPRequest, _ context: RequestContext) throws -
             var kept = fields
             kept["api_key"] = nil
             var dialog = try SynthesisDialog(context: context, dataset: dataset, fields: kept)
-            dialog.recipeSection = try SynthesisDialogRecipeSection(
-                recipes: context.services.recipes, fields: kept, recipe: try? context.services.recipes.get(id: Int64(kept["recipe_id"] ?? "") ?? 0),
-                notice: nil)
+            // The recipe the form carried stays chosen (an unknown one was the refusal's reason, shown by its field).
+            let carried = try Int64(kept["recipe_id"] ?? "").flatMap { try context.services.recipes.get(id: $0) }
+            dialog.recipeSection = try SynthesisDialogRecipeSection(recipes: context.services.recipes, fields: kept, recipe: carried, notice: nil)
             // The estimate panel stays filled after a refused start; the refusal's own field messages win.
             try dialog.fillEstimate(dataset: dataset, fields: kept, context: context, showProblems: false)
             dialog.fieldErrors = problems
