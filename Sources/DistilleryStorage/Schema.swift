@@ -198,5 +198,17 @@ public enum Schema {
         ALTER TABLE synthesis_jobs ADD COLUMN recipe_id INTEGER REFERENCES recipes(id) ON DELETE SET NULL;
         CREATE INDEX synthesis_jobs_recipe ON synthesis_jobs(recipe_id, status);
         """,
+
+        // 6 (issue 8, recipes into runs): the settings a job was started with, kept apart from `settings`
+        // (which "Retry skipped seeds" replaces) so the job page's "ran with" and Run again never change.
+        // Jobs from before keep their current settings as the best snapshot there is. Set once: a trigger
+        // refuses any change to a snapshot already set.
+        """
+        ALTER TABLE synthesis_jobs ADD COLUMN settings_snapshot TEXT;
+        UPDATE synthesis_jobs SET settings_snapshot = settings;
+        CREATE TRIGGER synthesis_jobs_snapshot_immutable BEFORE UPDATE OF settings_snapshot ON synthesis_jobs
+        WHEN OLD.settings_snapshot IS NOT NULL
+        BEGIN SELECT RAISE(ABORT, 'synthesis_jobs.settings_snapshot is set once, at creation'); END;
+        """,
     ]
 }

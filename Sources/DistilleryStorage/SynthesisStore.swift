@@ -9,7 +9,12 @@ public struct SynthesisJobRecord: Sendable, Equatable {
     public let createdBy: Int64?
     public let provider: String
     public let model: String
+    /// The settings the engine runs with now (a retry of skipped seeds replaces them).
     public let settingsJSON: String
+    /// The settings the job was started with, never changed (the job page's "ran with", Run again).
+    public let settingsSnapshotJSON: String
+    /// The recipe the job started from; nil when none, or once that recipe was deleted.
+    public let recipeID: Int64?
     public let keyID: Int64?
     public let status: SynthesisJobStatus
     public let total: Int
@@ -140,11 +145,13 @@ public struct SynthesisStore: Sendable {
         public var settingsJSON: String
         public var keyID: Int64?
         public var estimateJSON: String?
+        public var recipeID: Int64?
 
         public init(
             parentDatasetID: Int64, createdBy: Int64?, provider: String, model: String, settingsJSON: String, keyID: Int64?,
-            estimateJSON: String?
+            estimateJSON: String?, recipeID: Int64? = nil
         ) {
+            self.recipeID = recipeID
             self.parentDatasetID = parentDatasetID
             self.createdBy = createdBy
             self.provider = provider
@@ -161,13 +168,16 @@ public struct SynthesisStore: Sendable {
         try database.write { connection in
             let jobID = try JobQueue.enqueue(
                 in: connection, kind: Self.jobKind, datasetID: job.parentDatasetID, payload: "{}", now: now)
+            // A recipe deleted while the pre-flight ran leaves the job unlinked instead of failing its start.
             try connection.run(
                 """
-                INSERT INTO synthesis_jobs (job_id, parent_dataset_id, created_by, provider, model, settings, key_id, estimate, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO synthesis_jobs (
+                    job_id, parent_dataset_id, created_by, provider, model, settings, settings_snapshot, key_id, estimate, created_at, recipe_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT id FROM recipes WHERE id = ?))
                 """,
                 .integer(jobID), .integer(job.parentDatasetID), SQLValue(job.createdBy), .text(job.provider), .text(job.model),
-                .text(job.settingsJSON), SQLValue(job.keyID), SQLValue(job.estimateJSON), .integer(now))
+                .text(job.settingsJSON), .text(job.settingsJSON), SQLValue(job.keyID), SQLValue(job.estimateJSON), .integer(now),
+                SQLValue(job.recipeID))
             try connection.run(
                 """
                 INSERT INTO synthesis_seeds (job_id, idx, line, input)
@@ -422,7 +432,8 @@ public struct SynthesisStore: Sendable {
     }
 
     private static let selectJob = """
-        SELECT job_id, parent_dataset_id, child_dataset_id, created_by, provider, model, settings, key_id, status, total, written,
+        SELECT job_id, parent_dataset_id, child_dataset_id, created_by, provider, model, settings, settings_snapshot, recipe_id, key_id,
+            status, total, written,
             skipped, retries, tokens_in, tokens_out, cost_usd, estimate, cancel_requested, created_at, started_at, finished_at, failure
         FROM synthesis_jobs
         """
@@ -431,7 +442,8 @@ public struct SynthesisStore: Sendable {
         SynthesisJobRecord(
             jobID: row.int64("job_id") ?? 0, parentDatasetID: row.int64("parent_dataset_id"), childDatasetID: row.int64("child_dataset_id"),
             createdBy: row.int64("created_by"), provider: row.string("provider") ?? "", model: row.string("model") ?? "",
-            settingsJSON: row.string("settings") ?? "{}", keyID: row.int64("key_id"),
+            settingsJSON: row.string("settings") ?? "{}", settingsSnapshotJSON: row.string("settings_snapshot") ?? row.string("settings") ?? "{}",
+            recipeID: row.int64("recipe_id"), keyID: row.int64("key_id"),
             status: SynthesisJobStatus(rawValue: row.string("status") ?? "") ?? .failed, total: row.int("total") ?? 0,
             written: row.int("written") ?? 0, skipped: row.int("skipped") ?? 0, retries: row.int("retries") ?? 0,
             tokensIn: row.int("tokens_in") ?? 0, tokensOut: row.int("tokens_out") ?? 0, costUSD: row.double("cost_usd") ?? 0,

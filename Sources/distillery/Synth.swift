@@ -11,8 +11,12 @@ struct Synth: ParsableCommand {
         discussion: """
             Exits 0 when every seed was answered, 1 when some were skipped (the rows that succeeded are still written), \
             2 on bad input or a failed pre-flight. With --state DIR, running the same command again after an interruption \
-            resumes: seeds already answered are not sent again.
+            resumes: seeds already answered are not sent again. With --recipe FILE (Distillery's recipe JSON or Oumi's), \
+            the recipe gives the settings and any other flag overrides it.
             """)
+
+    @Option(help: "A recipe file, Distillery's recipe JSON or Oumi's (told apart by shape); the other flags override it.")
+    var recipe: String?
 
     @Option(help: "Seeds JSONL: one {\"input\": \"...\"} per line.")
     var seeds: String
@@ -20,11 +24,11 @@ struct Synth: ParsableCommand {
     @Option(help: "A file holding the skill prompt (the system message of every row).")
     var skill: String
 
-    @Option(help: "Teacher provider id (deepseek, qwen, glm, kimi, openai-compatible).")
-    var provider: String
+    @Option(help: "Teacher provider id (deepseek, qwen, glm, kimi, openai-compatible); required without --recipe.")
+    var provider: String?
 
-    @Option(help: "Model id (for openai-compatible: the name the server expects).")
-    var model: String
+    @Option(help: "Model id (for openai-compatible: the name the server expects); required without --recipe.")
+    var model: String?
 
     @Option(name: .customLong("base-url"), help: "Base URL for openai-compatible servers, e.g. http://127.0.0.1:8081/v1.")
     var baseURL: String?
@@ -35,17 +39,17 @@ struct Synth: ParsableCommand {
     @Option(help: "Where to write the chat-format JSONL.")
     var out: String
 
-    @Flag(name: .customLong("rejection-sampling"), help: "Three candidates per seed and a judge call that picks the best.")
-    var rejectionSampling = false
+    @Flag(name: .customLong("rejection-sampling"), inversion: .prefixedNo, help: "Three candidates per seed and a judge call that picks the best (default: off).")
+    var rejectionSampling: Bool?
 
-    @Flag(name: .customLong("keep-reasoning"), help: "Keep a reasoning model's reasoning as <think>…</think> before the answer.")
-    var keepReasoning = false
+    @Flag(name: .customLong("keep-reasoning"), inversion: .prefixedNo, help: "Keep a reasoning model's reasoning as <think>…</think> before the answer (default: off).")
+    var keepReasoning: Bool?
 
-    @Option(help: "Sampling temperature.")
-    var temperature: Double = 0.7
+    @Option(help: "Sampling temperature (default: 0.7).")
+    var temperature: Double?
 
-    @Option(name: .customLong("max-new-tokens"), help: "Maximum tokens per answer.")
-    var maxNewTokens = 1024
+    @Option(name: .customLong("max-new-tokens"), help: "Maximum tokens per answer (default: 1024).")
+    var maxNewTokens: Int?
 
     @Option(name: .customLong("max-tokens-cap"), help: "A truncated answer is retried with its limit doubled, up to this (default: 4 × max new tokens; never past the model's context window).")
     var maxTokensCap: Int?
@@ -62,11 +66,11 @@ struct Synth: ParsableCommand {
     @Option(name: .customLong("tokens-per-minute"), help: "Pace tokens to this rate.")
     var tokensPerMinute: Int?
 
-    @Option(name: .customLong("max-in-flight"), help: "Requests in flight at once.")
-    var maxInFlight = 16
+    @Option(name: .customLong("max-in-flight"), help: "Requests in flight at once (default: 16).")
+    var maxInFlight: Int?
 
-    @Option(name: .customLong("timeout"), help: "Seconds before a teacher request counts as hung.")
-    var timeout: Double = 120
+    @Option(name: .customLong("timeout"), help: "Seconds before a teacher request counts as hung (default: 120).")
+    var timeout: Double?
 
     @Option(help: "A folder for the job's state; run again with it to resume.")
     var state: String?
@@ -91,11 +95,28 @@ struct Synth: ParsableCommand {
             key = try SecureBytes(copying: UnsafeRawBufferPointer(start: raw, count: strlen(raw)))
         }
         defer { key?.free() }
-        var fields: [String: String] = [
-            "provider": provider, "model": model, "custom_model": model, "temperature": String(temperature),
-            "max_new_tokens": String(maxNewTokens), "max_in_flight": String(maxInFlight), "request_timeout_seconds": String(timeout),
-            "rejection_sampling": rejectionSampling ? "true" : "false", "keep_reasoning": keepReasoning ? "true" : "false",
-        ]
+        var recipeBytes: [UInt8]?
+        if let recipe {
+            guard let data = FileManager.default.contents(atPath: recipe) else {
+                FileHandle.standardError.write(Data("distillery: cannot read the recipe \(recipe)\n".utf8))
+                throw ExitCode(2)
+            }
+            recipeBytes = Array(data)
+        } else if provider == nil || model == nil {
+            FileHandle.standardError.write(Data("distillery: pass --provider and --model, or --recipe FILE\n".utf8))
+            throw ExitCode(2)
+        }
+        // Only the flags given: with a recipe, the rest are the recipe's (else the service's defaults).
+        var fields: [String: String] = [:]
+        fields["provider"] = provider
+        fields["model"] = model
+        fields["custom_model"] = model
+        fields["temperature"] = temperature.map { String($0) }
+        fields["max_new_tokens"] = maxNewTokens.map(String.init)
+        fields["max_in_flight"] = maxInFlight.map(String.init)
+        fields["request_timeout_seconds"] = timeout.map { String($0) }
+        fields["rejection_sampling"] = rejectionSampling.map { $0 ? "true" : "false" }
+        fields["keep_reasoning"] = keepReasoning.map { $0 ? "true" : "false" }
         fields["base_url"] = baseURL
         fields["seed"] = seed.map(String.init)
         fields["max_tokens_cap"] = maxTokensCap.map(String.init)
@@ -106,9 +127,11 @@ struct Synth: ParsableCommand {
         let bar = ProgressBar()
         let outcome: CommandLineSynthesis.Outcome
         do {
-            outcome = try CommandLineSynthesis.run(
-                .init(seedsPath: seeds, skillPrompt: skillPrompt, outputPath: out, stateDirectory: state, fields: fields, key: key),
-                logger: logger, progress: bar.draw)
+            var options = CommandLineSynthesis.Options(
+                seedsPath: seeds, skillPrompt: skillPrompt, outputPath: out, stateDirectory: state, fields: fields, key: key)
+            options.recipe = recipeBytes
+            options.warn = { FileHandle.standardError.write(Data("distillery: warning: \($0)\n".utf8)) }
+            outcome = try CommandLineSynthesis.run(options, logger: logger, progress: bar.draw)
         } catch {
             bar.finish()
             FileHandle.standardError.write(Data("distillery: \(Self.describe(error))\n".utf8))

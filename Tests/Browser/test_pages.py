@@ -30,8 +30,13 @@ def pages_by_route(data):
         "/datasets": [("admin", "/datasets"), ("member", "/datasets")],
         "/datasets/new": [("admin", "/datasets/new")],
         "/datasets/{id}": [("admin", f"/datasets/{data[kind]}") for kind in ("chat", "broken", "seeds", "child")],
-        "/datasets/{id}/synthesize": [("admin", f"/datasets/{data['seeds']}/synthesize")],
+        "/datasets/{id}/synthesize": [
+            ("admin", f"/datasets/{data['seeds']}/synthesize"),
+            ("admin", f"/datasets/{data['seeds']}/synthesize?recipe_id={data['recipe']}"),
+        ],
         "/synthesis/{job}": [("admin", f"/synthesis/{data['job']}")],
+        # Redirects to the dialog filled from the job's snapshot.
+        "/synthesis/{job}/run-again": [("admin", f"/synthesis/{data['job']}/run-again")],
         "/recipes": [("admin", "/recipes"), ("member", "/recipes")],
         "/recipes/new": [("admin", "/recipes/new")],
         "/recipes/{id}": [("admin", f"/recipes/{data['recipe']}")],

@@ -253,6 +253,61 @@ struct SynthCommandTests {
         #expect(!FileManager.default.fileExists(atPath: directory + "/never.jsonl"))
     }
 
+    @Test func synthTakesARecipeInEitherFormatAndFlagsOverrideIt() throws {
+        let directory = TestApp.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let teacher = try FakeTeacherProcess(["--api-key", SynthesisTests.teacherKey])
+        let skill = directory + "/skill.txt"
+        try "You are terse.".write(toFile: skill, atomically: true, encoding: .utf8)
+        let seeds = directory + "/seeds.jsonl"
+        try Data(SynthesisTests.seeds(4)).write(to: URL(fileURLWithPath: seeds))
+        // Oumi's shape, as exported by its platform: a model outside the catalog, no base URL, fields we do not use.
+        let oumi = directory + "/oumi.json"
+        try #"{"modelIdentifier": {"modelType": "llm", "modelName": "fake-teacher"}, "inferenceConfig": {"inferenceTemperature": 0.25, "inferenceMaxNewTokens": 77, "requestsPerMinute": 6000}}"#
+            .write(toFile: oumi, atomically: true, encoding: .utf8)
+        let distillery = directory + "/recipe.json"
+        try #"{"name": "local", "teacher": {"provider": "openai-compatible", "model": "fake-teacher", "baseURL": "\#(teacher.baseURL)/v1"}, "sampling": {"temperature": 0.6, "maxNewTokens": 55}}"#
+            .write(toFile: distillery, atomically: true, encoding: .utf8)
+        let environment = ["TEACHER_KEY": SynthesisTests.teacherKey]
+        func synth(_ extra: [String], out: String) throws -> (status: Int32, out: String, err: String) {
+            try DistilleryBinary.run(
+                ["synth", "--seeds", seeds, "--skill", skill, "--api-key-env", "TEACHER_KEY", "--out", directory + out] + extra,
+                environment: environment)
+        }
+        func chatRequests(after count: Int) throws -> [[String: Any]] {
+            try teacher.logEntries().filter { ($0["path"] as? String) == "/v1/chat/completions" && (($0["seed"] as? String) ?? "").hasPrefix("Seed number") }
+                .dropFirst(count).map { $0 }
+        }
+
+        let noBaseURL = try synth(["--recipe", oumi], out: "/never.jsonl")
+        #expect(noBaseURL.status == 2)
+        #expect(noBaseURL.err.contains("--base-url"), "\(noBaseURL.err)")
+        #expect(noBaseURL.err.contains("warning: recipe: modelIdentifier.modelType"), "Oumi fields we do not use are warned about")
+
+        let fromOumi = try synth(["--recipe", oumi, "--base-url", teacher.baseURL + "/v1", "--temperature", "0.9"], out: "/oumi.jsonl")
+        #expect(fromOumi.status == 0, "stderr: \(fromOumi.err)")
+        let oumiRequests = try chatRequests(after: 0)
+        #expect(oumiRequests.count == 4)
+        #expect(oumiRequests.allSatisfy { ($0["temperature"] as? Double) == 0.9 && ($0["max_tokens"] as? Int) == 77 }, "the flag wins, the rest is the recipe's")
+
+        let fromDistillery = try synth(["--recipe", distillery, "--max-new-tokens", "66"], out: "/distillery.jsonl")
+        #expect(fromDistillery.status == 0, "stderr: \(fromDistillery.err)")
+        let distilleryRequests = try chatRequests(after: 4)
+        #expect(distilleryRequests.count == 4)
+        #expect(distilleryRequests.allSatisfy { ($0["temperature"] as? Double) == 0.6 && ($0["max_tokens"] as? Int) == 66 })
+        #expect(try String(contentsOfFile: directory + "/distillery.jsonl", encoding: .utf8).split(separator: "\n").count == 4)
+
+        let broken = directory + "/broken.json"
+        try #"{"name": "x", "teacher": {"provider": "openai-compatible", "model": "m"}, "sampling": {"temperature": 3.5}}"#
+            .write(toFile: broken, atomically: true, encoding: .utf8)
+        let refused = try synth(["--recipe", broken], out: "/never.jsonl")
+        #expect(refused.status == 2)
+        #expect(refused.err.contains("sampling.temperature: must be between 0 and 2; got 3.5"), "\(refused.err)")
+        let neither = try synth([], out: "/never.jsonl")
+        #expect(neither.status == 2)
+        #expect(neither.err.contains("pass --provider and --model, or --recipe FILE"))
+    }
+
     @Test func synthRaisesATruncatedAnswersLimitUpToTheCapFlag() throws {
         let directory = TestApp.makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -166,7 +166,7 @@ struct RecipeAPITests {
         defer { test.removeFiles() }
         let created = try post(test, "/api/recipes", Self.distilleryRecipe)
         let id = try #require((try TestApp.object(created)["id"] as? NSNumber)?.int64Value)
-        // No job can start from a recipe yet (that comes with the new engine): link one by hand.
+        // Linked by hand to pin the store's rule on a job's status alone; RecipeRunTests proves it with a real job.
         let jobID = try test.app.services.database.write { connection in
             try connection.run("INSERT INTO jobs (kind, state, created_at) VALUES ('synthesis', 'running', 1)")
             let jobID = connection.lastInsertRowID

@@ -6,11 +6,14 @@ public enum RecipeFormat: String, Sendable {
     case oumi
     /// The recipe page's form (`temperature`, `teacherProvider`, …: the field's raw value).
     case form
+    /// The synthesis dialog's fields (`temperature`, `provider`, `recipe_name`, …), for Save as recipe.
+    case runFields
 
     public func path(for field: RecipeField) -> String {
         switch self {
         case .distillery: return Self.distilleryPath(field)
         case .form: return field.rawValue
+        case .runFields: return RecipeRunFields.name(for: field) ?? Self.distilleryPath(field)
         case .oumi: return Self.oumiPath(field) ?? Self.distilleryPath(field)
         }
     }

@@ -4,11 +4,12 @@ import Foundation
 
 // POST /api/datasets/{id}/synthesis  (JSON or form: provider, model, base_url, api_key | saved_key_id,
 // rejection_sampling, temperature, max_new_tokens, max_tokens_cap, judge_max_tokens, seed, requests_per_minute,
-// tokens_per_minute, max_in_flight, keep_reasoning)  ->  201 with the job's progress JSON, once the pre-flight has
-// passed (answered off the HTTP thread).  HTML twin: POST /datasets/{id}/synthesize
+// tokens_per_minute, max_in_flight, keep_reasoning; or recipe_id with any of them overriding the recipe's)  ->  201
+// with the job's progress JSON, once the pre-flight has passed (answered off the HTTP thread).
+// HTML twin: POST /datasets/{id}/synthesize
 func startSynthesisJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let datasetID = try request.datasetID()
-    let synthesisRequest = try SynthesisService.request(from: try FormFields.fields(request))
+    let synthesisRequest = try SynthesisRecipeFields.request(try FormFields.fields(request), services: context.services)
     return try SynthesisService.start(datasetID: datasetID, request: synthesisRequest, context: context) { started in
         let jobID = try started.get()
         var response = context.renderer.json(try SynthesisJobView.load(jobID: jobID, services: context.services), status: 201)

@@ -64,6 +64,8 @@ struct SynthesisDialog {
     var priceAsOf: String?
     var fieldErrors: [String: String] = [:]
     var formError: String?
+    /// Start from a recipe, the recipe the form carries, save as a recipe.
+    var recipeSection: SynthesisDialogRecipeSection?
 
     init(context: RequestContext, dataset: DatasetRecord, fields: [String: String]) throws {
         chrome = context.chrome(section: .datasets)
@@ -147,12 +149,30 @@ struct SynthesisDialog {
 // GET /datasets/{id}/synthesize  — the synthesis dialog with its cost and time estimate (the query
 // may carry the form's values: "Recalculate estimate" works without JavaScript).
 // JSON twins: GET /api/datasets/{id}/synthesis/estimate, GET /api/providers
+// `recipe_id` fills it from a recipe ("Use recipe"), `from_job` from a job's snapshot (Run again); fields in the
+// query win over both.
 func showSynthesisDialog(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let dataset = try synthesizableDataset(request, context)
-    var fields: [String: String] = [:]
-    for item in request.queryItems where fields[item.name] == nil { fields[item.name] = item.value }
+    var query: [String: String] = [:]
+    for item in request.queryItems where query[item.name] == nil { query[item.name] = item.value }
+    let prefill: SynthesisDialogPrefill
+    do {
+        prefill = try SynthesisDialogPrefill(query: query, services: context.services)
+    } catch AppError.invalid(let message, let problems) {
+        // An unknown recipe: the dialog as it would be without it, saying why.
+        var dialog = try SynthesisDialog(context: context, dataset: dataset, fields: [:])
+        dialog.recipeSection = try SynthesisDialogRecipeSection(recipes: context.services.recipes, fields: [:], recipe: nil, notice: nil)
+        dialog.fieldErrors = problems
+        dialog.formError = message
+        return context.renderer.html(.synthesisDialog, dialog, status: 422)
+    }
+    let fields = prefill.fields
     var dialog = try SynthesisDialog(context: context, dataset: dataset, fields: fields)
-    try dialog.fillEstimate(dataset: dataset, fields: fields, context: context, showProblems: !fields.isEmpty)
+    dialog.recipeSection = try SynthesisDialogRecipeSection(
+        recipes: context.services.recipes, fields: fields, recipe: prefill.recipe,
+        notice: query["notice"].flatMap { SynthesisDialogRecipeSection.notices[$0] })
+    try dialog.fillEstimate(dataset: dataset, fields: fields, context: context, showProblems: !query.isEmpty)
+    if let missing = prefill.missingBaseURL { dialog.fieldErrors[missing.path] = missing.rule }
     return context.renderer.html(.synthesisDialog, dialog)
 }
 
@@ -169,6 +189,9 @@ func submitSynthesis(_ request: HTTPRequest, _ context: RequestContext) throws -
             var kept = fields
             kept["api_key"] = nil
             var dialog = try SynthesisDialog(context: context, dataset: dataset, fields: kept)
+            // The recipe the form carried stays chosen (an unknown one was the refusal's reason, shown by its field).
+            let carried = try Int64(kept["recipe_id"] ?? "").flatMap { try context.services.recipes.get(id: $0) }
+            dialog.recipeSection = try SynthesisDialogRecipeSection(recipes: context.services.recipes, fields: kept, recipe: carried, notice: nil)
             // The estimate panel stays filled after a refused start; the refusal's own field messages win.
             try dialog.fillEstimate(dataset: dataset, fields: kept, context: context, showProblems: false)
             dialog.fieldErrors = problems
@@ -178,7 +201,7 @@ func submitSynthesis(_ request: HTTPRequest, _ context: RequestContext) throws -
     }
     let synthesisRequest: SynthesisRequest
     do {
-        synthesisRequest = try SynthesisService.request(from: fields)
+        synthesisRequest = try SynthesisRecipeFields.request(fields, services: context.services)
     } catch {
         return try answer(.failure(error))
     }
@@ -204,6 +227,9 @@ func showSynthesisJobPage(_ request: HTTPRequest, _ context: RequestContext) thr
     let skippedPage = request.query("skipped_page").flatMap { Int($0) } ?? 1
     var view = try SynthesisJobView.load(jobID: try request.jobID(), services: context.services, skippedPage: skippedPage)
     view.chrome = context.chrome(section: .datasets)
+    if let job = try context.services.synthesis.job(id: view.jobID) {
+        view.runAgain = try RunAgainSection(job: job, datasets: context.datasets)
+    }
     return context.renderer.html(.synthesisJob, view)
 }
 
@@ -214,7 +240,7 @@ func submitSynthesisCancel(_ request: HTTPRequest, _ context: RequestContext) th
     return Renderer.redirect(to: "/synthesis/\(jobID)")
 }
 
-private func synthesizableDataset(_ request: HTTPRequest, _ context: RequestContext) throws -> DatasetRecord {
+func synthesizableDataset(_ request: HTTPRequest, _ context: RequestContext) throws -> DatasetRecord {
     let dataset = try context.datasets.requireDataset(id: request.datasetID())
     guard dataset.mode == .seeds, dataset.status == .validSeeds || dataset.status == .synthesizing else {
         throw AppError.conflict("Only a seeds dataset that is ready to synthesize can be synthesized; this one is \(dataset.status.label.lowercased()).")
@@ -225,7 +251,8 @@ private func synthesizableDataset(_ request: HTTPRequest, _ context: RequestCont
 private func estimateFor(dataset: DatasetRecord, fields: [String: String], context: RequestContext) throws -> (EstimateView, TeacherModel?) {
     var withoutKey = fields
     withoutKey["api_key"] = nil
-    let request = try SynthesisService.request(from: withoutKey)
+    let resolved = try SynthesisRecipeFields.resolve(withoutKey, services: context.services, requireBaseURL: false)
+    let request = try SynthesisService.request(from: resolved.fields)
     let settings = try SynthesisService.settings(for: request, catalog: context.services.catalog)
     let model = context.services.catalog.provider(id: settings.provider)?.model(named: settings.model)
     guard let model else { throw AppError.invalid("Unknown model.", fields: ["model": "Unknown model."]) }

@@ -39,6 +39,7 @@ enum Routes {
         Route("GET", "/datasets/{id}/metadata.jsonl", access: .signedIn, format: .file, handler: downloadRowMetadataJSONL),
         Route("GET", "/datasets/{id}/synthesize", access: .signedIn, format: .html, handler: showSynthesisDialog),
         Route("POST", "/datasets/{id}/synthesize", access: .signedIn, format: .html, handler: submitSynthesis),
+        Route("POST", "/datasets/{id}/synthesize/recipe", access: .signedIn, format: .html, handler: submitSynthesisSaveRecipe),
         Route("GET", "/recipes", access: .signedIn, format: .html, handler: showRecipeListPage),
         Route("GET", "/recipes/new", access: .signedIn, format: .html, handler: showNewRecipePage),
         Route("POST", "/recipes", access: .signedIn, format: .html, handler: submitNewRecipe),
@@ -48,6 +49,7 @@ enum Routes {
         Route("POST", "/recipes/{id}/delete", access: .signedIn, format: .html, handler: submitRecipeDeletion),
         Route("GET", "/synthesis/{job}", access: .signedIn, format: .html, handler: showSynthesisJobPage),
         Route("POST", "/synthesis/{job}/cancel", access: .signedIn, format: .html, handler: submitSynthesisCancel),
+        Route("GET", "/synthesis/{job}/run-again", access: .signedIn, format: .html, handler: showSynthesisRunAgain),
         Route("GET", "/synthesis/{job}/skipped.jsonl", access: .signedIn, format: .file, handler: downloadSkippedSeedsJSONL),
         Route("POST", "/synthesis/{job}/retry-skipped", access: .signedIn, format: .html, handler: submitRetrySkipped),
 

@@ -16,6 +16,10 @@ public enum CommandLineSynthesis {
         public var fields: [String: String]
         /// The key, read from the environment straight into sodium memory (never a Swift String).
         public var key: SecureBytes?
+        /// A recipe file's bytes (Distillery's recipe JSON or Oumi's); `fields` override its settings.
+        public var recipe: [UInt8]?
+        /// Told what a recipe carries that Distillery does not use.
+        public var warn: @Sendable (String) -> Void = { _ in }
 
         public init(seedsPath: String, skillPrompt: String, outputPath: String, stateDirectory: String?, fields: [String: String], key: SecureBytes?) {
             self.seedsPath = seedsPath
@@ -94,7 +98,7 @@ public enum CommandLineSynthesis {
 
     private static func startJob(_ options: Options, services: Services) throws -> Int64 {
         if let problem = validateSkillPrompt(options.skillPrompt) { throw Failure(description: "skill prompt: \(problem)") }
-        let request = try SynthesisService.request(from: options.fields)
+        let request = try SynthesisService.request(from: try runFields(options, catalog: services.catalog))
         var settings = try SynthesisService.settings(for: request, catalog: services.catalog)
         guard let provider = services.catalog.provider(id: settings.provider) else { throw Failure(description: "unknown provider") }
         if provider.keyRequired && options.key == nil {
@@ -138,6 +142,23 @@ public enum CommandLineSynthesis {
             now: services.now())
         services.wakeWorkers()
         return jobID
+    }
+
+    /// The flags' fields, over the recipe's when there is one (read in either format, like `POST /api/recipes`).
+    static func runFields(_ options: Options, catalog: ProviderCatalog) throws -> [String: String] {
+        guard let bytes = options.recipe else { return options.fields }
+        let imported: RecipeImport
+        do {
+            imported = try RecipeDocument.read(bytes: bytes, catalog: catalog)
+        } catch {
+            throw Failure(description: "the recipe is refused: \(error)")
+        }
+        for warning in imported.warnings { options.warn("recipe: \(warning)") }
+        let fields = RecipeRunFields.merged(recipe: imported.recipe, overrides: options.fields, catalog: catalog)
+        if let missing = RecipeRunFields.missingBaseURL(in: fields, catalog: catalog) {
+            throw Failure(description: "the recipe cannot run yet: --\(missing.path.replacingOccurrences(of: "_", with: "-")): \(missing.rule)")
+        }
+        return fields
     }
 
     /// The answered seeds' training rows, in seed order: the plain `{"messages": [...]}` shape.

@@ -45,8 +45,20 @@ struct SynthesisJobView: Encodable {
     let teacherName: String
     let model: String
     let rejectionSampling: Bool
+    /// The settings the job was started with (its immutable snapshot).
     let settings: RunSettings?
     let settingsList: [Setting]
+    /// The settings of the last "Retry skipped seeds", when they differ from the snapshot.
+    let retrySettings: RunSettings?
+    let retrySettingsList: [Setting]
+    let hasRetrySettings: Bool
+    /// The recipe the job started from (nil: none, or deleted since).
+    let recipeID: Int64?
+    let recipeName: String?
+    /// The fields that start a job like this one again (POST /api/datasets/{id}/synthesis, with a key).
+    let runAgainFields: [String: String]
+    /// The job page's Run again form (HTML only).
+    var runAgain: RunAgainSection?
     let startedBy: String?
     let createdAt: String
     let startedAt: String?
@@ -96,14 +108,14 @@ struct SynthesisJobView: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case jobID, number, status, statusLabel, isActive, parentDatasetID, childDatasetID, provider, teacherName, model, rejectionSampling
-        case settings, startedBy, createdAt, startedAt, finishedAt, total, processed, written, skipped, retries, inFlight, tokensIn, tokensOut
+        case settings, retrySettings, recipeID, recipeName, runAgainFields, startedBy, createdAt, startedAt, finishedAt, total, processed, written, skipped, retries, inFlight, tokensIn, tokensOut
         case costUSD, costKnown, costText, ratePerMinute, rateLabel, rateText, elapsedSeconds, elapsedText, etaSeconds, etaText, percentDone
         case progressText, barTone, pausedForRateLimit, skipReasons, failure, estimate, estimateVersusActual, cancelRequested, skippedSeedsURL
     }
 
     init(job: SynthesisJobRecord, services: Services, parent: DatasetRecord?, child: DatasetRecord?, skippedPage: Int = 1) throws {
         let live = services.synthesisRegistry.progress(job.jobID)
-        let runSettings = try? SynthesisSettings.decode(job.settingsJSON)
+        let runSettings = try? SynthesisSettings.decode(job.settingsSnapshotJSON)
         jobID = job.jobID
         number = JobNumber.text(job.jobID)
         status = job.status.rawValue
@@ -119,6 +131,14 @@ struct SynthesisJobView: Encodable {
         rejectionSampling = runSettings?.rejectionSampling ?? false
         settings = runSettings.map { Self.runSettings($0, teacher: teacher) }
         settingsList = settings.map(Self.settingsList) ?? []
+        let current = job.settingsJSON == job.settingsSnapshotJSON ? nil : try? SynthesisSettings.decode(job.settingsJSON)
+        retrySettings = current.map { Self.runSettings($0, teacher: teacher) }
+        retrySettingsList = retrySettings.map(Self.settingsList) ?? []
+        hasRetrySettings = retrySettings != nil
+        let recipe = try job.recipeID.flatMap { try services.recipes.get(id: $0) }
+        recipeID = recipe?.id
+        recipeName = recipe?.recipe.name
+        runAgainFields = (try? RunAgain.fields(of: job)) ?? [:]
         startedBy = try job.createdBy.flatMap { try services.users.user(id: $0)?.name }
         createdAt = Formatting.iso8601(milliseconds: job.createdAt)
         createdText = Formatting.timestamp(milliseconds: job.createdAt)

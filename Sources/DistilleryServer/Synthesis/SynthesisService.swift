@@ -34,6 +34,8 @@ struct SynthesisRequest: Sendable {
     /// For custom servers only: what the user pays per million tokens, if anything is known.
     var inputPricePerMillionUSD: Double?
     var outputPricePerMillionUSD: Double?
+    /// The recipe the run starts from (`recipe_id`), stored with the job; its fields are already merged in.
+    var recipeID: Int64?
 }
 
 /// Starting a synthesis job: checks the choices, pre-flights the key at no cost, seals a pasted key
@@ -363,7 +365,7 @@ enum SynthesisService {
             let jobID = try services.synthesis.create(
                 SynthesisStore.NewJob(
                     parentDatasetID: dataset.id, createdBy: prepared.user.id, provider: provider.id, model: settings.model,
-                    settingsJSON: settings.json, keyID: keyID, estimateJSON: estimate.json),
+                    settingsJSON: settings.json, keyID: keyID, estimateJSON: estimate.json, recipeID: request.recipeID),
                 now: services.now())
             services.wakeWorkers()
             return jobID
