@@ -117,11 +117,17 @@ public struct JobQueue: Sendable {
         try finish(jobID: jobID, owner: owner, state: .completed, error: nil)
     }
 
-    /// Marks `owner`'s running job as failed with `error` (shown to users: no secrets in it).
-    /// Returns false (and changes nothing) when the lease was lost meanwhile.
+    /// Marks `owner`'s running job as failed with `error` (shown to users: no secrets in it); a synthesis
+    /// whose runner threw ends `failed` in the same commit. Returns false (and changes nothing) when the
+    /// lease was lost meanwhile.
     @discardableResult
     public func fail(jobID: Int64, owner: String, error: String) throws -> Bool {
-        try finish(jobID: jobID, owner: owner, state: .failed, error: error)
+        let now = clock()
+        return try database.write { connection in
+            guard try Self.finish(in: connection, jobID: jobID, owner: owner, state: .failed, error: error, now: now) else { return false }
+            try SynthesisStore.endAfterQueueFailure(in: connection, jobID: jobID, now: now)
+            return true
+        }
     }
 
     private func finish(jobID: Int64, owner: String, state: JobStatus, error: String?) throws -> Bool {

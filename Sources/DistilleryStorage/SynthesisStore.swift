@@ -305,38 +305,57 @@ public struct SynthesisStore: Sendable {
     /// it, and the job's own pasted key deleted. A move its life cycle does not allow is refused.
     public func finish(jobID: Int64, status: JobStatus, childDatasetID: Int64?, failure: String?, now: Int64) throws {
         try database.write { connection in
-            let predecessors = JobStatus.sqlList(JobStatus.predecessors(of: status))
-            try connection.run(
-                """
-                UPDATE synthesis_jobs SET status = ?, child_dataset_id = ?, failure = ?, finished_at = ?
-                WHERE job_id = ? AND status IN (\(predecessors))
-                """,
-                .text(status.rawValue), SQLValue(childDatasetID), SQLValue(failure), .integer(now), .integer(jobID))
-            guard connection.changes == 1 else { throw try StatusTransitions.synthesisJobRefusal(connection, id: jobID, to: status) }
+            try Self.end(in: connection, jobID: jobID, status: status, childDatasetID: childDatasetID, failure: failure, now: now)
             try connection.run(
                 """
                 UPDATE jobs SET state = ?, error = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
-                WHERE id = ? AND state IN (\(predecessors))
+                WHERE id = ? AND state IN (\(JobStatus.sqlList(JobStatus.predecessors(of: status))))
                 """,
                 .text(status.rawValue), SQLValue(status == .failed ? failure : nil), .integer(now), .integer(jobID))
             guard connection.changes == 1 else { throw try StatusTransitions.queueRefusal(connection, id: jobID, to: status) }
-            let jobKeys = try connection.query("SELECT id, last_four FROM teacher_keys WHERE job_id = ?", .integer(jobID))
-            try connection.run("DELETE FROM teacher_keys WHERE job_id = ?", .integer(jobID))
-            for key in jobKeys {
-                try AuditLogStore.record(
-                    in: connection, .keyDeleted, user: nil, userName: "synthesis job #\(jobID)",
-                    detail: "key #\(key.int64("id") ?? 0) (…\(key.string("last_four") ?? "")) pasted for the job, deleted as it ended",
-                    remoteAddress: "", now: now)
-            }
-            if let parent = try connection.scalar("SELECT parent_dataset_id FROM synthesis_jobs WHERE job_id = ?", .integer(jobID))?.int64Value {
-                let others = try connection.scalar(
-                    "SELECT COUNT(*) FROM synthesis_jobs WHERE parent_dataset_id = ? AND job_id <> ? AND status IN ('queued', 'running')",
-                    .integer(parent), .integer(jobID))?.intValue ?? 0
-                if others == 0 {
-                    try connection.run(
-                        "UPDATE datasets SET status = 'valid_seeds', updated_at = ? WHERE id = ? AND status = 'synthesizing'",
-                        .integer(now), .integer(parent))
-                }
+        }
+    }
+
+    /// What the server says of a synthesis whose runner stopped on an error of its own (not the teacher's).
+    public static let serverErrorFailure = "The job stopped on a server error (the server log has the details)."
+
+    /// A synthesis whose runner threw ends `failed` together with its queue entry (`JobQueue.fail`), so neither
+    /// the job nor its seeds stay "synthesizing" behind a failed queue entry. Nothing for other kinds of job.
+    static func endAfterQueueFailure(in connection: Connection, jobID: Int64, now: Int64) throws {
+        let status = try connection.scalar("SELECT status FROM synthesis_jobs WHERE job_id = ?", .integer(jobID))?.stringValue
+        guard let status, JobStatus(rawValue: status)?.isActive == true else { return }
+        try end(in: connection, jobID: jobID, status: .failed, childDatasetID: nil, failure: serverErrorFailure, now: now)
+    }
+
+    /// The synthesis row's part of an ending: its status (refused unless its life cycle allows the move), the
+    /// child (kept when none is given), the job's own pasted key deleted, and the parent back to `valid_seeds`
+    /// unless another synthesis still runs on it.
+    private static func end(
+        in connection: Connection, jobID: Int64, status: JobStatus, childDatasetID: Int64?, failure: String?, now: Int64
+    ) throws {
+        try connection.run(
+            """
+            UPDATE synthesis_jobs SET status = ?, child_dataset_id = COALESCE(?, child_dataset_id), failure = ?, finished_at = ?
+            WHERE job_id = ? AND status IN (\(JobStatus.sqlList(JobStatus.predecessors(of: status))))
+            """,
+            .text(status.rawValue), SQLValue(childDatasetID), SQLValue(failure), .integer(now), .integer(jobID))
+        guard connection.changes == 1 else { throw try StatusTransitions.synthesisJobRefusal(connection, id: jobID, to: status) }
+        let jobKeys = try connection.query("SELECT id, last_four FROM teacher_keys WHERE job_id = ?", .integer(jobID))
+        try connection.run("DELETE FROM teacher_keys WHERE job_id = ?", .integer(jobID))
+        for key in jobKeys {
+            try AuditLogStore.record(
+                in: connection, .keyDeleted, user: nil, userName: "synthesis job #\(jobID)",
+                detail: "key #\(key.int64("id") ?? 0) (…\(key.string("last_four") ?? "")) pasted for the job, deleted as it ended",
+                remoteAddress: "", now: now)
+        }
+        if let parent = try connection.scalar("SELECT parent_dataset_id FROM synthesis_jobs WHERE job_id = ?", .integer(jobID))?.int64Value {
+            let others = try connection.scalar(
+                "SELECT COUNT(*) FROM synthesis_jobs WHERE parent_dataset_id = ? AND job_id <> ? AND status IN ('queued', 'running')",
+                .integer(parent), .integer(jobID))?.intValue ?? 0
+            if others == 0 {
+                try connection.run(
+                    "UPDATE datasets SET status = 'valid_seeds', updated_at = ? WHERE id = ? AND status = 'synthesizing'",
+                    .integer(now), .integer(parent))
             }
         }
     }

@@ -32,6 +32,7 @@ def pages_by_route(data):
         "/datasets/{id}": [("admin", f"/datasets/{data[kind]}") for kind in ("chat", "broken", "seeds", "child")],
         "/datasets/{id}/synthesize": [("admin", f"/datasets/{data['seeds']}/synthesize")],
         "/synthesis/{job}": [("admin", f"/synthesis/{data['job']}")],
+        "/jobs": [("admin", "/jobs"), ("member", "/jobs"), ("admin", "/jobs?kind=synthesis&status=completed&per_page=1")],
         "/recipes": [("admin", "/recipes"), ("member", "/recipes")],
         "/recipes/new": [("admin", "/recipes/new")],
         "/recipes/{id}": [("admin", f"/recipes/{data['recipe']}")],

@@ -107,7 +107,7 @@ struct JobsPageTests {
         #expect(page.status == 200)
         #expect(page.text.contains("<a href=\"/jobs\" aria-current=\"page\">Jobs</a>"))
         #expect(page.text.contains("<a href=\"/synthesis/\(completed)\">Job J-\(completed)</a>"))
-        #expect(page.text.contains("<a href=\"/datasets/\(seeds)\">Dataset #\(seeds)</a>"))
+        #expect(page.text.contains("<a class=\"nowrap\" href=\"/datasets/\(seeds)\">Dataset #\(seeds)</a>"))
         #expect(page.text.contains("Synthesis failed"))
         #expect(page.text.contains("href=\"/jobs?page=2&amp;per_page=2\">Older</a>"))
         #expect(!page.text.contains("data-jobs-poll"))  // nothing is running: nothing to follow

@@ -59,6 +59,30 @@ import Testing
         #expect(try datasetStatus(parent) == "valid_seeds")
     }
 
+    @Test func aSynthesisWhoseRunnerThrewEndsWithItsQueueEntry() throws {
+        let parent = try seedsDataset()
+        let id = try newJob(parent: parent)
+        let key = try database.write { c in
+            try c.run(
+                "INSERT INTO teacher_keys (provider, label, last_four, job_id, created_at) VALUES ('deepseek', 'k', 'abcd', ?, 0)", .integer(id))
+            return c.lastInsertRowID
+        }
+        _ = try queue.claim(owner: "w", leaseMilliseconds: 60_000)
+        try synthesis.markRunning(jobID: id, now: 2)
+        #expect(try queue.fail(jobID: id, owner: "w", error: "disk I/O error"))
+        #expect(try queue.job(id: id)?.state == .failed)
+        let record = try #require(try synthesis.job(id: id))
+        #expect(record.status == .failed)
+        #expect(record.failure == SynthesisStore.serverErrorFailure)
+        #expect(try datasetStatus(parent) == "valid_seeds")
+        #expect(try database.read { try $0.scalar("SELECT COUNT(*) FROM teacher_keys WHERE id = ?", .integer(key))?.intValue } == 0)
+        // A validation's failure touches no synthesis.
+        let validation = try queue.enqueue(kind: "validate", datasetID: parent)
+        _ = try queue.claim(owner: "w", leaseMilliseconds: 60_000)
+        #expect(try queue.fail(jobID: validation, owner: "w", error: "boom"))
+        #expect(try queue.job(id: validation)?.state == .failed)
+    }
+
     @Test func anEndedSynthesisCannotEndAgainOtherwise() throws {
         let id = try newJob(parent: try seedsDataset())
         _ = try queue.claim(owner: "w", leaseMilliseconds: 60_000)
