@@ -12,21 +12,40 @@ extension RawRepresentable where RawValue == String {
 }
 
 enum StatusTransitions {
-    /// Why an update of dataset `id` to `target` changed nothing: its current status (or its absence).
+    /// Why an update of dataset `id` to `target` changed nothing: Core's verdict on the move from its current
+    /// status, or its absence.
     static func datasetRefusal(_ connection: Connection, id: Int64, to target: DatasetStatus) throws -> StatusTransitionError {
         let current = try connection.scalar("SELECT status FROM datasets WHERE id = ?", .integer(id))?.stringValue
-        return StatusTransitionError(subject: "Dataset #\(id)", from: current, to: target.rawValue)
+        return refusal(current, DatasetStatus.init(rawValue:), subject: "Dataset #\(id)", to: target.rawValue) {
+            (status: DatasetStatus) throws(StatusTransitionError) in try status.move(to: target, dataset: id)
+        }
     }
 
     /// Why an update of synthesis job `id` to `target` changed nothing.
     static func synthesisJobRefusal(_ connection: Connection, id: Int64, to target: JobStatus) throws -> StatusTransitionError {
         let current = try connection.scalar("SELECT status FROM synthesis_jobs WHERE job_id = ?", .integer(id))?.stringValue
-        return StatusTransitionError(subject: "Job \(JobNumber.text(id))", from: current, to: target.rawValue)
+        return refusal(current, JobStatus.init(rawValue:), subject: "Job \(JobNumber.text(id))", to: target.rawValue) {
+            (status: JobStatus) throws(StatusTransitionError) in try status.move(to: target, job: id)
+        }
     }
 
     /// Why an update of queue entry `id` to `target` changed nothing.
     static func queueRefusal(_ connection: Connection, id: Int64, to target: JobStatus) throws -> StatusTransitionError {
         let current = try connection.scalar("SELECT state FROM jobs WHERE id = ?", .integer(id))?.stringValue
-        return StatusTransitionError(subject: "Job \(JobNumber.text(id))", from: current, to: target.rawValue)
+        return refusal(current, JobStatus.init(rawValue:), subject: "Job \(JobNumber.text(id))", to: target.rawValue) {
+            (status: JobStatus) throws(StatusTransitionError) in try status.move(to: target, job: id)
+        }
+    }
+
+    /// Core's error for an illegal move; a move Core allows that still changed nothing was refused by the
+    /// caller's narrower condition (only an ended job retries its skipped seeds), and is named the same way.
+    private static func refusal<Status>(
+        _ current: String?, _ parse: (String) -> Status?, subject: String, to target: String,
+        move: (Status) throws(StatusTransitionError) -> Status
+    ) -> StatusTransitionError {
+        if let current, let status = parse(current) {
+            do { _ = try move(status) } catch { return error }
+        }
+        return StatusTransitionError(subject: subject, from: current, to: target)
     }
 }

@@ -108,6 +108,15 @@ import Testing
         #expect(try count("teacher_keys", in: database) == 6)
         #expect(try database.read { try $0.query("PRAGMA foreign_key_check") }.isEmpty)
         #expect(try database.read { try $0.scalar("PRAGMA foreign_keys")?.intValue } == 1)
+        // The rebuilt tables keep their names and their references' actions: deleting the seeds cascades to
+        // their rows and clears the jobs' links.
+        let schema = try database.read { try $0.query("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL").compactMap { $0.string("sql") } }
+        #expect(!schema.contains { $0.contains("new_") })
+        let seeds = datasetIDs["valid_seeds"]!
+        try database.write { try $0.run("DELETE FROM datasets WHERE id = ?", .integer(seeds)) }
+        #expect(try count("dataset_rows", in: database) == 0)
+        #expect(try database.read { try $0.scalar("SELECT COUNT(*) FROM jobs WHERE dataset_id = ?", .integer(seeds))?.intValue } == 0)
+        #expect(try database.read { try $0.scalar("SELECT COUNT(*) FROM synthesis_jobs WHERE parent_dataset_id IS NULL")?.intValue } == 5)
         // Who started a job is known from then on: the synthesis's creator, the dataset's uploader.
         let starters = try database.read { try $0.query("SELECT created_by FROM jobs").map { $0.int64("created_by") } }
         #expect(starters.allSatisfy { $0 != nil })
