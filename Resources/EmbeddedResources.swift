@@ -32,6 +32,7 @@ public enum Template: String, CaseIterable, Sendable {
     case synthesisJob = "synthesis_job"
     case recipeList = "recipe_list"
     case recipe
+    case jobList = "job_list"
 
     /// The file's bytes, embedded at compile time.
     public var source: [UInt8] {
@@ -50,6 +51,7 @@ public enum Template: String, CaseIterable, Sendable {
         case .synthesisJob: PackageResources.synthesis_job_mustache
         case .recipeList: PackageResources.recipe_list_mustache
         case .recipe: PackageResources.recipe_mustache
+        case .jobList: PackageResources.job_list_mustache
         }
     }
 }

@@ -132,6 +132,34 @@
     setTimeout(follow, 1000);
   }
 
+  // Jobs page: while a listed job is active, copy its row's figures from the JSON twin (same filter and page).
+  var jobsTable = document.querySelector("[data-jobs-poll]");
+  if (jobsTable) {
+    var jobsURL = jobsTable.getAttribute("data-jobs-poll");
+    var refreshJobs = function () {
+      fetch(jobsURL, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (body) {
+          if (!body || !body.items) { setTimeout(refreshJobs, 5000); return; }
+          var anyActive = false;
+          body.items.forEach(function (job) {
+            var row = jobsTable.querySelector("[data-job-row='" + job.id + "']");
+            if (!row) { return; }
+            if (job.isActive) { anyActive = true; }
+            row.querySelectorAll("[data-job-cell]").forEach(function (cell) {
+              var key = cell.getAttribute("data-job-cell");
+              if (job[key] !== undefined && job[key] !== null) { cell.textContent = String(job[key]); }
+            });
+            var badge = row.querySelector(".status");
+            if (badge) { badge.className = "status " + job.tone; }
+          });
+          if (anyActive) { setTimeout(refreshJobs, 2000); }
+        })
+        .catch(function () { setTimeout(refreshJobs, 5000); });
+    };
+    setTimeout(refreshJobs, 2000);
+  }
+
   // Synthesis dialog: show the fields of the chosen teacher and keep the estimate current.
   var synthesis = document.querySelector("[data-synthesis-form]");
   if (synthesis) {

@@ -70,7 +70,8 @@ public struct DatasetStore: Sendable {
                 SQLValue(new.byteSize), SQLValue(new.parentID), SQLValue(new.createdBy), .integer(now), .integer(now))
             let id = connection.lastInsertRowID
             if queueValidation {
-                _ = try JobQueue.enqueue(in: connection, kind: Self.validationJobKind, datasetID: id, payload: "{}", now: now)
+                _ = try JobQueue.enqueue(
+                    in: connection, kind: Self.validationJobKind, datasetID: id, payload: "{}", now: now, createdBy: new.createdBy)
             }
             try placeFile(id)
             return id
@@ -210,14 +211,16 @@ public struct DatasetStore: Sendable {
             guard try Self.insert(connection, datasetID: datasetID, rows: rows, firstRowIndex: firstRowIndex, errors: errors,
                 firstErrorSequence: firstErrorSequence, metadata: metadata)
             else { return }
+            let target = status ?? summary.status
             try connection.run(
                 """
                 UPDATE datasets SET status = ?, summary = ?, line_count = ?, updated_at = ?,
                     row_count = (SELECT COUNT(*) FROM dataset_rows WHERE dataset_id = ?)
-                WHERE id = ?
+                WHERE id = ? AND status IN (\(DatasetStatus.sqlList(DatasetStatus.predecessors(of: target))))
                 """,
-                .text((status ?? summary.status).rawValue), .text(summaryJSON), SQLValue(summary.lines), .integer(now),
+                .text(target.rawValue), .text(summaryJSON), SQLValue(summary.lines), .integer(now),
                 .integer(datasetID), .integer(datasetID))
+            guard connection.changes == 1 else { throw try StatusTransitions.datasetRefusal(connection, id: datasetID, to: target) }
         }
     }
 
@@ -244,14 +247,17 @@ public struct DatasetStore: Sendable {
 
     /// "Validate again": clears the dataset's rows, line errors and summary, makes it `validating` and
     /// queues a fresh validation job (with all its attempts) of the stored upload, in one transaction.
-    public func queueRevalidation(datasetID: Int64, now: Int64) throws -> RevalidationOutcome {
+    /// `createdBy` is who asked (the new job's starter).
+    public func queueRevalidation(datasetID: Int64, now: Int64, createdBy: Int64? = nil) throws -> RevalidationOutcome {
         try database.write { connection in
             guard try connection.queryOne("SELECT 1 FROM datasets WHERE id = ?", .integer(datasetID)) != nil else { return .notFound }
             let active = try connection.scalar(
                 "SELECT COUNT(*) FROM jobs WHERE dataset_id = ? AND state IN ('queued', 'running')", .integer(datasetID))?.intValue ?? 0
             guard active == 0 else { return .busy }
             try Self.clearOutput(connection, datasetID: datasetID, status: .validating, summaryJSON: nil, now: now)
-            return .queued(jobID: try JobQueue.enqueue(in: connection, kind: Self.validationJobKind, datasetID: datasetID, payload: "{}", now: now))
+            return .queued(
+                jobID: try JobQueue.enqueue(
+                    in: connection, kind: Self.validationJobKind, datasetID: datasetID, payload: "{}", now: now, createdBy: createdBy))
         }
     }
 
@@ -261,8 +267,12 @@ public struct DatasetStore: Sendable {
         try connection.run("DELETE FROM dataset_rows WHERE dataset_id = ?", .integer(datasetID))
         try connection.run("DELETE FROM dataset_errors WHERE dataset_id = ?", .integer(datasetID))
         try connection.run(
-            "UPDATE datasets SET status = ?, summary = ?, row_count = 0, updated_at = ? WHERE id = ?",
+            """
+            UPDATE datasets SET status = ?, summary = ?, row_count = 0, updated_at = ?
+            WHERE id = ? AND status IN (\(DatasetStatus.sqlList(DatasetStatus.predecessors(of: status))))
+            """,
             .text(status.rawValue), SQLValue(summaryJSON), .integer(now), .integer(datasetID))
+        guard connection.changes == 1 else { throw try StatusTransitions.datasetRefusal(connection, id: datasetID, to: status) }
     }
 
     private static func insert(

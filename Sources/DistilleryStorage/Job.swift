@@ -1,9 +1,4 @@
-/// Where a job is in its life. `queued` and `running` are active; the other three are final.
-public enum JobState: String, Sendable, Codable, CaseIterable {
-    case queued, running, succeeded, failed, cancelled
-
-    public var isActive: Bool { self == .queued || self == .running }
-}
+import DistilleryCore
 
 /// A worker's hold on a running job: what it must show to end the job.
 public struct JobLease: Sendable, Equatable {
@@ -19,7 +14,7 @@ public struct JobLease: Sendable, Equatable {
 /// How a runner ends its job in the same commit as its last write, so no reader ever sees the
 /// output final while the job still looks active (or the reverse).
 public enum JobEnding: Sendable, Equatable {
-    case succeeded(JobLease)
+    case completed(JobLease)
     /// `error` is shown to users: no secrets in it.
     case failed(JobLease, error: String)
 }
@@ -29,7 +24,8 @@ public struct Job: Sendable, Equatable {
     public var id: Int64
     public var kind: String
     public var datasetID: Int64?
-    public var state: JobState
+    /// The queue's view of the job, in the vocabulary every kind of job shares (`JobStatus`).
+    public var state: JobStatus
     /// Kind-specific parameters, JSON by convention.
     public var payload: String
     /// Claims not handed back by a clean stop: finished runs, crashes and takeovers after a lost
@@ -43,7 +39,7 @@ public struct Job: Sendable, Equatable {
     public var finishedAt: Int64?
 
     public init(
-        id: Int64, kind: String, datasetID: Int64?, state: JobState, payload: String, attempts: Int,
+        id: Int64, kind: String, datasetID: Int64?, state: JobStatus, payload: String, attempts: Int,
         leaseOwner: String?, leaseExpiresAt: Int64?, error: String?, createdAt: Int64, startedAt: Int64?,
         finishedAt: Int64?
     ) {
@@ -71,7 +67,7 @@ extension Job {
 
     init(statement: Statement) throws {
         let stateText = statement.string(at: 3) ?? ""
-        guard let state = JobState(rawValue: stateText) else {
+        guard let state = JobStatus(rawValue: stateText) else {
             // The table's CHECK constraint makes this unreachable unless the schema and code disagree.
             throw DatabaseError(code: 1, message: "job \(statement.int64(at: 0)) has an unknown state '\(stateText)'")
         }

@@ -1,3 +1,4 @@
+import DistilleryCore
 import Foundation
 
 /// The job queue is the `jobs` table, so queued work survives restarts.
@@ -27,20 +28,21 @@ public struct JobQueue: Sendable {
 
     /// Adds a queued job using a connection inside the caller's write transaction, so creating a
     /// dataset and queueing its import commit together.
+    /// `createdBy` is who started it (shown on the jobs page); nil for the system.
     public static func enqueue(
-        in connection: Connection, kind: String, datasetID: Int64?, payload: String, now: Int64
+        in connection: Connection, kind: String, datasetID: Int64?, payload: String, now: Int64, createdBy: Int64? = nil
     ) throws -> Int64 {
         try connection.run(
-            "INSERT INTO jobs (kind, dataset_id, state, payload, created_at) VALUES (?, ?, 'queued', ?, ?)",
-            .text(kind), SQLValue(datasetID), .text(payload), .integer(now))
+            "INSERT INTO jobs (kind, dataset_id, state, payload, created_at, created_by) VALUES (?, ?, 'queued', ?, ?, ?)",
+            .text(kind), SQLValue(datasetID), .text(payload), .integer(now), SQLValue(createdBy))
         return connection.lastInsertRowID
     }
 
     @discardableResult
-    public func enqueue(kind: String, datasetID: Int64?, payload: String = "{}") throws -> Int64 {
+    public func enqueue(kind: String, datasetID: Int64?, payload: String = "{}", createdBy: Int64? = nil) throws -> Int64 {
         let now = clock()
         return try database.write { connection in
-            try Self.enqueue(in: connection, kind: kind, datasetID: datasetID, payload: payload, now: now)
+            try Self.enqueue(in: connection, kind: kind, datasetID: datasetID, payload: payload, now: now, createdBy: createdBy)
         }
     }
 
@@ -107,21 +109,28 @@ public struct JobQueue: Sendable {
         }
     }
 
-    /// Marks `owner`'s running job as succeeded. Returns false (and changes nothing) when the lease
-    /// was lost meanwhile, e.g. because the job was cancelled.
+    /// Marks `owner`'s running job as completed. Returns false (and changes nothing) when the lease
+    /// was lost meanwhile, e.g. because the job was cancelled, or when its runner already ended it
+    /// (a synthesis ends its queue entry with its own status: `SynthesisStore.finish`).
     @discardableResult
     public func complete(jobID: Int64, owner: String) throws -> Bool {
-        try finish(jobID: jobID, owner: owner, state: .succeeded, error: nil)
+        try finish(jobID: jobID, owner: owner, state: .completed, error: nil)
     }
 
-    /// Marks `owner`'s running job as failed with `error` (shown to users: no secrets in it).
-    /// Returns false (and changes nothing) when the lease was lost meanwhile.
+    /// Marks `owner`'s running job as failed with `error` (shown to users: no secrets in it); a synthesis
+    /// whose runner threw ends `failed` in the same commit. Returns false (and changes nothing) when the
+    /// lease was lost meanwhile.
     @discardableResult
     public func fail(jobID: Int64, owner: String, error: String) throws -> Bool {
-        try finish(jobID: jobID, owner: owner, state: .failed, error: error)
+        let now = clock()
+        return try database.write { connection in
+            guard try Self.finish(in: connection, jobID: jobID, owner: owner, state: .failed, error: error, now: now) else { return false }
+            try SynthesisStore.endAfterQueueFailure(in: connection, jobID: jobID, now: now)
+            return true
+        }
     }
 
-    private func finish(jobID: Int64, owner: String, state: JobState, error: String?) throws -> Bool {
+    private func finish(jobID: Int64, owner: String, state: JobStatus, error: String?) throws -> Bool {
         let now = clock()
         return try database.write { connection in
             try Self.finish(in: connection, jobID: jobID, owner: owner, state: state, error: error, now: now)
@@ -132,16 +141,18 @@ public struct JobQueue: Sendable {
     /// job's end are one commit. False (and nothing changes) when the lease was lost.
     public static func end(in connection: Connection, _ ending: JobEnding, now: Int64) throws -> Bool {
         switch ending {
-        case .succeeded(let lease):
-            try finish(in: connection, jobID: lease.jobID, owner: lease.owner, state: .succeeded, error: nil, now: now)
+        case .completed(let lease):
+            try finish(in: connection, jobID: lease.jobID, owner: lease.owner, state: .completed, error: nil, now: now)
         case .failed(let lease, let error):
             try finish(in: connection, jobID: lease.jobID, owner: lease.owner, state: .failed, error: error, now: now)
         }
     }
 
     private static func finish(
-        in connection: Connection, jobID: Int64, owner: String, state: JobState, error: String?, now: Int64
+        in connection: Connection, jobID: Int64, owner: String, state: JobStatus, error: String?, now: Int64
     ) throws -> Bool {
+        // Only the lease holder ends a job, and only a running one (every ending's legal predecessor).
+        assert(JobStatus.running.canMove(to: state))
         try connection.run(
             """
             UPDATE jobs SET state = ?, error = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
@@ -161,7 +172,7 @@ public struct JobQueue: Sendable {
             try connection.run(
                 """
                 UPDATE jobs SET state = 'cancelled', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
-                WHERE id = ? AND state IN ('queued', 'running')
+                WHERE id = ? AND state IN (\(JobStatus.sqlList(JobStatus.predecessors(of: .cancelled))))
                 """,
                 .integer(now), .integer(jobID))
             return connection.changes == 1

@@ -199,7 +199,129 @@ public enum Schema {
         CREATE INDEX synthesis_jobs_recipe ON synthesis_jobs(recipe_id, status);
         """,
 
-        // 6 (issue 8, recipes into runs): the settings a job was started with, kept apart from `settings`
+        // 6 (issue 8, one status vocabulary): job and dataset statuses get the CHECKs of their Core enums
+        // (`JobStatus`, `DatasetStatus`). The queue and synthesis jobs share one job vocabulary, so the queue says
+        // how a job ended ('succeeded' becomes the synthesis job's own ending, 'synthesis_failed' becomes 'failed'),
+        // and the queue records who started a job. SQLite cannot alter a CHECK, so `datasets`, `jobs` and
+        // `synthesis_jobs` are rebuilt the documented way (new table, copy, drop, rename, indexes), with foreign
+        // keys off and checked before the commit (`Migrator`). Columns are listed by name: a migration that adds
+        // a column to one of these tables must come after this one.
+        """
+        CREATE TABLE new_datasets (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            mode TEXT NOT NULL CHECK (mode IN ('chat', 'seeds')),
+            base_model TEXT NOT NULL,
+            skill_prompt TEXT,
+            status TEXT NOT NULL CHECK (status IN ('validating', 'valid', 'valid_with_warnings', 'invalid', 'valid_seeds',
+                'synthesizing', 'ready_for_training')),
+            byte_size INTEGER NOT NULL DEFAULT 0,
+            line_count INTEGER NOT NULL DEFAULT 0,
+            row_count INTEGER NOT NULL DEFAULT 0,
+            summary TEXT,
+            parent_id INTEGER REFERENCES datasets(id) ON DELETE SET NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL
+        ) STRICT;
+        -- A status no release ever wrote ('synthesis_failed' was declared but unused) read as invalid before.
+        INSERT INTO new_datasets (id, name, mode, base_model, skill_prompt, status, byte_size, line_count, row_count, summary,
+            parent_id, created_at, updated_at, created_by)
+        SELECT id, name, mode, base_model, skill_prompt,
+            CASE WHEN status IN ('validating', 'valid', 'valid_with_warnings', 'invalid', 'valid_seeds', 'synthesizing',
+                'ready_for_training') THEN status ELSE 'invalid' END,
+            byte_size, line_count, row_count, summary, parent_id, created_at, updated_at, created_by
+        FROM datasets;
+
+        CREATE TABLE new_jobs (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            dataset_id INTEGER REFERENCES datasets(id) ON DELETE SET NULL,
+            state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'completed', 'failed', 'cancelled')),
+            payload TEXT NOT NULL DEFAULT '{}',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            lease_owner TEXT,
+            lease_expires_at INTEGER,
+            error TEXT,
+            created_at INTEGER NOT NULL,
+            started_at INTEGER,
+            finished_at INTEGER,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL
+        ) STRICT;
+        INSERT INTO new_jobs (id, kind, dataset_id, state, payload, attempts, lease_owner, lease_expires_at, error, created_at,
+            started_at, finished_at, created_by)
+        SELECT j.id, j.kind, j.dataset_id,
+            CASE
+                WHEN j.state <> 'succeeded' THEN j.state
+                WHEN s.status = 'synthesis_failed' THEN 'failed'
+                WHEN s.status = 'cancelled' THEN 'cancelled'
+                ELSE 'completed'
+            END,
+            j.payload, j.attempts, j.lease_owner, j.lease_expires_at, j.error, j.created_at, j.started_at, j.finished_at,
+            CASE WHEN s.job_id IS NOT NULL THEN s.created_by ELSE d.created_by END
+        FROM jobs j LEFT JOIN synthesis_jobs s ON s.job_id = j.id LEFT JOIN datasets d ON d.id = j.dataset_id;
+
+        CREATE TABLE new_synthesis_jobs (
+            job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+            parent_dataset_id INTEGER REFERENCES datasets(id) ON DELETE SET NULL,
+            child_dataset_id INTEGER REFERENCES datasets(id) ON DELETE SET NULL,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            settings TEXT NOT NULL,
+            key_id INTEGER REFERENCES teacher_keys(id) ON DELETE SET NULL,
+            status TEXT NOT NULL DEFAULT 'queued'
+                CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled')),
+            total INTEGER NOT NULL DEFAULT 0,
+            written INTEGER NOT NULL DEFAULT 0,
+            skipped INTEGER NOT NULL DEFAULT 0,
+            retries INTEGER NOT NULL DEFAULT 0,
+            tokens_in INTEGER NOT NULL DEFAULT 0,
+            tokens_out INTEGER NOT NULL DEFAULT 0,
+            cost_usd REAL NOT NULL DEFAULT 0,
+            estimate TEXT,
+            cancel_requested INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            started_at INTEGER,
+            finished_at INTEGER,
+            failure TEXT,
+            recipe_id INTEGER REFERENCES recipes(id) ON DELETE SET NULL
+        ) STRICT;
+        -- A synthesis whose queue entry ended while its own row still looked active (its runner threw) ends as
+        -- its queue entry did.
+        INSERT INTO new_synthesis_jobs (job_id, parent_dataset_id, child_dataset_id, created_by, provider, model, settings,
+            key_id, status, total, written, skipped, retries, tokens_in, tokens_out, cost_usd, estimate, cancel_requested,
+            created_at, started_at, finished_at, failure, recipe_id)
+        SELECT s.job_id, s.parent_dataset_id, s.child_dataset_id, s.created_by, s.provider, s.model, s.settings, s.key_id,
+            CASE
+                WHEN s.status = 'synthesis_failed' THEN 'failed'
+                WHEN s.status IN ('queued', 'running') AND j.state IN ('failed', 'cancelled') THEN j.state
+                ELSE s.status
+            END,
+            s.total, s.written, s.skipped, s.retries, s.tokens_in, s.tokens_out, s.cost_usd, s.estimate, s.cancel_requested,
+            s.created_at, s.started_at, COALESCE(s.finished_at, CASE WHEN j.state IN ('failed', 'cancelled') THEN j.finished_at END),
+            s.failure, s.recipe_id
+        FROM synthesis_jobs s JOIN new_jobs j ON j.id = s.job_id;
+
+        DROP TABLE synthesis_jobs;
+        DROP TABLE jobs;
+        DROP TABLE datasets;
+        ALTER TABLE new_datasets RENAME TO datasets;
+        ALTER TABLE new_jobs RENAME TO jobs;
+        ALTER TABLE new_synthesis_jobs RENAME TO synthesis_jobs;
+        CREATE INDEX datasets_parent ON datasets(parent_id);
+        CREATE INDEX jobs_claim ON jobs(state, id);
+        CREATE INDEX jobs_dataset ON jobs(dataset_id, state);
+        CREATE INDEX jobs_kind ON jobs(kind, id);
+        CREATE INDEX synthesis_jobs_parent ON synthesis_jobs(parent_dataset_id);
+        CREATE INDEX synthesis_jobs_recipe ON synthesis_jobs(recipe_id, status);
+        -- Seeds whose last synthesis ended above are ready to synthesize again.
+        UPDATE datasets SET status = 'valid_seeds'
+        WHERE status = 'synthesizing'
+            AND NOT EXISTS (SELECT 1 FROM synthesis_jobs s WHERE s.parent_dataset_id = datasets.id AND s.status IN ('queued', 'running'));
+        """,
+
+        // 7 (issue 8, recipes into runs): the settings a job was started with, kept apart from `settings`
         // (which "Retry skipped seeds" replaces) so the job page's "ran with" and Run again never change.
         // Jobs from before keep their current settings as the best snapshot there is. Set once: a trigger
         // refuses any change to a snapshot already set.

@@ -16,7 +16,7 @@ public struct SynthesisJobRecord: Sendable, Equatable {
     /// The recipe the job started from; nil when none, or once that recipe was deleted.
     public let recipeID: Int64?
     public let keyID: Int64?
-    public let status: SynthesisJobStatus
+    public let status: JobStatus
     public let total: Int
     public let written: Int
     public let skipped: Int
@@ -167,7 +167,7 @@ public struct SynthesisStore: Sendable {
     public func create(_ job: NewJob, now: Int64) throws -> Int64 {
         try database.write { connection in
             let jobID = try JobQueue.enqueue(
-                in: connection, kind: Self.jobKind, datasetID: job.parentDatasetID, payload: "{}", now: now)
+                in: connection, kind: Self.jobKind, datasetID: job.parentDatasetID, payload: "{}", now: now, createdBy: job.createdBy)
             // A recipe deleted while the pre-flight ran leaves the job unlinked instead of failing its start.
             try connection.run(
                 """
@@ -185,8 +185,7 @@ public struct SynthesisStore: Sendable {
                 """, .integer(jobID), .integer(job.parentDatasetID))
             let total = connection.changes
             try connection.run("UPDATE synthesis_jobs SET total = ? WHERE job_id = ?", SQLValue(total), .integer(jobID))
-            try connection.run(
-                "UPDATE datasets SET status = 'synthesizing', updated_at = ? WHERE id = ?", .integer(now), .integer(job.parentDatasetID))
+            try Self.markSynthesizing(connection, datasetID: job.parentDatasetID, now: now)
             if let keyID = job.keyID {
                 // A key pasted for this job (no owner) now belongs to it, and goes when it ends.
                 try connection.run("UPDATE teacher_keys SET job_id = ? WHERE id = ? AND user_id IS NULL", .integer(jobID), .integer(keyID))
@@ -239,8 +238,12 @@ public struct SynthesisStore: Sendable {
     public func markRunning(jobID: Int64, now: Int64) throws {
         try database.write { connection in
             try connection.run(
-                "UPDATE synthesis_jobs SET status = 'running', started_at = COALESCE(started_at, ?) WHERE job_id = ?",
+                """
+                UPDATE synthesis_jobs SET status = 'running', started_at = COALESCE(started_at, ?)
+                WHERE job_id = ? AND status IN (\(JobStatus.sqlList(JobStatus.predecessors(of: .running))))
+                """,
                 .integer(now), .integer(jobID))
+            guard connection.changes == 1 else { throw try StatusTransitions.synthesisJobRefusal(connection, id: jobID, to: .running) }
             // Seeds a crashed run had in flight are simply pending again.
             try connection.run(
                 "UPDATE synthesis_seeds SET status = 'pending' WHERE job_id = ? AND status = 'in_flight'", .integer(jobID))
@@ -307,33 +310,74 @@ public struct SynthesisStore: Sendable {
         try database.read { try $0.scalar("SELECT cancel_requested FROM synthesis_jobs WHERE job_id = ?", .integer(jobID))?.intValue == 1 }
     }
 
-    /// Ends the job: its status, the child (if any), the most common error (when everything failed),
-    /// the parent back to `valid_seeds` unless another synthesis still runs on it, and the job's own
-    /// pasted key deleted.
-    public func finish(jobID: Int64, status: SynthesisJobStatus, childDatasetID: Int64?, failure: String?, now: Int64) throws {
+    /// Ends the job: its status (and its queue entry's, the same word), the child (if any), the most common
+    /// error (when everything failed), the parent back to `valid_seeds` unless another synthesis still runs on
+    /// it, and the job's own pasted key deleted. A move its life cycle does not allow is refused.
+    public func finish(jobID: Int64, status: JobStatus, childDatasetID: Int64?, failure: String?, now: Int64) throws {
         try database.write { connection in
+            try Self.end(in: connection, jobID: jobID, status: status, childDatasetID: childDatasetID, failure: failure, now: now)
             try connection.run(
-                "UPDATE synthesis_jobs SET status = ?, child_dataset_id = ?, failure = ?, finished_at = ? WHERE job_id = ?",
-                .text(status.rawValue), SQLValue(childDatasetID), SQLValue(failure), .integer(now), .integer(jobID))
-            let jobKeys = try connection.query("SELECT id, last_four FROM teacher_keys WHERE job_id = ?", .integer(jobID))
-            try connection.run("DELETE FROM teacher_keys WHERE job_id = ?", .integer(jobID))
-            for key in jobKeys {
-                try AuditLogStore.record(
-                    in: connection, .keyDeleted, user: nil, userName: "synthesis job #\(jobID)",
-                    detail: "key #\(key.int64("id") ?? 0) (…\(key.string("last_four") ?? "")) pasted for the job, deleted as it ended",
-                    remoteAddress: "", now: now)
-            }
-            if let parent = try connection.scalar("SELECT parent_dataset_id FROM synthesis_jobs WHERE job_id = ?", .integer(jobID))?.int64Value {
-                let others = try connection.scalar(
-                    "SELECT COUNT(*) FROM synthesis_jobs WHERE parent_dataset_id = ? AND job_id <> ? AND status IN ('queued', 'running')",
-                    .integer(parent), .integer(jobID))?.intValue ?? 0
-                if others == 0 {
-                    try connection.run(
-                        "UPDATE datasets SET status = 'valid_seeds', updated_at = ? WHERE id = ? AND status = 'synthesizing'",
-                        .integer(now), .integer(parent))
-                }
+                """
+                UPDATE jobs SET state = ?, error = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
+                WHERE id = ? AND state IN (\(JobStatus.sqlList(JobStatus.predecessors(of: status))))
+                """,
+                .text(status.rawValue), SQLValue(status == .failed ? failure : nil), .integer(now), .integer(jobID))
+            guard connection.changes == 1 else { throw try StatusTransitions.queueRefusal(connection, id: jobID, to: status) }
+        }
+    }
+
+    /// What the server says of a synthesis whose runner stopped on an error of its own (not the teacher's).
+    public static let serverErrorFailure = "The job stopped on a server error (the server log has the details)."
+
+    /// A synthesis whose runner threw ends `failed` together with its queue entry (`JobQueue.fail`), so neither
+    /// the job nor its seeds stay "synthesizing" behind a failed queue entry. Nothing for other kinds of job.
+    static func endAfterQueueFailure(in connection: Connection, jobID: Int64, now: Int64) throws {
+        let status = try connection.scalar("SELECT status FROM synthesis_jobs WHERE job_id = ?", .integer(jobID))?.stringValue
+        guard let status, JobStatus(rawValue: status)?.isActive == true else { return }
+        try end(in: connection, jobID: jobID, status: .failed, childDatasetID: nil, failure: serverErrorFailure, now: now)
+    }
+
+    /// The synthesis row's part of an ending: its status (refused unless its life cycle allows the move), the
+    /// child (kept when none is given), the job's own pasted key deleted, and the parent back to `valid_seeds`
+    /// unless another synthesis still runs on it.
+    private static func end(
+        in connection: Connection, jobID: Int64, status: JobStatus, childDatasetID: Int64?, failure: String?, now: Int64
+    ) throws {
+        try connection.run(
+            """
+            UPDATE synthesis_jobs SET status = ?, child_dataset_id = COALESCE(?, child_dataset_id), failure = ?, finished_at = ?
+            WHERE job_id = ? AND status IN (\(JobStatus.sqlList(JobStatus.predecessors(of: status))))
+            """,
+            .text(status.rawValue), SQLValue(childDatasetID), SQLValue(failure), .integer(now), .integer(jobID))
+        guard connection.changes == 1 else { throw try StatusTransitions.synthesisJobRefusal(connection, id: jobID, to: status) }
+        let jobKeys = try connection.query("SELECT id, last_four FROM teacher_keys WHERE job_id = ?", .integer(jobID))
+        try connection.run("DELETE FROM teacher_keys WHERE job_id = ?", .integer(jobID))
+        for key in jobKeys {
+            try AuditLogStore.record(
+                in: connection, .keyDeleted, user: nil, userName: "synthesis job #\(jobID)",
+                detail: "key #\(key.int64("id") ?? 0) (…\(key.string("last_four") ?? "")) pasted for the job, deleted as it ended",
+                remoteAddress: "", now: now)
+        }
+        if let parent = try connection.scalar("SELECT parent_dataset_id FROM synthesis_jobs WHERE job_id = ?", .integer(jobID))?.int64Value {
+            let others = try connection.scalar(
+                "SELECT COUNT(*) FROM synthesis_jobs WHERE parent_dataset_id = ? AND job_id <> ? AND status IN ('queued', 'running')",
+                .integer(parent), .integer(jobID))?.intValue ?? 0
+            if others == 0 {
+                try connection.run(
+                    "UPDATE datasets SET status = 'valid_seeds', updated_at = ? WHERE id = ? AND status = 'synthesizing'",
+                    .integer(now), .integer(parent))
             }
         }
+    }
+
+    /// The seeds dataset is in use by a synthesis (refused unless it is ready to synthesize, or already is).
+    private static func markSynthesizing(_ connection: Connection, datasetID: Int64, now: Int64) throws {
+        try connection.run(
+            """
+            UPDATE datasets SET status = 'synthesizing', updated_at = ?
+            WHERE id = ? AND status IN (\(DatasetStatus.sqlList(DatasetStatus.predecessors(of: .synthesizing))))
+            """, .integer(now), .integer(datasetID))
+        guard connection.changes == 1 else { throw try StatusTransitions.datasetRefusal(connection, id: datasetID, to: .synthesizing) }
     }
 
     /// Skipped seeds grouped by their last error, most frequent first.
@@ -378,23 +422,25 @@ public struct SynthesisStore: Sendable {
                 """, .integer(jobID))
             let count = connection.changes
             guard count > 0 else { return 0 }
+            // Only an ended job is queued again (a running one still has its own skipped seeds in hand).
+            let ended = JobStatus.sqlList(JobStatus.allCases.filter { !$0.isActive })
             try connection.run(
                 """
                 UPDATE synthesis_jobs SET status = 'queued', skipped = skipped - ?, settings = ?, key_id = ?, cancel_requested = 0,
                     finished_at = NULL, failure = NULL
-                WHERE job_id = ?
+                WHERE job_id = ? AND status IN (\(ended))
                 """, SQLValue(count), .text(settingsJSON), SQLValue(keyID), .integer(jobID))
+            guard connection.changes == 1 else { throw try StatusTransitions.synthesisJobRefusal(connection, id: jobID, to: .queued) }
             try connection.run(
                 """
                 UPDATE jobs SET state = 'queued', attempts = 0, error = NULL, finished_at = NULL, lease_owner = NULL,
                     lease_expires_at = NULL
-                WHERE id = ?
+                WHERE id = ? AND state IN (\(ended))
                 """, .integer(jobID))
-            try connection.run(
-                """
-                UPDATE datasets SET status = 'synthesizing', updated_at = ?
-                WHERE id = (SELECT parent_dataset_id FROM synthesis_jobs WHERE job_id = ?)
-                """, .integer(now), .integer(jobID))
+            guard connection.changes == 1 else { throw try StatusTransitions.queueRefusal(connection, id: jobID, to: .queued) }
+            if let parent = try connection.scalar("SELECT parent_dataset_id FROM synthesis_jobs WHERE job_id = ?", .integer(jobID))?.int64Value {
+                try Self.markSynthesizing(connection, datasetID: parent, now: now)
+            }
             if let keyID {
                 try connection.run("UPDATE teacher_keys SET job_id = ? WHERE id = ? AND user_id IS NULL", .integer(jobID), .integer(keyID))
             }
@@ -444,7 +490,7 @@ public struct SynthesisStore: Sendable {
             createdBy: row.int64("created_by"), provider: row.string("provider") ?? "", model: row.string("model") ?? "",
             settingsJSON: row.string("settings") ?? "{}", settingsSnapshotJSON: row.string("settings_snapshot") ?? row.string("settings") ?? "{}",
             recipeID: row.int64("recipe_id"), keyID: row.int64("key_id"),
-            status: SynthesisJobStatus(rawValue: row.string("status") ?? "") ?? .failed, total: row.int("total") ?? 0,
+            status: JobStatus(rawValue: row.string("status") ?? "") ?? .failed, total: row.int("total") ?? 0,
             written: row.int("written") ?? 0, skipped: row.int("skipped") ?? 0, retries: row.int("retries") ?? 0,
             tokensIn: row.int("tokens_in") ?? 0, tokensOut: row.int("tokens_out") ?? 0, costUSD: row.double("cost_usd") ?? 0,
             estimateJSON: row.string("estimate"), cancelRequested: row.int("cancel_requested") == 1, createdAt: row.int64("created_at") ?? 0,

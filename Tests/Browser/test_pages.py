@@ -37,6 +37,7 @@ def pages_by_route(data):
         "/synthesis/{job}": [("admin", f"/synthesis/{data['job']}")],
         # Redirects to the dialog filled from the job's snapshot.
         "/synthesis/{job}/run-again": [("admin", f"/synthesis/{data['job']}/run-again")],
+        "/jobs": [("admin", "/jobs"), ("member", "/jobs"), ("admin", "/jobs?kind=synthesis&status=completed&per_page=1")],
         "/recipes": [("admin", "/recipes"), ("member", "/recipes")],
         "/recipes/new": [("admin", "/recipes/new")],
         "/recipes/{id}": [("admin", f"/recipes/{data['recipe']}")],

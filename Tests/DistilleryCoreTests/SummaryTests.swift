@@ -182,6 +182,8 @@ private func validLines(_ count: Int, from start: Int = 1) -> [String] {
     #expect(DatasetStatus.validWithWarnings.rawValue == "valid_with_warnings")
     #expect(DatasetStatus.validSeeds.rawValue == "valid_seeds")
     #expect(DatasetStatus.readyForTraining.rawValue == "ready_for_training")
-    #expect(DatasetStatus.synthesisFailed.rawValue == "synthesis_failed")
+    #expect(DatasetStatus.allCases.map(\.rawValue) == [
+        "validating", "valid", "valid_with_warnings", "invalid", "valid_seeds", "synthesizing", "ready_for_training",
+    ])
     #expect(DatasetMode.allCases == [.chat, .seeds])
 }

@@ -161,7 +161,7 @@ struct CleanStopProcessTests {
         let settled = try setup.observer.waitUntilSettled()
         #expect(settled.status == "valid")
         #expect(settled.rows == Self.rowCount)
-        #expect(settled.jobState == "succeeded")
+        #expect(settled.jobState == "completed")
         #expect(settled.jobAttempts == 1)
         let sendAfter = ProcessTests.client(server.base, token: setup.token)
         let dataset = try TestApp.object(try sendAfter("GET", "/api/datasets/\(id)", .none, []))["dataset"] as? [String: Any]

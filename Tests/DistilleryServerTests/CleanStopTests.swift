@@ -40,7 +40,7 @@ struct CleanStopTests {
         #expect(job["written"] as? Int == 300)
         second.stop()
         let finished = try Self.job(jobID, in: directory)
-        #expect(finished.state == "succeeded")
+        #expect(finished.state == "completed")
         #expect(finished.attempts == 1)
     }
 

@@ -186,7 +186,7 @@ struct SynthesisEngineTests {
         _ = try test.waitUntilValidated(parent)
         let jobID = try S.jobID(try S.start(test, dataset: parent, teacher: teacher, extra: ["max_in_flight": "6"]))
         let job = try S.waitForJob(test, jobID, timeoutSeconds: 180)
-        #expect(job["status"] as? String == "synthesis_failed")
+        #expect(job["status"] as? String == "failed")
         #expect(job["childDatasetID"] == nil || job["childDatasetID"] is NSNull)
         #expect((job["failure"] as? String)?.contains("HTTP 500") == true)
         let reasons = try #require(job["skipReasons"] as? [[String: Any]])

@@ -156,7 +156,7 @@ struct SynthesisPresentationTests {
         _ = try test.waitUntilValidated(parent)
         let jobID = try S.jobID(try S.start(test, dataset: parent, teacher: teacher))
         let job = try S.waitForJob(test, jobID)
-        #expect(job["status"] as? String == "synthesis_failed")
+        #expect(job["status"] as? String == "failed")
         #expect(job["barTone"] as? String == "bad")
         #expect((job["progressText"] as? String ?? "").hasPrefix("Failed: "), "\(job["progressText"] ?? "")")
         #expect(job["etaText"] as? String == "stopped")

@@ -131,7 +131,7 @@ struct SynthesisRecoveryTests {
             test, dataset: parent, teacher: teacher,
             extra: ["rejection_sampling": "true", "max_new_tokens": "100", "max_tokens_cap": "100", "judge_max_tokens": "100", "max_in_flight": "2"])))
         // Every seed would fail alike: the job stopped after the first five instead of spending the whole budget.
-        #expect(stuck["status"] as? String == "synthesis_failed")
+        #expect(stuck["status"] as? String == "failed")
         #expect((stuck["failure"] as? String ?? "").contains("the first 5 seeds all failed the same way (judge_truncated)"))
         let reasons = try #require(stuck["skipReasons"] as? [[String: Any]])
         #expect(reasons.first?["code"] as? String == "judge_truncated")
@@ -157,7 +157,7 @@ struct SynthesisRecoveryTests {
         let jobID = try S.jobID(try S.start(
             test, dataset: parent, teacher: teacher, extra: ["max_new_tokens": "100", "max_tokens_cap": "100", "max_in_flight": "2"]))
         let job = try S.waitForJob(test, jobID)
-        #expect(job["status"] as? String == "synthesis_failed")
+        #expect(job["status"] as? String == "failed")
         let failure = job["failure"] as? String ?? ""
         #expect(failure.contains("Stopped early: the first 5 seeds all failed the same way (truncated_answer)"), "\(failure)")
         // The first five were tried (each once: at the cap a truncation is final); the rest were never sent.

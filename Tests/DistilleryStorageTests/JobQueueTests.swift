@@ -110,7 +110,7 @@ import Testing
         #expect(try queue.complete(jobID: id, owner: "b"))
 
         let done = try #require(try queue.job(id: id))
-        #expect(done.state == .succeeded)
+        #expect(done.state == .completed)
         #expect(done.finishedAt == fixture.clock())
         #expect(done.leaseOwner == nil)
         #expect(done.leaseExpiresAt == nil)
@@ -195,7 +195,7 @@ import Testing
 
         let listed = try queue.jobs(datasetID: dataset)
         #expect(listed.map(\.id) == [finishedJob, synthesisJob, importJob])  // newest first
-        #expect(listed.map(\.state) == [.cancelled, .queued, .succeeded])
+        #expect(listed.map(\.state) == [.cancelled, .queued, .completed])
         #expect(listed.allSatisfy { $0.datasetID == dataset })
     }
 

@@ -30,7 +30,7 @@ import Testing
     struct Scenario: CustomStringConvertible {
         let steps: [Step]
         let attempts: Int
-        let state: JobState
+        let state: JobStatus
         var description: String { steps.map(\.description).joined(separator: ", ") }
     }
 
@@ -111,7 +111,7 @@ import Testing
         #expect(try queue.claim(owner: "w", leaseMilliseconds: 1000)?.id == finished)
         #expect(try queue.complete(jobID: finished, owner: "w"))
         #expect(try !queue.release(jobID: finished, owner: "w"))
-        #expect(try queue.job(id: finished)?.state == .succeeded)
+        #expect(try queue.job(id: finished)?.state == .completed)
 
         let queued = try queue.enqueue(kind: "k", datasetID: nil)
         #expect(try !queue.release(jobID: queued, owner: "w"))

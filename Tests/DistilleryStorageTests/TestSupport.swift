@@ -61,7 +61,7 @@ func insertDataset(_ connection: Connection, name: String = "test") throws -> In
     try connection.run(
         """
         INSERT INTO datasets (name, mode, base_model, status, created_at, updated_at)
-        VALUES (?, 'chat', 'base', 'ready', 0, 0)
+        VALUES (?, 'chat', 'base', 'valid', 0, 0)
         """, .text(name))
     return connection.lastInsertRowID
 }

@@ -96,17 +96,17 @@ import Testing
         // A worker that lost the job writes nothing: not the rows, not the status.
         try fixture.store.finishValidation(
             datasetID: fixture.datasetID, summary: summary, rows: [row], firstRowIndex: 0, errors: [], firstErrorSequence: 0, now: 9,
-            ending: .succeeded(JobLease(jobID: job.id, owner: "stale")))
+            ending: .completed(JobLease(jobID: job.id, owner: "stale")))
         #expect(try fixture.counts() == (0, 0))
         #expect(try fixture.store.dataset(id: fixture.datasetID)?.status == .validating)
 
         try fixture.store.finishValidation(
             datasetID: fixture.datasetID, summary: summary, rows: [row], firstRowIndex: 0, errors: [], firstErrorSequence: 0, now: 9,
-            ending: .succeeded(lease))
+            ending: .completed(lease))
         let record = try #require(try fixture.store.dataset(id: fixture.datasetID))
         #expect(record.status == .valid)
         #expect(record.activeJobs == 0, "the dataset is never valid while its validation still looks active")
-        #expect(try fixture.queue.job(id: job.id)?.state == .succeeded)
+        #expect(try fixture.queue.job(id: job.id)?.state == .completed)
     }
 
     @Test func validateAgainQueuesAFreshJobUnlessOneIsActive() throws {

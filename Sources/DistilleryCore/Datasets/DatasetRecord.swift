@@ -57,7 +57,6 @@ extension DatasetStatus {
         case .validSeeds: return "Ready to synthesize"
         case .synthesizing: return "Synthesizing"
         case .readyForTraining: return "Ready for training"
-        case .synthesisFailed: return "Synthesis failed"
         }
     }
 
@@ -66,7 +65,7 @@ extension DatasetStatus {
         switch self {
         case .valid, .validSeeds, .readyForTraining: return "ok"
         case .validWithWarnings: return "warn"
-        case .invalid, .synthesisFailed: return "bad"
+        case .invalid: return "bad"
         case .validating, .synthesizing: return "busy"
         }
     }

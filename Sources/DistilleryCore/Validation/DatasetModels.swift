@@ -6,8 +6,9 @@ public enum DatasetMode: String, Codable, Sendable, CaseIterable {
     case seeds
 }
 
-/// Life-cycle status of a dataset; the validator produces the first four, synthesis the rest.
-public enum DatasetStatus: String, Codable, Sendable {
+/// Life-cycle status of a dataset; the validator produces the first five, synthesis the rest. Legal moves:
+/// `DatasetStatus.successors`.
+public enum DatasetStatus: String, Codable, Sendable, CaseIterable {
     case validating
     case valid
     case validWithWarnings = "valid_with_warnings"
@@ -15,7 +16,6 @@ public enum DatasetStatus: String, Codable, Sendable {
     case validSeeds = "valid_seeds"
     case synthesizing
     case readyForTraining = "ready_for_training"
-    case synthesisFailed = "synthesis_failed"
 }
 
 /// A base model a dataset can be trained against; the context window bounds each example's size.

@@ -163,7 +163,7 @@ public struct DatasetDetailView: Encodable, Sendable {
         let readiness = DatasetReadiness(record: record)
         nextSteps = readiness?.nextSteps ?? []
         hasNextSteps = !nextSteps.isEmpty
-        let usable = (record.status != .invalid && record.status != .synthesisFailed) || readiness != nil
+        let usable = record.status != .invalid || readiness != nil
         warningsNote = usable
             ? "The dataset can still be used; fix these before training if they are not intended."
             : "Fix these too when you fix the problems above."

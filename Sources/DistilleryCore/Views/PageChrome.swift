@@ -1,5 +1,5 @@
 public enum PageSection: String, Sendable {
-    case datasets, recipes, settings, users, audit, none
+    case datasets, jobs, recipes, settings, users, audit, none
 }
 
 /// What every page's layout needs: who is signed in, the CSRF token for its forms, and which
@@ -10,6 +10,7 @@ public struct PageChrome: Sendable, Equatable {
     public let csrfToken: String
     public let signedIn: Bool
     public let inDatasets: Bool
+    public let inJobs: Bool
     public let inRecipes: Bool
     public let inSettings: Bool
     public let inUsers: Bool
@@ -21,6 +22,7 @@ public struct PageChrome: Sendable, Equatable {
         self.csrfToken = csrfToken
         signedIn = userName != nil
         inDatasets = section == .datasets
+        inJobs = section == .jobs
         inRecipes = section == .recipes
         inSettings = section == .settings
         inUsers = section == .users

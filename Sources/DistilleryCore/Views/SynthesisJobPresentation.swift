@@ -1,21 +1,8 @@
-/// A synthesis job's life cycle (stored in `synthesis_jobs.status`).
-public enum SynthesisJobStatus: String, Sendable, Codable {
-    case queued, running, completed, cancelled
-    case failed = "synthesis_failed"
-
-    public var isActive: Bool { self == .queued || self == .running }
-}
-
-/// Job numbers and dataset numbers look alike; each gets its own prefix everywhere ("Job J-12", "Dataset #12").
-public enum JobNumber {
-    public static func text(_ id: Int64) -> String { "J-\(id)" }
-}
-
 /// How a synthesis job's progress reads on its page, in its JSON twin and on its parent's page. Pure, so the
 /// wording at every stage (running, done, failed in an instant, cancelled) is table-tested.
 public struct SynthesisJobPresentation: Sendable, Equatable {
     public struct Input: Sendable, Equatable {
-        public var status: SynthesisJobStatus
+        public var status: JobStatus
         public var cancelRequested: Bool
         public var total: Int
         public var written: Int
@@ -31,7 +18,7 @@ public struct SynthesisJobPresentation: Sendable, Equatable {
         public var estimatedCostUSD: Double?
 
         public init(
-            status: SynthesisJobStatus, cancelRequested: Bool = false, total: Int, written: Int, skipped: Int,
+            status: JobStatus, cancelRequested: Bool = false, total: Int, written: Int, skipped: Int,
             elapsedSeconds: Double, liveRatePerMinute: Double? = nil, costUSD: Double = 0, costKnown: Bool = true,
             estimatedSeconds: Double? = nil, estimatedCostUSD: Double? = nil
         ) {
@@ -117,7 +104,7 @@ public struct SynthesisJobPresentation: Sendable, Equatable {
         }
     }
 
-    public static func label(_ status: SynthesisJobStatus, cancelRequested: Bool) -> (String, String) {
+    public static func label(_ status: JobStatus, cancelRequested: Bool) -> (String, String) {
         switch status {
         case .queued: return (cancelRequested ? "Cancelling" : "Queued", "busy")
         case .running: return (cancelRequested ? "Cancelling" : "Synthesizing", "busy")

@@ -68,7 +68,7 @@ struct ValidationJobRunner: JobRunner {
             try store.failValidation(
                 datasetID: datasetID,
                 summary: Self.failureSummary(options: options, code: "file_unreadable", reason: "The uploaded file could not be read: \(error)"),
-                now: Clock.nowMilliseconds(), ending: .succeeded(context.lease))
+                now: Clock.nowMilliseconds(), ending: .failed(context.lease, error: "The uploaded file could not be read."))
             return
         }
         try sink.finish(summary: summary)
@@ -158,7 +158,7 @@ struct BatchingValidationSink: ValidationSink {
         try store.finishValidation(
             datasetID: datasetID, summary: summary, rows: rows, firstRowIndex: nextRowIndex, errors: errors,
             firstErrorSequence: nextErrorSequence, now: Clock.nowMilliseconds(), metadata: metadataFor(rows),
-            status: passed ? statusForValid : nil, ending: endsJob ? .succeeded(context.lease) : nil)
+            status: passed ? statusForValid : nil, ending: endsJob ? .completed(context.lease) : nil)
     }
 
     private func metadataFor(_ rows: [AcceptedRow]) -> [String?] {

@@ -29,7 +29,7 @@ private func validateAgain(id: Int64, context: RequestContext) throws {
             "Only a validation that did not finish (cut off by crashes, or stopped on a server error) can run again. "
                 + "Dataset \(id) is \(record.status.label.lowercased()) on its own content: fix the file and upload it as a new dataset.")
     }
-    switch try context.datasets.queueRevalidation(datasetID: id, now: context.services.now()) {
+    switch try context.datasets.queueRevalidation(datasetID: id, now: context.services.now(), createdBy: context.identity?.user.id) {
     case .queued:
         context.services.wakeWorkers()
     case .notFound:

@@ -96,6 +96,9 @@ struct Dispatcher: Sendable {
             var response = errorResponse(error, format: route.format, identity: identity)
             if case .unauthorized = error { response.headers.set("WWW-Authenticate", "Bearer realm=\"distillery\"") }
             return response
+        case let error as StatusTransitionError:
+            // A store refused a status change its life cycle does not allow (a race with another request).
+            return errorResponse(.conflict(error.message), format: route.format, identity: identity)
         default:
             let errorID = ErrorID.make()
             services.logger.error(

@@ -57,7 +57,7 @@ struct SynthesisJobRunner: JobRunner {
         if finished.written > 0 {
             childID = try SynthesisChildBuilder.build(job: finished, parent: parent, services: services, context: context)
         }
-        let status: SynthesisJobStatus
+        let status: JobStatus
         var failure: String?
         switch outcome {
         case .cancelled:

@@ -1,0 +1,40 @@
+/// What a job does. The public name (`validation`) is what pages, filters and JSON say; the stored name
+/// (`validate`) is the `jobs.kind` column, which the worker pool dispatches on.
+public enum JobKind: String, Sendable, Codable, CaseIterable {
+    case validation, synthesis
+
+    public var storedName: String {
+        switch self {
+        case .validation: return "validate"
+        case .synthesis: return "synthesize"
+        }
+    }
+
+    public init?(storedName: String) {
+        guard let kind = Self.allCases.first(where: { $0.storedName == storedName }) else { return nil }
+        self = kind
+    }
+
+    public var label: String {
+        switch self {
+        case .validation: return "Validation"
+        case .synthesis: return "Synthesis"
+        }
+    }
+
+    /// How `running` reads for this kind.
+    public var runningLabel: String {
+        switch self {
+        case .validation: return "Validating"
+        case .synthesis: return "Synthesizing"
+        }
+    }
+
+    /// What its progress counts.
+    public var unit: String {
+        switch self {
+        case .validation: return "lines"
+        case .synthesis: return "seeds"
+        }
+    }
+}
