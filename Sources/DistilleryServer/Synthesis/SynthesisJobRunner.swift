@@ -44,7 +44,7 @@ struct SynthesisJobRunner: JobRunner {
         let live = services.synthesisRegistry.register(job.id)
         defer { services.synthesisRegistry.unregister(job.id) }
         let engine = SynthesisEngine(
-            jobID: job.id, settings: settings, skillPrompt: skillPrompt, key: key, transport: services.transport, store: store,
+            jobID: job.id, settings: settings, skillPrompt: skillPrompt, keys: [key], transport: services.transport, store: store,
             hooks: .init(
                 isCancelRequested: { (try? store.cancelRequested(jobID: job.id)) ?? false },
                 heartbeat: { try context.heartbeat() }),
