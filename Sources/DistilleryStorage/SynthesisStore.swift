@@ -185,6 +185,13 @@ public struct SynthesisStore: Sendable {
         }
     }
 
+    /// A second key pasted for a job (its judge's) belongs to the job too, and goes when it ends.
+    public func attachKey(jobID: Int64, keyID: Int64) throws {
+        try database.write { connection in
+            try connection.run("UPDATE teacher_keys SET job_id = ? WHERE id = ? AND user_id IS NULL", .integer(jobID), .integer(keyID))
+        }
+    }
+
     public func job(id: Int64) throws -> SynthesisJobRecord? {
         try database.read { try $0.queryOne("\(Self.selectJob) WHERE job_id = ?", .integer(id)).map(Self.record) }
     }

@@ -35,6 +35,9 @@ public struct SynthesisOutput: Sendable, Equatable {
     public var judgeReason: String?
     /// Every candidate (rejection sampling only).
     public var candidates: [String]?
+    /// The judge's verdict and the order it saw the candidates in (original indices), when it judged.
+    public var verdict: JudgeVerdict?
+    public var judgeOrder: [Int]?
     /// The chosen candidate's own prompt and output tokens and the limit of the call that produced it.
     public var promptTokens: Int
     public var outputTokens: Int
@@ -196,6 +199,7 @@ public struct SynthesisPipeline: Pipeline, Sendable {
             rowJSON: TrainingRow.jsonLine(skillPrompt: configuration.skillPrompt, seed: item.input, answer: progress.answers[chosen] ?? ""),
             chosen: chosen, judgeReason: progress.verdict?.reason,
             candidates: configuration.candidates > 1 ? progress.answers.map { $0 ?? "" } : nil,
+            verdict: progress.verdict, judgeOrder: progress.judge?.order,
             promptTokens: usage?.promptTokens ?? 0, outputTokens: usage?.completionTokens ?? 0, limit: usage?.limit ?? 0)
     }
 }

@@ -137,6 +137,15 @@ enum SkippedSeedRetry {
         merged["tokens_per_minute"] = settings.tokensPerMinute.map(String.init)
         merged["max_tokens_cap"] = settings.maxTokensCap.map(String.init)
         merged["judge_max_tokens"] = settings.judgeMaxTokens.map(String.init)
+        merged["candidates"] = settings.candidates.map(String.init)
+        merged["top_p"] = settings.topP.map { String($0) }
+        if let judge = settings.judge {
+            merged["judge_provider"] = judge.provider
+            merged["judge_model"] = judge.model
+            merged["judge_custom_model"] = judge.model
+            merged["judge_base_url"] = judge.baseURL
+            merged["judge_saved_key_id"] = judge.keyID.map(String.init)
+        }
         for name in changeableFields {
             if let value = fields[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty { merged[name] = value }
         }

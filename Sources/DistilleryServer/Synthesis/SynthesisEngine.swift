@@ -110,11 +110,16 @@ final class SynthesisEngine {
             case .finished(let key, let state, let outputs, let latency):
                 guard let output = outputs.first else { continue }
                 delta.written += 1
-                let metadata = TrainingRowMetadata(
+                var metadata = TrainingRowMetadata(
                     provider: settings.provider, model: settings.model, candidateIndex: output.candidates == nil ? nil : output.chosen,
                     judgeReason: output.judgeReason, candidates: output.candidates, tokensIn: output.promptTokens,
                     tokensOut: output.outputTokens, tokensInBilled: state.tokensIn, tokensOutBilled: state.tokensOut,
                     maxTokens: output.limit, latencyMs: latency, attempts: state.attempts)
+                if let verdict = output.verdict, let order = output.judgeOrder, let candidates = output.candidates {
+                    metadata.judge = .init(
+                        provider: settings.judge?.provider ?? settings.provider, model: settings.judge?.model ?? settings.model,
+                        label: verdict.label, order: order, candidateLengths: candidates.map(\.count))
+                }
                 updates.append(SeedUpdate(
                     index: key, status: .done, attempts: state.attempts, tokensIn: state.tokensIn, tokensOut: state.tokensOut,
                     costUSD: state.costUSD, latencyMs: latency, rowJSON: output.rowJSON, metadata: metadata.jsonString))

@@ -146,6 +146,9 @@ public struct JudgeEndpointSettings: Codable, Sendable, Equatable {
     public var displayName: String?
     /// Which key the judge used, by its label.
     public var keyDescription: String?
+    /// The judge's own key in the vault (pasted for the job, or saved); nil: the teacher's key when the judge is
+    /// on the teacher's provider, else none.
+    public var keyID: Int64?
     public var selfHosted: Bool
     public var priceGiven: Bool
 
@@ -175,6 +178,16 @@ public struct JudgeEndpointSettings: Codable, Sendable, Equatable {
 
     var chatCompletionsURL: String { TeacherProvider.join(baseURL, chatCompletionsPath) }
     var modelsURL: String { TeacherProvider.join(baseURL, modelsPath) }
+
+    /// The judge as a teacher's settings, for the pre-flight (which checks a key, a model and a URL).
+    var preflightSettings: SynthesisSettings {
+        var settings = SynthesisSettings(provider: provider, model: model, baseURL: baseURL)
+        settings.chatCompletionsPath = chatCompletionsPath
+        settings.modelsPath = modelsPath
+        settings.selfHosted = selfHosted
+        settings.supportsJSONObject = supportsJSONObject
+        return settings
+    }
 }
 
 /// The job's settings as the engine runs them: the pipeline, the endpoints and their connections.

@@ -1,0 +1,98 @@
+import DistilleryCore
+import DistilleryPlatform
+import DistilleryServer
+import DistilleryStorage
+import DistilleryTestSupport
+import Foundation
+import Testing
+
+/// Rejection sampling's judge as its own endpoint (another server, model and key), and the number of candidates.
+@Suite(.serialized)
+struct SynthesisJudgeEndpointTests {
+    typealias S = SynthesisTests
+    static let judgeKey = "sk-fake-judge-key-0987654321"
+
+    static func judgeFields(_ judge: FakeTeacherProcess, key: String = judgeKey) -> [String: Any] {
+        [
+            "rejection_sampling": "true", "judge_provider": "openai-compatible", "judge_custom_model": "fake-judge",
+            "judge_base_url": judge.baseURL + "/v1", "judge_api_key": key,
+        ]
+    }
+
+    @Test func aSeparateJudgeGetsOnlyTheVerdictsWithItsOwnModelAndKey() throws {
+        let teacher = try FakeTeacherProcess(["--api-key", S.teacherKey, "--no-n"])
+        let judge = try FakeTeacherProcess(["--api-key", Self.judgeKey, "--judge-word", "strict evaluator"])
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let parent = try test.uploadRaw(S.seeds(10), name: "judged apart", mode: "seeds", skillPrompt: S.skill)
+        _ = try test.waitUntilValidated(parent)
+        var fields = Self.judgeFields(judge)
+        fields["candidates"] = "2"
+        let jobID = try S.jobID(try S.start(test, dataset: parent, teacher: teacher, extra: fields))
+        let job = try S.waitForJob(test, jobID)
+        #expect(job["written"] as? Int == 10, "skipped: \(job["skipReasons"] ?? "")")
+
+        let teacherLog = try SynthesisEngineTests.chatRequests(teacher)
+        #expect(teacherLog.count == 20, "two candidates per seed, one request each (no n)")
+        #expect(teacherLog.allSatisfy { ($0["judge"] as? Bool) != true && ($0["model"] as? String) == "fake-teacher" })
+        let judgeLog = try SynthesisEngineTests.chatRequests(judge)
+        #expect(judgeLog.count == 10)
+        #expect(judgeLog.allSatisfy { ($0["judge"] as? Bool) == true && ($0["model"] as? String) == "fake-judge" && ($0["status"] as? Int) == 200 })
+
+        for row in try SynthesisEngineTests.childRows(test, job) {
+            let answer = ((row["row"] as? [String: Any])?["messages"] as? [[String: String]])?.last?["content"] ?? ""
+            let metadata = row["metadata"] as? [String: Any] ?? [:]
+            let candidates = metadata["candidates"] as? [String] ?? []
+            #expect(candidates.count == 2)
+            let verdict = try #require(metadata["judge"] as? [String: Any])
+            #expect(verdict["model"] as? String == "fake-judge")
+            let order = try #require(verdict["order_seen"] as? [Int])
+            #expect(order.sorted() == [0, 1])
+            #expect(verdict["candidate_lengths"] as? [Int] == candidates.map(\.count))
+            // The label the judge gave maps, through the order it saw, to the candidate written as the row.
+            let label = try #require(verdict["label"] as? Int)
+            #expect(candidates[order[label - 1]] == answer)
+            #expect(metadata["candidate_index"] as? Int == order[label - 1])
+        }
+    }
+
+    @Test func aWrongJudgeKeyFailsThePreFlightOnTheJudgesField() throws {
+        let teacher = try FakeTeacherProcess(["--api-key", S.teacherKey])
+        let judge = try FakeTeacherProcess(["--api-key", Self.judgeKey])
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let parent = try test.uploadRaw(S.seeds(3), name: "bad judge key", mode: "seeds", skillPrompt: S.skill)
+        _ = try test.waitUntilValidated(parent)
+        let response = try S.start(test, dataset: parent, teacher: teacher, extra: Self.judgeFields(judge, key: "sk-wrong-judge-key-000"))
+        #expect(response.status == 422)
+        let fields = (try TestApp.object(response)["error"] as? [String: Any]).flatMap { $0["fields"] as? [String: String] } ?? [:]
+        #expect(fields["judge_api_key"]?.contains("401") == true, "\(fields)")
+        #expect(fields["api_key"] == nil, "the teacher's key was fine")
+        #expect(!response.text.contains("sk-wrong-judge-key-000"))
+        #expect(try SynthesisEngineTests.chatRequests(teacher).isEmpty)
+    }
+
+    @Test func badCandidateAndJudgeFieldsAreNamed() throws {
+        let teacher = try FakeTeacherProcess(["--api-key", S.teacherKey])
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let parent = try test.uploadRaw(S.seeds(3), name: "bad fields", mode: "seeds", skillPrompt: S.skill)
+        _ = try test.waitUntilValidated(parent)
+        let rows: [(field: String, value: String, extra: [String: Any])] = [
+            ("candidates", "0", [:]), ("candidates", "6", [:]), ("top_p", "1.5", [:]),
+            ("judge_saved_key_id", "x", ["judge_provider": "qwen"]),
+            ("judge_provider", "nobody", [:]),
+            ("judge_model", "no-such-model", ["judge_provider": "qwen"]),
+            ("judge_base_url", "", ["judge_provider": "openai-compatible", "judge_custom_model": "fake-judge"]),
+        ]
+        for row in rows {
+            var fields: [String: Any] = ["rejection_sampling": "true", row.field: row.value]
+            fields.merge(row.extra) { $1 }
+            let response = try S.start(test, dataset: parent, teacher: teacher, extra: fields)
+            #expect(response.status == 422, "\(row.field)=\(row.value)")
+            let named = (try TestApp.object(response)["error"] as? [String: Any]).flatMap { $0["fields"] as? [String: String] } ?? [:]
+            #expect(named[row.field] != nil, "\(row.field)=\(row.value): \(named)")
+        }
+        #expect(try SynthesisEngineTests.chatRequests(teacher).isEmpty)
+    }
+}
