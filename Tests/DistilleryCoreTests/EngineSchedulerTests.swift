@@ -333,3 +333,41 @@ struct EngineSchedulerTests {
         #expect(trail == ["started in_flight 1", "retrying in_flight 1", "finished done 3 1000"])
     }
 }
+
+struct ModelFamilyTests {
+    @Test(arguments: [
+        ("deepseek", "deepseek-chat", "deepseek", "deepseek-reasoner", true),
+        ("openai-compatible", "Qwen/Qwen2.5-7B-Instruct", "qwen", "qwen-plus", true),
+        ("openai-compatible", "gpt-4o", "openai-compatible", "gpt-4.1-mini", true),
+        ("deepseek", "deepseek-chat", "qwen", "qwen-plus", false),
+        ("zai", "glm-4.5", "moonshot", "kimi-k2.6", false),
+        // Unknown names fall back to the provider: two servers of one provider are one family.
+        ("openai-compatible", "my-model", "openai-compatible", "other-model", true),
+        ("openai-compatible", "my-model", "qwen", "qwen-max", false),
+    ])
+    func sameFamilyIsWarnedAbout(teacherProvider: String, teacherModel: String, judgeProvider: String, judgeModel: String, warned: Bool) {
+        let warning = ModelFamily.sameFamilyWarning(
+            teacherProvider: teacherProvider, teacherModel: teacherModel, judgeProvider: judgeProvider, judgeModel: judgeModel)
+        #expect((warning != nil) == warned)
+        if let warning { #expect(warning.contains("87%")) }
+    }
+}
+
+struct ChatRequestBodyTests {
+    @Test func wholeConversationsAndTheNewSamplingFieldsAreSent() {
+        let schema = JSONSchemaFormat(name: "verdict", schema: .object([("type", .string("object"))]))
+        let request = ChatCompletionRequest(
+            model: "m",
+            messages: [ChatMessage(.system, "s"), ChatMessage(.user, "u1"), ChatMessage(.assistant, "a1"), ChatMessage(.user, "u2")],
+            sampling: SamplingSettings(temperature: 0.5, maxNewTokens: 10, topP: 0.9, stop: ["END"], jsonSchema: schema))
+        let structured = TeacherCapabilities(
+            supportsN: false, supportsSeed: false, returnsReasoning: false, supportsJSONObject: true, supportsJSONSchema: true)
+        #expect(request.jsonBody(capabilities: structured) == #"{"model":"m","messages":[{"role":"system","content":"s"},{"role":"user","content":"u1"},{"role":"assistant","content":"a1"},{"role":"user","content":"u2"}],"temperature":0.5,"top_p":0.9,"max_tokens":10,"stop":["END"],"response_format":{"type":"json_schema","json_schema":{"name":"verdict","schema":{"type":"object"},"strict":true}},"stream":false}"#)
+        // Without structured output the schema falls back to JSON mode, and without that to nothing.
+        let jsonMode = TeacherCapabilities(supportsN: false, supportsSeed: false, returnsReasoning: false, supportsJSONObject: true)
+        #expect(request.jsonBody(capabilities: jsonMode).contains(#""response_format":{"type":"json_object"}"#))
+        let plain = TeacherCapabilities(supportsN: false, supportsSeed: false, returnsReasoning: false)
+        #expect(!request.jsonBody(capabilities: plain).contains("response_format"))
+        #expect(request.systemPrompt == "s" && request.userPrompt == "u2")
+    }
+}

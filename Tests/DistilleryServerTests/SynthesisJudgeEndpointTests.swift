@@ -96,3 +96,32 @@ struct SynthesisJudgeEndpointTests {
         #expect(try SynthesisEngineTests.chatRequests(teacher).isEmpty)
     }
 }
+
+/// The dialog's Judge section.
+@Suite(.serialized)
+struct SynthesisJudgeDialogTests {
+    typealias S = SynthesisTests
+
+    @Test func theDialogWarnsWhenTheJudgeIsOfTheTeachersFamily() throws {
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let parent = try test.uploadRaw(S.seeds(3), name: "seeds", mode: "seeds", skillPrompt: S.skill)
+        _ = try test.waitUntilValidated(parent)
+        let browser = BrowserSession(test)
+        try browser.signIn()
+        let base = "/datasets/\(parent)/synthesize?provider=deepseek&model=deepseek-chat&rejection_sampling=true"
+        let plain = try browser.get("/datasets/\(parent)/synthesize").text
+        #expect(plain.contains("Judge (rejection sampling)"))
+        #expect(plain.contains(#"<option value="" selected>Same as the teacher</option>"#), "the teacher judges unless the user picks a judge")
+        #expect(!plain.contains("data-judge-family-warning"), "no rejection sampling, no warning")
+        let itself = try browser.get(base).text
+        #expect(itself.contains("data-judge-family-warning") && itself.contains("(deepseek)"))
+        let sibling = try browser.get(base + "&judge_provider=deepseek&judge_model=deepseek-reasoner").text
+        #expect(sibling.contains("The judge (deepseek-reasoner) is of the teacher&#39;s family (deepseek)")
+            || sibling.contains("The judge (deepseek-reasoner) is of the teacher's family (deepseek)"))
+        let other = try browser.get(base + "&judge_provider=qwen&judge_model=qwen-plus&candidates=5").text
+        #expect(!other.contains("data-judge-family-warning"))
+        #expect(other.contains(#"<option value="5" selected>5</option>"#))
+        #expect(other.contains(#"<option value="qwen" selected>"#))
+    }
+}
