@@ -198,5 +198,19 @@ public enum Schema {
         ALTER TABLE synthesis_jobs ADD COLUMN recipe_id INTEGER REFERENCES recipes(id) ON DELETE SET NULL;
         CREATE INDEX synthesis_jobs_recipe ON synthesis_jobs(recipe_id, status);
         """,
+
+        // 6 (issue 8, the engine): answered requests, tokens and cost per endpoint of a job (synthesis: teacher and judge),
+        // added up as answers are committed, in the same transaction as the job's totals.
+        """
+        CREATE TABLE job_endpoint_usage (
+            job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+            endpoint TEXT NOT NULL CHECK (endpoint IN ('teacher', 'judge')),
+            answered INTEGER NOT NULL DEFAULT 0,
+            tokens_in INTEGER NOT NULL DEFAULT 0,
+            tokens_out INTEGER NOT NULL DEFAULT 0,
+            cost_usd REAL NOT NULL DEFAULT 0,
+            PRIMARY KEY (job_id, endpoint)
+        ) STRICT, WITHOUT ROWID;
+        """,
     ]
 }

@@ -7,6 +7,15 @@ import Foundation
 /// `Scheduler`, driven by `EngineDriver` against the shared transport. This file only translates: the job's
 /// settings into the pipeline and its endpoints, stored seeds into items, and the scheduler's events into seed
 /// updates and job counters.
+extension EndpointUsage {
+    mutating func add(_ usage: RequestUsage) {
+        answered += 1
+        tokensIn += usage.promptTokens
+        tokensOut += usage.completionTokens
+        costUSD += usage.costUSD
+    }
+}
+
 final class SynthesisEngine {
     typealias Outcome = EngineDriver<SynthesisPipeline>.Outcome
 
@@ -123,10 +132,11 @@ final class SynthesisEngine {
                 updates.append(SeedUpdate(
                     index: key, status: .done, attempts: state.attempts, tokensIn: state.tokensIn, tokensOut: state.tokensOut,
                     costUSD: state.costUSD, latencyMs: latency, rowJSON: output.rowJSON, metadata: metadata.jsonString))
-            case .usage(_, let usage):
+            case .usage(let endpoint, let usage):
                 delta.tokensIn += usage.promptTokens
                 delta.tokensOut += usage.completionTokens
                 delta.costUSD += usage.costUSD
+                delta.byEndpoint[Self.endpointName(endpoint), default: EndpointUsage()].add(usage)
             case .added:
                 // Synthesis adds no follow-up items: each seed ends with one row or a skip.
                 break
@@ -134,6 +144,9 @@ final class SynthesisEngine {
         }
         return (updates, delta)
     }
+
+    /// The job's endpoints by name: the teacher, then the judge when it is its own.
+    static func endpointName(_ index: Int) -> String { index == 0 ? "teacher" : "judge" }
 
     private static func progress(_ key: Int64, _ state: WorkItemState, limits: [Int?], status: SeedStatus) -> SeedUpdate {
         var update = SeedUpdate(
