@@ -116,3 +116,35 @@ struct SynthFaultsBenchmark: ParsableCommand {
         print("  retries \(result.outcome.written > 0 ? "\(teacher.chatLog().count - 1000)" : "?"), skipped \(result.outcome.skipped), whole job \(format(result.seconds, digits: 1)) s")
     }
 }
+
+struct SynthJudgeBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "synth-judge",
+        abstract: "Rejection sampling: 1,000 seeds, 3 candidates (n = 3) and a judge on a second endpoint, 200 ms, 64 in flight each.")
+
+    func run() throws {
+        let latency = 200
+        let seeds = 1000
+        let inFlight = 64
+        let teacher = try FakeTeacherProcess(["--api-key", "sk-bench", "--latency-ms", "\(latency)"])
+        let judge = try FakeTeacherProcess(["--api-key", "sk-bench", "--latency-ms", "\(latency)", "--judge-word", "strict evaluator"])
+        let result = try runSynthesis(
+            seeds: seeds, teacher: teacher,
+            fields: [
+                "max_in_flight": "\(inFlight)", "rejection_sampling": "true", "candidates": "3", "supports_n": "true",
+                "judge_provider": "openai-compatible", "judge_custom_model": "fake-judge", "judge_base_url": judge.apiBaseURL,
+            ],
+            key: "sk-bench")
+        // The candidate stage is seeds / in-flight waves of one latency; the judge stage overlaps it but for its last wave.
+        let floor = Double(seeds) * Double(latency) / 1000 / Double(inFlight) + Double(latency) / 1000
+        let teacherLog = teacher.chatLog()
+        let judgeLog = judge.chatLog()
+        let first = teacherLog.compactMap { $0["t_received"] as? Double }.min() ?? 0
+        let last = (teacherLog + judgeLog).compactMap { $0["t"] as? Double }.max() ?? 0
+        let wire = last - first
+        print("\(seeds) seeds, 3 candidates + a judge on a second endpoint, \(latency) ms, \(inFlight) in flight each: floor \(format(floor, digits: 3)) s")
+        print("  synthesis (first request to last verdict): \(format(wire, digits: 2)) s = \(format(wire / floor, digits: 3))× the floor (target ≤ 1.15×)")
+        print("  whole job: \(format(result.seconds, digits: 2)) s = \(format(result.seconds / floor, digits: 3))× the floor")
+        print("  rows \(result.rows.count), written \(result.outcome.written), skipped \(result.outcome.skipped), teacher requests \(teacherLog.count), judge requests \(judgeLog.count)")
+    }
+}

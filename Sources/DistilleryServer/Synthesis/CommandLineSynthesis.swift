@@ -103,6 +103,15 @@ public enum CommandLineSynthesis {
         settings.keyDescription = options.key == nil ? "none" : "from the environment (distillery synth)"
         let measuredFirstTokenMs = try SynthesisService.preflight(
             settings: settings, key: options.key, transport: services.transport, requireModelListed: provider.baseURL != nil)
+        if let judge = settings.judge {
+            // A judge on its own endpoint uses the same key (the command line takes one), checked the same way.
+            do {
+                _ = try SynthesisService.preflight(
+                    settings: judge.preflightSettings, key: options.key, transport: services.transport, requireModelListed: !judge.selfHosted)
+            } catch let error as AppError {
+                throw SynthesisService.judgeFields(error)
+            }
+        }
 
         // The seeds go through the same validator as an upload.
         let size = (try? FileManager.default.attributesOfItem(atPath: options.seedsPath)[.size] as? Int) ?? 0
