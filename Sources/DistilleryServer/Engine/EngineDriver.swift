@@ -84,17 +84,20 @@ final class EngineDriver<P: Pipeline> {
         while !scheduler.isIdle {
             let now = Self.nowMs()
             checkStop(now: now)
+            // Answers just handled free slots: their successors go out before anything is committed.
             let (sends, cancels, next) = scheduler.poll(now: now)
             for ticket in cancels { if let transfer = transfers.removeValue(forKey: ticket) { transport.cancel(transfer) } }
             for dispatch in sends { send(dispatch) }
-            if !sends.isEmpty || !cancels.isEmpty { live.update { $0.inFlight = self.scheduler.inFlightCount } }
-            live.update { $0.pausedUntilMs = self.scheduler.pausedUntilMs }
-            if scheduler.isIdle { break }
-            var wakeAt = now + Self.flushIntervalMs
-            if let next { wakeAt = min(wakeAt, next) }
-            for (ticket, result) in waitForCompletions(until: wakeAt) { handle(ticket, result) }
+            live.update {
+                $0.inFlight = self.scheduler.inFlightCount
+                $0.pausedUntilMs = self.scheduler.pausedUntilMs
+            }
             collect()
             if Self.nowMs() - lastFlush >= Self.flushIntervalMs || pending.count >= Self.flushBatchSize { try flush() }
+            if scheduler.isIdle { break }
+            var wakeAt = lastFlush + Self.flushIntervalMs
+            if let next { wakeAt = min(wakeAt, next) }
+            for (ticket, result) in waitForCompletions(until: wakeAt) { handle(ticket, result) }
         }
         collect()
         try flush()
@@ -173,7 +176,6 @@ final class EngineDriver<P: Pipeline> {
             case .success(let answer): scheduler.complete(ticket, .answer(answer), now: now)
             }
         }
-        live.update { $0.inFlight = self.scheduler.inFlightCount }
     }
 
     // MARK: Committing
