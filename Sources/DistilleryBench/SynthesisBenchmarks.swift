@@ -53,6 +53,7 @@ struct SynthSpeedBenchmark: ParsableCommand {
             print("  synthesis (first request to last answer): \(format(wire, digits: 2)) s = \(format(wire / ideal, digits: 3))× the ideal (target ≤ 1.10×)")
             print("  whole job (validate seeds, pre-flight, synthesis, child dataset validated and stored): \(format(result.seconds, digits: 2)) s")
             print("  rows \(result.rows.count), written \(result.outcome.written), skipped \(result.outcome.skipped), requests \(teacher.chatLog().count)")
+            print("  where the time goes: \(Turnaround.describe(teacher.chatLog(), inFlight: run.inFlight, latencyMs: run.latencyMs))")
             if let before, let peak {
                 print("  memory: peak RSS \(peak.peakKB / 1024) MiB (process, including the in-process server); \(max(0, peak.peakKB - before.currentKB) / 1024) MiB above the start of the run")
             }
@@ -146,5 +147,24 @@ struct SynthJudgeBenchmark: ParsableCommand {
         print("  synthesis (first request to last verdict): \(format(wire, digits: 2)) s = \(format(wire / floor, digits: 3))× the floor (target ≤ 1.15×)")
         print("  whole job: \(format(result.seconds, digits: 2)) s = \(format(result.seconds / floor, digits: 3))× the floor")
         print("  rows \(result.rows.count), written \(result.outcome.written), skipped \(result.outcome.skipped), teacher requests \(teacherLog.count), judge requests \(judgeLog.count)")
+    }
+}
+
+/// Splits the wire time into the teacher's own time beyond its scripted latency and Distillery's turnaround (from an
+/// answer leaving the teacher to the request that reuses its slot arriving there).
+enum Turnaround {
+    static func describe(_ log: [[String: Any]], inFlight: Int, latencyMs: Int) -> String {
+        let answered = log.compactMap { $0["t"] as? Double }.sorted()
+        let received = log.compactMap { $0["t_received"] as? Double }.sorted()
+        let served = log.compactMap { entry -> Double? in
+            guard let t = entry["t"] as? Double, let r = entry["t_received"] as? Double else { return nil }
+            return (t - r) * 1000 - Double(latencyMs)
+        }.sorted()
+        guard received.count > inFlight, !served.isEmpty else { return "too few requests" }
+        let gaps = (inFlight..<received.count).map { (received[$0] - answered[$0 - inFlight]) * 1000 }.sorted()
+        func median(_ values: [Double]) -> Double { values[values.count / 2] }
+        func p90(_ values: [Double]) -> Double { values[values.count * 9 / 10] }
+        return "teacher beyond its latency: median \(format(median(served), digits: 1)) ms, p90 \(format(p90(served), digits: 1)) ms; "
+            + "answer to the slot's next request: median \(format(median(gaps), digits: 1)) ms, p90 \(format(p90(gaps), digits: 1)) ms"
     }
 }

@@ -2,6 +2,7 @@ import DistilleryCore
 import DistilleryPlatform
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Where a job's endpoint lives on the network (its pacing, caps and prices are the scheduler's `EngineEndpoint`).
 struct EndpointConnection {
@@ -21,6 +22,36 @@ final class CompletionInbox: @unchecked Sendable {
         items.append((ticket, result))
         condition.signal()
         condition.unlock()
+    }
+}
+
+/// Commits batches of item changes on their own thread, in order, so a transaction never delays the next
+/// request; the job's thread waits for it only at the end, and learns of a failed commit at its next flush.
+final class BatchCommitter<Batch>: @unchecked Sendable {
+    // @unchecked: `commit` runs only on `queue`; a batch is handed over whole and the sender keeps no reference.
+    private let queue = DispatchQueue(label: "distillery.engine.commit")
+    private let commit: (Batch) throws -> Void
+    private let failure = Mutex<(any Error)?>(nil)
+
+    init(_ commit: @escaping (Batch) throws -> Void) { self.commit = commit }
+
+    func submit(_ batch: Batch) {
+        nonisolated(unsafe) let batch = batch
+        queue.async {
+            guard self.failure.withLock({ $0 == nil }) else { return }
+            do { try self.commit(batch) } catch { self.failure.withLock { $0 = error } }
+        }
+    }
+
+    /// The first commit error so far (without waiting).
+    func check() throws {
+        if let error = failure.withLock({ $0 }) { throw error }
+    }
+
+    /// Waits for every batch submitted so far; throws the first commit error.
+    func drain() throws {
+        queue.sync {}
+        try check()
     }
 }
 
@@ -62,6 +93,7 @@ final class EngineDriver<P: Pipeline> {
     private let inbox = CompletionInbox()
     private var transfers: [Int: TransferID] = [:]
     private var pending: [Scheduler<P>.Event] = []
+    private lazy var committer = BatchCommitter<[Scheduler<P>.Event]>(hooks.commit)
     private var lastFlush: Int64 = 0
     private var lastCancelCheck: Int64 = 0
     private var stopping: Outcome?
@@ -101,6 +133,7 @@ final class EngineDriver<P: Pipeline> {
         }
         collect()
         try flush()
+        try committer.drain()
         if let stopping { return stopping }
         switch scheduler.outcome {
         case .finished: return .finished
@@ -209,8 +242,9 @@ final class EngineDriver<P: Pipeline> {
 
     private func flush() throws {
         lastFlush = Self.nowMs()
+        try committer.check()
         guard !pending.isEmpty else { return }
-        try hooks.commit(pending)
+        committer.submit(pending)
         pending.removeAll(keepingCapacity: true)
     }
 
