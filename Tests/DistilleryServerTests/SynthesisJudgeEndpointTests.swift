@@ -69,6 +69,32 @@ struct SynthesisJudgeEndpointTests {
         }
     }
 
+    @Test func retryingSkippedSeedsKeepsTheJudgesEndpoint() throws {
+        let teacher = try FakeTeacherProcess(["--api-key", S.teacherKey])
+        // The judge is another server on the teacher's provider, so it takes the teacher's key; it first answers garbage.
+        let judge = try FakeTeacherProcess(["--api-key", S.teacherKey, "--judge-word", "strict evaluator", "--judge-garbage-rate", "1"])
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let parent = try test.uploadRaw(S.seeds(6), name: "judge retry", mode: "seeds", skillPrompt: S.skill)
+        _ = try test.waitUntilValidated(parent)
+        var fields = Self.judgeFields(judge)
+        fields["judge_api_key"] = nil
+        let jobID = try S.jobID(try S.start(test, dataset: parent, teacher: teacher, extra: fields))
+        let failed = try S.waitForJob(test, jobID)
+        #expect(failed["written"] as? Int == 0)
+        let judgedFirst = try SynthesisEngineTests.chatRequests(judge).count
+        #expect(judgedFirst > 0)
+
+        _ = try judge.control(["judge_garbage_rate": 0])
+        let retried = try SynthesisRecoveryTests.postJSON(test, "/api/synthesis/\(jobID)/retry-skipped", ["api_key": S.teacherKey])
+        #expect(retried.status == 202, "\(retried.text)")
+        let job = try S.waitForJob(test, jobID)
+        #expect(job["written"] as? Int == 6, "skipped: \(job["skipReasons"] ?? "")")
+        let verdicts = try SynthesisEngineTests.chatRequests(judge).dropFirst(judgedFirst)
+        #expect(verdicts.count >= 6 && verdicts.allSatisfy { ($0["model"] as? String) == "fake-judge" })
+        #expect(try SynthesisEngineTests.chatRequests(teacher).allSatisfy { ($0["judge"] as? Bool) != true })
+    }
+
     @Test func aWrongJudgeKeyFailsThePreFlightOnTheJudgesField() throws {
         let teacher = try FakeTeacherProcess(["--api-key", S.teacherKey])
         let judge = try FakeTeacherProcess(["--api-key", Self.judgeKey])

@@ -476,6 +476,10 @@ enum SynthesisService {
             savedKey?.free()
             throw error
         }
+        settings.keyDescription = describe(pasted: request.pastedKey != nil, savedID: request.savedKeyID)
+        settings.judge?.keyDescription = request.judge?.pastedKey != nil || request.judge?.savedKeyID != nil
+            ? describe(pasted: request.judge?.pastedKey != nil, savedID: request.judge?.savedKeyID) : "the teacher's"
+        settings.judge?.keyID = request.judge?.savedKeyID
         let prepared = PreparedStart(
             dataset: dataset, user: user, request: request, settings: settings, provider: provider, savedKey: savedKey,
             judgeSavedKey: judgeSavedKey)
@@ -489,13 +493,7 @@ enum SynthesisService {
                 "An API key is needed for the judge.",
                 fields: ["judge_api_key": "Paste the \(judge.displayName ?? judge.provider) API key for the judge, or pick a saved one."])
         }
-        settings.keyDescription = describe(pasted: request.pastedKey != nil, savedID: request.savedKeyID)
-        settings.judge?.keyDescription = request.judge?.pastedKey != nil || request.judge?.savedKeyID != nil
-            ? describe(pasted: request.judge?.pastedKey != nil, savedID: request.judge?.savedKeyID) : "the teacher's"
-        settings.judge?.keyID = request.judge?.savedKeyID
-        return PreparedStart(
-            dataset: dataset, user: user, request: request, settings: settings, provider: provider, savedKey: savedKey,
-            judgeSavedKey: judgeSavedKey)
+        return prepared
     }
 
     /// After a passed pre-flight: seals a pasted key for the job, estimates and queues it. Returns the job id.
