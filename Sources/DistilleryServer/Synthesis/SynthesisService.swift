@@ -273,10 +273,15 @@ enum SynthesisService {
         let estimate = SynthesisEstimate(
             SynthesisEstimate.Input(
                 seeds: seeds, skillPrompt: skillPrompt, expectedCompletionTokens: completion,
-                rejectionSampling: settings.rejectionSampling, requestsPerMinute: settings.requestsPerMinute,
-                tokensPerMinute: settings.tokensPerMinute, maxInFlight: settings.maxInFlight,
+                rejectionSampling: settings.rejectionSampling, candidatesPerSeed: settings.candidateCount,
+                requestsPerMinute: settings.requestsPerMinute, tokensPerMinute: settings.tokensPerMinute, maxInFlight: settings.maxInFlight,
                 typicalLatencyMs: speed.latencyMs(completionTokens: completion)),
-            model: priced)
+            model: priced, judge: settings.judge.map { judge in
+                var priced = model
+                priced.inputPricePerMillionUSD = judge.inputPricePerMillionUSD
+                priced.outputPricePerMillionUSD = judge.outputPricePerMillionUSD
+                return priced
+            })
         return EstimateView(
             estimate, costKnown: settings.costKnown, assumption: speed.assumptionText(completionTokens: completion, maxInFlight: settings.maxInFlight),
             seedCount: seeds.count)
