@@ -50,8 +50,9 @@ struct SynthSpeedBenchmark: ParsableCommand {
             let ideal = Double(run.seeds) * Double(run.latencyMs) / 1000 / Double(run.inFlight)
             let wire = teacher.wireSeconds()
             print("\(run.seeds) seeds, \(run.latencyMs) ms latency, \(run.inFlight) in flight: ideal \(format(ideal, digits: 2)) s")
-            print("  synthesis (first request to last answer): \(format(wire, digits: 2)) s = \(format(wire / ideal, digits: 3))× the ideal (target ≤ 1.10×)")
-            print("  whole job (validate seeds, pre-flight, synthesis, child dataset validated and stored): \(format(result.seconds, digits: 2)) s")
+            let target = run.seeds >= 10_000 ? "1.13" : "1.08"
+            print("  synthesis (first request to last answer): \(format(wire, digits: 2)) s = \(format(wire / ideal, digits: 3))× the ideal")
+            print("  whole job (validate seeds, pre-flight, synthesis, child dataset validated and stored): \(format(result.seconds, digits: 2)) s = \(format(result.seconds / ideal, digits: 3))× the ideal (target ≤ \(target)×)")
             print("  rows \(result.rows.count), written \(result.outcome.written), skipped \(result.outcome.skipped), requests \(teacher.chatLog().count)")
             print("  where the time goes: \(Turnaround.describe(teacher.chatLog(), inFlight: run.inFlight, latencyMs: run.latencyMs))")
             if let before, let peak {
@@ -81,7 +82,7 @@ struct SynthRateLimitBenchmark: ParsableCommand {
         let floor = Double(seeds) * 60 / Double(limit)
         let wire = teacher.wireSeconds()
         print("\(seeds) seeds at a \(limit)/min limit: floor \(format(floor, digits: 1)) s")
-        print("  synthesis: \(format(wire, digits: 1)) s = \(format(wire / floor, digits: 3))× the floor (target ≤ 1.03×); whole job \(format(result.seconds, digits: 1)) s")
+        print("  synthesis: \(format(wire, digits: 1)) s = \(format(wire / floor, digits: 3))× the floor (target ≤ 1.01×); whole job \(format(result.seconds, digits: 1)) s")
         print("  rows \(result.rows.count) of \(seeds); requests \(log.count); 429 answers \(limited) = \(format(Double(limited) * 100 / Double(max(1, log.count)), digits: 2))% (target < 1%)")
     }
 }
@@ -144,8 +145,8 @@ struct SynthJudgeBenchmark: ParsableCommand {
         let last = (teacherLog + judgeLog).compactMap { $0["t"] as? Double }.max() ?? 0
         let wire = last - first
         print("\(seeds) seeds, 3 candidates + a judge on a second endpoint, \(latency) ms, \(inFlight) in flight each: floor \(format(floor, digits: 3)) s")
-        print("  synthesis (first request to last verdict): \(format(wire, digits: 2)) s = \(format(wire / floor, digits: 3))× the floor (target ≤ 1.15×)")
-        print("  whole job: \(format(result.seconds, digits: 2)) s = \(format(result.seconds / floor, digits: 3))× the floor")
+        print("  synthesis (first request to last verdict): \(format(wire, digits: 2)) s = \(format(wire / floor, digits: 3))× the floor")
+        print("  whole job: \(format(result.seconds, digits: 2)) s = \(format(result.seconds / floor, digits: 3))× the floor (target ≤ 1.15×)")
         print("  rows \(result.rows.count), written \(result.outcome.written), skipped \(result.outcome.skipped), teacher requests \(teacherLog.count), judge requests \(judgeLog.count)")
     }
 }
@@ -165,6 +166,7 @@ enum Turnaround {
         func median(_ values: [Double]) -> Double { values[values.count / 2] }
         func p90(_ values: [Double]) -> Double { values[values.count * 9 / 10] }
         return "teacher beyond its latency: median \(format(median(served), digits: 1)) ms, p90 \(format(p90(served), digits: 1)) ms; "
-            + "answer to the slot's next request: median \(format(median(gaps), digits: 1)) ms, p90 \(format(p90(gaps), digits: 1)) ms"
+            + "answer to the slot's next request: median \(format(median(gaps), digits: 1)) ms, p90 \(format(p90(gaps), digits: 1)) ms; "
+            + "the first \(inFlight) requests arrived within \(format((received[inFlight - 1] - received[0]) * 1000, digits: 1)) ms"
     }
 }

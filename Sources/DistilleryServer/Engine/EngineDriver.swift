@@ -84,6 +84,8 @@ final class EngineDriver<P: Pipeline> {
 
     static var flushIntervalMs: Int64 { 50 }
     static var flushBatchSize: Int { 256 }
+    /// Answers handled between two refills within a burst.
+    static var refillEvery: Int { 32 }
 
     let scheduler: Scheduler<P>
     let connections: [EndpointConnection]
@@ -117,9 +119,7 @@ final class EngineDriver<P: Pipeline> {
             let now = Self.nowMs()
             checkStop(now: now)
             // Answers just handled free slots: their successors go out before anything is committed.
-            let (sends, cancels, next) = scheduler.poll(now: now)
-            for ticket in cancels { if let transfer = transfers.removeValue(forKey: ticket) { transport.cancel(transfer) } }
-            for dispatch in sends { send(dispatch) }
+            let next = sendWhatIsDue(now: now)
             live.update {
                 $0.inFlight = self.scheduler.inFlightCount
                 $0.pausedUntilMs = self.scheduler.pausedUntilMs
@@ -129,7 +129,12 @@ final class EngineDriver<P: Pipeline> {
             if scheduler.isIdle { break }
             var wakeAt = lastFlush + Self.flushIntervalMs
             if let next { wakeAt = min(wakeAt, next) }
-            for (ticket, result) in waitForCompletions(until: wakeAt) { handle(ticket, result) }
+            // A burst of answers (hundreds at once at high concurrency) frees slots a few at a time: refill them as
+            // it is worked through rather than after the whole burst.
+            for (count, (ticket, result)) in waitForCompletions(until: wakeAt).enumerated() {
+                handle(ticket, result)
+                if count % Self.refillEvery == Self.refillEvery - 1 { _ = sendWhatIsDue(now: Self.nowMs()) }
+            }
         }
         collect()
         try flush()
@@ -140,6 +145,14 @@ final class EngineDriver<P: Pipeline> {
         case .aborted(let failure): return .aborted(failure)
         case .stoppedEarly(let reason): return .stoppedEarly(reason)
         }
+    }
+
+    /// Sends what the scheduler says is due, cancels what it dropped; returns when pacing or a retry is next due.
+    private func sendWhatIsDue(now: Int64) -> Int64? {
+        let (sends, cancels, next) = scheduler.poll(now: now)
+        for ticket in cancels { if let transfer = transfers.removeValue(forKey: ticket) { transport.cancel(transfer) } }
+        for dispatch in sends { send(dispatch) }
+        return next
     }
 
     // MARK: Stopping

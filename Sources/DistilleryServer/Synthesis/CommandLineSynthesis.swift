@@ -106,16 +106,21 @@ public enum CommandLineSynthesis {
             throw Failure(description: "\(provider.displayName) needs an API key: pass --api-key-env VARIABLE")
         }
         settings.keyDescription = options.key == nil ? "none" : "from the environment (distillery synth)"
-        let measuredFirstTokenMs = try SynthesisService.preflight(
-            settings: settings, key: options.key, transport: services.transport, requireModelListed: provider.baseURL != nil)
-        if let judge = settings.judge {
-            // A judge on its own endpoint uses the same key (the command line takes one), checked the same way.
-            do {
-                _ = try SynthesisService.preflight(
-                    settings: judge.preflightSettings, key: options.key, transport: services.transport, requireModelListed: !judge.selfHosted)
-            } catch let error as AppError {
-                throw SynthesisService.judgeFields(error)
-            }
+        // The pre-flights (the teacher's, and a judge's of its own, which takes the same key) run while the seeds are
+        // validated: start-up waits for the slower of the two, not their sum. A custom server is not timed: only the
+        // stored estimate would use it, and the first seed need not wait for a timed answer.
+        let teacherCheck = SynthesisService.startPreflight(
+            settings: settings, key: options.key, transport: services.transport, requireModelListed: provider.baseURL != nil,
+            timeSelfHosted: false)
+        let judgeCheck = settings.judge.map { judge in
+            SynthesisService.startPreflight(
+                settings: judge.preflightSettings, key: options.key, transport: services.transport, requireModelListed: !judge.selfHosted,
+                timeSelfHosted: false)
+        }
+        // The key must outlive the checks whatever happens below (a refused seeds file returns early).
+        defer {
+            _ = try? teacherCheck.wait()
+            _ = try? judgeCheck?.wait()
         }
 
         // The seeds go through the same validator as an upload.
@@ -135,6 +140,12 @@ public enum CommandLineSynthesis {
         guard let seeds = try services.datasets.dataset(id: datasetID), seeds.status == .validSeeds else {
             let report = try services.datasets.dataset(id: datasetID)?.summary.map(ValidationReportFormatter.text) ?? ""
             throw Failure(description: "the seeds file is not valid:\n\(report)")
+        }
+        let measuredFirstTokenMs = try teacherCheck.wait()
+        do {
+            _ = try judgeCheck?.wait()
+        } catch let error as AppError {
+            throw SynthesisService.judgeFields(error)
         }
         var keyID: Int64?
         if let key = options.key {

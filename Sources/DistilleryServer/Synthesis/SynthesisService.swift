@@ -293,9 +293,10 @@ enum SynthesisService {
     /// network (up to 60 s for a local server), so it does not block its caller: `completion` runs on
     /// the transport's thread with the measured time (nil when not measured) or the error to show.
     /// `key` must stay allocated until then.
+    /// `timeSelfHosted`: false skips the timed request (the command line shows no estimate before it starts).
     static func preflight(
         settings: SynthesisSettings, key: SecureBytes?, transport: TeacherTransport, requireModelListed: Bool,
-        completion: @escaping @Sendable (Result<Int64?, AppError>) -> Void
+        timeSelfHosted: Bool = true, completion: @escaping @Sendable (Result<Int64?, AppError>) -> Void
     ) {
         // Local servers answer /models only between generations (llama.cpp queues it behind them): allow time.
         var request = TeacherHTTPRequest(
@@ -305,7 +306,7 @@ enum SynthesisService {
         _ = transport.submit(request) { result in
             if let error = preflightError(result, settings: settings, requireModelListed: requireModelListed) {
                 completion(.failure(error))
-            } else if settings.selfHosted == true {
+            } else if settings.selfHosted == true && timeSelfHosted {
                 timeOneToken(settings: settings, key: key, transport: transport) { completion(.success($0)) }
             } else {
                 completion(.success(nil))
@@ -332,18 +333,33 @@ enum SynthesisService {
         }
     }
 
-    /// The pre-flight for the command line, which has nothing else to do meanwhile.
-    static func preflight(
-        settings: SynthesisSettings, key: SecureBytes?, transport: TeacherTransport, requireModelListed: Bool
-    ) throws -> Int64? {
-        let done = DispatchSemaphore(value: 0)
-        let outcome = Mutex<Result<Int64?, AppError>?>(nil)
-        preflight(settings: settings, key: key, transport: transport, requireModelListed: requireModelListed) { result in
+    /// A pre-flight under way, for the command line (which validates the seeds meanwhile).
+    final class PendingPreflight: Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        private let outcome = Mutex<Result<Int64?, AppError>?>(nil)
+
+        fileprivate func finish(_ result: Result<Int64?, AppError>) {
             outcome.withLock { $0 = result }
             done.signal()
         }
-        done.wait()
-        return try outcome.withLock { $0 }!.get()
+
+        /// Waits for the teacher's answer: the measured time to a first token (self-hosted), or the error.
+        func wait() throws -> Int64? {
+            done.wait()
+            done.signal()  // a second wait returns at once
+            return try outcome.withLock { $0 ?? .success(nil) }.get()
+        }
+    }
+
+    /// Starts the pre-flight without waiting; `key` must stay allocated until `wait()` returns.
+    static func startPreflight(
+        settings: SynthesisSettings, key: SecureBytes?, transport: TeacherTransport, requireModelListed: Bool, timeSelfHosted: Bool
+    ) -> PendingPreflight {
+        let pending = PendingPreflight()
+        preflight(
+            settings: settings, key: key, transport: transport, requireModelListed: requireModelListed, timeSelfHosted: timeSelfHosted
+        ) { pending.finish($0) }
+        return pending
     }
 
     /// What the teacher's answer to the pre-flight means: nil when it passed, else the error naming
