@@ -354,6 +354,16 @@ struct ModelFamilyTests {
 }
 
 struct ChatRequestBodyTests {
+    @Test func theJudgeAsksForItsVerdictsShapeWhereTheModelTakesASchema() {
+        var random = SeededRandom(seed: 1)
+        let judge = JudgePrompt(skillPrompt: "s", seed: "q", candidates: ["a", "b"], using: &random).request(model: "j")
+        let structured = TeacherCapabilities(
+            supportsN: false, supportsSeed: false, returnsReasoning: false, supportsJSONObject: true, supportsJSONSchema: true)
+        #expect(judge.jsonBody(capabilities: structured).contains(#""response_format":{"type":"json_schema","json_schema":{"name":"verdict","schema":{"type":"object","properties":{"best":{"type":"integer"},"reason":{"type":"string"}},"required":["best","reason"],"additionalProperties":false},"strict":true}}"#))
+        let plain = TeacherCapabilities(supportsN: false, supportsSeed: false, returnsReasoning: false, supportsJSONObject: true)
+        #expect(!judge.jsonBody(capabilities: plain).contains("response_format"), "as before: JSON mode only on a varied retry")
+    }
+
     @Test func wholeConversationsAndTheNewSamplingFieldsAreSent() {
         let schema = JSONSchemaFormat(name: "verdict", schema: .object([("type", .string("object"))]))
         let request = ChatCompletionRequest(
@@ -363,9 +373,12 @@ struct ChatRequestBodyTests {
         let structured = TeacherCapabilities(
             supportsN: false, supportsSeed: false, returnsReasoning: false, supportsJSONObject: true, supportsJSONSchema: true)
         #expect(request.jsonBody(capabilities: structured) == #"{"model":"m","messages":[{"role":"system","content":"s"},{"role":"user","content":"u1"},{"role":"assistant","content":"a1"},{"role":"user","content":"u2"}],"temperature":0.5,"top_p":0.9,"max_tokens":10,"stop":["END"],"response_format":{"type":"json_schema","json_schema":{"name":"verdict","schema":{"type":"object"},"strict":true}},"stream":false}"#)
-        // Without structured output the schema falls back to JSON mode, and without that to nothing.
+        // Without structured output the schema is left out; JSON mode applies only where asked for (a retry's variation).
         let jsonMode = TeacherCapabilities(supportsN: false, supportsSeed: false, returnsReasoning: false, supportsJSONObject: true)
-        #expect(request.jsonBody(capabilities: jsonMode).contains(#""response_format":{"type":"json_object"}"#))
+        #expect(!request.jsonBody(capabilities: jsonMode).contains("response_format"))
+        var varied = request
+        varied.sampling.jsonObjectResponse = true
+        #expect(varied.jsonBody(capabilities: jsonMode).contains(#""response_format":{"type":"json_object"}"#))
         let plain = TeacherCapabilities(supportsN: false, supportsSeed: false, returnsReasoning: false)
         #expect(!request.jsonBody(capabilities: plain).contains("response_format"))
         #expect(request.systemPrompt == "s" && request.userPrompt == "u2")

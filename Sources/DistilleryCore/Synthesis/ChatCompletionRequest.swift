@@ -10,7 +10,7 @@ public struct SamplingSettings: Sendable, Equatable {
     /// Stop sequences (`stop`), left out when empty.
     public var stop: [String]
     /// A JSON schema the answer must follow (`response_format: {"type": "json_schema", …}`), sent only where the
-    /// catalog says the model supports it; `jsonObjectResponse` is the fallback where it supports JSON mode only.
+    /// catalog says the model supports it; elsewhere `jsonObjectResponse` (JSON mode) applies as before.
     public var jsonSchema: JSONSchemaFormat?
 
     public init(
@@ -98,7 +98,7 @@ public struct ChatCompletionRequest: Sendable, Equatable {
                 ("type", .string("json_schema")),
                 ("json_schema", .object([("name", .string(schema.name)), ("schema", schema.schema), ("strict", true)])),
             ])))
-        } else if (sampling.jsonObjectResponse || sampling.jsonSchema != nil) && capabilities.supportsJSONObject {
+        } else if sampling.jsonObjectResponse && capabilities.supportsJSONObject {
             members.append(("response_format", .object([("type", .string("json_object"))])))
         }
         members.append(("stream", false))

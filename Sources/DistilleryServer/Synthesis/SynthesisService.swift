@@ -210,6 +210,7 @@ enum SynthesisService {
         settings.judgeMaxTokens = request.judgeMaxTokens
         settings.contextWindow = model.contextWindow
         settings.supportsJSONObject = model.capabilities.supportsJSONObject
+        settings.supportsJSONSchema = model.capabilities.supportsJSONSchema
         settings.topP = request.topP
         if request.rejectionSampling { settings.candidates = request.candidates ?? 3 }
         if request.rejectionSampling, let judge = request.judge {

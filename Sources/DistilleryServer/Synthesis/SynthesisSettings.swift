@@ -35,6 +35,8 @@ public struct SynthesisSettings: Codable, Sendable, Equatable {
     /// The model's context window from the catalog: bounds the raised limits.
     public var contextWindow: Int?
     public var supportsJSONObject: Bool?
+    /// Structured output (`json_schema`) per the catalog; nil in jobs stored before it existed: not sent.
+    public var supportsJSONSchema: Bool?
     /// The teacher's name as the dialog showed it ("DeepSeek"), for the job page.
     public var teacherDisplayName: String?
     /// A server the user runs (custom base URL): no list price, so its cost is unknown unless `priceGiven`.
@@ -83,7 +85,7 @@ public struct SynthesisSettings: Codable, Sendable, Equatable {
     var capabilities: TeacherCapabilities {
         TeacherCapabilities(
             supportsN: supportsN, supportsSeed: supportsSeed, returnsReasoning: returnsReasoning,
-            supportsJSONObject: supportsJSONObject ?? false)
+            supportsJSONObject: supportsJSONObject ?? false, supportsJSONSchema: supportsJSONSchema ?? false)
     }
 
     /// The default cap: four times max new tokens (two doublings).
