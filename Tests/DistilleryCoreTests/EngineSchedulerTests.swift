@@ -17,6 +17,7 @@ struct TwoStagePipeline: Pipeline {
 
     var judgeEndpoint = 0
     var stageCount: Int { 2 }
+    var vocabulary: PipelineVocabulary { PipelineVocabulary(items: "items", outputs: "answers", finished: "answered") }
 
     func begin(_ item: Item) -> Progress { Progress() }
 

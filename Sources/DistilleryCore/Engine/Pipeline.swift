@@ -48,6 +48,8 @@ public protocol Pipeline {
 
     /// The number of stages (the item state keeps failures per stage).
     var stageCount: Int { get }
+    /// How the job's progress names its items and outputs ("seeds", "rows").
+    var vocabulary: PipelineVocabulary { get }
     /// An item's progress before any answer.
     func begin(_ item: Item) -> Progress
     /// What to do next with the answers so far.
@@ -99,4 +101,22 @@ public struct EngineEndpoint: Sendable, Equatable {
     public func costUSD(promptTokens: Int, completionTokens: Int) -> Double {
         (Double(promptTokens) * inputPricePerMillionUSD + Double(completionTokens) * outputPricePerMillionUSD) / 1_000_000
     }
+}
+
+/// A pipeline's words for its progress: what its items are and what they produce.
+public struct PipelineVocabulary: Sendable, Equatable {
+    /// "seeds", "prompts", "items".
+    public var items: String
+    /// "rows", "scores".
+    public var outputs: String
+    /// What a finished item did: "answered", "scored".
+    public var finished: String
+
+    public init(items: String, outputs: String, finished: String) {
+        self.items = items
+        self.outputs = outputs
+        self.finished = finished
+    }
+
+    public static let synthesis = PipelineVocabulary(items: "seeds", outputs: "rows", finished: "answered")
 }

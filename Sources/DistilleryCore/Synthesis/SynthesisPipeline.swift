@@ -100,6 +100,7 @@ public struct SynthesisPipeline: Pipeline, Sendable {
     public let configuration: Configuration
     public let calls: [CandidatePlan.Call]
     public var stageCount: Int { 2 }
+    public var vocabulary: PipelineVocabulary { .synthesis }
 
     public init(_ configuration: Configuration) {
         self.configuration = configuration
