@@ -51,6 +51,7 @@ bench: bench-deps
 	.build/release/distillery-bench synth-speed
 	.build/release/distillery-bench synth-rate-limit
 	.build/release/distillery-bench synth-faults
+	.build/release/distillery-bench synth-judge
 	.build/release/distillery-bench synth-crash
 
 clean:

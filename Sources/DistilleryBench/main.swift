@@ -6,7 +6,7 @@ struct DistilleryBench: ParsableCommand {
         commandName: "distillery-bench",
         abstract: "Benchmarks for Distillery's hot paths.",
         subcommands: [
-            ValidateBenchmark.self, ServeLoadBenchmark.self, SynthSpeedBenchmark.self, SynthRateLimitBenchmark.self, SynthFaultsBenchmark.self,
+            ValidateBenchmark.self, ServeLoadBenchmark.self, SynthSpeedBenchmark.self, SynthRateLimitBenchmark.self, SynthFaultsBenchmark.self, SynthJudgeBenchmark.self,
             SynthCrashBenchmark.self, SlowHeadersBenchmark.self,
         ]
     )

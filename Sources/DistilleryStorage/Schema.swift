@@ -332,5 +332,19 @@ public enum Schema {
         WHEN OLD.settings_snapshot IS NOT NULL
         BEGIN SELECT RAISE(ABORT, 'synthesis_jobs.settings_snapshot is set once, at creation'); END;
         """,
+
+        // 8 (issue 8, the engine): answered requests, tokens and cost per endpoint of a job (synthesis: teacher and judge),
+        // added up as answers are committed, in the same transaction as the job's totals.
+        """
+        CREATE TABLE job_endpoint_usage (
+            job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+            endpoint TEXT NOT NULL CHECK (endpoint IN ('teacher', 'judge')),
+            answered INTEGER NOT NULL DEFAULT 0,
+            tokens_in INTEGER NOT NULL DEFAULT 0,
+            tokens_out INTEGER NOT NULL DEFAULT 0,
+            cost_usd REAL NOT NULL DEFAULT 0,
+            PRIMARY KEY (job_id, endpoint)
+        ) STRICT, WITHOUT ROWID;
+        """,
     ]
 }

@@ -116,10 +116,27 @@ public struct SynthesisCounterDelta: Sendable, Equatable {
     public var tokensIn = 0
     public var tokensOut = 0
     public var costUSD = 0.0
+    /// The same usage split by endpoint ("teacher", "judge").
+    public var byEndpoint: [String: EndpointUsage] = [:]
 
     public init() {}
 
     public var isZero: Bool { self == SynthesisCounterDelta() }
+}
+
+/// Answered requests, tokens and cost on one endpoint of a job.
+public struct EndpointUsage: Sendable, Equatable {
+    public var answered = 0
+    public var tokensIn = 0
+    public var tokensOut = 0
+    public var costUSD = 0.0
+
+    public init(answered: Int = 0, tokensIn: Int = 0, tokensOut: Int = 0, costUSD: Double = 0) {
+        self.answered = answered
+        self.tokensIn = tokensIn
+        self.tokensOut = tokensOut
+        self.costUSD = costUSD
+    }
 }
 
 public struct SkipReason: Sendable, Equatable, Codable {
@@ -191,6 +208,13 @@ public struct SynthesisStore: Sendable {
                 try connection.run("UPDATE teacher_keys SET job_id = ? WHERE id = ? AND user_id IS NULL", .integer(jobID), .integer(keyID))
             }
             return jobID
+        }
+    }
+
+    /// A second key pasted for a job (its judge's) belongs to the job too, and goes when it ends.
+    public func attachKey(jobID: Int64, keyID: Int64) throws {
+        try database.write { connection in
+            try connection.run("UPDATE teacher_keys SET job_id = ? WHERE id = ? AND user_id IS NULL", .integer(jobID), .integer(keyID))
         }
     }
 
@@ -281,6 +305,32 @@ public struct SynthesisStore: Sendable {
                     SQLValue(delta.written), SQLValue(delta.skipped), SQLValue(delta.retries), SQLValue(delta.tokensIn),
                     SQLValue(delta.tokensOut), .real(delta.costUSD), .integer(jobID))
             }
+            for (endpoint, usage) in delta.byEndpoint.sorted(by: { $0.key < $1.key }) {
+                try connection.run(
+                    """
+                    INSERT INTO job_endpoint_usage (job_id, endpoint, answered, tokens_in, tokens_out, cost_usd) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (job_id, endpoint) DO UPDATE SET answered = answered + excluded.answered,
+                        tokens_in = tokens_in + excluded.tokens_in, tokens_out = tokens_out + excluded.tokens_out,
+                        cost_usd = cost_usd + excluded.cost_usd
+                    """,
+                    .integer(jobID), .text(endpoint), SQLValue(usage.answered), SQLValue(usage.tokensIn), SQLValue(usage.tokensOut),
+                    .real(usage.costUSD))
+            }
+        }
+    }
+
+    /// Usage per endpoint of a job, by endpoint name.
+    public func endpointUsage(jobID: Int64) throws -> [String: EndpointUsage] {
+        try database.read { connection in
+            var usage: [String: EndpointUsage] = [:]
+            for row in try connection.query(
+                "SELECT endpoint, answered, tokens_in, tokens_out, cost_usd FROM job_endpoint_usage WHERE job_id = ?", .integer(jobID))
+            {
+                usage[row.string("endpoint") ?? ""] = EndpointUsage(
+                    answered: row.int("answered") ?? 0, tokensIn: row.int("tokens_in") ?? 0, tokensOut: row.int("tokens_out") ?? 0,
+                    costUSD: row.double("cost_usd") ?? 0)
+            }
+            return usage
         }
     }
 

@@ -69,6 +69,20 @@ struct PresentationTests {
         #expect(view.etaText == "stopped")
     }
 
+    @Test func progressSpeaksThePipelinesWords() {
+        let scoring = PipelineVocabulary(items: "rows", outputs: "scores", finished: "scored")
+        let cancelled = P(P.Input(status: .cancelled, total: 200, written: 20, skipped: 1, elapsedSeconds: 30, vocabulary: scoring))
+        #expect(cancelled.progressText == "Cancelled after 21 of 200 rows; 20 scores kept")
+        #expect(cancelled.rateText == "42 rows/min")
+        let failed = P(P.Input(status: .failed, total: 10, written: 3, skipped: 7, elapsedSeconds: 5, vocabulary: scoring))
+        #expect(failed.progressText == "Failed: 3 of 10 rows scored before it stopped")
+        #expect(SynthesisPipeline(.init(
+            skillPrompt: "", teacherModel: "m", judgeModel: "m", judgeEndpoint: 0,
+            teacherCapabilities: TeacherCapabilities(supportsN: false, supportsSeed: false, returnsReasoning: false), temperature: nil,
+            seed: nil, candidates: 1, reasoningMode: .answerOnly, answerLimits: LadderSpec(initial: 1, userCap: 1, contextWindow: 0),
+            judgeLimits: LadderSpec(initial: 1, userCap: 1, contextWindow: 0), shuffleSeed: 0)).vocabulary == .synthesis)
+    }
+
     @Test func aSelfHostedTeacherWithoutAPriceHasAnUnknownCost() {
         let view = P(P.Input(status: .completed, total: 1, written: 1, skipped: 0, elapsedSeconds: 2, costUSD: 0, costKnown: false,
             estimatedSeconds: 3, estimatedCostUSD: 0))

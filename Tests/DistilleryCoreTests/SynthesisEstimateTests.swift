@@ -47,6 +47,22 @@ struct SynthesisEstimateTests {
         #expect(withN.durationMs == 22_000)
     }
 
+    @Test(arguments: [(2, 100 * 2), (5, 100 * 5)])
+    func candidatesAndAJudgeOfItsOwnArePricedApart(candidates: Int, teacherRequests: Int) {
+        let input = SynthesisEstimate.Input(
+            seedCount: 100, seedTokens: 5_000, skillPrompt: Self.skill, expectedCompletionTokens: 200,
+            rejectionSampling: true, candidatesPerSeed: candidates, maxInFlight: 10, typicalLatencyMs: 1_000)
+        let free = Self.model(supportsN: false, input: 0, output: 0)
+        let judgeOnly = SynthesisEstimate(input, model: free, judge: Self.model(supportsN: false, input: 1, output: 2))
+        #expect(judgeOnly.requests == teacherRequests + 100)
+        #expect(judgeOnly.completionTokens == 100 * (candidates * 200 + 60))
+        // Only the judge's calls cost: its prompt (overhead, skill, seed, k candidates) at 1, its verdicts at 2 per million.
+        let judgePrompt = judgeOnly.promptTokens - teacherRequests * (100 + 50 + 8)
+        #expect(abs(judgeOnly.costUSD - (Double(judgePrompt) * 1 + Double(100 * 60) * 2) / 1_000_000) < 1e-12)
+        let teacherOnly = SynthesisEstimate(input, model: Self.model(supportsN: false, input: 1, output: 2), judge: free)
+        #expect(abs(teacherOnly.costUSD - (Double(teacherRequests * 158) * 1 + Double(100 * candidates * 200) * 2) / 1_000_000) < 1e-12)
+    }
+
     @Test func seedTokensComeFromTheValidatorsEstimator() {
         let seeds = ["How do I file?", "Qu'est-ce que c'est ?", "税金について"]
         let input = SynthesisEstimate.Input(

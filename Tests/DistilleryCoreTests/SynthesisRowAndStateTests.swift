@@ -28,30 +28,33 @@ struct SynthesisRowTests {
 
 struct SynthesisSeedStateTests {
     enum Step: Sendable, CustomStringConvertible {
-        case start, finish, fail(FailureClass), skip, recover
+        case start, another, finish, fail(FailureClass), failJudge(FailureClass), skip
         var description: String {
             switch self {
             case .start: "start"
+            case .another: "another"
             case .finish: "finish"
             case .fail(let c): "fail(\(c.code))"
+            case .failJudge(let c): "failJudge(\(c.code))"
             case .skip: "skip"
-            case .recover: "recover"
             }
         }
     }
 
     static let policy = RetryPolicy(maxAttempts: 3)
 
-    static func run(_ steps: [Step]) -> (SeedState, String?) {
-        var state = SeedState()
+    static func run(_ steps: [Step]) -> (WorkItemState, String?) {
+        var state = WorkItemState()
+        var random = SeededRandom(seed: 1)
         for step in steps {
-            do {
+            do throws(SeedTransitionError) {
                 switch step {
                 case .start: try state.start()
+                case .another: try state.sendAnother()
                 case .finish: try state.finish(latencyMs: 10)
-                case .fail(let c): try state.fail(TeacherFailure(c), policy: policy)
+                case .fail(let c): try state.fail(TeacherFailure(c), stage: 0, policy: policy, using: &random)
+                case .failJudge(let c): try state.fail(TeacherFailure(c), stage: 1, policy: policy, using: &random)
                 case .skip: try state.skip(TeacherFailure(.cancelled))
-                case .recover: try state.recoverAfterRestart()
                 }
             } catch {
                 return (state, error.description)
@@ -62,18 +65,25 @@ struct SynthesisSeedStateTests {
 
     @Test(arguments: [
         ([Step.start, .finish], SeedStatus.done, 1, nil as String?),
-        ([.start, .fail(.serverError)], .pending, 1, nil),
-        ([.start, .fail(.serverError), .start, .finish], .done, 2, nil),
-        ([.start, .fail(.emptyAnswer), .start, .fail(.truncated), .start, .fail(.timeout)], .skipped, 3, nil),
+        // A failure to retry keeps the item in flight: it is still being worked on until its retry answers.
+        ([.start, .fail(.serverError)], .inFlight, 1, nil),
+        ([.start, .fail(.serverError), .another, .finish], .done, 2, nil),
+        ([.start, .fail(.emptyAnswer), .another, .fail(.truncated), .another, .fail(.timeout)], .skipped, 3, nil),
+        // The cap holds per stage: two failed answers and two failed verdicts are not four of one.
+        ([.start, .fail(.serverError), .another, .fail(.serverError), .another, .failJudge(.judgeUnparseable), .another,
+          .failJudge(.judgeUnparseable), .another, .finish], .done, 5, nil),
+        ([.start, .another, .another, .finish], .done, 3, nil),
         ([.start, .fail(.unauthorized)], .skipped, 1, nil),
         ([.skip], .skipped, 0, nil),
-        ([.start, .recover], .pending, 0, nil),
+        ([.start, .skip], .skipped, 1, nil),
         ([.finish], .pending, 0, "cannot finish a seed that is pending"),
         ([.start, .start], .inFlight, 1, "cannot start a seed that is in_flight"),
+        ([.another], .pending, 0, "cannot send another request of a seed that is pending"),
         ([.start, .finish, .start], .done, 1, "cannot start a seed that is done"),
+        ([.start, .finish, .another], .done, 1, "cannot send another request of a seed that is done"),
         ([.start, .finish, .fail(.serverError)], .done, 1, "cannot fail a seed that is done"),
+        ([.fail(.serverError)], .pending, 0, "cannot fail a seed that is pending"),
         ([.skip, .start], .skipped, 0, "cannot start a seed that is skipped"),
-        ([.recover], .pending, 0, "cannot recover a seed that is pending"),
         ([.start, .finish, .skip], .done, 1, "cannot skip a seed that is done"),
     ] as [([Step], SeedStatus, Int, String?)])
     func transitionsAreValidated(steps: [Step], status: SeedStatus, attempts: Int, error: String?) {
@@ -84,13 +94,17 @@ struct SynthesisSeedStateTests {
     }
 
     @Test func failuresAndUsageAreRecorded() throws {
-        var state = SeedState()
+        var state = WorkItemState()
+        var random = SeededRandom(seed: 1)
         try state.start()
         state.addUsage(tokensIn: 100, tokensOut: 0, costUSD: 0.001)
-        try state.fail(TeacherFailure(.rateLimited, detail: "HTTP 429."), policy: Self.policy)
+        let decision = try state.fail(TeacherFailure(.rateLimited, detail: "HTTP 429."), policy: Self.policy, using: &random)
+        guard case .retry = decision else { Issue.record("a 429 is retried: \(decision)"); return }
         #expect(state.lastFailure == .rateLimited)
+        #expect(state.lastFailures == [.rateLimited, nil])
+        #expect(state.failures == [1, 0])
         #expect(state.lastMessage == "The teacher's rate limit was reached (HTTP 429). HTTP 429.")
-        try state.start()
+        try state.sendAnother()
         state.addUsage(tokensIn: 100, tokensOut: 50, costUSD: 0.002)
         try state.finish(latencyMs: 321)
         #expect(state.tokensIn == 200 && state.tokensOut == 50)
@@ -98,6 +112,28 @@ struct SynthesisSeedStateTests {
         #expect(state.latencyMs == 321)
         #expect(SeedStatus.inFlight.rawValue == "in_flight")
         #expect(SeedStatus.done.isFinal && !SeedStatus.pending.isFinal)
+    }
+
+    @Test func aGiveUpReportsTheReasonItWasGiven() throws {
+        var state = WorkItemState()
+        var random = SeededRandom(seed: 1)
+        try state.start()
+        let reason = TeacherFailure(.truncated, detail: "Tried 1024 and 2048 tokens.")
+        let decision = try state.fail(TeacherFailure(.truncated), policy: RetryPolicy(maxAttempts: 1), giveUpReason: reason, using: &random)
+        #expect(decision == .giveUp)
+        #expect(state.status == .skipped)
+        #expect(state.lastMessage == reason.message)
+    }
+
+    @Test func aResumedItemIsPendingWithWhatItSpent() throws {
+        var state = WorkItemState.resumed(
+            attempts: 4, failures: [1, 2], lastFailure: .judgeUnparseable, lastFailureStage: 1, tokensIn: 10, tokensOut: 5, costUSD: 0.5)
+        #expect(state.status == .pending)
+        #expect(state.failures == [1, 2])
+        #expect(state.lastFailures == [nil, .judgeUnparseable])
+        try state.start()
+        #expect(state.attempts == 5)
+        #expect(state.tokensIn == 10 && state.costUSD == 0.5)
     }
 }
 

@@ -5,46 +5,100 @@ public struct SamplingSettings: Sendable, Equatable {
     public var seed: Int?
     /// Ask for `response_format: {"type": "json_object"}` (sent only where the model supports it).
     public var jsonObjectResponse: Bool
+    /// Nucleus sampling (`top_p`), left out when nil.
+    public var topP: Double?
+    /// Stop sequences (`stop`), left out when empty.
+    public var stop: [String]
+    /// A JSON schema the answer must follow (`response_format: {"type": "json_schema", …}`), sent only where the
+    /// catalog says the model supports it; elsewhere `jsonObjectResponse` (JSON mode) applies as before.
+    public var jsonSchema: JSONSchemaFormat?
 
-    public init(temperature: Double? = nil, maxNewTokens: Int? = nil, seed: Int? = nil, jsonObjectResponse: Bool = false) {
+    public init(
+        temperature: Double? = nil, maxNewTokens: Int? = nil, seed: Int? = nil, jsonObjectResponse: Bool = false, topP: Double? = nil,
+        stop: [String] = [], jsonSchema: JSONSchemaFormat? = nil
+    ) {
         self.temperature = temperature
         self.maxNewTokens = maxNewTokens
         self.seed = seed
         self.jsonObjectResponse = jsonObjectResponse
+        self.topP = topP
+        self.stop = stop
+        self.jsonSchema = jsonSchema
     }
 }
 
-/// One `POST /chat/completions` body.
+/// A named JSON schema for structured output.
+public struct JSONSchemaFormat: Sendable, Equatable {
+    public var name: String
+    public var schema: SynthesisJSON
+
+    public init(name: String, schema: SynthesisJSON) {
+        self.name = name
+        self.schema = schema
+    }
+}
+
+/// One message of a conversation.
+public struct ChatMessage: Sendable, Equatable {
+    public enum Role: String, Sendable, Equatable {
+        case system, user, assistant
+    }
+
+    public var role: Role
+    public var content: String
+
+    public init(_ role: Role, _ content: String) {
+        self.role = role
+        self.content = content
+    }
+}
+
+/// One `POST /chat/completions` body: a whole conversation (any number of system, user and assistant messages).
 public struct ChatCompletionRequest: Sendable, Equatable {
     public var model: String
-    public var systemPrompt: String?
-    public var userPrompt: String
+    public var messages: [ChatMessage]
     public var sampling: SamplingSettings
     /// Candidates wanted from this one request (sent as `n` only when above 1).
     public var candidateCount: Int
 
-    public init(model: String, systemPrompt: String?, userPrompt: String, sampling: SamplingSettings, candidateCount: Int = 1) {
+    public init(model: String, messages: [ChatMessage], sampling: SamplingSettings, candidateCount: Int = 1) {
         self.model = model
-        self.systemPrompt = systemPrompt
-        self.userPrompt = userPrompt
+        self.messages = messages
         self.sampling = sampling
         self.candidateCount = max(1, candidateCount)
     }
 
+    /// A system prompt (when given) and one user message.
+    public init(model: String, systemPrompt: String?, userPrompt: String, sampling: SamplingSettings, candidateCount: Int = 1) {
+        self.init(
+            model: model, messages: (systemPrompt.map { [ChatMessage(.system, $0)] } ?? []) + [ChatMessage(.user, userPrompt)],
+            sampling: sampling, candidateCount: candidateCount)
+    }
+
+    /// The first system message, if any.
+    public var systemPrompt: String? { messages.first { $0.role == .system }?.content }
+    /// The last user message.
+    public var userPrompt: String { messages.last { $0.role == .user }?.content ?? "" }
+
     /// The JSON body. `seed` is left out when the model does not take one; `n` only appears above 1 (plan
     /// with `CandidatePlan`, which never asks a model without `n` support for several).
     public func jsonBody(capabilities: TeacherCapabilities) -> String {
-        var messages: [SynthesisJSON] = []
-        if let systemPrompt {
-            messages.append(.object([("role", "system"), ("content", .string(systemPrompt))]))
+        let messages: [SynthesisJSON] = self.messages.map {
+            .object([("role", .string($0.role.rawValue)), ("content", .string($0.content))])
         }
-        messages.append(.object([("role", "user"), ("content", .string(userPrompt))]))
         var members: [(key: String, value: SynthesisJSON)] = [("model", .string(model)), ("messages", .array(messages))]
         if let temperature = sampling.temperature { members.append(("temperature", .number(temperature))) }
+        if let topP = sampling.topP { members.append(("top_p", .number(topP))) }
         if let maxTokens = sampling.maxNewTokens { members.append(("max_tokens", .number(Double(maxTokens)))) }
         if let seed = sampling.seed, capabilities.supportsSeed { members.append(("seed", .number(Double(seed)))) }
         if candidateCount > 1 { members.append(("n", .number(Double(candidateCount)))) }
-        if sampling.jsonObjectResponse && capabilities.supportsJSONObject {
+        if !sampling.stop.isEmpty { members.append(("stop", .array(sampling.stop.map { .string($0) }))) }
+        if let schema = sampling.jsonSchema, capabilities.supportsJSONSchema {
+            members.append(("response_format", .object([
+                ("type", .string("json_schema")),
+                ("json_schema", .object([("name", .string(schema.name)), ("schema", schema.schema), ("strict", true)])),
+            ])))
+        } else if sampling.jsonObjectResponse && capabilities.supportsJSONObject {
             members.append(("response_format", .object([("type", .string("json_object"))])))
         }
         members.append(("stream", false))
@@ -53,9 +107,7 @@ public struct ChatCompletionRequest: Sendable, Equatable {
 
     /// Prompt tokens by the validator's estimator (the same figure the cost estimate uses).
     public var estimatedPromptTokens: Int {
-        var tokens = TokenEstimator.estimate(userPrompt) + TokenEstimator.perMessageOverhead
-        if let systemPrompt { tokens += TokenEstimator.estimate(systemPrompt) + TokenEstimator.perMessageOverhead }
-        return tokens
+        messages.reduce(0) { $0 + TokenEstimator.estimate($1.content) + TokenEstimator.perMessageOverhead }
     }
 }
 

@@ -20,6 +20,13 @@ public struct ChatCompletionResult: Sendable, Equatable {
     public var completionTokens: Int?
     /// The model the server says answered (may differ from the alias requested).
     public var model: String?
+
+    public init(candidates: [TeacherCandidate], promptTokens: Int? = nil, completionTokens: Int? = nil, model: String? = nil) {
+        self.candidates = candidates
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.model = model
+    }
 }
 
 /// Reads chat-completions responses and classifies the ones that cannot be used.

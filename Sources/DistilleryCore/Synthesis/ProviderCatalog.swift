@@ -8,12 +8,18 @@ public struct TeacherCapabilities: Sendable, Equatable {
     public var returnsReasoning: Bool
     /// Accepts `response_format: {"type": "json_object"}` (JSON mode); optional in the catalog, false when absent.
     public var supportsJSONObject: Bool
+    /// Accepts `response_format: {"type": "json_schema", …}` (structured output); optional in the catalog,
+    /// false when absent.
+    public var supportsJSONSchema: Bool
 
-    public init(supportsN: Bool, supportsSeed: Bool, returnsReasoning: Bool, supportsJSONObject: Bool = false) {
+    public init(
+        supportsN: Bool, supportsSeed: Bool, returnsReasoning: Bool, supportsJSONObject: Bool = false, supportsJSONSchema: Bool = false
+    ) {
         self.supportsN = supportsN
         self.supportsSeed = supportsSeed
         self.returnsReasoning = returnsReasoning
         self.supportsJSONObject = supportsJSONObject
+        self.supportsJSONSchema = supportsJSONSchema
     }
 }
 
@@ -158,7 +164,7 @@ private struct CatalogChecker {
         "outputPricePerMillionUSD", "priceAsOf", "capabilities", "note", "typicalSpeed",
     ]
     static let speedFields: Set<String> = ["firstTokenMs", "tokensPerSecond", "asOf"]
-    static let capabilityFields: Set<String> = ["supportsN", "supportsSeed", "returnsReasoning", "supportsJSONObject"]
+    static let capabilityFields: Set<String> = ["supportsN", "supportsSeed", "returnsReasoning", "supportsJSONObject", "supportsJSONSchema"]
 
     mutating func problem(_ path: String, _ message: String) { problems.append(.init(path: path, message: message)) }
 
@@ -290,8 +296,10 @@ private struct CatalogChecker {
         let seed = flag(value?["supportsSeed"], path: "\(path).supportsSeed")
         let reasoning = flag(value?["returnsReasoning"], path: "\(path).returnsReasoning")
         let jsonObject = value?["supportsJSONObject"] == nil ? false : flag(value?["supportsJSONObject"], path: "\(path).supportsJSONObject")
-        guard let n, let seed, let reasoning, let jsonObject else { return nil }
-        return TeacherCapabilities(supportsN: n, supportsSeed: seed, returnsReasoning: reasoning, supportsJSONObject: jsonObject)
+        let jsonSchema = value?["supportsJSONSchema"] == nil ? false : flag(value?["supportsJSONSchema"], path: "\(path).supportsJSONSchema")
+        guard let n, let seed, let reasoning, let jsonObject, let jsonSchema else { return nil }
+        return TeacherCapabilities(
+            supportsN: n, supportsSeed: seed, returnsReasoning: reasoning, supportsJSONObject: jsonObject, supportsJSONSchema: jsonSchema)
     }
 
     mutating func text(_ value: SynthesisJSON?, path: String) -> String? {
@@ -405,7 +413,8 @@ extension TeacherModel {
             ("capabilities", .object([
                 ("supportsN", .bool(capabilities.supportsN)), ("supportsSeed", .bool(capabilities.supportsSeed)),
                 ("returnsReasoning", .bool(capabilities.returnsReasoning)),
-            ] + (capabilities.supportsJSONObject ? [("supportsJSONObject", .bool(true))] : []))),
+            ] + (capabilities.supportsJSONObject ? [("supportsJSONObject", .bool(true))] : [])
+              + (capabilities.supportsJSONSchema ? [("supportsJSONSchema", .bool(true))] : []))),
         ]
         if let note { members.append(("note", .string(note))) }
         if let typicalSpeed, let typicalSpeedAsOf {

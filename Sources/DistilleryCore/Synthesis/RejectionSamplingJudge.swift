@@ -34,8 +34,19 @@ public struct JudgePrompt: Sendable, Equatable {
     public func request(model: String, maxNewTokens: Int = 1_024) -> ChatCompletionRequest {
         ChatCompletionRequest(
             model: model, systemPrompt: systemPrompt, userPrompt: userPrompt,
-            sampling: SamplingSettings(temperature: 0, maxNewTokens: maxNewTokens))
+            sampling: SamplingSettings(temperature: 0, maxNewTokens: maxNewTokens, jsonSchema: Self.verdictSchema))
     }
+
+    /// The verdict's shape, sent as structured output where the judge's model supports it (the parser still
+    /// tolerates prose around the object from models that do not).
+    public static let verdictSchema = JSONSchemaFormat(
+        name: "verdict",
+        schema: .object([
+            ("type", .string("object")),
+            ("properties", .object([("best", .object([("type", .string("integer"))])), ("reason", .object([("type", .string("string"))]))])),
+            ("required", .array([.string("best"), .string("reason")])),
+            ("additionalProperties", false),
+        ]))
 
     /// The original candidate index for a label the judge gave, if it is one of the labels shown.
     public func originalIndex(forLabel label: Int) -> Int? {

@@ -92,13 +92,13 @@ public struct SynthesisEstimate: Sendable, Equatable {
 
         /// Sums the seeds' token estimates for you.
         public init(
-            seeds: [String], skillPrompt: String, expectedCompletionTokens: Int, rejectionSampling: Bool,
+            seeds: [String], skillPrompt: String, expectedCompletionTokens: Int, rejectionSampling: Bool, candidatesPerSeed: Int = 3,
             requestsPerMinute: Int? = nil, tokensPerMinute: Int? = nil, maxInFlight: Int, typicalLatencyMs: Int64
         ) {
             self.init(
                 seedCount: seeds.count, seedTokens: seeds.reduce(0) { $0 + TokenEstimator.estimate($1) },
                 skillPrompt: skillPrompt, expectedCompletionTokens: expectedCompletionTokens,
-                rejectionSampling: rejectionSampling, requestsPerMinute: requestsPerMinute,
+                rejectionSampling: rejectionSampling, candidatesPerSeed: candidatesPerSeed, requestsPerMinute: requestsPerMinute,
                 tokensPerMinute: tokensPerMinute, maxInFlight: maxInFlight, typicalLatencyMs: typicalLatencyMs)
         }
     }
@@ -128,7 +128,8 @@ public struct SynthesisEstimate: Sendable, Equatable {
     /// if supported, else k requests each paying the prompt) plus one judge call per seed whose prompt holds
     /// the skill, the seed and the k candidates. Duration: the slower of the rate limits and
     /// `maxInFlight` requests per latency, plus one latency for the last requests (two with a judge).
-    public init(_ input: Input, model: TeacherModel) {
+    /// `judge`: a judge of its own, whose prices the judge calls pay (nil: the teacher judges).
+    public init(_ input: Input, model: TeacherModel, judge: TeacherModel? = nil) {
         let seeds = max(0, input.seedCount)
         let skillTokens = TokenEstimator.estimate(input.skillPrompt)
         let generationPrompt = seeds * (skillTokens + 2 * TokenEstimator.perMessageOverhead) + input.seedTokens
@@ -137,16 +138,21 @@ public struct SynthesisEstimate: Sendable, Equatable {
         var requests = seeds * callsPerSeed
         var prompt = generationPrompt * callsPerSeed
         var completion = seeds * k * max(0, input.expectedCompletionTokens)
-        if input.rejectionSampling {
+        var judgeCost = 0.0
+        if input.rejectionSampling && k > 1 {
             requests += seeds
-            prompt += seeds * (Self.judgeOverheadTokens(candidates: k) + skillTokens + k * max(0, input.expectedCompletionTokens))
+            let judgePrompt = seeds * (Self.judgeOverheadTokens(candidates: k) + skillTokens + k * max(0, input.expectedCompletionTokens))
                 + input.seedTokens
-            completion += seeds * max(0, input.judgeCompletionTokens)
+            let judgeCompletion = seeds * max(0, input.judgeCompletionTokens)
+            prompt += judgePrompt
+            completion += judgeCompletion
+            judgeCost = (judge ?? model).costUSD(promptTokens: judgePrompt, completionTokens: judgeCompletion)
         }
         self.requests = requests
         promptTokens = prompt
         completionTokens = completion
-        costUSD = model.costUSD(promptTokens: prompt, completionTokens: completion)
+        costUSD = model.costUSD(
+            promptTokens: generationPrompt * callsPerSeed, completionTokens: seeds * k * max(0, input.expectedCompletionTokens)) + judgeCost
 
         let latency = Double(max(0, input.typicalLatencyMs))
         var durationMs = Double(requests) * latency / Double(max(1, input.maxInFlight))
@@ -154,7 +160,7 @@ public struct SynthesisEstimate: Sendable, Equatable {
         if let tpm = input.tokensPerMinute, tpm > 0 {
             durationMs = max(durationMs, Double(prompt + completion) * 60_000 / Double(tpm))
         }
-        if requests > 0 { durationMs += latency * (input.rejectionSampling ? 2 : 1) }
+        if requests > 0 { durationMs += latency * (input.rejectionSampling && k > 1 ? 2 : 1) }
         self.durationMs = Int64(durationMs.rounded(.up))
     }
 }

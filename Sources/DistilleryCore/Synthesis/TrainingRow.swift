@@ -31,6 +31,25 @@ public struct TrainingRowMetadata: Sendable, Equatable {
     public var maxTokens: Int?
     public var latencyMs: Int64
     public var attempts: Int
+    /// The judge's verdict (rejection sampling): its provider and model, the label it picked, the candidates'
+    /// original indices in the order it saw them, and each candidate's length in characters.
+    public var judge: JudgeRecord?
+
+    public struct JudgeRecord: Sendable, Equatable {
+        public var provider: String
+        public var model: String
+        public var label: Int
+        public var order: [Int]
+        public var candidateLengths: [Int]
+
+        public init(provider: String, model: String, label: Int, order: [Int], candidateLengths: [Int]) {
+            self.provider = provider
+            self.model = model
+            self.label = label
+            self.order = order
+            self.candidateLengths = candidateLengths
+        }
+    }
 
     public init(
         provider: String, model: String, candidateIndex: Int? = nil, judgeReason: String? = nil,
@@ -63,6 +82,13 @@ public struct TrainingRowMetadata: Sendable, Equatable {
         if let maxTokens { members.append(("max_tokens", .number(Double(maxTokens)))) }
         members.append(("latency_ms", .number(Double(latencyMs))))
         members.append(("attempts", .number(Double(attempts))))
+        if let judge {
+            members.append(("judge", .object([
+                ("provider", .string(judge.provider)), ("model", .string(judge.model)), ("label", .number(Double(judge.label))),
+                ("order_seen", .array(judge.order.map { .number(Double($0)) })),
+                ("candidate_lengths", .array(judge.candidateLengths.map { .number(Double($0)) })),
+            ])))
+        }
         return .object(members)
     }
 

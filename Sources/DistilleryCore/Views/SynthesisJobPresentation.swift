@@ -16,12 +16,15 @@ public struct SynthesisJobPresentation: Sendable, Equatable {
         public var costKnown: Bool
         public var estimatedSeconds: Double?
         public var estimatedCostUSD: Double?
+        /// The pipeline's words for its items and outputs.
+        public var vocabulary: PipelineVocabulary
 
         public init(
             status: JobStatus, cancelRequested: Bool = false, total: Int, written: Int, skipped: Int,
             elapsedSeconds: Double, liveRatePerMinute: Double? = nil, costUSD: Double = 0, costKnown: Bool = true,
-            estimatedSeconds: Double? = nil, estimatedCostUSD: Double? = nil
+            estimatedSeconds: Double? = nil, estimatedCostUSD: Double? = nil, vocabulary: PipelineVocabulary = .synthesis
         ) {
+            self.vocabulary = vocabulary
             self.status = status
             self.cancelRequested = cancelRequested
             self.total = total
@@ -60,12 +63,13 @@ public struct SynthesisJobPresentation: Sendable, Equatable {
         let ended = !input.status.isActive
         (statusLabel, tone) = Self.label(input.status, cancelRequested: input.cancelRequested)
         percentDone = input.total == 0 ? 100 : min(100, processed * 100 / input.total)
-        let of = "\(Formatting.count(processed)) of \(Formatting.count(input.total)) seeds"
+        let words = input.vocabulary
+        let of = "\(Formatting.count(processed)) of \(Formatting.count(input.total)) \(words.items)"
         switch input.status {
         case .queued, .running, .completed: progressText = "\(of) processed"
-        case .cancelled: progressText = "Cancelled after \(of); \(Formatting.count(input.written)) rows kept"
+        case .cancelled: progressText = "Cancelled after \(of); \(Formatting.count(input.written)) \(words.outputs) kept"
         case .failed:
-            progressText = "Failed: \(Formatting.count(input.written)) of \(Formatting.count(input.total)) seeds answered before it stopped"
+            progressText = "Failed: \(Formatting.count(input.written)) of \(Formatting.count(input.total)) \(words.items) \(words.finished) before it stopped"
         }
         elapsedText = Formatting.duration(seconds: input.elapsedSeconds)
         let average = input.elapsedSeconds >= Self.shortestMeaningfulRunSeconds && processed > 0
@@ -77,7 +81,7 @@ public struct SynthesisJobPresentation: Sendable, Equatable {
             rateLabel = "Current rate"
             ratePerMinute = input.liveRatePerMinute.flatMap { $0 > 0 ? $0 : nil } ?? average
         }
-        rateText = ratePerMinute.map { Formatting.ratePerMinute($0, noun: "seeds") } ?? "—"
+        rateText = ratePerMinute.map { Formatting.ratePerMinute($0, noun: words.items) } ?? "—"
         let remaining = max(0, input.total - processed)
         if ended {
             etaSeconds = input.status == .completed ? 0 : nil

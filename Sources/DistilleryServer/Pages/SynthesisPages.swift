@@ -58,6 +58,8 @@ struct SynthesisDialog {
     let tokenLimitWarning: String?
     let inputPricePerMillion: String
     let outputPricePerMillion: String
+    /// The Judge section: candidates, the judge's endpoint, the family warning.
+    let judge: SynthesisJudgeBlock
     /// Shown before the start when the seeds cannot reach the 100 rows training needs.
     let sizeWarning: String?
     var estimate: EstimateText?
@@ -85,7 +87,9 @@ struct SynthesisDialog {
                 })
         }
         let user = try context.requireUser()
-        savedKeys = try TeacherKeyStore(database: context.database).list(userID: user.id).map {
+        let keys = try TeacherKeyStore(database: context.database).list(userID: user.id)
+        judge = SynthesisJudgeBlock(fields: fields, catalog: catalog, savedKeys: keys)
+        savedKeys = keys.map {
             SavedKeyOption(
                 id: $0.id, providerName: TeacherKeyProviders.name(of: $0.provider) ?? $0.provider, label: $0.label, lastFour: $0.lastFour,
                 selected: fields["saved_key_id"] == String($0.id))

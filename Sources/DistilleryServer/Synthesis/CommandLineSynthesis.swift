@@ -73,13 +73,18 @@ public enum CommandLineSynthesis {
         let services = app.services
 
         let jobID = try existingJob(services) ?? startJob(options, services: services)
+        var lastProgress = Date.distantPast
         while true {
             guard let job = try services.synthesis.job(id: jobID) else { throw Failure(description: "the job disappeared") }
-            let view = try SynthesisJobView(job: job, services: services, parent: nil, child: nil)
-            progress(Progress(
-                total: view.total, processed: view.processed, written: view.written, skipped: view.skipped, retries: view.retries,
-                inFlight: view.inFlight, costUSD: view.costUSD, ratePerMinute: view.ratePerMinute ?? 0, etaSeconds: view.etaSeconds,
-                elapsedSeconds: view.elapsedSeconds))
+            // The end is noticed within 10 ms (the exit waits for nothing else); the progress line is redrawn 4 times a second.
+            if !job.status.isActive || Date().timeIntervalSince(lastProgress) >= 0.25 {
+                lastProgress = Date()
+                let view = try SynthesisJobView(job: job, services: services, parent: nil, child: nil)
+                progress(Progress(
+                    total: view.total, processed: view.processed, written: view.written, skipped: view.skipped, retries: view.retries,
+                    inFlight: view.inFlight, costUSD: view.costUSD, ratePerMinute: view.ratePerMinute ?? 0, etaSeconds: view.etaSeconds,
+                    elapsedSeconds: view.elapsedSeconds))
+            }
             if !job.status.isActive {
                 try writeRows(jobID: jobID, to: options.outputPath, store: services.synthesis)
                 return Outcome(
@@ -87,7 +92,7 @@ public enum CommandLineSynthesis {
                     skipReasons: try services.synthesis.skipReasons(jobID: jobID), failure: job.failure, costUSD: job.costUSD,
                     tokensIn: job.tokensIn, tokensOut: job.tokensOut)
             }
-            Thread.sleep(forTimeInterval: 0.25)
+            Thread.sleep(forTimeInterval: 0.01)
         }
     }
 
@@ -105,8 +110,22 @@ public enum CommandLineSynthesis {
             throw Failure(description: "\(provider.displayName) needs an API key: pass --api-key-env VARIABLE")
         }
         settings.keyDescription = options.key == nil ? "none" : "from the environment (distillery synth)"
-        let measuredFirstTokenMs = try SynthesisService.preflight(
-            settings: settings, key: options.key, transport: services.transport, requireModelListed: provider.baseURL != nil)
+        // The pre-flights (the teacher's, and a judge's of its own, which takes the same key) run while the seeds are
+        // validated: start-up waits for the slower of the two, not their sum. A custom server is not timed: only the
+        // stored estimate would use it, and the first seed need not wait for a timed answer.
+        let teacherCheck = SynthesisService.startPreflight(
+            settings: settings, key: options.key, transport: services.transport, requireModelListed: provider.baseURL != nil,
+            timeSelfHosted: false)
+        let judgeCheck = settings.judge.map { judge in
+            SynthesisService.startPreflight(
+                settings: judge.preflightSettings, key: options.key, transport: services.transport, requireModelListed: !judge.selfHosted,
+                timeSelfHosted: false)
+        }
+        // The key must outlive the checks whatever happens below (a refused seeds file returns early).
+        defer {
+            _ = try? teacherCheck.wait()
+            _ = try? judgeCheck?.wait()
+        }
 
         // The seeds go through the same validator as an upload.
         let size = (try? FileManager.default.attributesOfItem(atPath: options.seedsPath)[.size] as? Int) ?? 0
@@ -120,11 +139,17 @@ public enum CommandLineSynthesis {
         }
         services.wakeWorkers()
         while let record = try services.datasets.dataset(id: datasetID), record.status == .validating {
-            Thread.sleep(forTimeInterval: 0.05)
+            Thread.sleep(forTimeInterval: 0.005)
         }
         guard let seeds = try services.datasets.dataset(id: datasetID), seeds.status == .validSeeds else {
             let report = try services.datasets.dataset(id: datasetID)?.summary.map(ValidationReportFormatter.text) ?? ""
             throw Failure(description: "the seeds file is not valid:\n\(report)")
+        }
+        let measuredFirstTokenMs = try teacherCheck.wait()
+        do {
+            _ = try judgeCheck?.wait()
+        } catch let error as AppError {
+            throw SynthesisService.judgeFields(error)
         }
         var keyID: Int64?
         if let key = options.key {

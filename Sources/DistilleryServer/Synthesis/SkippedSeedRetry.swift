@@ -73,7 +73,12 @@ enum SkippedSeedRetry {
         let previous = try SynthesisSettings.decode(job.settingsJSON)
         let request = try SynthesisService.request(from: merged(previous, with: fields))
         do {
-            let settings = try SynthesisService.settings(for: request, catalog: services.catalog)
+            var settings = try SynthesisService.settings(for: request, catalog: services.catalog)
+            // The judge keeps its saved key; one pasted for the job went with it (the teacher's key is used on its provider).
+            if let judgeKeyID = request.judge?.savedKeyID {
+                let saved = try TeacherKeyStore(database: services.database).list(userID: user.id).contains { $0.id == judgeKeyID }
+                settings.judge?.keyID = saved ? judgeKeyID : nil
+            }
             guard let provider = services.catalog.provider(id: settings.provider) else { throw AppError.badRequest("Unknown teacher.") }
 
             // The job's own pasted key was deleted when it ended: a saved key still works, else a key is asked again.
@@ -137,6 +142,15 @@ enum SkippedSeedRetry {
         merged["tokens_per_minute"] = settings.tokensPerMinute.map(String.init)
         merged["max_tokens_cap"] = settings.maxTokensCap.map(String.init)
         merged["judge_max_tokens"] = settings.judgeMaxTokens.map(String.init)
+        merged["candidates"] = settings.candidates.map(String.init)
+        merged["top_p"] = settings.topP.map { String($0) }
+        if let judge = settings.judge {
+            merged["judge_provider"] = judge.provider
+            merged["judge_model"] = judge.model
+            merged["judge_custom_model"] = judge.model
+            merged["judge_base_url"] = judge.baseURL
+            merged["judge_saved_key_id"] = judge.keyID.map(String.init)
+        }
         for name in changeableFields {
             if let value = fields[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty { merged[name] = value }
         }

@@ -26,25 +26,33 @@ struct SynthesisJobRunner: JobRunner {
         let settings = try SynthesisSettings.decode(record.settingsJSON)
         let creator = try record.createdBy.flatMap { try services.users.user(id: $0) }
         var key: SecureBytes?
-        if let keyID = record.keyID {
+        var judgeKey: SecureBytes?
+        // The plaintext keys live in sodium memory for this run only, whatever happens.
+        defer {
+            key?.free()
+            judgeKey?.free()
+        }
+        for (keyID, role) in [(record.keyID, "teacher"), (settings.judge?.keyID, "judge")] {
+            guard let keyID else { continue }
             do {
-                key = try services.vault.open(id: keyID, actor: creator, purpose: "synthesis job #\(job.id)", now: services.now())
+                let opened = try services.vault.open(id: keyID, actor: creator, purpose: "synthesis job #\(job.id)", now: services.now())
+                if role == "teacher" { key = opened } else { judgeKey = opened }
             } catch {
                 try store.finish(
                     jobID: job.id, status: .failed, childDatasetID: nil,
-                    failure: "The teacher API key for this job could not be opened (deleted, or sealed under another master key).",
+                    failure: "The \(role) API key for this job could not be opened (deleted, or sealed under another master key).",
                     now: services.now())
                 return
             }
         }
-        // The plaintext key lives in sodium memory for this run only, whatever happens.
-        defer { key?.free() }
+        // A judge without a key of its own on the teacher's provider uses the teacher's key.
+        let judgeUsesTeacherKey = settings.judge.map { $0.keyID == nil && $0.provider == settings.provider } ?? false
 
         try store.markRunning(jobID: job.id, now: services.now())
         let live = services.synthesisRegistry.register(job.id)
         defer { services.synthesisRegistry.unregister(job.id) }
         let engine = SynthesisEngine(
-            jobID: job.id, settings: settings, skillPrompt: skillPrompt, key: key, transport: services.transport, store: store,
+            jobID: job.id, settings: settings, skillPrompt: skillPrompt, keys: [key, judgeUsesTeacherKey ? key : judgeKey], transport: services.transport, store: store,
             hooks: .init(
                 isCancelRequested: { (try? store.cancelRequested(jobID: job.id)) ?? false },
                 heartbeat: { try context.heartbeat() }),

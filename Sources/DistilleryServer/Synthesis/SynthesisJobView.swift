@@ -30,6 +30,18 @@ struct SynthesisJobView: Encodable {
         let outputPricePerMillionUSD: Double?
     }
 
+    /// Usage on one of the job's endpoints (the teacher; the judge when it is its own).
+    struct EndpointView: Encodable {
+        let name: String
+        let provider: String
+        let model: String
+        let answered: Int
+        let tokensIn: Int
+        let tokensOut: Int
+        let costUSD: Double
+        let costText: String
+    }
+
     let jobID: Int64
     /// "J-12": never to be read as a dataset number.
     let number: String
@@ -105,12 +117,18 @@ struct SynthesisJobView: Encodable {
     var skippedSeeds: SkippedSeedsSection?
     let skippedSeedsURL: String
     var chrome: PageChrome?
+    /// Tokens and cost per endpoint (teacher, judge).
+    let endpoints: [EndpointView]
+    let hasEndpoints: Bool
+    /// Set when the judge is of the teacher's model family.
+    let judgeWarning: String?
 
     enum CodingKeys: String, CodingKey {
         case jobID, number, status, statusLabel, isActive, parentDatasetID, childDatasetID, provider, teacherName, model, rejectionSampling
         case settings, retrySettings, recipeID, recipeName, runAgainFields, startedBy, createdAt, startedAt, finishedAt, total, processed, written, skipped, retries, inFlight, tokensIn, tokensOut
         case costUSD, costKnown, costText, ratePerMinute, rateLabel, rateText, elapsedSeconds, elapsedText, etaSeconds, etaText, percentDone
         case progressText, barTone, pausedForRateLimit, skipReasons, failure, estimate, estimateVersusActual, cancelRequested, skippedSeedsURL
+        case endpoints, judgeWarning
     }
 
     init(job: SynthesisJobRecord, services: Services, parent: DatasetRecord?, child: DatasetRecord?, skippedPage: Int = 1) throws {
@@ -130,7 +148,7 @@ struct SynthesisJobView: Encodable {
         model = job.model
         rejectionSampling = runSettings?.rejectionSampling ?? false
         settings = runSettings.map { Self.runSettings($0, teacher: teacher) }
-        settingsList = settings.map(Self.settingsList) ?? []
+        settingsList = (settings.map(Self.settingsList) ?? []) + (runSettings.map(Self.judgeSettingsList) ?? [])
         let current = job.settingsJSON == job.settingsSnapshotJSON ? nil : try? SynthesisSettings.decode(job.settingsJSON)
         retrySettings = current.map { Self.runSettings($0, teacher: teacher) }
         retrySettingsList = retrySettings.map(Self.settingsList) ?? []
@@ -139,6 +157,23 @@ struct SynthesisJobView: Encodable {
         recipeID = recipe?.id
         recipeName = recipe?.recipe.name
         runAgainFields = (try? RunAgain.fields(of: job)) ?? [:]
+                let usage = try services.synthesis.endpointUsage(jobID: job.jobID)
+        let known = runSettings?.costKnown ?? true
+        endpoints = ["teacher", "judge"].compactMap { name in
+            guard let used = usage[name] else { return nil }
+            let judge = name == "judge" ? runSettings?.judge : nil
+            return EndpointView(
+                name: name, provider: judge?.provider ?? job.provider, model: judge?.model ?? job.model, answered: used.answered,
+                tokensIn: used.tokensIn, tokensOut: used.tokensOut, costUSD: used.costUSD,
+                costText: (judge.map { !$0.selfHosted || $0.priceGiven } ?? known) ? Formatting.usd(used.costUSD) : SelfHostedCost.unknownText)
+        }
+        hasEndpoints = !endpoints.isEmpty
+        judgeWarning = runSettings.flatMap { settings in
+            guard settings.rejectionSampling else { return nil }
+            return ModelFamily.sameFamilyWarning(
+                teacherProvider: settings.provider, teacherModel: settings.model, judgeProvider: settings.judge?.provider ?? settings.provider,
+                judgeModel: settings.judge?.model ?? settings.model)
+        }
         startedBy = try job.createdBy.flatMap { try services.users.user(id: $0)?.name }
         createdAt = Formatting.iso8601(milliseconds: job.createdAt)
         createdText = Formatting.timestamp(milliseconds: job.createdAt)
@@ -221,6 +256,22 @@ struct SynthesisJobView: Encodable {
             list.append(Setting(label: "Judge max tokens", value: Formatting.count(judgeMaxTokens)))
         }
         if let key = settings.key { list.append(Setting(label: "API key", value: key)) }
+        return list
+    }
+
+    /// Candidates, top p and the judge the job ran with.
+    static func judgeSettingsList(_ settings: SynthesisSettings) -> [Setting] {
+        var list: [Setting] = []
+        if let topP = settings.topP { list.append(Setting(label: "Top p", value: "\(topP)")) }
+        guard settings.rejectionSampling else { return list }
+        list.append(Setting(label: "Candidates per seed", value: String(settings.candidateCount)))
+        if let judge = settings.judge {
+            list.append(Setting(label: "Judge", value: "\(judge.displayName ?? judge.provider): \(judge.model)"))
+            if judge.selfHosted { list.append(Setting(label: "Judge base URL", value: judge.baseURL)) }
+            list.append(Setting(label: "Judge's API key", value: judge.keyDescription ?? "none"))
+        } else {
+            list.append(Setting(label: "Judge", value: "the teacher"))
+        }
         return list
     }
 

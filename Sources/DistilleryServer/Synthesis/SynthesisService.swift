@@ -36,6 +36,21 @@ struct SynthesisRequest: Sendable {
     var outputPricePerMillionUSD: Double?
     /// The recipe the run starts from (`recipe_id`), stored with the job; its fields are already merged in.
     var recipeID: Int64?
+    /// Candidates per seed with rejection sampling (1 to 5; nil: 3).
+    var candidates: Int?
+    var topP: Double?
+    /// Rejection sampling's judge as its own endpoint; nil: the teacher judges.
+    var judge: JudgeRequest?
+}
+
+/// The judge the dialog asked for: any provider and model, with its own key.
+struct JudgeRequest: Sendable {
+    var provider: String
+    var model: String
+    var customModel: String?
+    var customBaseURL: String?
+    var pastedKey: SecureBytes?
+    var savedKeyID: Int64?
 }
 
 /// Starting a synthesis job: checks the choices, pre-flights the key at no cost, seals a pasted key
@@ -81,33 +96,72 @@ enum SynthesisService {
         request.expectedCompletionTokens = number("expected_completion_tokens", 1...131_072)
         request.inputPricePerMillionUSD = number("input_price_per_million", 0.0...10_000.0)
         request.outputPricePerMillionUSD = number("output_price_per_million", 0.0...10_000.0)
-        if let saved = fields["saved_key_id"], !saved.isEmpty {
-            if let id = Int64(saved) { request.savedKeyID = id } else { problems["saved_key_id"] = "Choose one of your saved keys." }
+        request.candidates = number("candidates", 1...5)
+        request.topP = number("top_p", 0.0...1.0)
+        func savedKey(_ name: String) -> Int64? {
+            guard let saved = fields[name], !saved.isEmpty else { return nil }
+            if let id = Int64(saved) { return id }
+            problems[name] = "Choose one of your saved keys."
+            return nil
         }
-        let pasted = (fields["api_key"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        if !pasted.isEmpty {
-            guard pasted.utf8.count <= 4096, pasted.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value < 127 }) else {
-                throw AppError.invalid("Check the fields marked.", fields: ["api_key": "An API key is printable ASCII without spaces."])
-            }
-            request.pastedKey = try Array(pasted.utf8).withUnsafeBytes { try SecureBytes(copying: $0) }
+        request.savedKeyID = savedKey("saved_key_id")
+        let judgeProvider = trimmed(fields["judge_provider"])
+        if let judgeProvider {
+            request.judge = JudgeRequest(
+                provider: judgeProvider, model: trimmed(fields["judge_model"]) ?? "", customModel: trimmed(fields["judge_custom_model"]),
+                customBaseURL: trimmed(fields["judge_base_url"]), savedKeyID: savedKey("judge_saved_key_id"))
         }
         guard problems.isEmpty else { throw AppError.invalid("Check the fields marked.", fields: problems) }
+        request.pastedKey = try pastedKey(fields["api_key"], field: "api_key")
+        if judgeProvider != nil {
+            do {
+                request.judge?.pastedKey = try pastedKey(fields["judge_api_key"], field: "judge_api_key")
+            } catch {
+                request.pastedKey?.free()
+                throw error
+            }
+        }
         return request
     }
 
-    /// The provider and model from the catalog, and the settings the job will run with.
-    static func settings(for request: SynthesisRequest, catalog: ProviderCatalog) throws -> SynthesisSettings {
-        guard let provider = catalog.provider(id: request.provider) else {
-            let known = catalog.providers.map(\.id).joined(separator: ", ")
-            throw AppError.invalid("Unknown teacher.", fields: ["provider": "Choose one of: \(known)."])
+    private static func trimmed(_ value: String?) -> String? {
+        value.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// A pasted key, straight into sodium memory.
+    private static func pastedKey(_ value: String?, field: String) throws -> SecureBytes? {
+        let pasted = (value ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !pasted.isEmpty else { return nil }
+        guard pasted.utf8.count <= 4096, pasted.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value < 127 }) else {
+            throw AppError.invalid("Check the fields marked.", fields: [field: "An API key is printable ASCII without spaces."])
         }
-        var modelName = (provider.baseURL == nil ? request.customModel ?? request.model : request.model).trimmingCharacters(in: .whitespaces)
+        return try Array(pasted.utf8).withUnsafeBytes { try SecureBytes(copying: $0) }
+    }
+
+    /// A provider, model and base URL resolved against the catalog (the teacher's, or the judge's with field
+    /// names prefixed `judge_`).
+    struct ResolvedEndpoint {
+        var provider: TeacherProvider
+        var model: TeacherModel
+        var modelName: String
+        var baseURL: String
+    }
+
+    static func resolve(
+        provider providerID: String, model requestedModel: String, customModel: String?, customBaseURL: String?, catalog: ProviderCatalog,
+        fieldPrefix: String = ""
+    ) throws -> ResolvedEndpoint {
+        guard let provider = catalog.provider(id: providerID) else {
+            let known = catalog.providers.map(\.id).joined(separator: ", ")
+            throw AppError.invalid(fieldPrefix.isEmpty ? "Unknown teacher." : "Unknown judge.", fields: [fieldPrefix + "provider": "Choose one of: \(known)."])
+        }
+        var modelName = (provider.baseURL == nil ? customModel ?? requestedModel : requestedModel).trimmingCharacters(in: .whitespaces)
         if modelName.isEmpty, provider.baseURL != nil, let first = provider.models.first(where: { !$0.acceptsAnyName }) {
             modelName = first.id  // the provider's default (first-listed) model
         }
         guard !modelName.isEmpty, let model = provider.model(named: modelName) else {
             let known = provider.models.filter { !$0.acceptsAnyName }.map(\.id).joined(separator: ", ")
-            let field = provider.baseURL == nil ? "custom_model" : "model"
+            let field = fieldPrefix + (provider.baseURL == nil ? "custom_model" : "model")
             throw AppError.invalid(
                 "Unknown model.", fields: [field: modelName.isEmpty ? "Enter the model name." : "\(provider.displayName) offers: \(known)."])
         }
@@ -115,17 +169,26 @@ enum SynthesisService {
         if let fixed = provider.baseURL {
             base = fixed
         } else {
-            guard let custom = request.customBaseURL, custom.hasPrefix("http://") || custom.hasPrefix("https://") else {
+            guard let custom = customBaseURL, custom.hasPrefix("http://") || custom.hasPrefix("https://") else {
                 throw AppError.invalid(
-                    "A base URL is needed.", fields: ["base_url": "Enter the server's base URL, e.g. http://127.0.0.1:8081/v1."])
+                    "A base URL is needed.", fields: [fieldPrefix + "base_url": "Enter the server's base URL, e.g. http://127.0.0.1:8081/v1."])
             }
             base = custom
         }
+        return ResolvedEndpoint(provider: provider, model: model, modelName: model.acceptsAnyName ? modelName : model.id, baseURL: base)
+    }
+
+    /// The provider and model from the catalog, and the settings the job will run with.
+    static func settings(for request: SynthesisRequest, catalog: ProviderCatalog) throws -> SynthesisSettings {
+        let teacher = try resolve(
+            provider: request.provider, model: request.model, customModel: request.customModel, customBaseURL: request.customBaseURL,
+            catalog: catalog)
+        let (provider, model, modelName, base) = (teacher.provider, teacher.model, teacher.modelName, teacher.baseURL)
         if request.rejectionSampling && request.maxNewTokens < 16 {
             throw AppError.invalid("Check the fields marked.", fields: ["max_new_tokens": "Rejection sampling needs room for the judge's answer (at least 16)."])
         }
         var settings = SynthesisSettings(
-            provider: provider.id, model: model.acceptsAnyName ? modelName : model.id, baseURL: base, temperature: request.temperature,
+            provider: provider.id, model: modelName, baseURL: base, temperature: request.temperature,
             maxNewTokens: request.maxNewTokens, seed: request.seed, requestsPerMinute: request.requestsPerMinute,
             tokensPerMinute: request.tokensPerMinute, maxInFlight: request.maxInFlight, rejectionSampling: request.rejectionSampling,
             keepReasoning: request.keepReasoning, requestTimeoutSeconds: request.requestTimeoutSeconds,
@@ -149,6 +212,42 @@ enum SynthesisService {
         settings.judgeMaxTokens = request.judgeMaxTokens
         settings.contextWindow = model.contextWindow
         settings.supportsJSONObject = model.capabilities.supportsJSONObject
+        settings.supportsJSONSchema = model.capabilities.supportsJSONSchema
+        settings.topP = request.topP
+        if request.rejectionSampling { settings.candidates = request.candidates ?? 3 }
+        if request.rejectionSampling, let judge = request.judge {
+            settings.judge = try judgeSettings(judge, teacher: settings, catalog: catalog)
+        }
+        return settings
+    }
+
+    /// The judge's endpoint, paced at the job's limits; nil when it is the teacher's own (same provider, model and
+    /// base URL, no key of its own), so both share one pacer and one key.
+    static func judgeSettings(_ judge: JudgeRequest, teacher: SynthesisSettings, catalog: ProviderCatalog) throws -> JudgeEndpointSettings? {
+        let resolved = try resolve(
+            provider: judge.provider, model: judge.model, customModel: judge.customModel, customBaseURL: judge.customBaseURL, catalog: catalog,
+            fieldPrefix: "judge_")
+        let ownKey = judge.pastedKey != nil || judge.savedKeyID != nil
+        if resolved.provider.id == teacher.provider && resolved.modelName == teacher.model && resolved.baseURL == teacher.baseURL && !ownKey {
+            return nil
+        }
+        var settings = JudgeEndpointSettings(
+            provider: resolved.provider.id, model: resolved.modelName, baseURL: resolved.baseURL, maxInFlight: teacher.maxInFlight,
+            requestTimeoutSeconds: teacher.requestTimeoutSeconds)
+        settings.chatCompletionsPath = resolved.provider.chatCompletionsPath
+        settings.modelsPath = resolved.provider.modelsPath
+        settings.requestsPerMinute = teacher.requestsPerMinute
+        settings.tokensPerMinute = teacher.tokensPerMinute
+        let capabilities = resolved.model.capabilities
+        settings.supportsSeed = capabilities.supportsSeed
+        settings.returnsReasoning = capabilities.returnsReasoning
+        settings.supportsJSONObject = capabilities.supportsJSONObject
+        settings.supportsJSONSchema = capabilities.supportsJSONSchema
+        settings.inputPricePerMillionUSD = resolved.model.inputPricePerMillionUSD
+        settings.outputPricePerMillionUSD = resolved.model.outputPricePerMillionUSD
+        settings.contextWindow = resolved.model.contextWindow
+        settings.displayName = resolved.provider.displayName
+        settings.selfHosted = resolved.provider.baseURL == nil
         return settings
     }
 
@@ -177,10 +276,15 @@ enum SynthesisService {
         let estimate = SynthesisEstimate(
             SynthesisEstimate.Input(
                 seeds: seeds, skillPrompt: skillPrompt, expectedCompletionTokens: completion,
-                rejectionSampling: settings.rejectionSampling, requestsPerMinute: settings.requestsPerMinute,
-                tokensPerMinute: settings.tokensPerMinute, maxInFlight: settings.maxInFlight,
+                rejectionSampling: settings.rejectionSampling, candidatesPerSeed: settings.candidateCount,
+                requestsPerMinute: settings.requestsPerMinute, tokensPerMinute: settings.tokensPerMinute, maxInFlight: settings.maxInFlight,
                 typicalLatencyMs: speed.latencyMs(completionTokens: completion)),
-            model: priced)
+            model: priced, judge: settings.judge.map { judge in
+                var priced = model
+                priced.inputPricePerMillionUSD = judge.inputPricePerMillionUSD
+                priced.outputPricePerMillionUSD = judge.outputPricePerMillionUSD
+                return priced
+            })
         return EstimateView(
             estimate, costKnown: settings.costKnown, assumption: speed.assumptionText(completionTokens: completion, maxInFlight: settings.maxInFlight),
             seedCount: seeds.count)
@@ -192,9 +296,10 @@ enum SynthesisService {
     /// network (up to 60 s for a local server), so it does not block its caller: `completion` runs on
     /// the transport's thread with the measured time (nil when not measured) or the error to show.
     /// `key` must stay allocated until then.
+    /// `timeSelfHosted`: false skips the timed request (the command line shows no estimate before it starts).
     static func preflight(
         settings: SynthesisSettings, key: SecureBytes?, transport: TeacherTransport, requireModelListed: Bool,
-        completion: @escaping @Sendable (Result<Int64?, AppError>) -> Void
+        timeSelfHosted: Bool = true, completion: @escaping @Sendable (Result<Int64?, AppError>) -> Void
     ) {
         // Local servers answer /models only between generations (llama.cpp queues it behind them): allow time.
         var request = TeacherHTTPRequest(
@@ -204,7 +309,7 @@ enum SynthesisService {
         _ = transport.submit(request) { result in
             if let error = preflightError(result, settings: settings, requireModelListed: requireModelListed) {
                 completion(.failure(error))
-            } else if settings.selfHosted == true {
+            } else if settings.selfHosted == true && timeSelfHosted {
                 timeOneToken(settings: settings, key: key, transport: transport) { completion(.success($0)) }
             } else {
                 completion(.success(nil))
@@ -231,18 +336,33 @@ enum SynthesisService {
         }
     }
 
-    /// The pre-flight for the command line, which has nothing else to do meanwhile.
-    static func preflight(
-        settings: SynthesisSettings, key: SecureBytes?, transport: TeacherTransport, requireModelListed: Bool
-    ) throws -> Int64? {
-        let done = DispatchSemaphore(value: 0)
-        let outcome = Mutex<Result<Int64?, AppError>?>(nil)
-        preflight(settings: settings, key: key, transport: transport, requireModelListed: requireModelListed) { result in
+    /// A pre-flight under way, for the command line (which validates the seeds meanwhile).
+    final class PendingPreflight: Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        private let outcome = Mutex<Result<Int64?, AppError>?>(nil)
+
+        fileprivate func finish(_ result: Result<Int64?, AppError>) {
             outcome.withLock { $0 = result }
             done.signal()
         }
-        done.wait()
-        return try outcome.withLock { $0 }!.get()
+
+        /// Waits for the teacher's answer: the measured time to a first token (self-hosted), or the error.
+        func wait() throws -> Int64? {
+            done.wait()
+            done.signal()  // a second wait returns at once
+            return try outcome.withLock { $0 ?? .success(nil) }.get()
+        }
+    }
+
+    /// Starts the pre-flight without waiting; `key` must stay allocated until `wait()` returns.
+    static func startPreflight(
+        settings: SynthesisSettings, key: SecureBytes?, transport: TeacherTransport, requireModelListed: Bool, timeSelfHosted: Bool
+    ) -> PendingPreflight {
+        let pending = PendingPreflight()
+        preflight(
+            settings: settings, key: key, transport: transport, requireModelListed: requireModelListed, timeSelfHosted: timeSelfHosted
+        ) { pending.finish($0) }
+        return pending
     }
 
     /// What the teacher's answer to the pre-flight means: nil when it passed, else the error naming
@@ -289,18 +409,38 @@ enum SynthesisService {
             prepared = try prepare(datasetID: datasetID, request: request, context: context)
         } catch {
             request.pastedKey?.free()
+            request.judge?.pastedKey?.free()
             return try answer(.failure(error))
         }
         return .later(
             waitingFor: { preflightDone in
+                let transport = context.services.transport
                 preflight(
-                    settings: prepared.settings, key: prepared.key, transport: context.services.transport,
-                    requireModelListed: prepared.provider.baseURL != nil, completion: preflightDone)
+                    settings: prepared.settings, key: prepared.key, transport: transport,
+                    requireModelListed: prepared.provider.baseURL != nil
+                ) { teacher in
+                    // The judge's own endpoint is checked the same way, after the teacher's (its errors name judge fields).
+                    guard case .success = teacher, let judge = prepared.settings.judge else { return preflightDone(teacher) }
+                    preflight(
+                        settings: judge.preflightSettings, key: prepared.judgeKey, transport: transport, requireModelListed: !judge.selfHosted
+                    ) { verdict in
+                        switch verdict {
+                        case .success: preflightDone(teacher)
+                        case .failure(let error): preflightDone(.failure(judgeFields(error)))
+                        }
+                    }
+                }
             },
             then: { preflight in
                 defer { prepared.freeKeys() }
                 return try answer(Result { try queueJob(prepared, measuredFirstTokenMs: try preflight.get(), context: context) })
             })
+    }
+
+    /// A judge pre-flight's error, with its fields renamed to the dialog's judge fields.
+    static func judgeFields(_ error: AppError) -> AppError {
+        guard case .invalid(let message, let fields) = error else { return error }
+        return .invalid(message, fields: Dictionary(uniqueKeysWithValues: fields.map { ("judge_" + $0.key, $0.value) }))
     }
 
     /// What `start` checked before the pre-flight, carried through it to `queueJob`.
@@ -311,12 +451,23 @@ enum SynthesisService {
         let settings: SynthesisSettings
         let provider: TeacherProvider
         let savedKey: SecureBytes?
+        let judgeSavedKey: SecureBytes?
 
         var key: SecureBytes? { request.pastedKey ?? savedKey }
+        /// The judge's own key, else the teacher's when the judge is on the teacher's provider.
+        var judgeKey: SecureBytes? {
+            request.judge?.pastedKey ?? judgeSavedKey ?? (settings.judge?.provider == settings.provider ? key : nil)
+        }
 
         func freeKeys() {
             request.pastedKey?.free()
+            request.judge?.pastedKey?.free()
+            freeSavedKeys()
+        }
+
+        func freeSavedKeys() {
             savedKey?.free()
+            judgeSavedKey?.free()
         }
     }
 
@@ -330,34 +481,64 @@ enum SynthesisService {
         var settings = try settings(for: request, catalog: services.catalog)
         guard let provider = services.catalog.provider(id: settings.provider) else { throw AppError.badRequest("Unknown teacher.") }
 
-        var savedKey: SecureBytes?
-        if let savedKeyID = request.savedKeyID {
-            guard let info = try TeacherKeyStore(database: services.database).list(userID: user.id).first(where: { $0.id == savedKeyID }) else {
-                throw AppError.invalid("Unknown saved key.", fields: ["saved_key_id": "Choose one of your saved keys."])
+        let savedKeys = try TeacherKeyStore(database: services.database).list(userID: user.id)
+        func openSaved(_ id: Int64?, field: String) throws -> SecureBytes? {
+            guard let id else { return nil }
+            guard let info = savedKeys.first(where: { $0.id == id }) else {
+                throw AppError.invalid("Unknown saved key.", fields: [field: "Choose one of your saved keys."])
             }
-            savedKey = try services.vault.open(id: info.id, actor: user, purpose: "pre-flight", remoteAddress: context.remoteAddress, now: services.now())
+            return try services.vault.open(id: info.id, actor: user, purpose: "pre-flight", remoteAddress: context.remoteAddress, now: services.now())
         }
-        if provider.keyRequired && (request.pastedKey ?? savedKey) == nil {
+        func describe(pasted: Bool, savedID: Int64?) -> String {
+            pasted ? "pasted for this job" : savedID.flatMap { id in savedKeys.first { $0.id == id }.map { "\($0.label) (…\($0.lastFour))" } } ?? "none"
+        }
+        let savedKey = try openSaved(request.savedKeyID, field: "saved_key_id")
+        let judgeSavedKey: SecureBytes?
+        do {
+            judgeSavedKey = try openSaved(request.judge?.savedKeyID, field: "judge_saved_key_id")
+        } catch {
+            savedKey?.free()
+            throw error
+        }
+        settings.keyDescription = describe(pasted: request.pastedKey != nil, savedID: request.savedKeyID)
+        settings.judge?.keyDescription = request.judge?.pastedKey != nil || request.judge?.savedKeyID != nil
+            ? describe(pasted: request.judge?.pastedKey != nil, savedID: request.judge?.savedKeyID) : "the teacher's"
+        settings.judge?.keyID = request.judge?.savedKeyID
+        let prepared = PreparedStart(
+            dataset: dataset, user: user, request: request, settings: settings, provider: provider, savedKey: savedKey,
+            judgeSavedKey: judgeSavedKey)
+        if provider.keyRequired && prepared.key == nil {
+            prepared.freeSavedKeys()
             throw AppError.invalid("An API key is needed.", fields: ["api_key": "Paste the \(provider.displayName) API key, or pick a saved one."])
         }
-        settings.keyDescription = request.pastedKey != nil ? "pasted for this job"
-            : try request.savedKeyID.flatMap { id in
-                try TeacherKeyStore(database: services.database).list(userID: user.id).first { $0.id == id }.map { "\($0.label) (…\($0.lastFour))" }
-            } ?? "none"
-        return PreparedStart(dataset: dataset, user: user, request: request, settings: settings, provider: provider, savedKey: savedKey)
+        if let judge = settings.judge, services.catalog.provider(id: judge.provider)?.keyRequired == true, prepared.judgeKey == nil {
+            prepared.freeSavedKeys()
+            throw AppError.invalid(
+                "An API key is needed for the judge.",
+                fields: ["judge_api_key": "Paste the \(judge.displayName ?? judge.provider) API key for the judge, or pick a saved one."])
+        }
+        return prepared
     }
 
     /// After a passed pre-flight: seals a pasted key for the job, estimates and queues it. Returns the job id.
     private static func queueJob(_ prepared: PreparedStart, measuredFirstTokenMs: Int64?, context: RequestContext) throws -> Int64 {
         let services = context.services
-        let (request, provider, settings, dataset) = (prepared.request, prepared.provider, prepared.settings, prepared.dataset)
+        let (request, provider, dataset) = (prepared.request, prepared.provider, prepared.dataset)
+        var settings = prepared.settings
         var keyID = request.savedKeyID
         if let pasted = request.pastedKey {
             keyID = try services.vault.save(
                 key: pasted, provider: provider.id, label: "pasted for a synthesis job", userID: nil, actor: prepared.user,
                 remoteAddress: context.remoteAddress, now: services.now())
         }
+        var judgeKeyID: Int64?
         do {
+            if let pasted = request.judge?.pastedKey, let judge = settings.judge {
+                judgeKeyID = try services.vault.save(
+                    key: pasted, provider: judge.provider, label: "pasted for a synthesis job's judge", userID: nil, actor: prepared.user,
+                    remoteAddress: context.remoteAddress, now: services.now())
+                settings.judge?.keyID = judgeKeyID
+            }
             let seeds = try seedInputs(datasetID: dataset.id, services: services)
             let estimate = Self.estimate(
                 seeds: seeds, skillPrompt: dataset.skillPrompt ?? "", settings: settings, request: request,
@@ -367,11 +548,13 @@ enum SynthesisService {
                     parentDatasetID: dataset.id, createdBy: prepared.user.id, provider: provider.id, model: settings.model,
                     settingsJSON: settings.json, keyID: keyID, estimateJSON: estimate.json, recipeID: request.recipeID),
                 now: services.now())
+            if let judgeKeyID { try services.synthesis.attachKey(jobID: jobID, keyID: judgeKeyID) }
             services.wakeWorkers()
             return jobID
         } catch {
             // A key sealed for a job that could not be created must not linger.
             if request.pastedKey != nil, let keyID { _ = try? TeacherKeyStore(database: services.database).delete(id: keyID, userID: nil) }
+            if let judgeKeyID { _ = try? TeacherKeyStore(database: services.database).delete(id: judgeKeyID, userID: nil) }
             throw error
         }
     }

@@ -1,4 +1,5 @@
 import DistilleryCore
+import DistilleryPlatform
 import Foundation
 
 /// What a synthesis job was started with, stored as JSON with the job so a resumed job runs with
@@ -34,6 +35,8 @@ public struct SynthesisSettings: Codable, Sendable, Equatable {
     /// The model's context window from the catalog: bounds the raised limits.
     public var contextWindow: Int?
     public var supportsJSONObject: Bool?
+    /// Structured output (`json_schema`) per the catalog; nil in jobs stored before it existed: not sent.
+    public var supportsJSONSchema: Bool?
     /// The teacher's name as the dialog showed it ("DeepSeek"), for the job page.
     public var teacherDisplayName: String?
     /// A server the user runs (custom base URL): no list price, so its cost is unknown unless `priceGiven`.
@@ -42,6 +45,12 @@ public struct SynthesisSettings: Codable, Sendable, Equatable {
     public var priceGiven: Bool?
     /// Which key the job used, by its label ("team key (…7f3a)", "pasted for this job", "none").
     public var keyDescription: String?
+    /// Rejection sampling's judge as its own endpoint; nil: the teacher judges (jobs stored before it existed too).
+    public var judge: JudgeEndpointSettings?
+    /// Candidates per seed with rejection sampling (1 to 5); nil: 3, as before it was a setting.
+    public var candidates: Int?
+    /// Nucleus sampling; nil: not sent.
+    public var topP: Double?
 
     public init(
         provider: String, model: String, baseURL: String, temperature: Double? = 0.7, maxNewTokens: Int = 1024, seed: Int? = nil,
@@ -76,7 +85,7 @@ public struct SynthesisSettings: Codable, Sendable, Equatable {
     var capabilities: TeacherCapabilities {
         TeacherCapabilities(
             supportsN: supportsN, supportsSeed: supportsSeed, returnsReasoning: returnsReasoning,
-            supportsJSONObject: supportsJSONObject ?? false)
+            supportsJSONObject: supportsJSONObject ?? false, supportsJSONSchema: supportsJSONSchema ?? false)
     }
 
     /// The default cap: four times max new tokens (two doublings).
@@ -113,5 +122,126 @@ public struct SynthesisSettings: Codable, Sendable, Equatable {
 
     static func decode(_ json: String) throws -> SynthesisSettings {
         try JSONDecoder().decode(SynthesisSettings.self, from: Data(json.utf8))
+    }
+}
+
+/// Rejection sampling's judge when it is its own endpoint (any provider and model, its own key); stored with the
+/// job like the teacher's settings.
+public struct JudgeEndpointSettings: Codable, Sendable, Equatable {
+    public var provider: String
+    public var model: String
+    public var baseURL: String
+    public var chatCompletionsPath: String
+    public var modelsPath: String
+    public var requestsPerMinute: Int?
+    public var tokensPerMinute: Int?
+    public var maxInFlight: Int
+    public var requestTimeoutSeconds: Double
+    public var supportsSeed: Bool
+    public var returnsReasoning: Bool
+    public var supportsJSONObject: Bool
+    public var supportsJSONSchema: Bool
+    public var inputPricePerMillionUSD: Double
+    public var outputPricePerMillionUSD: Double
+    public var contextWindow: Int?
+    /// The judge's name as the dialog showed it, for the job page.
+    public var displayName: String?
+    /// Which key the judge used, by its label.
+    public var keyDescription: String?
+    /// The judge's own key in the vault (pasted for the job, or saved); nil: the teacher's key when the judge is
+    /// on the teacher's provider, else none.
+    public var keyID: Int64?
+    public var selfHosted: Bool
+    public var priceGiven: Bool
+
+    public init(provider: String, model: String, baseURL: String, maxInFlight: Int = 16, requestTimeoutSeconds: Double = 120) {
+        self.provider = provider
+        self.model = model
+        self.baseURL = baseURL
+        chatCompletionsPath = "/chat/completions"
+        modelsPath = "/models"
+        self.maxInFlight = maxInFlight
+        self.requestTimeoutSeconds = requestTimeoutSeconds
+        supportsSeed = false
+        returnsReasoning = false
+        supportsJSONObject = false
+        supportsJSONSchema = false
+        inputPricePerMillionUSD = 0
+        outputPricePerMillionUSD = 0
+        selfHosted = false
+        priceGiven = false
+    }
+
+    var capabilities: TeacherCapabilities {
+        TeacherCapabilities(
+            supportsN: false, supportsSeed: supportsSeed, returnsReasoning: returnsReasoning, supportsJSONObject: supportsJSONObject,
+            supportsJSONSchema: supportsJSONSchema)
+    }
+
+    var chatCompletionsURL: String { TeacherProvider.join(baseURL, chatCompletionsPath) }
+    var modelsURL: String { TeacherProvider.join(baseURL, modelsPath) }
+
+    /// The judge as a teacher's settings, for the pre-flight (which checks a key, a model and a URL).
+    var preflightSettings: SynthesisSettings {
+        var settings = SynthesisSettings(provider: provider, model: model, baseURL: baseURL)
+        settings.chatCompletionsPath = chatCompletionsPath
+        settings.modelsPath = modelsPath
+        settings.selfHosted = selfHosted
+        settings.supportsJSONObject = supportsJSONObject
+        return settings
+    }
+}
+
+/// The job's settings as the engine runs them: the pipeline, the endpoints and their connections.
+extension SynthesisSettings {
+    /// Candidates per seed: 1 without rejection sampling; the setting (default 3) with it.
+    var candidateCount: Int { rejectionSampling ? min(5, max(1, candidates ?? 3)) : 1 }
+
+    /// The judge's endpoint index: its own (1) when set, else the teacher's (0).
+    var judgeEndpointIndex: Int { judge == nil ? 0 : 1 }
+
+    func pipelineConfiguration(skillPrompt: String, jobID: Int64) -> SynthesisPipeline.Configuration {
+        SynthesisPipeline.Configuration(
+            skillPrompt: skillPrompt, teacherModel: model, judgeModel: judge?.model ?? model, judgeEndpoint: judgeEndpointIndex,
+            teacherCapabilities: capabilities, temperature: temperature, topP: topP, seed: seed, candidates: candidateCount,
+            reasoningMode: keepReasoning ? .keepAsThinkBlock : .answerOnly,
+            answerLimits: LadderSpec(initial: maxNewTokens, userCap: maxTokensCap ?? maxNewTokens, contextWindow: contextWindow ?? 0),
+            judgeLimits: LadderSpec(
+                initial: effectiveJudgeMaxTokens, userCap: max(effectiveJudgeMaxTokens, maxTokensCap ?? 0),
+                contextWindow: judge?.contextWindow ?? contextWindow ?? 0),
+            shuffleSeed: UInt64(bitPattern: jobID) &* 0xBF58_476D_1CE4_E5B9 &+ UInt64(bitPattern: Int64(seed ?? 0)))
+    }
+
+    /// Pace a hair under the declared rate, so timer jitter never pushes a 60-second window past the limit; a
+    /// burst of 2 lets a late wake-up catch up instead of shifting every later request.
+    static func pacing(requestsPerMinute: Int?, tokensPerMinute: Int?) -> RequestPacer.Configuration {
+        RequestPacer.Configuration(
+            requestsPerMinute: requestsPerMinute.map { max(1, Int((Double($0) * 0.99).rounded(.down))) },
+            tokensPerMinute: tokensPerMinute, burst: 2)
+    }
+
+    var engineEndpoints: [EngineEndpoint] {
+        var endpoints = [EngineEndpoint(
+            capabilities: capabilities, maxInFlight: maxInFlight,
+            pacing: Self.pacing(requestsPerMinute: requestsPerMinute, tokensPerMinute: tokensPerMinute),
+            inputPricePerMillionUSD: inputPricePerMillionUSD, outputPricePerMillionUSD: outputPricePerMillionUSD)]
+        if let judge {
+            endpoints.append(EngineEndpoint(
+                capabilities: judge.capabilities, maxInFlight: judge.maxInFlight,
+                pacing: Self.pacing(requestsPerMinute: judge.requestsPerMinute, tokensPerMinute: judge.tokensPerMinute),
+                inputPricePerMillionUSD: judge.inputPricePerMillionUSD, outputPricePerMillionUSD: judge.outputPricePerMillionUSD))
+        }
+        return endpoints
+    }
+
+    /// `keys`: the teacher's, then the judge's.
+    func connections(keys: [SecureBytes?]) -> [EndpointConnection] {
+        var connections = [EndpointConnection(
+            chatCompletionsURL: chatCompletionsURL, key: keys.first ?? nil, timeoutSeconds: requestTimeoutSeconds)]
+        if let judge {
+            connections.append(EndpointConnection(
+                chatCompletionsURL: judge.chatCompletionsURL, key: keys.count > 1 ? keys[1] : nil, timeoutSeconds: judge.requestTimeoutSeconds))
+        }
+        return connections
     }
 }
