@@ -69,6 +69,38 @@ struct SynthesisJudgeEndpointTests {
         }
     }
 
+    /// A judge of its own is paced on its own: here one verdict at a time while the teacher answers eight at once, as each
+    /// server saw it (its own count of requests open at once), not as a clock measured it.
+    @Test func aSeparateJudgeKeepsItsOwnInFlightCapAndRates() throws {
+        let teacher = try FakeTeacherProcess(["--api-key", S.teacherKey, "--no-n", "--latency-ms", "60"])
+        let judge = try FakeTeacherProcess(["--api-key", Self.judgeKey, "--latency-ms", "60"])
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let parent = try test.uploadRaw(S.seeds(24), name: "judge paced apart", mode: "seeds", skillPrompt: S.skill)
+        _ = try test.waitUntilValidated(parent)
+        var fields = Self.judgeFields(judge)
+        fields["max_in_flight"] = "8"
+        fields["judge_max_in_flight"] = "1"
+        fields["judge_requests_per_minute"] = "6000"
+        let jobID = try S.jobID(try S.start(test, dataset: parent, teacher: teacher, extra: fields))
+        let job = try S.waitForJob(test, jobID)
+        #expect(job["written"] as? Int == 24, "skipped: \(job["skipReasons"] ?? "")")
+        #expect(try judge.stats()["concurrent_max"] as? Int == 1, "the judge's own cap of one request in flight")
+        #expect((try teacher.stats()["concurrent_max"] as? Int ?? 0) > 1, "the teacher keeps its own cap of eight")
+
+        // The job's settings say what the judge ran with; a bad value is named by its field.
+        let browser = BrowserSession(test)
+        try browser.signIn()
+        let settingsText = try browser.get("/synthesis/\(jobID)").text
+        #expect(settingsText.contains("<dt>Judge requests in flight</dt><dd>1</dd>"))
+        #expect(settingsText.contains("<dt>Judge requests per minute</dt><dd>6,000</dd>"))
+        var bad = Self.judgeFields(judge)
+        bad["judge_max_in_flight"] = "0"
+        let refused = try S.start(test, dataset: parent, teacher: teacher, extra: bad)
+        #expect(refused.status == 422)
+        #expect(refused.text.contains("judge_max_in_flight"))
+    }
+
     @Test func retryingSkippedSeedsKeepsTheJudgesEndpoint() throws {
         let teacher = try FakeTeacherProcess(["--api-key", S.teacherKey])
         // The judge is another server on the teacher's provider, so it takes the teacher's key; it first answers garbage.

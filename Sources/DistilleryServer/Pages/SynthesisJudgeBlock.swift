@@ -23,6 +23,10 @@ struct SynthesisJudgeBlock {
     let savedKeys: [Option]
     let candidates: [Option]
     let topP: String
+    /// The judge's own pacing (empty: the teacher's).
+    let requestsPerMinute: String
+    let tokensPerMinute: String
+    let maxInFlight: String
     let familyWarning: String?
 
     init(fields: [String: String], catalog: ProviderCatalog, savedKeys keys: [TeacherKeyInfo]) {
@@ -45,6 +49,9 @@ struct SynthesisJudgeBlock {
         let count = fields["candidates"].flatMap { Int($0) } ?? 3
         candidates = (1...5).map { Option(value: String($0), label: String($0), selected: $0 == count) }
         topP = fields["top_p"] ?? ""
+        requestsPerMinute = fields["judge_requests_per_minute"] ?? ""
+        tokensPerMinute = fields["judge_tokens_per_minute"] ?? ""
+        maxInFlight = fields["judge_max_in_flight"] ?? ""
         familyWarning = Self.familyWarning(fields: fields, catalog: catalog)
     }
 

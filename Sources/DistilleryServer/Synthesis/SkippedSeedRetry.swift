@@ -150,6 +150,9 @@ enum SkippedSeedRetry {
             merged["judge_custom_model"] = judge.model
             merged["judge_base_url"] = judge.baseURL
             merged["judge_saved_key_id"] = judge.keyID.map(String.init)
+            merged["judge_requests_per_minute"] = judge.requestsPerMinute.map(String.init)
+            merged["judge_tokens_per_minute"] = judge.tokensPerMinute.map(String.init)
+            merged["judge_max_in_flight"] = String(judge.maxInFlight)
         }
         for name in changeableFields {
             if let value = fields[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty { merged[name] = value }

@@ -157,7 +157,7 @@ struct SynthesisJobView: Encodable {
         recipeID = recipe?.id
         recipeName = recipe?.recipe.name
         runAgainFields = (try? RunAgain.fields(of: job)) ?? [:]
-                let usage = try services.synthesis.endpointUsage(jobID: job.jobID)
+        let usage = try services.synthesis.endpointUsage(jobID: job.jobID)
         let known = runSettings?.costKnown ?? true
         endpoints = ["teacher", "judge"].compactMap { name in
             guard let used = usage[name] else { return nil }
@@ -269,6 +269,9 @@ struct SynthesisJobView: Encodable {
             list.append(Setting(label: "Judge", value: "\(judge.displayName ?? judge.provider): \(judge.model)"))
             if judge.selfHosted { list.append(Setting(label: "Judge base URL", value: judge.baseURL)) }
             list.append(Setting(label: "Judge's API key", value: judge.keyDescription ?? "none"))
+            list.append(Setting(label: "Judge requests per minute", value: judge.requestsPerMinute.map(Formatting.count) ?? "no limit"))
+            list.append(Setting(label: "Judge tokens per minute", value: judge.tokensPerMinute.map(Formatting.count) ?? "no limit"))
+            list.append(Setting(label: "Judge requests in flight", value: Formatting.count(judge.maxInFlight)))
         } else {
             list.append(Setting(label: "Judge", value: "the teacher"))
         }

@@ -51,6 +51,10 @@ struct JudgeRequest: Sendable {
     var customBaseURL: String?
     var pastedKey: SecureBytes?
     var savedKeyID: Int64?
+    /// The judge's own pacing; nil: the teacher's.
+    var requestsPerMinute: Int?
+    var tokensPerMinute: Int?
+    var maxInFlight: Int?
 }
 
 /// Starting a synthesis job: checks the choices, pre-flights the key at no cost, seals a pasted key
@@ -109,7 +113,9 @@ enum SynthesisService {
         if let judgeProvider {
             request.judge = JudgeRequest(
                 provider: judgeProvider, model: trimmed(fields["judge_model"]) ?? "", customModel: trimmed(fields["judge_custom_model"]),
-                customBaseURL: trimmed(fields["judge_base_url"]), savedKeyID: savedKey("judge_saved_key_id"))
+                customBaseURL: trimmed(fields["judge_base_url"]), savedKeyID: savedKey("judge_saved_key_id"),
+                requestsPerMinute: number("judge_requests_per_minute", 1...1_000_000),
+                tokensPerMinute: number("judge_tokens_per_minute", 1...100_000_000), maxInFlight: number("judge_max_in_flight", 1...1024))
         }
         guard problems.isEmpty else { throw AppError.invalid("Check the fields marked.", fields: problems) }
         request.pastedKey = try pastedKey(fields["api_key"], field: "api_key")
@@ -232,12 +238,13 @@ enum SynthesisService {
             return nil
         }
         var settings = JudgeEndpointSettings(
-            provider: resolved.provider.id, model: resolved.modelName, baseURL: resolved.baseURL, maxInFlight: teacher.maxInFlight,
-            requestTimeoutSeconds: teacher.requestTimeoutSeconds)
+            provider: resolved.provider.id, model: resolved.modelName, baseURL: resolved.baseURL,
+            maxInFlight: judge.maxInFlight ?? teacher.maxInFlight, requestTimeoutSeconds: teacher.requestTimeoutSeconds)
         settings.chatCompletionsPath = resolved.provider.chatCompletionsPath
         settings.modelsPath = resolved.provider.modelsPath
-        settings.requestsPerMinute = teacher.requestsPerMinute
-        settings.tokensPerMinute = teacher.tokensPerMinute
+        // Its own limits where given: a judge on another account (or server) has other limits than the teacher.
+        settings.requestsPerMinute = judge.requestsPerMinute ?? teacher.requestsPerMinute
+        settings.tokensPerMinute = judge.tokensPerMinute ?? teacher.tokensPerMinute
         let capabilities = resolved.model.capabilities
         settings.supportsSeed = capabilities.supportsSeed
         settings.returnsReasoning = capabilities.returnsReasoning
