@@ -59,7 +59,11 @@ public struct DatasetStore: Sendable {
     /// transaction. `placeFile` runs inside it with the new id (to move the upload into place):
     /// if it throws, nothing is stored.
     /// `queueValidation: false` is for callers that validate the file themselves (synthesis children).
-    public func create(_ new: NewDataset, now: Int64, queueValidation: Bool = true, placeFile: (Int64) throws -> Void) throws -> Int64 {
+    /// `alsoInTransaction` runs in the same transaction once the dataset has its id (a synthesis job records its child there).
+    public func create(
+        _ new: NewDataset, now: Int64, queueValidation: Bool = true, alsoInTransaction: (Connection, Int64) throws -> Void = { _, _ in },
+        placeFile: (Int64) throws -> Void
+    ) throws -> Int64 {
         try database.write { connection in
             try connection.run(
                 """
@@ -73,6 +77,7 @@ public struct DatasetStore: Sendable {
                 _ = try JobQueue.enqueue(
                     in: connection, kind: Self.validationJobKind, datasetID: id, payload: "{}", now: now, createdBy: new.createdBy)
             }
+            try alsoInTransaction(connection, id)
             try placeFile(id)
             return id
         }

@@ -421,6 +421,13 @@ public struct SynthesisStore: Sendable {
     }
 
     /// The seeds dataset is in use by a synthesis (refused unless it is ready to synthesize, or already is).
+    /// Records the job's child the moment it exists (in the child's own creating transaction): a job stopped or killed
+    /// while it validates its child then finds and reuses that child when it resumes, instead of leaving it behind.
+    public static func linkChild(_ connection: Connection, jobID: Int64, childDatasetID: Int64) throws {
+        try connection.run("UPDATE synthesis_jobs SET child_dataset_id = ? WHERE job_id = ?", .integer(childDatasetID), .integer(jobID))
+        guard connection.changes == 1 else { throw StorageInvariantError("No synthesis job \(jobID) to link its child dataset to.") }
+    }
+
     private static func markSynthesizing(_ connection: Connection, datasetID: Int64, now: Int64) throws {
         try connection.run(
             """

@@ -41,6 +41,30 @@ import Testing
         try database.read { try $0.scalar("SELECT status FROM datasets WHERE id = ?", .integer(id))?.stringValue }
     }
 
+    /// A job stopped while it validates its child must find that child when it resumes: the link is written in the
+    /// child's own creating transaction, and a child whose file could not be placed leaves no link and no dataset.
+    @Test func aChildDatasetIsLinkedToItsJobInTheTransactionThatCreatesIt() throws {
+        let job = try newJob(parent: try seedsDataset())
+        let child = try datasets.create(
+            NewDataset(name: "child", mode: .chat, baseModel: "base", skillPrompt: nil, byteSize: 0), now: 2, queueValidation: false,
+            alsoInTransaction: { connection, id in try SynthesisStore.linkChild(connection, jobID: job, childDatasetID: id) }
+        ) { _ in }
+        #expect(try synthesis.job(id: job)?.childDatasetID == child)
+        #expect(try datasetStatus(child) == "validating")
+
+        struct PlacementFailed: Error {}
+        let second = try newJob(parent: try seedsDataset())
+        let countBefore = try datasets.count()
+        #expect(throws: PlacementFailed.self) {
+            try datasets.create(
+                NewDataset(name: "lost", mode: .chat, baseModel: "base", skillPrompt: nil, byteSize: 0), now: 3, queueValidation: false,
+                alsoInTransaction: { connection, id in try SynthesisStore.linkChild(connection, jobID: second, childDatasetID: id) }
+            ) { _ in throw PlacementFailed() }
+        }
+        #expect(try synthesis.job(id: second)?.childDatasetID == nil)
+        #expect(try datasets.count() == countBefore)
+    }
+
     @Test(arguments: [JobStatus.failed, .cancelled, .completed])
     func aSynthesisQueueEntryEndsAsTheSynthesisDid(ending: JobStatus) throws {
         let parent = try seedsDataset()

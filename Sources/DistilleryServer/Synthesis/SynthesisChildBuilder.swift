@@ -49,7 +49,8 @@ enum SynthesisChildBuilder {
                 NewDataset(
                     name: String(name.prefix(DatasetCreation.maxNameLength)), mode: .chat, baseModel: parent.baseModel, skillPrompt: nil,
                     byteSize: size, parentID: parent.id, createdBy: job.createdBy),
-                now: services.now(), queueValidation: false
+                now: services.now(), queueValidation: false,
+                alsoInTransaction: { connection, id in try SynthesisStore.linkChild(connection, jobID: job.jobID, childDatasetID: id) }
             ) { id in
                 try DatasetUploadReader.moveFile(from: temporary, to: services.configuration.uploadPath(datasetID: id))
             }
