@@ -45,7 +45,7 @@ public enum ExportFormat: String, CaseIterable, Sendable {
 
     /// Bytes after the last row.
     public var footer: [UInt8] {
-        self == .json ? Array("]\n".utf8) : []
+        self == .json ? Array("\n]\n".utf8) : []
     }
 
     /// Parses a `format` query value or CLI flag; nil means absent (the default applies).
