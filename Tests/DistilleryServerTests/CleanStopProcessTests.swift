@@ -130,6 +130,7 @@ struct CleanStopProcessTests {
         let send = ProcessTests.client(setup.server.base, token: setup.token)
         #expect(try send("GET", "/api/datasets/\(id)/rows", .none, []).status == 409)
         #expect(try send("GET", "/datasets/\(id)/download", .none, []).status == 409)
+        #expect(try send("GET", "/datasets/\(id)/export?format=csv", .none, []).status == 409)
         #expect(((try TestApp.object(try send("GET", "/api/datasets/\(id)", .none, []))["preview"]) as? [Any])?.isEmpty == true)
         setup.server.kill(SIGTERM)
         #expect(setup.server.waitForExit() == 0, "SIGTERM 1 is a clean stop")

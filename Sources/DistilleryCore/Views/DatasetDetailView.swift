@@ -94,6 +94,15 @@ public struct DatasetDetailView: Encodable, Sendable {
         public let errorsJSONL: String
     }
 
+    /// One entry of the Export menu: a chat dataset's rows in a trainer's shape.
+    public struct ExportLink: Codable, Sendable, Equatable {
+        public let format: String
+        public let label: String
+        /// nil when the format cannot hold this dataset's rows (`unavailableReason` says why).
+        public let url: String?
+        public let unavailableReason: String?
+    }
+
     public let dataset: DatasetListItem
     public let baseModelName: String
     public let contextWindow: Int
@@ -147,10 +156,13 @@ public struct DatasetDetailView: Encodable, Sendable {
     public let hasChildren: Bool
     public let hasRows: Bool
     public let downloadURL: String
+    /// Empty on seeds, while validating, or without rows.
+    public let exports: [ExportLink]
+    public let hasExports: Bool
 
     enum CodingKeys: String, CodingKey {
         case dataset, baseModelName, contextWindow, skillPrompt, summary, children, synthesisJobs, canDelete, deleteBlockedReason, links
-        case preview, downloadDescription, downloadLabel, errorCodeCounts, producedBy, statusExplanation, canValidateAgain
+        case preview, downloadDescription, downloadLabel, errorCodeCounts, producedBy, statusExplanation, canValidateAgain, exports
     }
 
     public init(
@@ -210,6 +222,8 @@ public struct DatasetDetailView: Encodable, Sendable {
         hasPreview = !preview.isEmpty
         previewCount = preview.count
         hasRows = record.rowCount > 0 && !isValidating
+        exports = hasRows && record.mode == .chat ? Self.exportLinks(record) : []
+        hasExports = !exports.isEmpty
 
         guard let summary = record.summary, !isValidating else {
             hasSummary = false
@@ -293,5 +307,22 @@ public struct DatasetDetailView: Encodable, Sendable {
 
     static func compact(_ value: Int) -> String {
         value >= 1024 && value % 1024 == 0 ? "\(value / 1024)k" : "\(value)"
+    }
+}
+
+extension DatasetDetailView {
+    /// Alpaca holds user/assistant pairs only, so rows that break the alternation rule it out.
+    static func exportLinks(_ record: DatasetRecord) -> [ExportLink] {
+        let notAlternating = record.summary?.warnings.first { $0.code == "roles_not_alternating" }
+        return ExportFormat.allCases.map { format in
+            if format == .alpaca, let notAlternating {
+                return ExportLink(
+                    format: format.rawValue, label: format.label, url: nil,
+                    unavailableReason: "\(Formatting.count(notAlternating.count)) rows do not alternate user and assistant turns.")
+            }
+            return ExportLink(
+                format: format.rawValue, label: format.label, url: "/datasets/\(record.id)/export?format=\(format.rawValue)",
+                unavailableReason: nil)
+        }
     }
 }

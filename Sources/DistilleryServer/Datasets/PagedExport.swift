@@ -9,13 +9,15 @@ final class PagedExport: ResponseChunkSource, @unchecked Sendable {
 
     private let lock = NSLock()
     private var header: [UInt8]?
+    private var footer: [UInt8]?
     private var cursor: Int64 = -1
     private var finished = false
     private let fetchPage: FetchPage
     private let onError: @Sendable (Error) -> Void
 
-    init(header: [UInt8]? = nil, fetchPage: @escaping FetchPage, onError: @escaping @Sendable (Error) -> Void) {
+    init(header: [UInt8]? = nil, footer: [UInt8]? = nil, fetchPage: @escaping FetchPage, onError: @escaping @Sendable (Error) -> Void) {
         self.header = header
+        self.footer = footer
         self.fetchPage = fetchPage
         self.onError = onError
     }
@@ -31,7 +33,8 @@ final class PagedExport: ResponseChunkSource, @unchecked Sendable {
         do {
             guard let page = try fetchPage(cursor) else {
                 finished = true
-                return nil
+                defer { footer = nil }
+                return footer
             }
             cursor = page.lastKey
             return page.bytes

@@ -96,3 +96,40 @@ extension DatasetStore {
         return record
     }
 }
+
+// GET /datasets/{id}/export?format=openai|json|csv|sharegpt|alpaca  — a chat dataset's rows in a
+// trainer's shape (README "Exports"), streamed a page at a time.
+func exportDataset(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    let format: ExportFormat
+    do {
+        format = try ExportFormat.parse(request.query("format"))
+    } catch {
+        throw AppError.badRequest("Query parameter \"format\": \(error)")
+    }
+    let record = try context.datasets.requireSettledDataset(id: request.datasetID())
+    guard record.mode == .chat else {
+        throw AppError.conflict("Dataset \(record.id) holds seeds, not chat rows; exports are for chat datasets (use /datasets/\(record.id)/download).")
+    }
+    if format == .alpaca, let warning = record.summary?.warnings.first(where: { $0.code == "roles_not_alternating" }) {
+        throw AppError.conflict(
+            "Alpaca holds user/assistant pairs, but \(warning.count) rows of dataset \(record.id) do not alternate roles (lines \(warning.lines.map(String.init).joined(separator: ", "))); export openai or sharegpt instead.")
+    }
+    let store = context.datasets
+    let logger = context.logger
+    let source = PagedExport(
+        header: format.header.isEmpty ? nil : format.header,
+        footer: format.footer.isEmpty ? nil : format.footer,
+        fetchPage: { after in
+            let rows = try store.rows(datasetID: record.id, afterIndex: after, limit: 1000)
+            guard let last = rows.last else { return nil }
+            var bytes: [UInt8] = []
+            for (offset, row) in rows.enumerated() {
+                let messages = try NormalizedChatRow.messages(Array(row.body.utf8))
+                try format.appendRow(messages, split: nil, isFirst: after < 0 && offset == 0, to: &bytes)
+            }
+            return (bytes, last.index)
+        },
+        onError: { logger.error("dataset export failed", metadata: ["dataset": "\(record.id)", "format": "\(format.rawValue)", "cause": "\($0)"]) })
+    return PagedExport.response(
+        contentType: format.contentType, filename: PagedExport.filename(for: record, suffix: format.filenameSuffix), source: source)
+}

@@ -34,6 +34,7 @@ enum Routes {
         Route("POST", "/datasets/{id}/delete", access: .signedIn, format: .html, handler: submitDatasetDeletion),
         Route("POST", "/datasets/{id}/validate", access: .signedIn, format: .html, handler: submitDatasetRevalidation),
         Route("GET", "/datasets/{id}/download", access: .signedIn, format: .file, handler: downloadDatasetJSONL),
+        Route("GET", "/datasets/{id}/export", access: .signedIn, format: .file, handler: exportDataset),
         Route("GET", "/datasets/{id}/errors.csv", access: .signedIn, format: .file, handler: downloadErrorReportCSV),
         Route("GET", "/datasets/{id}/errors.jsonl", access: .signedIn, format: .file, handler: downloadErrorReportJSONL),
         Route("GET", "/datasets/{id}/metadata.jsonl", access: .signedIn, format: .file, handler: downloadRowMetadataJSONL),
