@@ -98,8 +98,9 @@ struct DatasetMergeTests {
             "/datasets/merge", fields: [("dataset_ids", "\(a)"), ("dataset_ids", "\(b)"), ("name", "x")], csrfFrom: "", csrf: "wrong")
         #expect(withoutToken.status == 403)
 
+        // The list shows the newest first, so a browser sends b before a; the merge still reads oldest first.
         let response = try browser.submit(
-            "/datasets/merge", fields: [("dataset_ids", "\(a)"), ("dataset_ids", "\(b)"), ("name", "both halves")], csrfFrom: "/datasets")
+            "/datasets/merge", fields: [("dataset_ids", "\(b)"), ("dataset_ids", "\(a)"), ("name", "both halves")], csrfFrom: "/datasets")
         #expect(response.status == 303)
         let location = try #require(response.headers["Location"])
         let id = try #require(Int64(location.replacingOccurrences(of: "/datasets/", with: "")))
@@ -107,6 +108,8 @@ struct DatasetMergeTests {
         #expect(merged["name"] as? String == "both halves")
         #expect(merged["rows"] as? Int == 140)
         #expect(merged["status"] as? String != "invalid")
+        #expect(merged["parents"] as? [Int] == [Int(a), Int(b)])
+        #expect(try Self.rows(test, id) == (try Self.rows(test, a) + Self.rows(test, b)))
 
         let page = try browser.get(location).text
         #expect(page.contains("from <a href=\"/datasets/\(a)\">Dataset #\(a)</a> + <a href=\"/datasets/\(b)\">Dataset #\(b)</a>"))

@@ -1,12 +1,15 @@
 import DistilleryCore
 
 // POST /datasets/merge  (form: dataset_ids once per checked box, name, _csrf)  ->  303 /datasets/{new id}.
+// The rows are joined oldest dataset first.
 // A refused merge re-renders the list with the reason (422, or 404 for an unknown id).
 // JSON twin: POST /api/datasets/merge
 func submitDatasetMerge(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     var name = ""
     do {
-        let merge = try DatasetMerge.Request(request)
+        var merge = try DatasetMerge.Request(request)
+        // The list shows the newest first; a merge reads oldest first (the base, then its top-ups).
+        merge.ids.sort()
         name = merge.name
         let id = try DatasetMerge.create(merge, context: context)
         return Renderer.redirect(to: "/datasets/\(id)")
