@@ -83,6 +83,19 @@ public struct DatasetStore: Sendable {
         }
     }
 
+    /// Links a merged dataset to its parents in merge order and records the duplicates its merge dropped,
+    /// inside the transaction that creates it. A parent deleted meanwhile is a 404 naming it, and nothing is stored.
+    public static func recordMerge(_ connection: Connection, datasetID: Int64, parentIDs: [Int64], duplicatesDropped: Int) throws {
+        for (position, parentID) in parentIDs.enumerated() {
+            try connection.run(
+                "INSERT INTO dataset_parents (dataset_id, parent_id, position) SELECT ?, id, ? FROM datasets WHERE id = ?",
+                .integer(datasetID), SQLValue(position), .integer(parentID))
+            guard connection.changes == 1 else { throw AppError.notFound("No dataset \(parentID).") }
+        }
+        try connection.run(
+            "UPDATE datasets SET merge_duplicates_dropped = ? WHERE id = ?", SQLValue(duplicatesDropped), .integer(datasetID))
+    }
+
     // MARK: Reading
 
     public func count() throws -> Int {
@@ -324,7 +337,9 @@ public struct DatasetStore: Sendable {
 
     private static let selectRecord = """
         SELECT d.id, d.name, d.mode, d.base_model, d.skill_prompt, d.status, d.byte_size, d.line_count, d.row_count,
-            d.summary, d.parent_id, d.created_at, d.updated_at, d.created_by, u.name AS created_by_name,
+            d.summary, d.parent_id, d.created_at, d.updated_at, d.created_by, u.name AS created_by_name, d.merge_duplicates_dropped,
+            (SELECT group_concat(parent_id) FROM
+                (SELECT p.parent_id FROM dataset_parents p WHERE p.dataset_id = d.id ORDER BY p.position)) AS merge_parents,
             (SELECT COUNT(*) FROM jobs j WHERE j.dataset_id = d.id AND j.kind <> 'validate') AS used_in_jobs,
             (SELECT COUNT(*) FROM jobs j WHERE j.dataset_id = d.id AND j.state IN ('queued', 'running')) AS active_jobs
         FROM datasets d LEFT JOIN users u ON u.id = d.created_by
@@ -352,7 +367,9 @@ public struct DatasetStore: Sendable {
             usedInJobs: row.int("used_in_jobs") ?? 0,
             activeJobs: row.int("active_jobs") ?? 0,
             createdBy: row.int64("created_by"),
-            createdByName: row.string("created_by_name"))
+            createdByName: row.string("created_by_name"),
+            mergeParentIDs: (row.string("merge_parents") ?? "").split(separator: ",").compactMap { Int64($0) },
+            mergeDuplicatesDropped: row.int("merge_duplicates_dropped"))
     }
 
     private static func storedRow(_ row: Row) -> StoredRow {

@@ -346,5 +346,21 @@ public enum Schema {
             PRIMARY KEY (job_id, endpoint)
         ) STRICT, WITHOUT ROWID;
         """,
+
+        // 9 (issue 9, merging): a merged dataset's parents, in the order they were merged, and how many exact
+        // duplicate rows the merge dropped (NULL for a dataset that is not a merge). `parent_id` stays the
+        // synthesis child's one parent. Deleting the merged dataset deletes its links (CASCADE); deleting a parent
+        // deletes only that link (CASCADE too): the merged dataset keeps its rows and lists the parents that remain.
+        """
+        CREATE TABLE dataset_parents (
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+            parent_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL CHECK (position >= 0),
+            PRIMARY KEY (dataset_id, parent_id),
+            UNIQUE (dataset_id, position)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX dataset_parents_parent ON dataset_parents(parent_id);
+        ALTER TABLE datasets ADD COLUMN merge_duplicates_dropped INTEGER CHECK (merge_duplicates_dropped >= 0);
+        """,
     ]
 }

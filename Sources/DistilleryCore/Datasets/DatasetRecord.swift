@@ -20,12 +20,16 @@ public struct DatasetRecord: Sendable, Equatable {
     /// Who uploaded it (nil for rows from before accounts, or a deleted user).
     public var createdBy: Int64?
     public var createdByName: String?
+    /// A merged dataset's parents in merge order (those not deleted since); empty for any other dataset.
+    public var mergeParentIDs: [Int64]
+    /// How many exact duplicate rows the merge dropped; nil for a dataset that is not a merge.
+    public var mergeDuplicatesDropped: Int?
 
     public init(
         id: Int64, name: String, mode: DatasetMode, baseModel: String, skillPrompt: String?, status: DatasetStatus,
         byteSize: Int, lineCount: Int, rowCount: Int, summary: ValidationSummary?, parentID: Int64?,
         createdAt: Int64, updatedAt: Int64, usedInJobs: Int = 0, activeJobs: Int = 0, createdBy: Int64? = nil,
-        createdByName: String? = nil
+        createdByName: String? = nil, mergeParentIDs: [Int64] = [], mergeDuplicatesDropped: Int? = nil
     ) {
         self.id = id
         self.name = name
@@ -44,6 +48,8 @@ public struct DatasetRecord: Sendable, Equatable {
         self.activeJobs = activeJobs
         self.createdBy = createdBy
         self.createdByName = createdByName
+        self.mergeParentIDs = mergeParentIDs
+        self.mergeDuplicatesDropped = mergeDuplicatesDropped
     }
 }
 

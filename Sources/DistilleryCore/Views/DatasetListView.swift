@@ -1,3 +1,17 @@
+/// A link to one parent dataset, in "from #3 + #7".
+public struct DatasetParentLink: Codable, Sendable, Equatable {
+    public let id: Int64
+    public let url: String
+    /// The first link is not preceded by " + ".
+    public let isFirst: Bool
+
+    public init(id: Int64, isFirst: Bool) {
+        self.id = id
+        url = "/datasets/\(id)"
+        self.isFirst = isFirst
+    }
+}
+
 /// One dataset as a row of the list and the header of its detail page; also its JSON shape.
 public struct DatasetListItem: Codable, Sendable, Equatable {
     public let id: Int64
@@ -25,6 +39,16 @@ public struct DatasetListItem: Codable, Sendable, Equatable {
     public let canSynthesize: Bool
     /// Set for a synthesized child held back only by its size ("Not yet trainable"), nil otherwise.
     public let readiness: DatasetReadiness?
+    /// Every parent: a merged dataset's in merge order, a synthesized child's one seeds dataset.
+    public let parents: [Int64]
+    public let parentLinks: [DatasetParentLink]
+    public let hasParents: Bool
+    /// Exact duplicate rows its merge dropped; nil unless the dataset is a merge.
+    public let duplicatesDropped: Int?
+    /// "2 exact duplicate rows dropped"; nil unless the dataset is a merge.
+    public let duplicatesDroppedText: String?
+    /// A chat dataset with valid rows and a finished validation: it can be selected for a merge.
+    public let canMerge: Bool
 
     public init(_ record: DatasetRecord) {
         id = record.id
@@ -50,6 +74,14 @@ public struct DatasetListItem: Codable, Sendable, Equatable {
         url = "/datasets/\(record.id)"
         createdBy = record.createdByName
         canSynthesize = record.mode == .seeds && (record.status == .validSeeds || record.status == .synthesizing)
+        parents = !record.mergeParentIDs.isEmpty ? record.mergeParentIDs : record.parentID.map { [$0] } ?? []
+        parentLinks = parents.enumerated().map { DatasetParentLink(id: $0.element, isFirst: $0.offset == 0) }
+        hasParents = !parents.isEmpty
+        duplicatesDropped = record.mergeDuplicatesDropped
+        duplicatesDroppedText = record.mergeDuplicatesDropped.map {
+            "\(Formatting.count($0)) exact duplicate row\($0 == 1 ? "" : "s") dropped"
+        }
+        canMerge = DatasetMergeRules.ineligibility(record) == nil
     }
 }
 
@@ -59,6 +91,11 @@ public struct DatasetListView: Encodable, Sendable {
     public let count: Int
     public let isEmpty: Bool
     public var chrome: PageChrome?
+    /// At least two datasets can be merged: the list offers its checkboxes and the Merge selected form.
+    public let offersMerge: Bool
+    /// A merge refused from the list page: the reason, and the name typed, shown again above the table.
+    public var mergeError: String?
+    public var mergeName = ""
 
     /// The JSON twin carries the data, not the page chrome.
     enum CodingKeys: String, CodingKey {
@@ -69,5 +106,6 @@ public struct DatasetListView: Encodable, Sendable {
         datasets = records.map(DatasetListItem.init)
         count = records.count
         isEmpty = records.isEmpty
+        offersMerge = datasets.filter(\.canMerge).count >= DatasetMergeRules.minimumDatasets
     }
 }

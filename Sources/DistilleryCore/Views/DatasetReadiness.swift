@@ -41,7 +41,7 @@ public struct DatasetReadiness: Codable, Sendable, Equatable {
         self.summary = "\(Formatting.count(rows)) row\(rows == 1 ? "" : "s"); \(Formatting.count(rowsNeeded)) more needed to train, minimum \(Formatting.count(minimumRows))."
         nextSteps = [
             "Synthesize more seeds: add seeds to the parent dataset (or upload more) and run another synthesis job.",
-            "Merge this dataset with another one once merging is available.",
+            "Merge it with other chat datasets: select them on the Datasets page and choose Merge selected.",
         ]
     }
 

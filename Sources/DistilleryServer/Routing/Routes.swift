@@ -30,6 +30,7 @@ enum Routes {
         Route("GET", "/datasets", access: .signedIn, format: .html, handler: showDatasetListPage),
         Route("GET", "/datasets/new", access: .signedIn, format: .html, handler: showNewDatasetPage),
         Route("POST", "/datasets", access: .signedIn, format: .html, body: .upload, handler: submitNewDataset),
+        Route("POST", "/datasets/merge", access: .signedIn, format: .html, handler: submitDatasetMerge),
         Route("GET", "/datasets/{id}", access: .signedIn, format: .html, handler: showDatasetDetailPage),
         Route("POST", "/datasets/{id}/delete", access: .signedIn, format: .html, handler: submitDatasetDeletion),
         Route("POST", "/datasets/{id}/validate", access: .signedIn, format: .html, handler: submitDatasetRevalidation),
@@ -57,6 +58,7 @@ enum Routes {
 
         Route("GET", "/api/datasets", access: .signedIn, format: .json, handler: getDatasetListJSON),
         Route("POST", "/api/datasets", access: .signedIn, format: .json, body: .upload, handler: createDatasetJSON),
+        Route("POST", "/api/datasets/merge", access: .signedIn, format: .json, handler: mergeDatasetsJSON),
         Route("GET", "/api/datasets/{id}", access: .signedIn, format: .json, handler: getDatasetJSON),
         Route("DELETE", "/api/datasets/{id}", access: .signedIn, format: .json, handler: deleteDatasetJSON),
         Route("POST", "/api/datasets/{id}/validate", access: .signedIn, format: .json, handler: revalidateDatasetJSON),
