@@ -1,45 +1,5 @@
 import DistilleryCore
 
-/// The split last applied to a dataset: its settings and what the assignment reported.
-public struct StoredSplit: Sendable, Equatable {
-    public var distribution: RecipeDistribution
-    public var seed: UInt64
-    public var threshold: Double
-    public var counts: SplitCounts
-    public var crossSplitPairs: Int
-    public var groupsKeptTogether: Int
-    public var rowsInGroups: Int
-    public var bentBy: Int
-    public var movedRows: Int
-
-    public init(
-        distribution: RecipeDistribution, seed: UInt64, threshold: Double, counts: SplitCounts, crossSplitPairs: Int,
-        groupsKeptTogether: Int, rowsInGroups: Int, bentBy: Int, movedRows: Int
-    ) {
-        self.distribution = distribution
-        self.seed = seed
-        self.threshold = threshold
-        self.counts = counts
-        self.crossSplitPairs = crossSplitPairs
-        self.groupsKeptTogether = groupsKeptTogether
-        self.rowsInGroups = rowsInGroups
-        self.bentBy = bentBy
-        self.movedRows = movedRows
-    }
-
-    public init(distribution: RecipeDistribution, seed: UInt64, threshold: Double, assignment: SplitAssignment) {
-        self.init(
-            distribution: distribution, seed: seed, threshold: threshold, counts: assignment.counts,
-            crossSplitPairs: assignment.crossSplitPairs, groupsKeptTogether: assignment.groupsKeptTogether,
-            rowsInGroups: assignment.rowsInGroups, bentBy: assignment.bentBy, movedRows: assignment.movedRows)
-    }
-
-    /// True when a re-split with these settings keeps the rows' current splits.
-    public func keepsAssignments(distribution: RecipeDistribution, seed: UInt64, threshold: Double) -> Bool {
-        self.distribution == distribution && self.seed == seed && self.threshold == threshold
-    }
-}
-
 /// One row's user turns (joined by newlines) and its current split, the input of a (re)split.
 public struct SplitInputRow: Sendable, Equatable {
     public let index: Int64
@@ -68,7 +28,7 @@ extension DatasetStore {
     }
 
     /// Writes every row's split and the split record in one transaction. `splits` follows `splitInput`'s order.
-    public func applySplit(datasetID: Int64, rowIndexes: [Int64], splits: [DatasetSplit], record: StoredSplit, now: Int64) throws {
+    public func applySplit(datasetID: Int64, rowIndexes: [Int64], splits: [DatasetSplit], record: SplitRecord, now: Int64) throws {
         try database.write { connection in
             let statement = try connection.cachedStatement("UPDATE dataset_rows SET split = ? WHERE dataset_id = ? AND idx = ?")
             for (index, split) in zip(rowIndexes, splits) {
@@ -92,10 +52,10 @@ extension DatasetStore {
         }
     }
 
-    public func split(datasetID: Int64) throws -> StoredSplit? {
+    public func split(datasetID: Int64) throws -> SplitRecord? {
         try database.read { connection in
             try connection.queryOne("SELECT * FROM dataset_splits WHERE dataset_id = ?", .integer(datasetID)).map { row in
-                StoredSplit(
+                SplitRecord(
                     distribution: RecipeDistribution(
                         train: row.double("train") ?? 0, validation: row.double("validation") ?? 0, test: row.double("test") ?? 0),
                     seed: UInt64(bitPattern: row.int64("seed") ?? 0), threshold: row.double("threshold") ?? 0,
@@ -104,6 +64,22 @@ extension DatasetStore {
                     crossSplitPairs: row.int("cross_split_pairs") ?? 0, groupsKeptTogether: row.int("groups_kept_together") ?? 0,
                     rowsInGroups: row.int("rows_in_groups") ?? 0, bentBy: row.int("bent_by") ?? 0, movedRows: row.int("moved_rows") ?? 0)
             }
+        }
+    }
+}
+
+extension DatasetStore {
+    /// The estimated tokens of each split's rows.
+    public func splitTokens(datasetID: Int64) throws -> SplitCounts {
+        try database.read { connection in
+            var tokens = SplitCounts()
+            for row in try connection.query(
+                "SELECT split, SUM(tokens) AS tokens FROM dataset_rows WHERE dataset_id = ? AND split IS NOT NULL GROUP BY split",
+                .integer(datasetID))
+            {
+                if let split = row.string("split").flatMap(DatasetSplit.init(rawValue:)) { tokens[split] = row.int("tokens") ?? 0 }
+            }
+            return tokens
         }
     }
 }

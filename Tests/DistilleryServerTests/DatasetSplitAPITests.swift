@@ -71,4 +71,42 @@ struct DatasetSplitAPITests {
         #expect(Set(named?.keys.map { $0 } ?? []) == Set(fields))
         #expect(try put(test, id, "{not json").status == 400)
     }
+
+    @Test func detailPageSplitsByFormAndShowsCountsTokensAndTheLeakageCheck() throws {
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let id = try test.uploadRaw(Fixtures.jsonl(Self.lines()), name: "split on the page")
+        _ = try test.waitUntilValidated(id)
+        let browser = BrowserSession(test)
+        try browser.signIn()
+        #expect(try browser.get("/datasets/\(id)").text.contains("Not split yet"))
+
+        let done = try browser.submit(
+            "/datasets/\(id)/split", fields: [("preset", "80/10/10"), ("seed", "42")], csrfFrom: "/datasets/\(id)")
+        #expect(done.status == 303)
+        #expect(done.headers["Location"] == "/datasets/\(id)#splits")
+        let page = try browser.get("/datasets/\(id)").text
+        #expect(page.contains("<strong>Leakage check:</strong> 0 cross-split near-duplicate pairs; 1 group of duplicates (6 rows) kept together"))
+        #expect(page.contains("<td>train</td><td class=\"num\">120</td><td class=\"num\">120</td>"))
+        #expect(page.contains("<td>validation</td><td class=\"num\">15</td><td class=\"num\">15</td>"))
+        #expect(page.contains("<option value=\"80/10/10\" selected>"))
+
+        let twin = try #require(try test.json("/api/datasets/\(id)")["splits"] as? [String: Any])
+        #expect(twin["crossSplitPairs"] as? Int == 0)
+        let parts = try #require(twin["parts"] as? [[String: Any]])
+        #expect(parts.map { $0["rows"] as? Int } == [120, 15, 15])
+        let trainRows = try #require(try test.json("/api/datasets/\(id)/rows?split=train&per_page=500")["items"] as? [[String: Any]])
+        #expect(parts.first?["tokens"] as? Int == trainRows.reduce(0) { $0 + ($1["estimatedTokens"] as? Int ?? 0) })
+
+        let refused = try browser.submit(
+            "/datasets/\(id)/split",
+            fields: [("preset", "custom"), ("train", "0.9"), ("validation", "0.2"), ("test", "0"), ("seed", "x")],
+            csrfFrom: "/datasets/\(id)")
+        #expect(refused.status == 422)
+        #expect(refused.text.contains("train + validation + test must sum to 1"))
+        #expect(refused.text.contains("must be a whole number from 0 to 9007199254740991"))
+        #expect(refused.text.contains("name=\"train\" min=\"0\" max=\"1\" step=\"any\" value=\"0.9\""))
+        let forged = try browser.submit("/datasets/\(id)/split", fields: [("preset", "80/10/10"), ("seed", "1")], csrfFrom: "", csrf: "bad")
+        #expect(forged.status == 403)
+    }
 }

@@ -41,7 +41,7 @@ struct SplitStoreTests {
     @Test func appliedSplitIsStoredPerRowAndAsARecord() throws {
         let folder = try TemporaryFolder()
         let (_, store, id) = try open(folder)
-        let record = StoredSplit(
+        let record = SplitRecord(
             distribution: RecipeDistribution(train: 0.8, validation: 0.1, test: 0.1), seed: UInt64.max, threshold: 0.85,
             counts: SplitCounts(train: 1, validation: 1, test: 1), crossSplitPairs: 0, groupsKeptTogether: 2, rowsInGroups: 5,
             bentBy: 1, movedRows: 3)
@@ -65,7 +65,7 @@ struct SplitStoreTests {
     @Test func deletingTheDatasetDeletesItsSplitRecord() throws {
         let folder = try TemporaryFolder()
         let (database, store, id) = try open(folder)
-        let record = StoredSplit(
+        let record = SplitRecord(
             distribution: .allTrain, seed: 1, threshold: 0.8, counts: SplitCounts(train: 3), crossSplitPairs: 0,
             groupsKeptTogether: 0, rowsInGroups: 0, bentBy: 0, movedRows: 0)
         try store.applySplit(datasetID: id, rowIndexes: [0, 1, 2], splits: [.train, .train, .train], record: record, now: 5)

@@ -51,3 +51,25 @@ public struct SplitRequest: Sendable, Equatable {
 public struct SplitRequestProblems: Error, Sendable, Equatable {
     public var fields: [String: String]
 }
+
+extension SplitRequest {
+    /// The detail page's split form: `preset` (a preset's name, or `custom` for the `train`, `validation`
+    /// and `test` fields), `seed`, and an optional `threshold`. Problems are keyed like the JSON body's.
+    public static func read(form fields: [String: String]) -> Result<SplitRequest, SplitRequestProblems> {
+        func value(_ name: String) -> SynthesisJSON? {
+            guard let text = fields[name]?.trimmingWhitespace, !text.isEmpty else { return nil }
+            return Double(text).map(SynthesisJSON.number) ?? .string(text)
+        }
+        var members: [(key: String, value: SynthesisJSON)] = []
+        let preset = fields["preset"]?.trimmingWhitespace ?? "custom"
+        if let chosen = RecipeDistribution.splitPresets.first(where: { $0.name == preset })?.distribution {
+            members = DatasetSplit.allCases.map { ($0.rawValue, .number(chosen.fraction($0))) }
+        } else if preset == "custom" {
+            members = DatasetSplit.allCases.compactMap { split in value(split.rawValue).map { (split.rawValue, $0) } }
+        } else {
+            return .failure(SplitRequestProblems(fields: ["preset": "must be one of the presets or custom"]))
+        }
+        for name in ["seed", "threshold"] { if let given = value(name) { members.append((name, given)) } }
+        return read(.object(members))
+    }
+}

@@ -116,6 +116,8 @@ public struct DatasetDetailView: Encodable, Sendable {
     /// Every line error counted by code, most frequent first.
     public let errorCodeCounts: [ErrorCodeCount]
     public let producedBy: ProducingJob?
+    /// Set by the loader for a chat dataset with rows: its splits and the (re)split form.
+    public var splits: DatasetSplitsView?
 
     // Page-only presentation, left out of the JSON twin.
     public var chrome: PageChrome?
@@ -150,7 +152,7 @@ public struct DatasetDetailView: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case dataset, baseModelName, contextWindow, skillPrompt, summary, children, synthesisJobs, canDelete, deleteBlockedReason, links
-        case preview, downloadDescription, downloadLabel, errorCodeCounts, producedBy, statusExplanation, canValidateAgain
+        case preview, downloadDescription, downloadLabel, errorCodeCounts, producedBy, statusExplanation, canValidateAgain, splits
     }
 
     public init(

@@ -69,9 +69,14 @@ func loadDatasetDetailView(id: Int64, context: RequestContext) throws -> Dataset
             teacher: "\(context.services.catalog.provider(id: job.provider)?.displayName ?? job.provider) · \(job.model)")
     }
     let producedBy = record.parentID == nil ? nil : try context.services.synthesis.job(childDatasetID: id).map { ProducingJob(id: $0.jobID) }
-    return DatasetDetailView(
+    var view = DatasetDetailView(
         record: record, preview: preview, children: children, viewer: context.identity?.user, synthesisJobs: jobs,
         errorCodeCounts: record.status == .validating ? [] : try context.datasets.errorCountsByCode(datasetID: id), producedBy: producedBy)
+    if record.mode == .chat && record.rowCount > 0 && record.status != .validating {
+        view.splits = DatasetSplitsView(
+            applied: try context.datasets.split(datasetID: id), tokens: try context.datasets.splitTokens(datasetID: id))
+    }
+    return view
 }
 
 struct Page<Item: Encodable>: Encodable {

@@ -11,9 +11,29 @@ func putDatasetSplitJSON(_ request: HTTPRequest, _ context: RequestContext) thro
     return jsonResponse(splitJSON(stored))
 }
 
+// POST /datasets/{id}/split  (form: preset, train, validation, test, seed)  ->  303 to the dataset;
+// 422 shows the page again with each bad field named.
+func submitDatasetSplit(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    let record = try context.datasets.requireSettledDataset(id: request.datasetID())
+    guard record.mode == .chat else { throw AppError.conflict("Only a chat dataset can be split; dataset \(record.id) holds seeds.") }
+    let fields = try FormFields.fields(request)
+    switch SplitRequest.read(form: fields) {
+    case .success(let splitRequest):
+        _ = try splitDataset(id: record.id, splitRequest, context)
+        return Renderer.redirect(to: "/datasets/\(record.id)#splits")
+    case .failure(let problems):
+        var view = try loadDatasetDetailView(id: record.id, context: context)
+        view.splits = DatasetSplitsView(
+            applied: try context.datasets.split(datasetID: record.id), tokens: try context.datasets.splitTokens(datasetID: record.id),
+            submitted: fields, problems: problems.fields)
+        view.chrome = context.chrome(section: .datasets)
+        return context.renderer.html(.datasetDetail, view, status: 422)
+    }
+}
+
 /// Groups the dataset's rows by their user turns, assigns the splits and stores them. Rows keep their
 /// current split when the settings are those of the split last applied.
-func splitDataset(id: Int64, _ splitRequest: SplitRequest, _ context: RequestContext) throws -> StoredSplit {
+func splitDataset(id: Int64, _ splitRequest: SplitRequest, _ context: RequestContext) throws -> SplitRecord {
     let rows = try context.datasets.splitInput(datasetID: id)
     let previous = try context.datasets.split(datasetID: id)
     let keeps = previous?.keepsAssignments(
@@ -22,7 +42,7 @@ func splitDataset(id: Int64, _ splitRequest: SplitRequest, _ context: RequestCon
     let assignment = SplitAssignment(
         grouping: grouping, distribution: splitRequest.distribution, seed: splitRequest.seed,
         previous: keeps ? rows.map(\.split) : [])
-    let stored = StoredSplit(
+    let stored = SplitRecord(
         distribution: splitRequest.distribution, seed: splitRequest.seed, threshold: splitRequest.threshold, assignment: assignment)
     try context.datasets.applySplit(
         datasetID: id, rowIndexes: rows.map(\.index), splits: assignment.splitOfRow, record: stored, now: context.services.now())
@@ -45,7 +65,7 @@ private func readSplitRequest(_ request: HTTPRequest) throws -> SplitRequest {
     }
 }
 
-func splitJSON(_ split: StoredSplit) -> SynthesisJSON {
+func splitJSON(_ split: SplitRecord) -> SynthesisJSON {
     func counts(_ counts: SplitCounts) -> SynthesisJSON {
         .object(DatasetSplit.allCases.map { ($0.rawValue, .number(Double(counts[$0]))) })
     }

@@ -33,6 +33,7 @@ enum Routes {
         Route("GET", "/datasets/{id}", access: .signedIn, format: .html, handler: showDatasetDetailPage),
         Route("POST", "/datasets/{id}/delete", access: .signedIn, format: .html, handler: submitDatasetDeletion),
         Route("POST", "/datasets/{id}/validate", access: .signedIn, format: .html, handler: submitDatasetRevalidation),
+        Route("POST", "/datasets/{id}/split", access: .signedIn, format: .html, handler: submitDatasetSplit),
         Route("GET", "/datasets/{id}/download", access: .signedIn, format: .file, handler: downloadDatasetJSONL),
         Route("GET", "/datasets/{id}/errors.csv", access: .signedIn, format: .file, handler: downloadErrorReportCSV),
         Route("GET", "/datasets/{id}/errors.jsonl", access: .signedIn, format: .file, handler: downloadErrorReportJSONL),
