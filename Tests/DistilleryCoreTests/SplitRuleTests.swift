@@ -190,3 +190,12 @@ func addingRowsMovesNoRowAlreadyAssigned(added: Int) {
     #expect(after.movedRows == 1)
     #expect(after.crossSplitPairs == 0)
 }
+
+@Test(arguments: [
+    (#"{"messages":[{"role":"system","content":"S"},{"role":"user","content":"Hi"},{"role":"assistant","content":"A"}]}"#, "Hi"),
+    (#"{"messages":[{"role":"user","content":"One"},{"role":"assistant","content":"A"},{"role":"user","content":"Two \"q\""}]}"#, "One\nTwo \"q\""),
+    (#"{"input":"a seed"}"#, ""),
+])
+func userTurnsOfAChatRowAreJoinedByNewlines(row: String, expected: String) {
+    #expect(NearDuplicateText.userTurns(ofChatRow: Array(row.utf8)) == expected)
+}

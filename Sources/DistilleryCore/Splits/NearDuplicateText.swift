@@ -70,3 +70,15 @@ public enum StableHash {
         return z ^ (z >> 31)
     }
 }
+
+extension NearDuplicateText {
+    /// The user turns of a normalized chat row (`{"messages":[…]}`), joined by newlines: the text whose
+    /// duplicates must not straddle splits.
+    public static func userTurns(ofChatRow json: [UInt8]) -> String {
+        guard let messages = try? SynthesisJSON.parse(json)["messages"], case .array(let items) = messages else { return "" }
+        return items.compactMap { message -> String? in
+            guard message["role"] == .string("user"), case .string(let content)? = message["content"] else { return nil }
+            return content
+        }.joined(separator: "\n")
+    }
+}
