@@ -199,3 +199,14 @@ func addingRowsMovesNoRowAlreadyAssigned(added: Int) {
 func userTurnsOfAChatRowAreJoinedByNewlines(row: String, expected: String) {
     #expect(NearDuplicateText.userTurns(ofChatRow: Array(row.utf8)) == expected)
 }
+
+@Test func asciiFastPathFoldsLikeTheUnicodeRules() {
+    var general = ""
+    var ascii = ""
+    for byte in UInt8(0)...UInt8(0x7f) {
+        let text = "Ab\(Character(Unicode.Scalar(byte)))cD 9"
+        ascii = NearDuplicateText.asciiFolded(text)
+        general = String(text.lowercased().map { $0.isPunctuation || $0.isSymbol ? " " : $0 })
+        #expect(ascii == general, "byte \(byte)")
+    }
+}
