@@ -47,16 +47,25 @@ public struct NearDuplicateGrouping: Sendable {
         let shingles = ShingleTable(texts: distinct.map { normalizedTexts[$0] })
         let bandKeys = Self.bandKeys(shingles)
         var checked = Set<UInt64>()
+        // Each band's (key, member) pairs packed into one UInt64 (the key's high bits, then the member) so a
+        // plain integer sort groups equal keys; keys that agree only in their high bits become extra
+        // candidates, which the exact Jaccard check turns away.
+        let memberBits = max(1, UInt64.bitWidth - UInt64(max(1, distinct.count)).leadingZeroBitCount)
+        let memberMask: UInt64 = (1 << memberBits) - 1
+        var column = [UInt64](repeating: 0, count: distinct.count)
         for band in 0..<Self.bands {
-            let column = (0..<distinct.count).map { (key: bandKeys[$0 * Self.bands + band], member: $0) }
-                .sorted { $0.key != $1.key ? $0.key < $1.key : $0.member < $1.member }
+            for member in 0..<distinct.count {
+                column[member] = (bandKeys[member * Self.bands + band] & ~memberMask) | UInt64(member)
+            }
+            column.sort()
             var runStart = 0
             while runStart < column.count {
+                let runKey = column[runStart] & ~memberMask
                 var runEnd = runStart + 1
-                while runEnd < column.count && column[runEnd].key == column[runStart].key { runEnd += 1 }
+                while runEnd < column.count && column[runEnd] & ~memberMask == runKey { runEnd += 1 }
                 for left in runStart..<runEnd {
                     for right in (left + 1)..<runEnd {
-                        let a = column[left].member, b = column[right].member
+                        let a = Int(column[left] & memberMask), b = Int(column[right] & memberMask)
                         let (rowA, rowB) = (distinct[a], distinct[b])
                         if unionFind.find(rowA) == unionFind.find(rowB) { continue }
                         guard checked.insert(UInt64(a) << 32 | UInt64(b)).inserted else { continue }
@@ -145,14 +154,19 @@ struct MinHashPermutations: Sendable {
     }
 
     func signature(of set: ArraySlice<UInt64>, into signature: inout [UInt32]) {
-        for permutation in 0..<multipliers.count {
-            let a = multipliers[permutation], b = offsets[permutation]
-            var minimum = UInt32.max
-            for value in set {
-                let hashed = UInt32(truncatingIfNeeded: (a &* value &+ b) >> 32)
-                if hashed < minimum { minimum = hashed }
+        for permutation in signature.indices { signature[permutation] = UInt32.max }
+        // Values outside, permutations inside: the inner loop runs over contiguous arrays and vectorizes.
+        multipliers.withUnsafeBufferPointer { multipliers in
+            offsets.withUnsafeBufferPointer { offsets in
+                signature.withUnsafeMutableBufferPointer { signature in
+                    for value in set {
+                        for permutation in 0..<multipliers.count {
+                            let hashed = UInt32(truncatingIfNeeded: (multipliers[permutation] &* value &+ offsets[permutation]) >> 32)
+                            signature[permutation] = min(signature[permutation], hashed)
+                        }
+                    }
+                }
             }
-            signature[permutation] = minimum
         }
     }
 }
