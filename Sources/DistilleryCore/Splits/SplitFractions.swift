@@ -1,10 +1,6 @@
 /// One of the three parts a dataset is divided into, in their fixed order (train, validation, test).
-public enum DatasetSplit: String, Sendable, CaseIterable, Comparable {
+public enum DatasetSplit: String, Sendable, CaseIterable {
     case train, validation, test
-
-    public static func < (lhs: DatasetSplit, rhs: DatasetSplit) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-    }
 }
 
 /// A number of rows per split.
