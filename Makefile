@@ -53,6 +53,7 @@ bench: bench-deps
 	.build/release/distillery-bench synth-faults
 	.build/release/distillery-bench synth-judge
 	.build/release/distillery-bench synth-crash
+	.build/release/distillery-bench split-dedup
 
 clean:
 	rm -rf .build

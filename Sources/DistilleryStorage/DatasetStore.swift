@@ -31,6 +31,7 @@ public struct StoredRow: Sendable, Equatable {
     public let body: String
     public let tokens: Int
     public let meta: String?
+    public var split: DatasetSplit? = nil
 }
 
 public struct StoredLineError: Sendable, Equatable {
@@ -128,11 +129,15 @@ public struct DatasetStore: Sendable {
         }
     }
 
-    public func rows(datasetID: Int64, offset: Int, limit: Int) throws -> [StoredRow] {
+    /// A page of rows, all of them or (with `split`) those of one split.
+    public func rows(datasetID: Int64, offset: Int, limit: Int, split: DatasetSplit? = nil) throws -> [StoredRow] {
         try database.read { connection in
             try connection.query(
-                "SELECT idx, line, body, tokens, meta FROM dataset_rows WHERE dataset_id = ? ORDER BY idx LIMIT ? OFFSET ?",
-                .integer(datasetID), SQLValue(limit), SQLValue(offset)
+                """
+                SELECT idx, line, body, tokens, meta, split FROM dataset_rows WHERE dataset_id = ? AND (? IS NULL OR split = ?)
+                ORDER BY idx LIMIT ? OFFSET ?
+                """,
+                .integer(datasetID), SQLValue(split?.rawValue), SQLValue(split?.rawValue), SQLValue(limit), SQLValue(offset)
             ).map(Self.storedRow)
         }
     }
@@ -284,6 +289,7 @@ public struct DatasetStore: Sendable {
     ) throws {
         try connection.run("DELETE FROM dataset_rows WHERE dataset_id = ?", .integer(datasetID))
         try connection.run("DELETE FROM dataset_errors WHERE dataset_id = ?", .integer(datasetID))
+        try connection.run("DELETE FROM dataset_splits WHERE dataset_id = ?", .integer(datasetID))
         try connection.run(
             """
             UPDATE datasets SET status = ?, summary = ?, row_count = 0, updated_at = ?
@@ -375,7 +381,8 @@ public struct DatasetStore: Sendable {
     private static func storedRow(_ row: Row) -> StoredRow {
         StoredRow(
             index: row.int64("idx") ?? 0, line: row.int("line") ?? 0, body: row.string("body") ?? "",
-            tokens: row.int("tokens") ?? 0, meta: row.string("meta"))
+            tokens: row.int("tokens") ?? 0, meta: row.string("meta"),
+            split: row.hasColumn("split") ? row.string("split").flatMap(DatasetSplit.init(rawValue:)) : nil)
     }
 
     private static func storedError(_ row: Row) -> StoredLineError {

@@ -362,5 +362,28 @@ public enum Schema {
         CREATE INDEX dataset_parents_parent ON dataset_parents(parent_id);
         ALTER TABLE datasets ADD COLUMN merge_duplicates_dropped INTEGER CHECK (merge_duplicates_dropped >= 0);
         """,
+
+        // 10 (issue 9, splits): each row's split, and per dataset the split that was last applied (its settings,
+        // counts and leakage check), so re-splitting with the same settings keeps earlier rows where they were.
+        """
+        ALTER TABLE dataset_rows ADD COLUMN split TEXT CHECK (split IN ('train', 'validation', 'test'));
+        CREATE TABLE dataset_splits (
+            dataset_id INTEGER PRIMARY KEY REFERENCES datasets(id) ON DELETE CASCADE,
+            train REAL NOT NULL,
+            validation REAL NOT NULL,
+            test REAL NOT NULL,
+            seed INTEGER NOT NULL,
+            threshold REAL NOT NULL,
+            train_rows INTEGER NOT NULL,
+            validation_rows INTEGER NOT NULL,
+            test_rows INTEGER NOT NULL,
+            cross_split_pairs INTEGER NOT NULL,
+            groups_kept_together INTEGER NOT NULL,
+            rows_in_groups INTEGER NOT NULL,
+            bent_by INTEGER NOT NULL,
+            moved_rows INTEGER NOT NULL,
+            created_at INTEGER NOT NULL
+        ) STRICT;
+        """,
     ]
 }

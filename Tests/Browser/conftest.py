@@ -218,6 +218,8 @@ def data(server, admin_state):
     for dataset in (chat, broken, seeds):
         api.eventually(f"/api/datasets/{dataset}", lambda d: find_key(d, "status") not in ("validating", "queued"),
                        what=f"validation of dataset {dataset}")
+    # The chat dataset is split (its page shows the split table); the broken one is not (only the form).
+    api.call("PUT", f"/api/datasets/{chat}/split", {"train": 0.8, "validation": 0.1, "test": 0.1, "seed": 42})
 
     job = api.call("POST", f"/api/datasets/{seeds}/synthesis", {
         "provider": "openai-compatible", "base_url": server.teacher_url, "custom_model": "fake-teacher",

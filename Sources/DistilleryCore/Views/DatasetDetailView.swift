@@ -125,6 +125,8 @@ public struct DatasetDetailView: Encodable, Sendable {
     /// Every line error counted by code, most frequent first.
     public let errorCodeCounts: [ErrorCodeCount]
     public let producedBy: ProducingJob?
+    /// Set by the loader for a chat dataset with rows: its splits and the (re)split form.
+    public var splits: DatasetSplitsView?
 
     // Page-only presentation, left out of the JSON twin.
     public var chrome: PageChrome?
@@ -162,7 +164,7 @@ public struct DatasetDetailView: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case dataset, baseModelName, contextWindow, skillPrompt, summary, children, synthesisJobs, canDelete, deleteBlockedReason, links
-        case preview, downloadDescription, downloadLabel, errorCodeCounts, producedBy, statusExplanation, canValidateAgain, exports
+        case preview, downloadDescription, downloadLabel, errorCodeCounts, producedBy, statusExplanation, canValidateAgain, exports, splits
     }
 
     public init(

@@ -16,12 +16,19 @@ func getDatasetJSON(_ request: HTTPRequest, _ context: RequestContext) throws ->
 }
 
 // GET /api/datasets/{id}/rows?page=1&per_page=50  — the normalized rows, paged:
-// {"items": [{"index", "line", "estimatedTokens", "row", "metadata"}], "page", "perPage", "total"}.
+// {"items": [{"index", "line", "estimatedTokens", "row", "metadata", "split"}], "page", "perPage", "total"};
+// `?split=train|validation|test` lists one split (split is null until the dataset has been split).
 // Rows are stored as validated JSON, so they are spliced in as-is rather than parsed and re-encoded.
 func getDatasetRowsJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let (page, perPage) = try request.paging()
     let record = try context.datasets.requireSettledDataset(id: request.datasetID())
-    let rows = try context.datasets.rows(datasetID: record.id, offset: (page - 1) * perPage, limit: perPage)
+    let split = try request.query("split").map { name in
+        guard let split = DatasetSplit(rawValue: name) else {
+            throw AppError.badRequest("split must be train, validation or test; got \"\(name.prefix(40))\".")
+        }
+        return split
+    }
+    let rows = try context.datasets.rows(datasetID: record.id, offset: (page - 1) * perPage, limit: perPage, split: split)
     var body = Array("{\"items\":[".utf8)
     for (position, row) in rows.enumerated() {
         if position > 0 { body.append(UInt8(ascii: ",")) }
@@ -29,9 +36,12 @@ func getDatasetRowsJSON(_ request: HTTPRequest, _ context: RequestContext) throw
         body += Array(row.body.utf8)
         body += Array(",\"metadata\":".utf8)
         body += Array((row.meta ?? "null").utf8)
+        body += Array(",\"split\":".utf8)
+        body += Array((row.split.map { "\"\($0.rawValue)\"" } ?? "null").utf8)
         body.append(UInt8(ascii: "}"))
     }
-    body += Array("],\"page\":\(page),\"perPage\":\(perPage),\"total\":\(record.rowCount)}".utf8)
+    let total = try split.map { try context.datasets.split(datasetID: record.id)?.counts[$0] ?? 0 } ?? record.rowCount
+    body += Array("],\"page\":\(page),\"perPage\":\(perPage),\"total\":\(total)}".utf8)
     var headers = HTTPHeaders()
     headers.set("Content-Type", "application/json; charset=utf-8")
     return HTTPResponse(status: 200, headers: headers, body: .bytes(body))
@@ -59,9 +69,14 @@ func loadDatasetDetailView(id: Int64, context: RequestContext) throws -> Dataset
             teacher: "\(context.services.catalog.provider(id: job.provider)?.displayName ?? job.provider) · \(job.model)")
     }
     let producedBy = record.parentID == nil ? nil : try context.services.synthesis.job(childDatasetID: id).map { ProducingJob(id: $0.jobID) }
-    return DatasetDetailView(
+    var view = DatasetDetailView(
         record: record, preview: preview, children: children, viewer: context.identity?.user, synthesisJobs: jobs,
         errorCodeCounts: record.status == .validating ? [] : try context.datasets.errorCountsByCode(datasetID: id), producedBy: producedBy)
+    if record.mode == .chat && record.rowCount > 0 && record.status != .validating {
+        view.splits = DatasetSplitsView(
+            applied: try context.datasets.split(datasetID: id), tokens: try context.datasets.splitTokens(datasetID: id))
+    }
+    return view
 }
 
 struct Page<Item: Encodable>: Encodable {
