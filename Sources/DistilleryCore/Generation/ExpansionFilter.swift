@@ -55,7 +55,7 @@ public struct ExpansionFilter: Sendable {
         var runs = Set<String>()
         for text in templateTexts {
             for segment in text.split(whereSeparator: { $0 == "{" || $0 == "}" }) {
-                Self.forEachRun(of: NearDuplicateText.words(String(segment))) { runs.insert($0) }
+                runs.formUnion(Self.runs(of: NearDuplicateText.words(String(segment))))
             }
         }
         templateRuns = runs
@@ -66,17 +66,14 @@ public struct ExpansionFilter: Sendable {
         let words = NearDuplicateText.words(variation)
         if Self.wordCount(words) < Self.minimumWords { return .tooShort }
         if RefusalPhrases.firstMatch(in: variation) != nil { return .refusal }
-        if echoesTemplate(words) || Self.markerList.firstMatch(in: MatchableText(variation)) != nil { return .echo }
+        if Self.runs(of: words).contains(where: templateRuns.contains)
+            || Self.markerList.firstMatch(in: MatchableText(variation)) != nil {
+            return .echo
+        }
         if isNearDuplicate(words.joined(separator: " "), of: NearDuplicateText.normalized(seed)) {
             return .nearDuplicateOfSeed
         }
         return nil
-    }
-
-    private func echoesTemplate(_ words: [Substring]) -> Bool {
-        var echoes = false
-        Self.forEachRun(of: words) { run in echoes = echoes || templateRuns.contains(run) }
-        return echoes
     }
 
     private func isNearDuplicate(_ variation: String, of seed: String) -> Bool {
@@ -86,10 +83,10 @@ public struct ExpansionFilter: Sendable {
         return NearDuplicateText.jaccard(lhs[...], rhs[...]) >= nearDuplicateThreshold
     }
 
-    private static func forEachRun(of words: [Substring], _ body: (String) -> Void) {
-        guard words.count >= echoRunWords else { return }
-        for start in 0...(words.count - echoRunWords) {
-            body(words[start..<(start + echoRunWords)].joined(separator: " "))
+    /// Every run of `echoRunWords` consecutive words, joined by single spaces.
+    private static func runs(of words: [Substring]) -> LazyMapSequence<Range<Int>, String> {
+        (0..<max(0, words.count - echoRunWords + 1)).lazy.map { start in
+            words[start..<(start + echoRunWords)].joined(separator: " ")
         }
     }
 
