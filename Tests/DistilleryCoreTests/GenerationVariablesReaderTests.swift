@@ -3,33 +3,28 @@ import Testing
 
 private func json(_ text: String) throws -> SynthesisJSON { try SynthesisJSON.parse(text) }
 
-private func readError(_ text: String) throws -> GenerationPlanError? {
-    let parsed = try json(text)
+/// The error a plan step throws, or nil when it succeeds.
+func planError(_ step: () throws(GenerationPlanError) -> Void) -> GenerationPlanError? {
     do {
-        _ = try GenerationVariablesReader.read(parsed)
+        try step()
         return nil
     } catch {
         return error
     }
 }
 
+private func readError(_ text: String) throws -> GenerationPlanError? {
+    let parsed = try json(text)
+    return planError { () throws(GenerationPlanError) in _ = try GenerationVariablesReader.read(parsed) }
+}
+
 private func formError(_ text: String) -> GenerationPlanError? {
-    do {
-        _ = try GenerationVariablesReader.read(formText: text)
-        return nil
-    } catch {
-        return error
-    }
+    planError { () throws(GenerationPlanError) in _ = try GenerationVariablesReader.read(formText: text) }
 }
 
 private func combinationsError(_ text: String) throws -> GenerationPlanError? {
     let parsed = try json(text)
-    do {
-        _ = try GenerationVariablesReader.readCombinations(parsed)
-        return nil
-    } catch {
-        return error
-    }
+    return planError { () throws(GenerationPlanError) in _ = try GenerationVariablesReader.readCombinations(parsed) }
 }
 
 @Test func readsEveryAPIShapeInKeyOrder() throws {

@@ -14,12 +14,7 @@ private let difficulty = equal("difficulty", ["easy", "medium", "hard"])
 private let tone = GenerationVariable(name: "tone", values: [VariableValue(value: "friendly", description: "warm, no jargon")])
 
 private func planError(_ variables: [GenerationVariable], _ combinations: [CombinationRow]? = nil, count: Int = 10) -> GenerationPlanError? {
-    do {
-        _ = try StratumPlan.make(variables: variables, combinations: combinations, count: count)
-        return nil
-    } catch {
-        return error
-    }
+    planError { () throws(GenerationPlanError) in _ = try StratumPlan.make(variables: variables, combinations: combinations, count: count) }
 }
 
 /// The README's worked example.

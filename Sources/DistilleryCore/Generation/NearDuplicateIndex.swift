@@ -18,9 +18,10 @@ public struct NearDuplicateIndex: Sendable {
     /// Entry `id`'s shingle set; empty for an exact duplicate, which is matched through its first occurrence.
     private var shingles = ShingleTable(texts: [])
     /// Band key → its newest slot (entry × bands + band); `previousInBucket[slot]` chains the bucket's older slots
-    /// (−1 ends it). One flat array instead of an array per bucket.
-    private var newestSlot: [UInt64: Int] = [:]
-    private var previousInBucket: [Int] = []
+    /// (−1 ends it). One flat array instead of an array per bucket, and 32-bit slots (room for 67 million
+    /// entries), keep an entry's index near 0.6 KB.
+    private var newestSlot: [UInt64: Int32] = [:]
+    private var previousInBucket: [Int32] = []
 
     public init(threshold: Double = NearDuplicateGrouping.defaultThreshold) {
         self.threshold = threshold
@@ -70,8 +71,8 @@ public struct NearDuplicateIndex: Sendable {
         for key in probe.bandKeys {
             var slot = newestSlot[key] ?? -1
             while slot >= 0 {
-                found.insert(slot / NearDuplicateGrouping.bands)
-                slot = previousInBucket[slot]
+                found.insert(Int(slot) / NearDuplicateGrouping.bands)
+                slot = previousInBucket[Int(slot)]
             }
         }
         return found
@@ -99,7 +100,7 @@ public struct NearDuplicateIndex: Sendable {
         firstByText[probe.normalized] = id
         shingles.append(probe.shingles)
         for (band, key) in probe.bandKeys.enumerated() {
-            let slot = id * NearDuplicateGrouping.bands + band
+            let slot = Int32(id * NearDuplicateGrouping.bands + band)
             previousInBucket.append(newestSlot[key] ?? -1)
             newestSlot[key] = slot
         }
