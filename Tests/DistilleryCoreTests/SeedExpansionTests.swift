@@ -110,3 +110,40 @@ func expansionFilterKeepsOrDropsWithItsReason(variation: String, seed: String, e
 func refusalPhrasesNameTheMatchedPhrase(text: String, phrase: String?) {
     #expect(RefusalPhrases.firstMatch(in: text) == phrase)
 }
+
+@Test func builtinTemplateIsAValidPromptsTemplate() throws {
+    let template = SeedExpansion.template
+    #expect(template.type == .prompts)
+    let checked = try template.checked()
+    #expect(checked.variables == ["seed", "mutation"])
+    #expect(checked.settingsJSON == #"{"temperature":1}"#)
+    #expect(try PromptTemplate(template.systemPrompt).variables.isEmpty)
+}
+
+@Test func builtinTemplateRendersWithASeedAndAMutation() throws {
+    let context = PromptContext(
+        values: ["seed": csvSeed, "mutation": "deepen"], descriptions: ["mutation": EvolMutation.deepen.instruction], count: 5
+    )
+    let rendered = try PromptTemplate(SeedExpansion.template.prompt).render(context)
+    #expect(rendered == """
+        Seed prompt:
+        <<<
+        如何用Python读取CSV文件？
+        >>>
+
+        Change to make (deepen): Ask for more depth: where the prompt asks about something, also ask why it works \
+        that way, what it trades off, or how it fails in unusual cases, so that a good answer needs real expertise.
+
+        Write 5 new prompts, each making this change in its own way, so that they differ from the seed and from \
+        each other.
+        """)
+    // A teacher that answers with the rendered prompt echoes the template.
+    #expect(SeedExpansion.filter.rejection(of: rendered, seed: csvSeed) == .echo)
+}
+
+@Test func builtinTemplateNeedsTheMutationsDescription() {
+    let context = PromptContext(values: ["seed": csvSeed, "mutation": "deepen"], count: 5)
+    #expect(throws: PromptTemplateError.missingDescription("mutation")) {
+        try PromptTemplate(SeedExpansion.template.prompt).render(context)
+    }
+}
