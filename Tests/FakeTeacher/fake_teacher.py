@@ -39,6 +39,25 @@ With --judge-tokens N the verdict needs N completion tokens: under max_tokens N 
 Answer length: a user message containing [len:N] gets an answer of N completion tokens; when max_tokens is below N
 the answer is cut off at max_tokens (finish_reason "length", completion_tokens = max_tokens), like a real model.
 
+Generation requests (Distillery's generation tasks): a request whose response_format is a json_schema with an
+"items" array (minItems = N, the item's required fields), or whose last user message says "holding exactly N items,
+each {...}" (JSON mode), gets content {"items": [N items of that shape]}: prompts {"prompt"}, qa {"question", "answer"},
+transform {"output"}, dialogue {"turns": [user, assistant]}. Every fresh item's words all carry a process-wide
+counter, so no two fresh items share a word (never near duplicates). With --gen-duplicate-rate p each item is, with
+probability p, an exact copy of a fresh item (same shape) of an earlier well-formed answer; with --gen-malformed-rate q an answer
+is, with probability q, not usable (half of them cut JSON, half an item missing its last field). A user message
+containing a --gen-duplicates-for WORD (repeatable, comma-separated) answers the same item every time (only the
+first is new). Drawn from the --seed random in request order, so a run is reproducible. The log entry adds
+"gen_items" (N), "gen_duplicates" (copies in this answer) and "gen_malformed" (null, "json" or "field").
+
+Seed expansion (--expand-drops KINDS, comma-separated): a generation request whose user message holds a seed between
+"<<<" and ">>>" lines (Distillery's built-in expansion template) answers, for each (seed, "Change to make (mutation)")
+pair, its first items as the listed kinds in order, then fresh items as above. Kinds: echo (the request's mutation
+instruction, i.e. the template's own words), refusal ("I'm sorry, but I can't help with rewriting this prompt."),
+refusal_zh ("抱歉，我无法完成这个请求。"), near_copy (the seed in capitals with "!!" for its last punctuation: the same text
+once normalised), near_reworded (the seed with one word appended: word-shingle Jaccard (n-2)/(n-1) for n words),
+too_short ("Why?"). The log entry adds "expand_kinds" (each item's kind, "fresh" for the others).
+
 Rate limit: --rpm-limit N, a sliding 60 s window over accepted chat completions. Over it: 429 with
 Retry-After (whole seconds, rounded up) and an OpenAI-style error body. Every chat-completion response
 (200 and 429) carries x-ratelimit-limit-requests, x-ratelimit-remaining-requests and
@@ -115,6 +134,7 @@ class Config:
         "api_key": str, "models": None, "reasoning": bool, "no_n": bool,
         "judge_word": str, "judge_marker": str, "echo_auth": bool, "models_latency_ms": float, "hold_models": bool,
         "judge_garbage_at_zero": bool, "judge_tokens": int,
+        "gen_duplicate_rate": float, "gen_malformed_rate": float, "gen_duplicates_for": str, "expand_drops": str,
     }
 
     def __init__(self, args):
@@ -195,6 +215,9 @@ class FakeTeacher:
         self.variant_counts = collections.Counter()  # message -> answers given under --no-n
         self.held_models = []  # (answer, entry, connection) of /v1/models requests held by --hold-models
         self.log = open(log_path, "a", buffering=1, encoding="utf-8") if log_path else None
+        self.gen_counter = 0  # fresh generation items so far (their words carry it)
+        self.gen_fresh = collections.defaultdict(list)  # fields -> fresh items of well-formed answers (copied as duplicates)
+        self.expand_served = collections.Counter()  # (seed, mutation line) -> expansion items answered so far
 
     # ---- request dispatch ----------------------------------------------------------------------
 
@@ -362,6 +385,9 @@ class FakeTeacher:
             return (200, rate_headers, b'{"id": "chatcmpl-broken", "object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assi')
 
         answers = self.answers(seed_text, n, judge, fault)
+        shape = None if judge or fault in ("empty", "truncated") else generation_shape(response_format, seed_text)
+        if shape is not None:
+            answers = [(self.generation_answer(shape, seed_text, entry), "stop")]
         max_tokens = payload.get("max_tokens")
         needed = config.judge_tokens if judge else None
         length = LEN_PATTERN.search(seed_text)
@@ -453,6 +479,111 @@ class FakeTeacher:
         if fault == "truncated":
             return [(content[: max(1, len(content) // 2)], "length") for content in contents]
         return [(content, "stop") for content in contents]
+
+
+    def generation_answer(self, shape, seed_text, entry):
+        count, fields = shape
+        config = self.config
+        draw = self.random.random
+        markers = [word.strip() for word in (config.gen_duplicates_for or "").split(",") if word.strip()]
+        stuck = next((word for word in markers if word in seed_text), None)
+        items, fresh, duplicates = [], [], 0
+        earlier = self.gen_fresh[tuple(fields)]
+        expansion = self.expansion_kinds(seed_text, count)
+        if expansion is not None:
+            entry["expand_kinds"] = expansion
+        for position in range(count):
+            if expansion is not None and expansion[position] != "fresh":
+                item = {fields[0]: expansion_item(expansion[position], seed_text)} if fields else {}
+            elif stuck is not None:
+                item = generation_item(fields, f"stuck {stuck}")
+            elif earlier and config.gen_duplicate_rate and draw() < config.gen_duplicate_rate:
+                item = earlier[int(draw() * len(earlier))]
+                duplicates += 1
+            else:
+                self.gen_counter += 1
+                item = generation_item(fields, str(self.gen_counter))
+                fresh.append(item)
+            items.append(item)
+        malformed = None
+        if config.gen_malformed_rate and draw() < config.gen_malformed_rate:
+            malformed = "json" if draw() < 0.5 else "field"
+        entry.update(gen_items=count, gen_duplicates=duplicates, gen_malformed=malformed)
+        if malformed == "json":
+            return json.dumps({"items": items})[:-7]
+        if malformed == "field":
+            broken = dict(items[-1])
+            broken.pop(fields[-1], None)
+            return json.dumps({"items": items[:-1] + [broken]})
+        earlier.extend(fresh)
+        return json.dumps({"items": items})
+
+    def expansion_kinds(self, text, count):
+        """Each of the answer's items' kind under --expand-drops, or None when it is off or `text` holds no seed."""
+        drops = [kind.strip() for kind in (self.config.expand_drops or "").split(",") if kind.strip()]
+        seed = EXPAND_SEED_PATTERN.search(text or "")
+        if not drops or not seed:
+            return None
+        mutation = EXPAND_MUTATION_PATTERN.search(text)
+        key = (seed.group(1), mutation.group(0) if mutation else "")
+        served = self.expand_served[key]
+        self.expand_served[key] += count
+        return [drops[served + position] if served + position < len(drops) else "fresh" for position in range(count)]
+
+
+GEN_COUNT_PATTERN = re.compile(r"holding exactly (\d+) items?, each \{([^}]*)\}")
+GEN_WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
+
+
+def generation_shape(response_format, text):
+    """(N, the item's fields) for a generation request, else None."""
+    if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
+        schema = (response_format.get("json_schema") or {}).get("schema") or {}
+        items = ((schema.get("properties") or {}).get("items")) or {}
+        if items.get("type") == "array" and isinstance(items.get("minItems"), int):
+            fields = (items.get("items") or {}).get("required") or []
+            return items["minItems"], [str(field) for field in fields]
+    match = GEN_COUNT_PATTERN.search(text or "")
+    if match:
+        return int(match.group(1)), re.findall(r'"(\w+)"', match.group(2))
+    return None
+
+
+EXPAND_SEED_PATTERN = re.compile(r"^<<<\n(.*?)\n>>>$", re.S | re.M)
+EXPAND_MUTATION_PATTERN = re.compile(r"^Change to make \(([a-z_]+)\): (.*)$", re.M)
+EXPAND_KINDS = ("echo", "refusal", "refusal_zh", "near_copy", "near_reworded", "too_short")
+
+
+def expansion_item(kind, text):
+    """A variation seed expansion must drop, made from the request's seed and mutation."""
+    seed = EXPAND_SEED_PATTERN.search(text).group(1)
+    mutation = EXPAND_MUTATION_PATTERN.search(text)
+    if kind == "echo":
+        return mutation.group(2) if mutation else text
+    if kind == "refusal":
+        return "I'm sorry, but I can't help with rewriting this prompt."
+    if kind == "refusal_zh":
+        return "抱歉，我无法完成这个请求。"
+    if kind == "near_copy":
+        return seed.upper().rstrip(".?!") + "!!"
+    if kind == "near_reworded":
+        return seed.rstrip(".?!") + " please?"
+    if kind == "too_short":
+        return "Why?"
+    raise BadRequest(400, f"unknown --expand-drops kind {kind!r}; the kinds are: {', '.join(EXPAND_KINDS)}")
+
+
+def generation_item(fields, tag):
+    """One item of the asked shape whose every word carries `tag`."""
+    def words(offset):
+        return " ".join(f"{word}{tag}" for word in GEN_WORDS[offset:] + GEN_WORDS[:offset])
+    item = {}
+    for position, field in enumerate(fields):
+        if field == "turns":
+            item[field] = [{"role": "user", "content": words(0) + "?"}, {"role": "assistant", "content": words(3) + "."}]
+        else:
+            item[field] = words(position) + ("?" if field in ("question", "prompt") else ".")
+    return item
 
 
 ECHO_PLACEHOLDER = "@@ECHO_AUTHORIZATION@@"
@@ -710,6 +841,11 @@ def parse_arguments(argv):
     parser.add_argument("--hold-models", action="store_true", help="hold GET /v1/models until /_control release_models")
     parser.add_argument("--judge-garbage-at-zero", action="store_true")
     parser.add_argument("--judge-tokens", type=int, default=None)
+    parser.add_argument("--gen-duplicate-rate", type=float, default=0.0)
+    parser.add_argument("--gen-malformed-rate", type=float, default=0.0)
+    parser.add_argument("--gen-duplicates-for", default=None, help="comma-separated words: prompts with one answer one item, always")
+    parser.add_argument("--expand-drops", default=None, help=f"comma-separated kinds ({', '.join(EXPAND_KINDS)}): "
+                        "the first items answered for each seed and mutation of a seed-expansion request")
     parser.add_argument("--log", default=None, help="append one JSON line per request to this file")
     return parser.parse_args(argv)
 
