@@ -169,6 +169,11 @@ public final class Scheduler<P: Pipeline> {
         }
     }
 
+    /// Keys below `key` are taken (a resumed job's finished items are not added again, yet keep their keys).
+    public func reserveKeys(below key: Int64) {
+        nextKey = max(nextKey, key)
+    }
+
     /// Adds an item under the next free key, reporting it as `added` so the driver stores it before it is sent
     /// (a pipeline's follow-ups, or the items a driver's review of finished items asks for: generation's top-ups).
     @discardableResult

@@ -146,7 +146,9 @@ public struct GenerationLedger: Sendable {
             case .rejected: counts[stratum].rejected += 1
             case .surplus: counts[stratum].surplus += 1
             }
-            outputs.append(GenerationOutput(item: item, verdict: verdict, seq: nextSeq))
+            var output = GenerationOutput(item: item, verdict: verdict, seq: nextSeq)
+            output.stratum = stratum
+            outputs.append(output)
             nextSeq += 1
         }
         return (outputs, plan(stratum: stratum))

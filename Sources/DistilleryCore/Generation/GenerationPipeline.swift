@@ -24,6 +24,10 @@ public struct GenerationOutput: Sendable, Equatable {
     public var verdict: GenerationVerdict?
     /// The item's number among every item the task received (set with the verdict).
     public var seq: Int?
+    /// The stratum of the call that returned it (set with the verdict).
+    public var stratum: Int?
+    /// The dataset line it becomes (set by the engine before it is committed).
+    public var line: String?
 
     public init(item: GeneratedItem, verdict: GenerationVerdict? = nil, seq: Int? = nil) {
         self.item = item
