@@ -87,6 +87,9 @@ struct GenerationTaskView: Encodable {
     let dropped: [DroppedItem]
     let droppedTotal: Int
     let droppedShown: Int
+    let hasDropped: Bool
+    /// Set when more were dropped than the report lists.
+    let droppedListNote: String?
     let inFlight: Int
     let sourceDatasetID: Int64?
     let datasetID: Int64?
@@ -94,8 +97,6 @@ struct GenerationTaskView: Encodable {
     let failure: String?
     let createdText: String
     let finishedText: String?
-    /// The page reloads itself while the task runs (a meta refresh: no script).
-    let refreshSeconds: Int?
     var chrome: PageChrome?
 
     static let droppedShownLimit = 200
@@ -104,7 +105,7 @@ struct GenerationTaskView: Encodable {
         case jobID, number, status, statusLabel, statusTone, isActive, cancelRequested, templateID, templateName, templateType
         case templateTypeTitle, outputName, provider, model, itemsPerCall, attemptCapFactor, duplicateThreshold, target, accepted
         case percentDone, strata, totals, retries, tokensIn, tokensOut, costUSD, costText, shortfall, hasShortfall, dropped, droppedTotal
-        case droppedShown, inFlight, sourceDatasetID, datasetID, datasetURL, failure, createdText, finishedText
+        case droppedShown, hasDropped, inFlight, sourceDatasetID, datasetID, datasetURL, failure, createdText, finishedText
     }
 
     static func load(jobID: Int64, services: Services) throws -> GenerationTaskView {
@@ -194,6 +195,8 @@ struct GenerationTaskView: Encodable {
         }
         self.droppedTotal = droppedTotal
         droppedShown = dropped.count
+        hasDropped = !dropped.isEmpty
+        droppedListNote = droppedTotal > dropped.count ? "The first \(dropped.count) of \(droppedTotal) are listed." : nil
         self.inFlight = inFlight
         sourceDatasetID = job.sourceDatasetID
         datasetID = job.outputDatasetID
@@ -201,6 +204,5 @@ struct GenerationTaskView: Encodable {
         failure = job.failure
         createdText = Formatting.iso8601(milliseconds: job.createdAt)
         finishedText = job.finishedAt.map(Formatting.iso8601(milliseconds:))
-        refreshSeconds = job.status.isActive ? 2 : nil
     }
 }
