@@ -34,6 +34,8 @@ public enum Template: String, CaseIterable, Sendable {
     case recipe
     case jobList = "job_list"
     case generationTask = "generation_task"
+    case teacherFields = "teacher_fields"
+    case seedExpansion = "seed_expansion"
 
     /// The file's bytes, embedded at compile time.
     public var source: [UInt8] {
@@ -54,6 +56,8 @@ public enum Template: String, CaseIterable, Sendable {
         case .recipe: PackageResources.recipe_mustache
         case .jobList: PackageResources.job_list_mustache
         case .generationTask: PackageResources.generation_task_mustache
+        case .teacherFields: PackageResources.teacher_fields_mustache
+        case .seedExpansion: PackageResources.seed_expansion_mustache
         }
     }
 }

@@ -27,6 +27,8 @@ struct GenerationRequest: Sendable {
     var skillPrompt: String?
     /// The teacher as synthesis reads it (provider, model, base_url, …, api_key or saved_key_id, recipe_id).
     var teacherFields: [String: String] = [:]
+    /// Seed expansion: its strata (seed × mutation, planned by `SeedExpansionPlan`) and what it was asked for.
+    var expansion: (strata: [Stratum], settings: SeedExpansionSettings)?
 }
 
 /// Starting a generation task: reads and checks the request (errors name their JSON path), plans the strata, resolves
@@ -134,6 +136,7 @@ enum GenerationService {
     /// The strata the task must fill, checked: every stratum's prompt can be written (a placeholder with no value is
     /// an error naming it). A transform's count is its input dataset's row count.
     static func plan(_ request: GenerationRequest, inputRows: Int? = nil) throws -> [Stratum] {
+        if let expansion = request.expansion { return expansion.strata }
         let template: PromptTemplate
         do {
             template = try PromptTemplate(request.template.prompt)
@@ -179,7 +182,8 @@ enum GenerationService {
             teacher: teacher, itemsPerCall: request.itemsPerCall, attemptCapFactor: request.attemptCapFactor,
             duplicateThreshold: request.duplicateThreshold, seed: request.seed ?? Int(services.now() % Int64(Int32.max)),
             variablesJSON: GenerationVariablesReader.json(request.variables).serialized, combinationsJSON: nil,
-            skillPrompt: request.template.type.producesSeeds ? request.skillPrompt ?? request.template.systemPrompt : nil)
+            skillPrompt: request.template.type.producesSeeds ? request.skillPrompt ?? request.template.systemPrompt : nil,
+            expansion: request.expansion?.settings)
         let jobID = try services.generations.create(
             NewGenerationJob(
                 templateID: request.template.id, templateName: request.template.name, templateType: request.template.type,

@@ -50,14 +50,7 @@ func splitDataset(id: Int64, _ splitRequest: SplitRequest, _ context: RequestCon
 }
 
 private func readSplitRequest(_ request: HTTPRequest) throws -> SplitRequest {
-    guard case .bytes(let bytes) = request.body else { throw AppError.badRequest("The body must be a JSON object.") }
-    let json: SynthesisJSON
-    do {
-        json = try SynthesisJSON.parse(bytes)
-    } catch {
-        throw AppError.badRequest("The body is not JSON: \(error.description).")
-    }
-    switch SplitRequest.read(json) {
+    switch SplitRequest.read(try request.jsonBody()) {
     case .success(let splitRequest): return splitRequest
     case .failure(let problems):
         let names = problems.fields.keys.sorted().joined(separator: ", ")

@@ -57,6 +57,8 @@ enum Routes {
         Route("GET", "/synthesis/{job}/skipped.jsonl", access: .signedIn, format: .file, handler: downloadSkippedSeedsJSONL),
         Route("POST", "/synthesis/{job}/retry-skipped", access: .signedIn, format: .html, handler: submitRetrySkipped),
         Route("GET", "/generations/{job}", access: .signedIn, format: .html, handler: showGenerationPage),
+        Route("GET", "/datasets/{id}/expand", access: .signedIn, format: .html, handler: showSeedExpansionForm),
+        Route("POST", "/datasets/{id}/expand", access: .signedIn, format: .html, handler: submitSeedExpansion),
         Route("POST", "/generations/{job}/cancel", access: .signedIn, format: .html, handler: submitGenerationCancel),
 
         Route("GET", "/api/datasets", access: .signedIn, format: .json, handler: getDatasetListJSON),
@@ -76,6 +78,7 @@ enum Routes {
         Route("GET", "/api/synthesis/{job}/skipped", access: .signedIn, format: .json, handler: getSkippedSeedsJSON),
         Route("POST", "/api/synthesis/{job}/retry-skipped", access: .signedIn, format: .json, handler: retrySkippedJSON),
         Route("POST", "/api/generations", access: .signedIn, format: .json, handler: startGenerationJSON),
+        Route("POST", "/api/datasets/{id}/expand", access: .signedIn, format: .json, handler: startSeedExpansionJSON),
         Route("GET", "/api/generations/{job}", access: .signedIn, format: .json, handler: getGenerationJSON),
         Route("POST", "/api/generations/{job}/cancel", access: .signedIn, format: .json, handler: cancelGenerationJSON),
         Route("GET", "/api/providers", access: .signedIn, format: .json, handler: getProvidersJSON),
@@ -118,6 +121,16 @@ extension DistilleryApp {
 }
 
 extension HTTPRequest {
+    /// The body as JSON; a missing body or one that is not JSON is a 400 saying why.
+    func jsonBody() throws -> SynthesisJSON {
+        guard case .bytes(let bytes) = body else { throw AppError.badRequest("The body must be a JSON object.") }
+        do {
+            return try SynthesisJSON.parse(bytes)
+        } catch {
+            throw AppError.badRequest("The body is not JSON: \(error.description).")
+        }
+    }
+
     /// The `{id}` path parameter as a dataset id; a non-number is a 404, as for a missing dataset.
     func datasetID() throws -> Int64 {
         guard let text = pathParameters["id"], let id = Int64(text), id > 0 else {
