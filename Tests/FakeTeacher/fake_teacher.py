@@ -56,7 +56,8 @@ pair, its first items as the listed kinds in order, then fresh items as above. K
 instruction, i.e. the template's own words), refusal ("I'm sorry, but I can't help with rewriting this prompt."),
 refusal_zh ("抱歉，我无法完成这个请求。"), near_copy (the seed in capitals with "!!" for its last punctuation: the same text
 once normalised), near_reworded (the seed with one word appended: word-shingle Jaccard (n-2)/(n-1) for n words),
-too_short ("Why?"). The log entry adds "expand_kinds" (each item's kind, "fresh" for the others).
+too_short ("Why?"), other_seed (the first other seed this teacher was asked about, verbatim; a 400 when there is none
+yet). The log entry adds "expand_kinds" (each item's kind, "fresh" for the others).
 
 Rate limit: --rpm-limit N, a sliding 60 s window over accepted chat completions. Over it: 429 with
 Retry-After (whole seconds, rounded up) and an OpenAI-style error body. Every chat-completion response
@@ -218,6 +219,7 @@ class FakeTeacher:
         self.gen_counter = 0  # fresh generation items so far (their words carry it)
         self.gen_fresh = collections.defaultdict(list)  # fields -> fresh items of well-formed answers (copied as duplicates)
         self.expand_served = collections.Counter()  # (seed, mutation line) -> expansion items answered so far
+        self.expand_seeds = []  # seeds of expansion requests, in the order first asked about
 
     # ---- request dispatch ----------------------------------------------------------------------
 
@@ -494,7 +496,7 @@ class FakeTeacher:
             entry["expand_kinds"] = expansion
         for position in range(count):
             if expansion is not None and expansion[position] != "fresh":
-                item = {fields[0]: expansion_item(expansion[position], seed_text)} if fields else {}
+                item = {fields[0]: self.expansion_item(expansion[position], seed_text)} if fields else {}
             elif stuck is not None:
                 item = generation_item(fields, f"stuck {stuck}")
             elif earlier and config.gen_duplicate_rate and draw() < config.gen_duplicate_rate:
@@ -518,6 +520,29 @@ class FakeTeacher:
         earlier.extend(fresh)
         return json.dumps({"items": items})
 
+    def expansion_item(self, kind, text):
+        """A variation seed expansion must drop, made from the request's seed and mutation."""
+        seed = EXPAND_SEED_PATTERN.search(text).group(1)
+        mutation = EXPAND_MUTATION_PATTERN.search(text)
+        if kind == "echo":
+            return mutation.group(2) if mutation else text
+        if kind == "refusal":
+            return "I'm sorry, but I can't help with rewriting this prompt."
+        if kind == "refusal_zh":
+            return "抱歉，我无法完成这个请求。"
+        if kind == "near_copy":
+            return seed.upper().rstrip(".?!") + "!!"
+        if kind == "near_reworded":
+            return seed.rstrip(".?!") + " please?"
+        if kind == "too_short":
+            return "Why?"
+        if kind == "other_seed":
+            other = next((known for known in self.expand_seeds if known != seed), None)
+            if other is None:
+                raise BadRequest(400, "--expand-drops other_seed: no other seed was asked about yet")
+            return other
+        raise BadRequest(400, f"unknown --expand-drops kind {kind!r}; the kinds are: {', '.join(EXPAND_KINDS)}")
+
     def expansion_kinds(self, text, count):
         """Each of the answer's items' kind under --expand-drops, or None when it is off or `text` holds no seed."""
         drops = [kind.strip() for kind in (self.config.expand_drops or "").split(",") if kind.strip()]
@@ -525,6 +550,8 @@ class FakeTeacher:
         if not drops or not seed:
             return None
         mutation = EXPAND_MUTATION_PATTERN.search(text)
+        if seed.group(1) not in self.expand_seeds:
+            self.expand_seeds.append(seed.group(1))
         key = (seed.group(1), mutation.group(0) if mutation else "")
         served = self.expand_served[key]
         self.expand_served[key] += count
@@ -551,26 +578,7 @@ def generation_shape(response_format, text):
 
 EXPAND_SEED_PATTERN = re.compile(r"^<<<\n(.*?)\n>>>$", re.S | re.M)
 EXPAND_MUTATION_PATTERN = re.compile(r"^Change to make \(([a-z_]+)\): (.*)$", re.M)
-EXPAND_KINDS = ("echo", "refusal", "refusal_zh", "near_copy", "near_reworded", "too_short")
-
-
-def expansion_item(kind, text):
-    """A variation seed expansion must drop, made from the request's seed and mutation."""
-    seed = EXPAND_SEED_PATTERN.search(text).group(1)
-    mutation = EXPAND_MUTATION_PATTERN.search(text)
-    if kind == "echo":
-        return mutation.group(2) if mutation else text
-    if kind == "refusal":
-        return "I'm sorry, but I can't help with rewriting this prompt."
-    if kind == "refusal_zh":
-        return "抱歉，我无法完成这个请求。"
-    if kind == "near_copy":
-        return seed.upper().rstrip(".?!") + "!!"
-    if kind == "near_reworded":
-        return seed.rstrip(".?!") + " please?"
-    if kind == "too_short":
-        return "Why?"
-    raise BadRequest(400, f"unknown --expand-drops kind {kind!r}; the kinds are: {', '.join(EXPAND_KINDS)}")
+EXPAND_KINDS = ("echo", "refusal", "refusal_zh", "near_copy", "near_reworded", "too_short", "other_seed")
 
 
 def generation_item(fields, tag):
