@@ -34,6 +34,7 @@ public enum Template: String, CaseIterable, Sendable {
     case recipe
     case jobList = "job_list"
     case generationTask = "generation_task"
+    case generationNew = "generation_new"
     case teacherFields = "teacher_fields"
     case seedExpansion = "seed_expansion"
 
@@ -56,6 +57,7 @@ public enum Template: String, CaseIterable, Sendable {
         case .recipe: PackageResources.recipe_mustache
         case .jobList: PackageResources.job_list_mustache
         case .generationTask: PackageResources.generation_task_mustache
+        case .generationNew: PackageResources.generation_new_mustache
         case .teacherFields: PackageResources.teacher_fields_mustache
         case .seedExpansion: PackageResources.seed_expansion_mustache
         }

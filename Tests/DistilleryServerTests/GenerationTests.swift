@@ -142,6 +142,28 @@ struct GenerationTests {
         #expect(listed["outcome"] as? String == "Completed with shortfall")
     }
 
+    @Test func aCustomServerMarkedForStructuredOutputGetsJSONSchemaTheOthersTheFormatInTheirPrompt() throws {
+        let teacher = try FakeTeacherProcess()
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let template = try Self.template(test)
+        let variables: [String: Any] = ["topic": "billing", "difficulty": "hard"]
+        for structured in [true, false] {
+            var body = Self.body(template: template, teacher: teacher, count: 6, variables: variables)
+            var teacherFields = try #require(body["teacher"] as? [String: Any])
+            teacherFields["supports_structured_output"] = structured
+            body["teacher"] = teacherFields
+            let jobID = try Self.jobID(try Self.start(test, body))
+            #expect(try Self.waitForTask(test, jobID)["status"] as? String == "completed")
+        }
+        let answers = try teacher.logEntries().filter { $0["gen_items"] != nil }
+        let structured = answers.filter { $0["response_format"] as? String == "json_schema" }
+        let instructed = answers.filter { ($0["seed"] as? String ?? "").contains("holding exactly") }
+        #expect(structured.count == 2, "6 items in calls of 5: two calls with json_schema")
+        #expect(instructed.count == 2, "and two with the format in the prompt")
+        #expect(Set(structured.compactMap { $0["seed"] as? String }).isDisjoint(with: Set(instructed.compactMap { $0["seed"] as? String })))
+    }
+
     @Test(arguments: [
         (#"{"count": 0}"#, "count"),
         (#"{"count": "ten"}"#, "count"),
