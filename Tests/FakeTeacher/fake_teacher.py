@@ -25,6 +25,7 @@ Answers (deterministic, so tests can check rows)
   message gets " (candidate k)" (k counts 0, 1, 2, ... per distinct message).
   --reasoning adds message.reasoning_content = "Reasoning about: <last user message>".
   usage.prompt_tokens = ceil(chars of all messages / 4), completion_tokens = ceil(chars of answers / 4) (>= 1).
+  The log entry of an answered chat completion adds "usage" (the usage it reported).
 
 Judge requests: a system message containing JUDGE (configurable: --judge-word) or Distillery's "strict evaluator". The last user message is
 split into candidate blocks by their labels; recognised labels (case-insensitive, at a line start):
@@ -416,6 +417,7 @@ class FakeTeacher:
             "usage": {"prompt_tokens": max(1, math.ceil(prompt_chars / 4)), "completion_tokens": completion_tokens,
                       "total_tokens": max(1, math.ceil(prompt_chars / 4)) + completion_tokens},
         }
+        entry["usage"] = body["usage"]
         return (200, rate_headers, json.dumps(body).encode())
 
     # ---- behaviour helpers ----------------------------------------------------------------------

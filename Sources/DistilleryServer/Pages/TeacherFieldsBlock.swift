@@ -20,6 +20,7 @@ struct TeacherFieldsBlock {
     let customModel: String
     let inputPricePerMillion: String
     let outputPricePerMillion: String
+    let supportsStructuredOutput: Bool
 
     init(context: RequestContext, fields: [String: String]) throws {
         let services = context.services
@@ -32,10 +33,13 @@ struct TeacherFieldsBlock {
         customModel = fields["custom_model"] ?? ""
         inputPricePerMillion = fields["input_price_per_million"] ?? ""
         outputPricePerMillion = fields["output_price_per_million"] ?? ""
+        supportsStructuredOutput = fields["supports_structured_output"] == "true"
     }
 
     /// The endpoint fields the partial posts (besides the key and recipe fields).
-    static let endpointFields = ["provider", "model", "base_url", "custom_model", "input_price_per_million", "output_price_per_million"]
+    static let endpointFields = [
+        "provider", "model", "base_url", "custom_model", "supports_structured_output", "input_price_per_million", "output_price_per_million",
+    ]
 
     /// The form's teacher as a generation request's JSON members: `recipe_id` alone when a recipe is chosen (it
     /// supplies the endpoint), else `teacher` with the endpoint fields; `api_key` or `saved_key_id` when given.

@@ -61,6 +61,8 @@ enum Routes {
         Route("GET", "/generations/{job}", access: .signedIn, format: .html, handler: showGenerationPage),
         Route("GET", "/datasets/{id}/expand", access: .signedIn, format: .html, handler: showSeedExpansionForm),
         Route("POST", "/datasets/{id}/expand", access: .signedIn, format: .html, handler: submitSeedExpansion),
+        Route("GET", "/templates/{id}/dry-run", access: .signedIn, format: .html, handler: showTemplateDryRun),
+        Route("POST", "/templates/{id}/dry-run", access: .signedIn, format: .html, handler: submitTemplateDryRun),
         Route("POST", "/generations/{job}/cancel", access: .signedIn, format: .html, handler: submitGenerationCancel),
 
         Route("GET", "/api/datasets", access: .signedIn, format: .json, handler: getDatasetListJSON),
@@ -81,6 +83,7 @@ enum Routes {
         Route("POST", "/api/synthesis/{job}/retry-skipped", access: .signedIn, format: .json, handler: retrySkippedJSON),
         Route("POST", "/api/generations", access: .signedIn, format: .json, handler: startGenerationJSON),
         Route("POST", "/api/datasets/{id}/expand", access: .signedIn, format: .json, handler: startSeedExpansionJSON),
+        Route("POST", "/api/templates/{id}/dry-run", access: .signedIn, format: .json, handler: dryRunTemplateJSON),
         Route("GET", "/api/generations/{job}", access: .signedIn, format: .json, handler: getGenerationJSON),
         Route("POST", "/api/generations/{job}/cancel", access: .signedIn, format: .json, handler: cancelGenerationJSON),
         Route("GET", "/api/providers", access: .signedIn, format: .json, handler: getProvidersJSON),
