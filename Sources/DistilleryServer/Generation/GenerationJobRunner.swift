@@ -33,10 +33,18 @@ struct GenerationJobRunner: JobRunner {
                 return
             }
         }
+        let strata = try store.strata(jobID: job.id)
+        var inputs: [[TransformInput]] = []
+        if record.templateType.needsInputDataset {
+            guard let source = record.sourceDatasetID else {
+                try store.finish(jobID: job.id, status: .failed, failure: "The input dataset is gone.", now: services.now())
+                return
+            }
+            inputs = GenerationService.assign(try store.transformInputs(datasetID: source), to: strata.map(\.stratum))
+        }
         try store.markRunning(jobID: job.id, now: services.now())
         let live = services.synthesisRegistry.register(job.id)
         defer { services.synthesisRegistry.unregister(job.id) }
-        let strata = try store.strata(jobID: job.id)
         // Seed expansion: every variation is also compared with the seeds, and filtered against its own seed.
         let expansion = settings.expansion.map { _ in
             (seeds: SeedExpansion.seeds(of: strata.map(\.stratum)), filter: SeedExpansion.itemFilter(nearDuplicateThreshold: settings.duplicateThreshold))
@@ -44,7 +52,7 @@ struct GenerationJobRunner: JobRunner {
         let engine = GenerationEngine(
             record: record, settings: settings, strata: strata, key: key, transport: services.transport, store: store,
             hooks: .init(isCancelRequested: { (try? store.cancelRequested(jobID: job.id)) ?? false }, heartbeat: { try context.heartbeat() }),
-            live: live, referenceTexts: expansion?.seeds ?? [], filter: expansion?.filter)
+            live: live, referenceTexts: expansion?.seeds ?? [], filter: expansion?.filter, inputs: inputs)
         let outcome = try engine.run()
         if outcome == .interrupted { throw JobInterrupted() }
 
