@@ -64,33 +64,22 @@ enum TemplateDryRun {
     ) throws -> HTTPResponse {
         let services = context.services
         let user = try context.requireUser()
-        var pasted: SecureBytes?
         do {
             let strata = try GenerationService.plan(request)
-            let (teacherRequest, teacher) = try GenerationService.teacher(request, services: services)
-            pasted = teacherRequest.pastedKey
-            guard let provider = services.catalog.provider(id: teacher.provider) else { throw AppError.badRequest("Unknown teacher.") }
-            let savedKeys = try TeacherKeyStore(database: services.database).list(userID: user.id)
-            let saved = try SynthesisService.openSavedKey(teacherRequest.savedKeyID, field: "saved_key_id", savedKeys: savedKeys, user: user, context: context)
-            let key = pasted ?? saved
-            if provider.keyRequired && key == nil {
-                throw AppError.invalid("An API key is needed.", fields: ["api_key": "Paste the \(provider.displayName) API key, or pick a saved one."])
-            }
+            let keyed = try GenerationService.keyedTeacher(request, user: user, context: context)
             return .later(
                 waitingFor: { done in
                     DispatchQueue.global(qos: .userInitiated).async {
-                        done(Result { try run(request, strata: strata, teacher: teacher, key: key, transport: services.transport, now: services.now()) })
+                        done(Result {
+                            try run(request, strata: strata, teacher: keyed.settings, key: keyed.key, transport: services.transport, now: services.now())
+                        })
                     }
                 },
                 then: { outcome in
-                    defer {
-                        teacherRequest.pastedKey?.free()
-                        saved?.free()
-                    }
+                    defer { keyed.free() }
                     return try answer(outcome)
                 })
         } catch {
-            pasted?.free()
             return try answer(.failure(error))
         }
     }
