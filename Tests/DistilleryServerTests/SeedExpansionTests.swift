@@ -51,6 +51,12 @@ struct SeedExpansionTests {
         return id
     }
 
+    /// `body` with the members of the JSON object `change` (a null one as NSNull).
+    static func changed(_ body: [String: Any], by change: String) throws -> [String: Any] {
+        let changes = try #require(try JSONSerialization.jsonObject(with: Data(change.utf8)) as? [String: Any])
+        return body.merging(changes) { $1 }
+    }
+
     static func generationTasks(_ test: TestApp) throws -> Int {
         (try test.json("/api/jobs")["items"] as? [[String: Any]] ?? []).filter { $0["kind"] as? String == "generation" }.count
     }
@@ -178,12 +184,9 @@ struct SeedExpansionTests {
         let test = try TestApp()
         defer { test.removeFiles() }
         let source = try Self.seedsDataset(test)
-        var body = Self.body(teacher)
-        for (key, value) in try #require(try JSONSerialization.jsonObject(with: Data(change.utf8)) as? [String: Any]) { body[key] = value }
-        let response = try Self.expand(test, dataset: source, body)
+        let response = try Self.expand(test, dataset: source, try Self.changed(Self.body(teacher), by: change))
         #expect(response.status == 422, "\(response.text)")
-        let fields = try #require((try TestApp.object(response)["error"] as? [String: Any])?["fields"] as? [String: String], "\(response.text)")
-        #expect(fields[path] != nil, "\(response.text)")
+        #expect(try RecipeRunTests.fieldErrors(response)[path] != nil, "\(response.text)")
         #expect(try Self.generationTasks(test) == 0)
     }
 

@@ -99,8 +99,7 @@ struct TemplateDryRunTests {
             "variables": ["topic": ["billing"], "difficulty": "easy"], "teacher": Self.teacherFields(teacher), "api_key": wrongKey,
         ])
         #expect(response.status == 422, "\(response.text)")
-        let fields = try #require((try TestApp.object(response)["error"] as? [String: Any])?["fields"] as? [String: String], "\(response.text)")
-        #expect(fields["api_key"]?.isEmpty == false, "\(response.text)")
+        #expect(try RecipeRunTests.fieldErrors(response)["api_key"]?.isEmpty == false, "\(response.text)")
         #expect(!response.text.contains(wrongKey))
         #expect(!response.text.contains(Self.teacherKey))
         #expect(!response.text.contains("9876543210"))
@@ -119,12 +118,10 @@ struct TemplateDryRunTests {
         let test = try TestApp()
         defer { test.removeFiles() }
         let template = try Self.template(test)
-        var body: [String: Any] = ["variables": ["topic": ["billing"], "difficulty": "easy"], "teacher": Self.teacherFields(teacher)]
-        for (key, value) in try #require(try JSONSerialization.jsonObject(with: Data(change.utf8)) as? [String: Any]) { body[key] = value }
-        let response = try Self.dryRun(test, template: template, body)
+        let body: [String: Any] = ["variables": ["topic": ["billing"], "difficulty": "easy"], "teacher": Self.teacherFields(teacher)]
+        let response = try Self.dryRun(test, template: template, try SeedExpansionTests.changed(body, by: change))
         #expect(response.status == 422, "\(response.text)")
-        let fields = try #require((try TestApp.object(response)["error"] as? [String: Any])?["fields"] as? [String: String], "\(response.text)")
-        #expect(fields[path] != nil, "\(response.text)")
+        #expect(try RecipeRunTests.fieldErrors(response)[path] != nil, "\(response.text)")
         #expect(try teacher.logEntries().filter { $0["path"] as? String == "/v1/chat/completions" }.isEmpty)
     }
 
