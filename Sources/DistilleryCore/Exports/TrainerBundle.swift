@@ -107,7 +107,7 @@ public struct TrainerBundle: Sendable, Equatable {
             """
         }
         var yaml = "# Axolotl datasets for \(Self.yamlComment(name)), written by Distillery \(distilleryVersion).\n"
-        yaml += "datasets:\n" + entry(.train, evaluation: false)
+        yaml += splitFiles.contains(.train) ? "datasets:\n" + entry(.train, evaluation: false) : "datasets: []\n"
         let evaluation = splitFiles.filter { $0 != .train }
         if !evaluation.isEmpty {
             yaml += "test_datasets:\n" + evaluation.map { entry($0, evaluation: true) }.joined()
