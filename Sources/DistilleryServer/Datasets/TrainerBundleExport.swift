@@ -15,18 +15,12 @@ func trainerBundleResponse(_ record: DatasetRecord, applied: SplitRecord?, _ con
             guard applied != nil || split == .train else { return 0 }
             var after: Int64 = -1
             var written = 0
-            while true {
-                let rows = try store.rows(datasetID: record.id, afterIndex: after, limit: 1000, split: applied == nil ? nil : split)
-                guard let last = rows.last else { return written }
-                var bytes: [UInt8] = []
-                for row in rows {
-                    try ExportFormat.bundle.appendRow(
-                        try NormalizedChatRow.messages(Array(row.body.utf8)), split: nil, isFirst: false, to: &bytes)
-                }
-                try append(bytes)
-                written += rows.count
-                after = last.index
+            while let page = try store.exportPage(datasetID: record.id, after: after, split: applied == nil ? nil : split, format: .bundle) {
+                try append(page.bytes)
+                written += page.rows
+                after = page.lastKey
             }
+            return written
         },
         bundle: { counts in
             TrainerBundle(

@@ -135,17 +135,27 @@ func exportDataset(_ request: HTTPRequest, _ context: RequestContext) throws -> 
         header: format.header.isEmpty ? nil : format.header,
         footer: format.footer.isEmpty ? nil : format.footer,
         fetchPage: { after in
-            let rows = try store.rows(datasetID: record.id, afterIndex: after, limit: 1000, split: split)
-            guard let last = rows.last else { return nil }
-            var bytes: [UInt8] = []
-            for (offset, row) in rows.enumerated() {
-                let messages = try NormalizedChatRow.messages(Array(row.body.utf8))
-                try format.appendRow(messages, split: row.split?.rawValue, isFirst: after < 0 && offset == 0, to: &bytes)
-            }
-            return (bytes, last.index)
+            try store.exportPage(datasetID: record.id, after: after, split: split, format: format).map { ($0.bytes, $0.lastKey) }
         },
         onError: { logger.error("dataset export failed", metadata: ["dataset": "\(record.id)", "format": "\(format.rawValue)", "cause": "\($0)"]) })
     let suffix = (split.map { "-\($0.rawValue)" } ?? "") + format.filenameSuffix
     return PagedExport.response(
         contentType: format.contentType, filename: PagedExport.filename(for: record, suffix: suffix), source: source)
+}
+
+extension DatasetStore {
+    /// The next page (keyset, after row index `after`) of a chat dataset's rows, all or one split's, written in
+    /// `format` with each row's split in the CSV column; nil when no row is left.
+    func exportPage(
+        datasetID: Int64, after: Int64, split: DatasetSplit?, format: ExportFormat
+    ) throws -> (bytes: [UInt8], lastKey: Int64, rows: Int)? {
+        let rows = try rows(datasetID: datasetID, afterIndex: after, limit: 1000, split: split)
+        guard let last = rows.last else { return nil }
+        var bytes: [UInt8] = []
+        for (offset, row) in rows.enumerated() {
+            let messages = try NormalizedChatRow.messages(Array(row.body.utf8))
+            try format.appendRow(messages, split: row.split?.rawValue, isFirst: after < 0 && offset == 0, to: &bytes)
+        }
+        return (bytes, last.index, rows.count)
+    }
 }
