@@ -22,7 +22,10 @@ public enum TrainerBundleArchive {
 
         var counts = SplitCounts()
         for split in DatasetSplit.allCases {
-            let sink = try FileSink(path: work + "/" + TrainerBundle.fileName(of: split))
+            let path = work + "/" + TrainerBundle.fileName(of: split)
+            guard let sink = try? FileSink(path: path) else {
+                throw BundleArchiveError("cannot create \(path): \(String(cString: strerror(errno)))")
+            }
             defer { sink.close() }
             counts[split] = try writeRows(split) { try sink.write($0[...]) }
         }
