@@ -199,6 +199,28 @@ struct GenerationTests {
         #expect(missing.text.contains("input_dataset_id"))
     }
 
+    @Test func aCancelledTaskStopsAndKeepsWhatWasAccepted() throws {
+        let teacher = try FakeTeacherProcess(["--latency-ms", "150"])
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let template = try Self.template(test)
+        var body = Self.body(template: template, teacher: teacher, count: 400, variables: ["topic": "billing", "difficulty": "easy"])
+        body["teacher"] = (body["teacher"] as? [String: Any] ?? [:]).merging(["max_in_flight": 2]) { $1 }
+        let jobID = try Self.jobID(try Self.start(test, body))
+        let deadline = Date().addingTimeInterval(30)
+        while (try test.json("/api/generations/\(jobID)")["accepted"] as? Int ?? 0) < 5 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        let cancelled = try test.request("POST", "/api/generations/\(jobID)/cancel")
+        #expect(cancelled.status == 202)
+        let task = try Self.waitForTask(test, jobID)
+        #expect(task["status"] as? String == "cancelled")
+        let accepted = try #require(task["accepted"] as? Int)
+        #expect(accepted >= 5 && accepted < 400)
+        let datasetID = try #require((task["datasetID"] as? NSNumber)?.int64Value)
+        _ = try test.waitUntilValidated(datasetID)
+        #expect(try Self.rows(test, dataset: datasetID).count == accepted)
+        #expect(try test.request("POST", "/api/generations/\(jobID)/cancel").status == 409)
+    }
+
     @Test(arguments: [
         (#"{"count": 0}"#, "count"),
         (#"{"count": "ten"}"#, "count"),

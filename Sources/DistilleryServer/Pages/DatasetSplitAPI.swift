@@ -49,6 +49,18 @@ func splitDataset(id: Int64, _ splitRequest: SplitRequest, _ context: RequestCon
     return stored
 }
 
+extension HTTPRequest {
+    /// The body as JSON; 400 naming where it stops being JSON.
+    func jsonBody() throws -> SynthesisJSON {
+        guard case .bytes(let bytes) = body else { throw AppError.badRequest("The body must be a JSON object.") }
+        do {
+            return try SynthesisJSON.parse(bytes)
+        } catch {
+            throw AppError.badRequest("The body is not JSON: \(error.description).")
+        }
+    }
+}
+
 private func readSplitRequest(_ request: HTTPRequest) throws -> SplitRequest {
     switch SplitRequest.read(try request.jsonBody()) {
     case .success(let splitRequest): return splitRequest

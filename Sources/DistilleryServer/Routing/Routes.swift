@@ -126,16 +126,6 @@ extension DistilleryApp {
 }
 
 extension HTTPRequest {
-    /// The body as JSON; a missing body or one that is not JSON is a 400 saying why.
-    func jsonBody() throws -> SynthesisJSON {
-        guard case .bytes(let bytes) = body else { throw AppError.badRequest("The body must be a JSON object.") }
-        do {
-            return try SynthesisJSON.parse(bytes)
-        } catch {
-            throw AppError.badRequest("The body is not JSON: \(error.description).")
-        }
-    }
-
     /// The `{id}` path parameter as a dataset id; a non-number is a 404, as for a missing dataset.
     func datasetID() throws -> Int64 {
         guard let text = pathParameters["id"], let id = Int64(text), id > 0 else {
