@@ -240,6 +240,7 @@ struct SeedExpansionTests {
         let page = try browser.get(location)
         #expect(page.status == 200)
         #expect(page.text.contains("Rejected, by reason"))
+        #expect(page.text.contains("from <a href=\"/datasets/\(source)\">Dataset #\(source)</a>"))
         #expect(page.text.contains("<tr data-reason=\"refusal\"><td>refusal</td><td class=\"num\">3</td>"))
         #expect(page.text.contains("<tr data-reason=\"echo\"><td>echo</td><td class=\"num\">3</td>"))
     }
