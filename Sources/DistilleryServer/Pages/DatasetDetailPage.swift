@@ -73,8 +73,7 @@ func loadDatasetDetailView(id: Int64, context: RequestContext) throws -> Dataset
         record: record, preview: preview, children: children, viewer: context.identity?.user, synthesisJobs: jobs,
         errorCodeCounts: record.status == .validating ? [] : try context.datasets.errorCountsByCode(datasetID: id), producedBy: producedBy)
     if record.mode == .chat && record.rowCount > 0 && record.status != .validating {
-        view.splits = DatasetSplitsView(
-            applied: try context.datasets.split(datasetID: id), tokens: try context.datasets.splitTokens(datasetID: id))
+        view.splits = try loadSplitsView(datasetID: id, context: context)
     }
     return view
 }

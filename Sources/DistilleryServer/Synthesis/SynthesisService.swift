@@ -41,6 +41,8 @@ struct SynthesisRequest: Sendable {
     var topP: Double?
     /// Rejection sampling's judge as its own endpoint; nil: the teacher judges.
     var judge: JudgeRequest?
+    /// The distribution the child is split by (`split_train`, `split_validation`, `split_test`); nil: not split.
+    var distribution: RecipeDistribution?
 }
 
 /// The judge the dialog asked for: any provider and model, with its own key.
@@ -109,6 +111,7 @@ enum SynthesisService {
             return nil
         }
         request.savedKeyID = savedKey("saved_key_id")
+        request.distribution = RecipeRunFields.distribution(in: fields, problems: &problems)
         let judgeProvider = trimmed(fields["judge_provider"])
         if let judgeProvider {
             request.judge = JudgeRequest(
@@ -220,6 +223,7 @@ enum SynthesisService {
         settings.supportsJSONObject = model.capabilities.supportsJSONObject
         settings.supportsJSONSchema = model.capabilities.supportsJSONSchema
         settings.topP = request.topP
+        settings.distribution = request.distribution
         if request.rejectionSampling { settings.candidates = request.candidates ?? 3 }
         if request.rejectionSampling, let judge = request.judge {
             settings.judge = try judgeSettings(judge, teacher: settings, catalog: catalog)
