@@ -29,6 +29,12 @@ struct SynthesisChildSplitTests {
             """#
         let recipeID = try R.createRecipe(test, recipe)
         let parent = try R.seedsDataset(test, count: 30, name: "seeds to split")
+        let browser = BrowserSession(test)
+        try browser.signIn()
+        let dialog = try browser.get("/datasets/\(parent)/synthesize?recipe_id=\(recipeID)").text
+        #expect(dialog.contains(#"name="split_train" min="0" max="1" step="any" value="0.8""#))
+        #expect(dialog.contains(#"name="split_test" min="0" max="1" step="any" value="0.1""#))
+        #expect(dialog.contains("30 seeds can make at most 30 rows, 24 of them in the train split; training needs at least 100 train rows."))
         let job = try S.waitForJob(test, try S.jobID(try R.startJSON(test, dataset: parent, ["recipe_id": recipeID, "api_key": S.teacherKey])))
         #expect(job["status"] as? String == "completed")
         #expect((job["runAgainFields"] as? [String: String])?["split_validation"] == "0.1")

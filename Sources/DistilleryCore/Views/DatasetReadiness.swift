@@ -72,13 +72,23 @@ public struct DatasetReadiness: Codable, Sendable, Equatable {
     public static let statusTone = "warn"
 }
 
-/// Training needs at least 100 rows; a synthesis with fewer seeds cannot reach that in one job.
+/// Training needs at least 100 rows (in the train split, once split); a synthesis with fewer seeds cannot reach
+/// that in one job.
 public enum SynthesisSizeCheck {
-    /// Nil when the seeds can make a trainable child; otherwise a warning to show before the start.
-    public static func warning(seedCount: Int, minimumRows: Int = DatasetReadiness.minimumTrainingRows) -> String? {
-        guard seedCount < minimumRows else { return nil }
-        return "\(Formatting.count(seedCount)) seed\(seedCount == 1 ? "" : "s") can make at most \(Formatting.count(seedCount)) rows; "
-            + "training needs at least \(Formatting.count(minimumRows)). The child will not be trainable until it has "
+    /// Nil when the seeds can make a trainable child; otherwise a warning to show before the start. With a
+    /// `distribution` the child is split when it is built, so only its train quota counts.
+    public static func warning(
+        seedCount: Int, distribution: RecipeDistribution? = nil, minimumRows: Int = DatasetReadiness.minimumTrainingRows
+    ) -> String? {
+        let trainRows = distribution?.quotas(rowCount: seedCount).train ?? seedCount
+        guard trainRows < minimumRows else { return nil }
+        let seeds = "\(Formatting.count(seedCount)) seed\(seedCount == 1 ? "" : "s") can make at most \(Formatting.count(seedCount)) rows"
+        if trainRows < seedCount {
+            return seeds + ", \(Formatting.count(trainRows)) of them in the train split; training needs at least "
+                + "\(Formatting.count(minimumRows)) train rows. The child will not be trainable until it has "
+                + "\(Formatting.count(minimumRows - trainRows)) more: add seeds first, raise the train fraction, or plan to synthesize more later."
+        }
+        return seeds + "; training needs at least \(Formatting.count(minimumRows)). The child will not be trainable until it has "
             + "\(Formatting.count(minimumRows - seedCount)) more: add seeds first, or plan to synthesize more later."
     }
 }

@@ -298,7 +298,7 @@ enum SynthesisService {
             })
         return EstimateView(
             estimate, costKnown: settings.costKnown, assumption: speed.assumptionText(completionTokens: completion, maxInFlight: settings.maxInFlight),
-            seedCount: seeds.count)
+            seedCount: seeds.count, distribution: settings.distribution)
     }
 
     /// The free pre-flight: `GET {base}/models` with the key. A bad key, an unreachable URL or an
@@ -592,10 +592,10 @@ struct EstimateView: Codable, Sendable {
     let durationText: String
     /// What the duration assumes: latency per answer, tokens per second, where the figures come from.
     let assumption: String?
-    /// Set when the seeds cannot make a trainable child (fewer than 100 rows).
+    /// Set when the seeds cannot make a trainable child (fewer than 100 rows, in the train split when it is split).
     let warning: String?
 
-    init(_ estimate: SynthesisEstimate, costKnown: Bool, assumption: String, seedCount: Int) {
+    init(_ estimate: SynthesisEstimate, costKnown: Bool, assumption: String, seedCount: Int, distribution: RecipeDistribution? = nil) {
         requests = estimate.requests
         promptTokens = estimate.promptTokens
         completionTokens = estimate.completionTokens
@@ -605,7 +605,7 @@ struct EstimateView: Codable, Sendable {
         costText = costKnown ? Formatting.usd(estimate.costUSD) : SelfHostedCost.unknownText
         durationText = Formatting.duration(seconds: Double(estimate.durationMs) / 1000)
         self.assumption = assumption
-        warning = SynthesisSizeCheck.warning(seedCount: seedCount)
+        warning = SynthesisSizeCheck.warning(seedCount: seedCount, distribution: distribution)
     }
 
     var json: String {
