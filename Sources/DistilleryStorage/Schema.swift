@@ -385,5 +385,25 @@ public enum Schema {
             created_at INTEGER NOT NULL
         ) STRICT;
         """,
+
+        // 11 (issue 10, templates): instruction templates for generation without seeds. `variables` is the JSON array
+        // of the prompt's variable names found when it was saved; `settings` the default model settings (a JSON
+        // object). Names are unique regardless of case, like user names.
+        """
+        CREATE TABLE templates (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            type TEXT NOT NULL CHECK (type IN ('prompts', 'qa', 'dialogue', 'transform')),
+            system_prompt TEXT NOT NULL DEFAULT '',
+            prompt TEXT NOT NULL,
+            variables TEXT NOT NULL DEFAULT '[]',
+            settings TEXT NOT NULL DEFAULT '{}',
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE UNIQUE INDEX templates_name ON templates(name COLLATE NOCASE);
+        """,
     ]
 }

@@ -15,6 +15,7 @@ public final class Services: Sendable {
     public let vault: Vault
     public let synthesis: SynthesisStore
     public let recipes: RecipeStore
+    public let templates: TemplateStore
     let transport: TeacherTransport
     let synthesisRegistry = SynthesisRegistry()
     let catalog: ProviderCatalog
@@ -33,6 +34,7 @@ public final class Services: Sendable {
     ) {
         self.synthesis = SynthesisStore(database: database)
         self.recipes = RecipeStore(database: database)
+        self.templates = TemplateStore(database: database, clock: configuration.clock)
         self.catalog = catalog
         self.transport = transport
         self.configuration = configuration
