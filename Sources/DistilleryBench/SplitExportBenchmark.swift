@@ -2,6 +2,7 @@ import ArgumentParser
 import DistilleryCore
 import DistilleryPlatform
 import DistilleryServer
+import DistilleryStorage
 import Foundation
 import Logging
 
@@ -15,6 +16,9 @@ struct SplitExportBenchmark: ParsableCommand {
 
     @Option(help: "Size of the generated chat file in MB (10^6 bytes).")
     var sizeMb = 50
+
+    @Option(help: "Stretch of the generated answers (2.25: a 50 MB file of about 14,000 rows; 1: the validation benchmark's rows).")
+    var answerScale = 2.25
 
     @Option(help: "Runs of each measurement; the fastest is reported with the highest peak.")
     var runs = 3
@@ -36,7 +40,7 @@ struct SplitExportBenchmark: ParsableCommand {
 
         let file = directory + "-upload.jsonl"
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let generated = try ChatFileGenerator.write(path: file, targetBytes: sizeMb * 1_000_000)
+        let generated = try ChatFileGenerator.write(path: file, targetBytes: sizeMb * 1_000_000, answerScale: answerScale)
         let uploaded = try HTTPClient.send(HTTPClientRequest(
             method: "POST", url: app.url + "/api/datasets?name=split-export", headers: auth + [("Content-Type", "application/jsonl")],
             body: .file(path: file), timeoutSeconds: 300))
@@ -66,6 +70,7 @@ struct SplitExportBenchmark: ParsableCommand {
         }
         print("split 80/10/10 with near-duplicate grouping: \(split.report)")
         print("  response: \(split.output.prefix(400))")
+        try printSplitPhases(app.services.datasets, datasetID: id)
         missed = missed || !split.met
 
         for exportFormat in ExportFormat.allCases {
@@ -76,6 +81,29 @@ struct SplitExportBenchmark: ParsableCommand {
             missed = missed || !export.met
         }
         print("targets: < 2 s and < 64 MiB above idle each — \(missed ? "NOT all met" : "all met")")
+    }
+
+    /// The split's three steps as the server runs them, timed one by one: reading every row's user turns,
+    /// grouping and assigning, writing each row's split.
+    private func printSplitPhases(_ store: DatasetStore, datasetID: Int64) throws {
+        let clock = ContinuousClock()
+        var started = clock.now
+        func lap() -> String {
+            let elapsed = clock.now - started
+            started = clock.now
+            return format(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        }
+        let rows = try store.splitInput(datasetID: datasetID)
+        let read = lap()
+        let grouping = NearDuplicateGrouping(texts: rows.map(\.userText))
+        let grouped = lap()
+        let request = SplitRequest(distribution: RecipeDistribution(train: 0.8, validation: 0.1, test: 0.1), seed: 43)
+        let (record, splits) = DatasetStore.planSplit(rows: rows, previous: nil, request: request)
+        let planned = lap()
+        try store.applySplit(datasetID: datasetID, rowIndexes: rows.map(\.index), splits: splits, record: record, now: 0)
+        let written = lap()
+        print("  phases: read user turns \(read) s, near-duplicate grouping \(grouped) s (\(grouping.groupCount) groups), "
+            + "grouping + assignment \(planned) s, write \(written) s")
     }
 
     struct Measurement {
