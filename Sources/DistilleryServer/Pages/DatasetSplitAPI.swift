@@ -23,19 +23,12 @@ func submitDatasetSplit(_ request: HTTPRequest, _ context: RequestContext) throw
         return Renderer.redirect(to: "/datasets/\(record.id)#splits")
     case .failure(let problems):
         var view = try loadDatasetDetailView(id: record.id, context: context)
-        view.splits = try loadSplitsView(datasetID: record.id, context: context, submitted: fields, problems: problems.fields)
+        view.splits = DatasetSplitsView(
+            applied: try context.datasets.split(datasetID: record.id), lengths: try context.datasets.splitLengths(datasetID: record.id),
+            submitted: fields, problems: problems.fields)
         view.chrome = context.chrome(section: .datasets)
         return context.renderer.html(.datasetDetail, view, status: 422)
     }
-}
-
-/// The Splits card of a dataset's page (and its JSON twin), with a rejected form's fields and problems.
-func loadSplitsView(
-    datasetID: Int64, context: RequestContext, submitted: [String: String] = [:], problems: [String: String] = [:]
-) throws -> DatasetSplitsView {
-    DatasetSplitsView(
-        applied: try context.datasets.split(datasetID: datasetID), lengths: try context.datasets.splitLengths(datasetID: datasetID),
-        submitted: submitted, problems: problems)
 }
 
 /// Groups the dataset's rows by their user turns, assigns the splits and stores them. Rows keep their
