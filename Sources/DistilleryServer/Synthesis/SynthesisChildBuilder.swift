@@ -6,7 +6,8 @@ import Foundation
 /// Turns a job's answered seeds into the child dataset: writes the rows as JSONL, validates that
 /// file with the same validator as an upload, and stores the rows with their metadata. A child
 /// that passes is `ready_for_training`; one that does not (fewer than 100 rows, say) is `invalid`
-/// with its report, like any upload.
+/// with its report, like any upload. A job that carries a distribution (its recipe's) splits the child in
+/// the same commit.
 enum SynthesisChildBuilder {
     static func build(
         job: SynthesisJobRecord, parent: DatasetRecord, services: Services, context: JobContext
@@ -60,6 +61,7 @@ enum SynthesisChildBuilder {
         var validationSink = BatchingValidationSink(store: services.datasets, datasetID: childID, context: context)
         validationSink.metadata = metadata
         validationSink.statusForValid = .readyForTraining
+        validationSink.split = try SynthesisSettings.decode(job.settingsJSON).childSplit
         let summary = try validateJSONLFile(atPath: services.configuration.uploadPath(datasetID: childID), options: options, sink: &validationSink)
         try validationSink.finish(summary: summary)
         return childID
