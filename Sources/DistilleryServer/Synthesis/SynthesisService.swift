@@ -31,6 +31,8 @@ struct SynthesisRequest: Sendable {
     var expectedCompletionTokens: Int?
     /// For custom servers only: whether they accept `n` (vLLM does; llama.cpp and Ollama do not).
     var customSupportsN: Bool?
+    /// For custom servers only: whether they take `response_format: json_schema` (structured output).
+    var customSupportsJSONSchema: Bool?
     /// For custom servers only: what the user pays per million tokens, if anything is known.
     var inputPricePerMillionUSD: Double?
     var outputPricePerMillionUSD: Double?
@@ -86,6 +88,9 @@ enum SynthesisService {
         request.keepReasoning = ["on", "true", "1", "yes"].contains(fields["keep_reasoning"]?.lowercased() ?? "")
         if let supportsN = fields["supports_n"]?.lowercased(), !supportsN.isEmpty {
             request.customSupportsN = ["on", "true", "1", "yes"].contains(supportsN)
+        }
+        if let structured = fields["supports_structured_output"]?.lowercased(), !structured.isEmpty {
+            request.customSupportsJSONSchema = ["on", "true", "1", "yes"].contains(structured)
         }
         request.temperature = number("temperature", 0.0...2.0) ?? 0.7
         request.maxNewTokens = number("max_new_tokens", 1...131_072) ?? 1024
@@ -221,7 +226,8 @@ enum SynthesisService {
         settings.judgeMaxTokens = request.judgeMaxTokens
         settings.contextWindow = model.contextWindow
         settings.supportsJSONObject = model.capabilities.supportsJSONObject
-        settings.supportsJSONSchema = model.capabilities.supportsJSONSchema
+        settings.supportsJSONSchema = provider.baseURL == nil
+            ? request.customSupportsJSONSchema ?? model.capabilities.supportsJSONSchema : model.capabilities.supportsJSONSchema
         settings.topP = request.topP
         settings.distribution = request.distribution
         if request.rejectionSampling { settings.candidates = request.candidates ?? 3 }
@@ -494,14 +500,10 @@ enum SynthesisService {
 
         let savedKeys = try TeacherKeyStore(database: services.database).list(userID: user.id)
         func openSaved(_ id: Int64?, field: String) throws -> SecureBytes? {
-            guard let id else { return nil }
-            guard let info = savedKeys.first(where: { $0.id == id }) else {
-                throw AppError.invalid("Unknown saved key.", fields: [field: "Choose one of your saved keys."])
-            }
-            return try services.vault.open(id: info.id, actor: user, purpose: "pre-flight", remoteAddress: context.remoteAddress, now: services.now())
+            try openSavedKey(id, field: field, savedKeys: savedKeys, user: user, context: context)
         }
         func describe(pasted: Bool, savedID: Int64?) -> String {
-            pasted ? "pasted for this job" : savedID.flatMap { id in savedKeys.first { $0.id == id }.map { "\($0.label) (…\($0.lastFour))" } } ?? "none"
+            describeKey(pasted: pasted, savedID: savedID, savedKeys: savedKeys)
         }
         let savedKey = try openSaved(request.savedKeyID, field: "saved_key_id")
         let judgeSavedKey: SecureBytes?
@@ -529,6 +531,23 @@ enum SynthesisService {
                 fields: ["judge_api_key": "Paste the \(judge.displayName ?? judge.provider) API key for the judge, or pick a saved one."])
         }
         return prepared
+    }
+
+    /// One of the user's saved keys, opened for a pre-flight; another id is refused naming `field`.
+    static func openSavedKey(
+        _ id: Int64?, field: String, savedKeys: [TeacherKeyInfo], user: User, context: RequestContext
+    ) throws -> SecureBytes? {
+        guard let id else { return nil }
+        guard let info = savedKeys.first(where: { $0.id == id }) else {
+            throw AppError.invalid("Unknown saved key.", fields: [field: "Choose one of your saved keys."])
+        }
+        let services = context.services
+        return try services.vault.open(id: info.id, actor: user, purpose: "pre-flight", remoteAddress: context.remoteAddress, now: services.now())
+    }
+
+    /// Which key a job uses, as its page names it: "pasted for this job", "team key (…7f3a)" or "none".
+    static func describeKey(pasted: Bool, savedID: Int64?, savedKeys: [TeacherKeyInfo]) -> String {
+        pasted ? "pasted for this job" : savedID.flatMap { id in savedKeys.first { $0.id == id }.map { "\($0.label) (…\($0.lastFour))" } } ?? "none"
     }
 
     /// After a passed pre-flight: seals a pasted key for the job, estimates and queues it. Returns the job id.
