@@ -237,7 +237,16 @@ def data(server, admin_state):
     # A recipe imported from Oumi's format: its model is not in the catalog, so its page shows what is missing.
     oumi = (ROOT / "Tests/DistilleryCoreTests/Fixtures/oumi/high_diversity_synthesis.json").read_bytes()
     recipe = find_key(api.call("POST", "/api/recipes", oumi), "id")
-    return {"chat": chat, "broken": broken, "seeds": seeds, "child": child, "job": job_id, "recipe": recipe, "api": api}
+    # An instruction template whose prompt uses variables, a description and built-ins (its page shows them all).
+    template = find_key(api.call("POST", "/api/templates", {
+        "name": "Support questions by topic and difficulty, for the help desk's first-line agents",
+        "description": "Customer questions with answers, one topic and one difficulty a call",
+        "type": "qa", "system_prompt": "You write realistic customer support questions and helpful, accurate answers.",
+        "prompt": "Write {count} {difficulty} questions a customer asks about {topic} ({topic.description}), with answers. "
+                  "Number them from {index}. Today is {current_date}; keep {{curly braces}} literal.",
+        "settings": {"temperature": 0.8, "items_per_call": 5}}), "id")
+    return {"chat": chat, "broken": broken, "seeds": seeds, "child": child, "job": job_id, "recipe": recipe,
+            "template": template, "api": api}
 
 
 class PageWatch:
