@@ -36,7 +36,9 @@ struct TemplatePagesTests {
         #expect(empty.text.contains("No templates yet"))
         #expect(empty.text.contains("href=\"/templates/new\""))
         #expect(empty.text.contains("<a href=\"/templates\" aria-current=\"page\">Templates</a>"))
-        #expect(empty.text.contains("<strong>Dialogue</strong> (<code>dialogue</code>): each item is <code>{&quot;turns&quot;"))
+        #expect(empty.text.contains(
+            "<strong>Dialogue</strong> (<code>dialogue</code>): each item is <code>{&quot;turns&quot;: [{&quot;role&quot;, &quot;content&quot;}, …]}</code>: "
+                + "user and assistant turns alternating, the assistant last; it becomes a multi-turn chat row.</li>"))
 
         let newPage = try browser.get("/templates/new")
         #expect(newPage.status == 200)

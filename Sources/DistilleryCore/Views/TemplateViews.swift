@@ -62,31 +62,36 @@ public struct TemplateSummary: Sendable, Equatable {
     }
 }
 
-/// A template type with what one teacher item must hold and what it becomes, for the type menu and the
+/// A template type with what one teacher item must hold and what it becomes, for the type choice and the
 /// list's explanation.
 public struct TemplateTypeOption: Sendable, Equatable {
     public let value: String
     public let title: String
+    /// The item's JSON shape.
     public let item: String
-    public let becomes: String
+    /// The rest of the item's rules and what it becomes.
+    public let detail: String
     public let selected: Bool
 
     public static func all(selected: String) -> [TemplateTypeOption] {
         TemplateType.allCases.map { type in
-            let (item, becomes): (String, String)
+            let (item, detail): (String, String)
             switch type {
-            case .prompts: (item, becomes) = (#"{"prompt"}"#, #"a seeds row {"input"}, ready to synthesize"#)
-            case .qa: (item, becomes) = (#"{"question", "answer"}"#, "a chat row: system prompt, question, answer")
+            case .prompts: (item, detail) = (#"{"prompt"}"#, #"it becomes a seeds row {"input"}, ready to synthesize"#)
+            case .qa: (item, detail) = (#"{"question", "answer"}"#, "it becomes a chat row: system prompt, question, answer")
             case .dialogue:
-                (item, becomes) = (
-                    #"{"turns": [{"role": "user"|"assistant", "content"}, …]}, ending with the assistant"#, "a multi-turn chat row"
+                (item, detail) = (
+                    #"{"turns": [{"role", "content"}, …]}"#,
+                    "user and assistant turns alternating, the assistant last; it becomes a multi-turn chat row"
                 )
             case .transform:
-                (item, becomes) = (
-                    #"{"output"}, for each row of an input dataset ({input} is the row's text)"#, "a chat row: system prompt, input, output"
+                (item, detail) = (
+                    #"{"output"}"#,
+                    "made for each row of an input dataset ({input} in the prompt is the row's text); it becomes a chat row: "
+                        + "system prompt, input, output"
                 )
             }
-            return TemplateTypeOption(value: type.rawValue, title: type.title, item: item, becomes: becomes, selected: type.rawValue == selected)
+            return TemplateTypeOption(value: type.rawValue, title: type.title, item: item, detail: detail, selected: type.rawValue == selected)
         }
     }
 }
