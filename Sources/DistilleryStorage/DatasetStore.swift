@@ -142,12 +142,15 @@ public struct DatasetStore: Sendable {
         }
     }
 
-    /// Keyset paging for exports: rows with index greater than `afterIndex`.
-    public func rows(datasetID: Int64, afterIndex: Int64, limit: Int) throws -> [StoredRow] {
+    /// Keyset paging for exports: rows with index greater than `afterIndex`, all of them or (with `split`) one split's.
+    public func rows(datasetID: Int64, afterIndex: Int64, limit: Int, split: DatasetSplit? = nil) throws -> [StoredRow] {
         try database.read { connection in
             try connection.query(
-                "SELECT idx, line, body, tokens, meta FROM dataset_rows WHERE dataset_id = ? AND idx > ? ORDER BY idx LIMIT ?",
-                .integer(datasetID), .integer(afterIndex), SQLValue(limit)
+                """
+                SELECT idx, line, body, tokens, meta, split FROM dataset_rows
+                WHERE dataset_id = ? AND idx > ? AND (? IS NULL OR split = ?) ORDER BY idx LIMIT ?
+                """,
+                .integer(datasetID), .integer(afterIndex), SQLValue(split?.rawValue), SQLValue(split?.rawValue), SQLValue(limit)
             ).map(Self.storedRow)
         }
     }
