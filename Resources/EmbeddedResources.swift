@@ -35,6 +35,7 @@ public enum Template: String, CaseIterable, Sendable {
     case templateList = "template_list"
     case template
     case jobList = "job_list"
+    case generationTask = "generation_task"
 
     /// The file's bytes, embedded at compile time.
     public var source: [UInt8] {
@@ -56,6 +57,7 @@ public enum Template: String, CaseIterable, Sendable {
         case .templateList: PackageResources.template_list_mustache
         case .template: PackageResources.template_mustache
         case .jobList: PackageResources.job_list_mustache
+        case .generationTask: PackageResources.generation_task_mustache
         }
     }
 }
