@@ -160,6 +160,56 @@ struct TemplatePagesTests {
         #expect(!missing.text.contains("<pre class=\"prompt\">Write"))
     }
 
+    @Test func theListCountsTasksAndDeleteIsRefusedWhileOneRuns() throws {
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let browser = BrowserSession(test)
+        try browser.signIn()
+        let created = try browser.submit("/templates", fields: Self.validFields, csrfFrom: "/templates/new")
+        let id = try Self.templateID(fromLocation: created.headers["Location"])
+        var tasks: [Int64] = []
+        for (state, status) in [("running", "running"), ("completed", "completed_with_shortfall")] {
+            tasks.append(try test.app.services.database.write { connection in
+                try connection.run("INSERT INTO jobs (kind, state, created_at) VALUES ('generate', ?, 1)", .text(state))
+                let job = connection.lastInsertRowID
+                try connection.run(
+                    """
+                    INSERT INTO generation_jobs (job_id, template_id, template_name, template_type, system_prompt, prompt, output_name,
+                        provider, model, settings, status, target, created_at)
+                    VALUES (?, ?, 'Support questions', 'qa', '', 'p', 'out', 'deepseek', 'deepseek-chat', '{}', ?, 10, 1)
+                    """,
+                    .integer(job), .integer(id), .text(status))
+                return job
+            })
+        }
+        #expect(try browser.get("/templates").text.contains("<td class=\"num\">2 tasks</td>"))
+        #expect(try browser.get("/templates/\(id)").text.contains("Questions and answers · used by 2 tasks"))
+        let summary = try test.json("/api/templates/\(id)")
+        #expect(summary["used_by_tasks"] as? NSNumber == 2)
+        #expect(summary["active_tasks"] as? NSNumber == 1)
+
+        let refused = try browser.submit("/templates/\(id)/delete", fields: [], csrfFrom: "/templates/\(id)")
+        #expect(refused.status == 409)
+        #expect(refused.text.contains(
+            "<div class=\"alert bad\" role=\"alert\">&quot;Support questions&quot; is used by 1 queued or running generation task; "
+                + "delete it when that task has finished or been cancelled.</div>"))
+        #expect(try test.request("DELETE", "/api/templates/\(id)").status == 409)
+        #expect(try browser.get("/templates/\(id)").status == 200)
+
+        // Once the task has ended the template goes; the tasks keep their own copy of it.
+        try test.app.services.database.write { connection in
+            try connection.run("UPDATE generation_jobs SET status = 'completed' WHERE job_id = ?", .integer(tasks[0]))
+        }
+        let deleted = try browser.submit("/templates/\(id)/delete", fields: [], csrfFrom: "/templates/\(id)")
+        #expect(deleted.status == 303)
+        #expect(try browser.get("/templates/\(id)").status == 404)
+        let names = try test.app.services.database.read { connection in
+            try connection.query("SELECT template_id, template_name FROM generation_jobs ORDER BY job_id")
+        }
+        #expect(names.map { $0.int64("template_id") } == [nil, nil])
+        #expect(names.map { $0.string("template_name") } == ["Support questions", "Support questions"])
+    }
+
     @Test func onlyTheCreatorOrAnAdminDeletesATemplate() throws {
         let test = try TestApp()
         defer { test.removeFiles() }

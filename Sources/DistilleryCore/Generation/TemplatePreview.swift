@@ -129,10 +129,10 @@ public struct TemplatePreviewStratum: Sendable, Equatable {
 
 /// The prompts of a task's first calls, rendered without calling the teacher.
 ///
-/// The task numbers its items stratum after stratum (stratum 0 holds items 1…quota₀, stratum 1 the next
-/// quota₁, …) and asks each stratum for at most `itemsPerCall` items a call. The preview takes the strata's
-/// calls in turn: the first call of every stratum, then the second of every stratum that needs one, and so on,
-/// so that a few calls show as many different variable values as possible.
+/// The calls are the task's own (`GenerationLedger.plan`: items numbered stratum after stratum, at most
+/// `itemsPerCall` a call) and so are their prompts (`GenerationCall.promptContext`). The preview takes the strata's
+/// calls in turn: the first call of every stratum, then the second of every stratum that needs one, and so on, so
+/// that a few calls show as many different variable values as possible.
 public struct TemplatePreview: Sendable, Equatable {
     public let systemPrompt: String
     public let strata: [TemplatePreviewStratum]
@@ -158,51 +158,40 @@ public struct TemplatePreview: Sendable, Equatable {
         } catch {
             return .failure(TemplateRejection([RecipeProblem(path: error.path, rule: error.message)]))
         }
-        // A fixed variable's value holds in every stratum (whether or not the plan repeats it there).
-        var fixedValues: [String: String] = [:]
-        var fixedDescriptions: [String: String] = [:]
-        for variable in request.variables where variable.isFixed {
-            fixedValues[variable.name] = variable.values[0].value
-            fixedDescriptions[variable.name] = variable.values[0].description
-        }
-        var firstIndexOfStratum: [Int] = []
-        var next = 1
-        for stratum in strata {
-            firstIndexOfStratum.append(next)
-            next += stratum.quota
-        }
         var calls: [TemplatePreviewCall] = []
-        var round = 0
-        while calls.count < callLimit {
-            let offset = round * request.itemsPerCall
-            let due = strata.filter { $0.quota > offset }
-            if due.isEmpty { break }
-            for stratum in due.prefix(callLimit - calls.count) {
-                let firstIndex = firstIndexOfStratum[stratum.index] + offset
-                let count = min(request.itemsPerCall, stratum.quota - offset)
-                let values = fixedValues.merging(stratum.values) { $1 }
-                let context = PromptContext(
-                    values: values, descriptions: fixedDescriptions.merging(stratum.descriptions) { $1 }, index: firstIndex, count: count,
-                    nowUnixMs: nowUnixMs, randomID: PromptContext.randomID(seed: request.seed, index: firstIndex))
-                let rendered: String
-                do throws(PromptTemplateError) {
-                    rendered = try prompt.render(context)
-                } catch {
-                    return .failure(TemplateRejection([RecipeProblem(path: "variables", rule: error.description)]))
-                }
-                calls.append(
-                    TemplatePreviewCall(
-                        stratumIndex: stratum.index, stratumLabel: stratum.label,
-                        values: request.variables.map { TemplatePreviewValue(name: $0.name, value: values[$0.name] ?? "") },
-                        firstIndex: firstIndex, count: count, prompt: rendered, formatInstruction: type.formatInstruction(count: count),
-                        itemsText: count == 1 ? "item \(firstIndex)" : "items \(firstIndex)–\(firstIndex + count - 1)"))
+        for call in Self.callsInTurn(strata: strata, itemsPerCall: request.itemsPerCall, limit: callLimit) {
+            let context = call.promptContext(strata: strata, seed: request.seed, nowUnixMs: nowUnixMs)
+            let rendered: String
+            do throws(PromptTemplateError) {
+                rendered = try prompt.render(context)
+            } catch {
+                return .failure(TemplateRejection([RecipeProblem(path: "variables", rule: error.description)]))
             }
-            round += 1
+            let last = call.firstIndex + call.count - 1
+            calls.append(
+                TemplatePreviewCall(
+                    stratumIndex: call.stratum, stratumLabel: strata[call.stratum].label,
+                    values: request.variables.map { TemplatePreviewValue(name: $0.name, value: context.values[$0.name] ?? "") },
+                    firstIndex: call.firstIndex, count: call.count, prompt: rendered, formatInstruction: type.formatInstruction(count: call.count),
+                    itemsText: call.count == 1 ? "item \(call.firstIndex)" : "items \(call.firstIndex)–\(last)"))
         }
         return .success(
             TemplatePreview(
                 systemPrompt: systemPrompt, strata: strata.map { TemplatePreviewStratum(index: $0.index, label: $0.label, quota: $0.quota) },
                 calls: calls, count: request.count, itemsPerCall: request.itemsPerCall))
+    }
+
+    /// The task's first calls as its ledger plans them (numbered stratum after stratum), taken from the strata in turn.
+    static func callsInTurn(strata: [Stratum], itemsPerCall: Int, limit: Int) -> [GenerationCall] {
+        var ledger = GenerationLedger(strata: strata, itemsPerCall: itemsPerCall)
+        let callsOfStratum = Dictionary(grouping: ledger.plan(), by: \.stratum)
+        var chosen: [GenerationCall] = []
+        for round in 0... {
+            let due = strata.indices.compactMap { callsOfStratum[$0].flatMap { round < $0.count ? $0[round] : nil } }
+            if due.isEmpty || chosen.count >= limit { break }
+            chosen += due.prefix(limit - chosen.count)
+        }
+        return chosen
     }
 
     public var json: SynthesisJSON {
