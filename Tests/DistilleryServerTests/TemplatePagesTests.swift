@@ -18,13 +18,6 @@ struct TemplatePagesTests {
         validFields.map { ($0.0, changes[$0.0] ?? $0.1) }
     }
 
-    static func templateID(fromLocation location: String?) throws -> Int64 {
-        guard let location, location.hasPrefix("/templates/"),
-            let id = Int64(location.dropFirst("/templates/".count).prefix { $0 != "?" })
-        else { throw TestFailure("unexpected Location \(location ?? "nil")") }
-        return id
-    }
-
     @Test func createShowEditDuplicateAndDeleteInTheBrowser() throws {
         let test = try TestApp()
         defer { test.removeFiles() }
@@ -52,7 +45,7 @@ struct TemplatePagesTests {
 
         let created = try browser.submit("/templates", fields: Self.validFields, csrfFrom: "/templates/new")
         #expect(created.status == 303)
-        let id = try Self.templateID(fromLocation: created.headers["Location"])
+        let id = try created.locationID(after: "/templates/")
         #expect(created.headers["Location"] == "/templates/\(id)?notice=created")
         let shown = try browser.get("/templates/\(id)?notice=created")
         #expect(shown.status == 200)
@@ -94,7 +87,7 @@ struct TemplatePagesTests {
 
         let duplicated = try browser.submit("/templates/\(id)/duplicate", fields: [], csrfFrom: "/templates/\(id)")
         #expect(duplicated.status == 303)
-        let copyID = try Self.templateID(fromLocation: duplicated.headers["Location"])
+        let copyID = try duplicated.locationID(after: "/templates/")
         #expect(copyID != id)
         let copy = try browser.get("/templates/\(copyID)?notice=duplicated")
         #expect(copy.text.contains("value=\"Renamed (copy)\""))
@@ -135,7 +128,7 @@ struct TemplatePagesTests {
         let created = try browser.submit(
             "/templates", fields: Self.fields(["prompt": "Write {count} questions about {topic} for a <{tone}> reader, from {index}."]),
             csrfFrom: "/templates/new")
-        let id = try Self.templateID(fromLocation: created.headers["Location"])
+        let id = try created.locationID(after: "/templates/")
         let page = try browser.get("/templates/\(id)")
         #expect(page.text.contains("action=\"/templates/\(id)/preview#preview\""))
         #expect(page.text.contains("name=\"count\" min=\"1\" value=\"100\""))
@@ -166,7 +159,7 @@ struct TemplatePagesTests {
         let browser = BrowserSession(test)
         try browser.signIn()
         let created = try browser.submit("/templates", fields: Self.validFields, csrfFrom: "/templates/new")
-        let id = try Self.templateID(fromLocation: created.headers["Location"])
+        let id = try created.locationID(after: "/templates/")
         var tasks: [Int64] = []
         for (state, status) in [("running", "running"), ("completed", "completed_with_shortfall")] {
             tasks.append(try test.app.services.database.write { connection in

@@ -171,7 +171,7 @@ public struct TemplateFormView: Sendable {
         title = summary?.name ?? "New template"
         action = summary?.url ?? "/templates"
         self.values = values
-        fieldErrors = Self.errors(problems)
+        fieldErrors = problems.firstRuleByPath
         self.message = message
         self.notice = notice
         types = TemplateTypeOption.all(selected: values["type"] ?? "")
@@ -195,16 +195,9 @@ public struct TemplateFormView: Sendable {
             shownPreviewValues["items_per_call"] = String(summary.settings.itemsPerCall)
         }
         self.previewValues = shownPreviewValues
-        previewErrors = Self.errors(previewProblems)
+        previewErrors = previewProblems.firstRuleByPath
         previewMessage = previewProblems.isEmpty ? nil : "Nothing to preview: " + previewProblems.map(\.description).joined(separator: "; ")
     }
 
     public static let shownStrata = 50
-
-    /// The first rule broken per field (the JSON error body joins them all).
-    private static func errors(_ problems: [RecipeProblem]) -> [String: String] {
-        var errors: [String: String] = [:]
-        for problem in problems where errors[problem.path] == nil { errors[problem.path] = problem.rule }
-        return errors
-    }
 }

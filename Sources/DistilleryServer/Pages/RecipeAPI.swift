@@ -89,22 +89,13 @@ func deleteRecipe(_ request: HTTPRequest, _ context: RequestContext) throws {
 /// The body read as a recipe: malformed JSON is a 400 naming line and column; a recipe that breaks
 /// rules is a 422 whose `fields` name each JSON path.
 private func readRecipeBody(_ request: HTTPRequest, _ context: RequestContext) throws -> RecipeImport {
-    let bytes: [UInt8]
-    switch request.body {
-    case .empty: bytes = []
-    case .bytes(let body): bytes = body
-    case .file: throw AppError.tooLarge("A recipe body may be at most 1 MiB.")
-    }
+    let bytes = try request.inMemoryBody(named: "A recipe body")
     do {
         return try RecipeDocument.read(bytes: bytes, catalog: context.services.catalog)
     } catch let error as RecipeSyntaxError {
         throw AppError.badRequest(error.description)
     } catch let rejection as RecipeRejection {
-        var fields: [String: String] = [:]
-        for problem in rejection.problems {
-            fields[problem.path] = fields[problem.path].map { $0 + "; " + problem.rule } ?? problem.rule
-        }
-        throw AppError.invalid("The recipe is not valid: " + rejection.description, fields: fields)
+        throw AppError.invalid("The recipe is not valid: " + rejection.description, fields: rejection.problems.rulesByPath)
     }
 }
 

@@ -114,19 +114,12 @@ func templatePreview(_ summary: TemplateSummary, _ previewRequest: TemplatePrevi
 
 /// A 422 whose `fields` name each path (several rules on one path joined by "; ").
 func invalidTemplate(_ lead: String, _ rejection: TemplateRejection) -> AppError {
-    var fields: [String: String] = [:]
-    for problem in rejection.problems { fields[problem.path] = fields[problem.path].map { $0 + "; " + problem.rule } ?? problem.rule }
-    return AppError.invalid(lead + ": " + rejection.description, fields: fields)
+    AppError.invalid(lead + ": " + rejection.description, fields: rejection.problems.rulesByPath)
 }
 
 /// The request body as JSON: malformed JSON is a 400 naming the line and column where reading stopped.
 private func templateJSONBody(_ request: HTTPRequest) throws -> SynthesisJSON {
-    let bytes: [UInt8]
-    switch request.body {
-    case .empty: bytes = []
-    case .bytes(let body): bytes = body
-    case .file: throw AppError.tooLarge("A template request body may be at most 1 MiB.")
-    }
+    let bytes = try request.inMemoryBody(named: "A template request body")
     do {
         return try SynthesisJSON.parse(bytes)
     } catch {

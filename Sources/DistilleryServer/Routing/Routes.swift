@@ -159,6 +159,15 @@ extension HTTPRequest {
         return value
     }
 
+    /// The body of a route that keeps bodies in memory (at most 1 MiB; see `RouteBody`); `what` names it in the 413.
+    func inMemoryBody(named what: String) throws -> [UInt8] {
+        switch body {
+        case .empty: return []
+        case .bytes(let bytes): return bytes
+        case .file: throw AppError.tooLarge("\(what) may be at most 1 MiB.")
+        }
+    }
+
     var wantsJSON: Bool {
         (headers["Accept"] ?? "").contains("application/json")
     }
