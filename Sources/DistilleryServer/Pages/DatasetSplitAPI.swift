@@ -49,15 +49,20 @@ func splitDataset(id: Int64, _ splitRequest: SplitRequest, _ context: RequestCon
     return stored
 }
 
-private func readSplitRequest(_ request: HTTPRequest) throws -> SplitRequest {
-    guard case .bytes(let bytes) = request.body else { throw AppError.badRequest("The body must be a JSON object.") }
-    let json: SynthesisJSON
-    do {
-        json = try SynthesisJSON.parse(bytes)
-    } catch {
-        throw AppError.badRequest("The body is not JSON: \(error.description).")
+extension HTTPRequest {
+    /// The body as JSON; 400 naming where it stops being JSON.
+    func jsonBody() throws -> SynthesisJSON {
+        guard case .bytes(let bytes) = body else { throw AppError.badRequest("The body must be a JSON object.") }
+        do {
+            return try SynthesisJSON.parse(bytes)
+        } catch {
+            throw AppError.badRequest("The body is not JSON: \(error.description).")
+        }
     }
-    switch SplitRequest.read(json) {
+}
+
+private func readSplitRequest(_ request: HTTPRequest) throws -> SplitRequest {
+    switch SplitRequest.read(try request.jsonBody()) {
     case .success(let splitRequest): return splitRequest
     case .failure(let problems):
         let names = problems.fields.keys.sorted().joined(separator: ", ")

@@ -89,7 +89,12 @@ func deleteRecipe(_ request: HTTPRequest, _ context: RequestContext) throws {
 /// The body read as a recipe: malformed JSON is a 400 naming line and column; a recipe that breaks
 /// rules is a 422 whose `fields` name each JSON path.
 private func readRecipeBody(_ request: HTTPRequest, _ context: RequestContext) throws -> RecipeImport {
-    let bytes = try request.inMemoryBody(named: "A recipe body")
+    let bytes: [UInt8]
+    switch request.body {
+    case .empty: bytes = []
+    case .bytes(let body): bytes = body
+    case .file: throw AppError.tooLarge("A recipe body may be at most 1 MiB.")
+    }
     do {
         return try RecipeDocument.read(bytes: bytes, catalog: context.services.catalog)
     } catch let error as RecipeSyntaxError {

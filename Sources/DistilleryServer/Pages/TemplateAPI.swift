@@ -7,10 +7,10 @@ func getTemplateListJSON(_ request: HTTPRequest, _ context: RequestContext) thro
 }
 
 // POST /api/templates  {"name", "description", "type", "system_prompt", "prompt", "settings": {...}}
-//   ->  201 + Location with the template (its `variables` found in the prompt); 422 naming each field; 400 on bad JSON
+//   ->  201 + Location with the template (its `variables` found in the prompt); 422 naming each field; 400 naming where the body stops being JSON
 func createTemplateJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let user = try context.requireUser()
-    let draft = try submittedDraft(TemplateSubmission.read(json: try templateJSONBody(request)))
+    let draft = try submittedDraft(TemplateSubmission.read(json: try request.jsonBody()))
     let created = try saveTemplate(draft, replacing: nil, user: user.id, context: context)
     var response = jsonResponse(created.json, status: 201)
     response.headers.set("Location", "/api/templates/\(created.id)")
@@ -26,7 +26,7 @@ func getTemplateJSON(_ request: HTTPRequest, _ context: RequestContext) throws -
 func updateTemplateJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let user = try context.requireUser()
     let summary = try requireTemplateSummary(request, context)
-    let draft = try submittedDraft(TemplateSubmission.read(json: try templateJSONBody(request)))
+    let draft = try submittedDraft(TemplateSubmission.read(json: try request.jsonBody()))
     return jsonResponse(try saveTemplate(draft, replacing: summary.id, user: user.id, context: context).json)
 }
 
@@ -48,7 +48,7 @@ func duplicateTemplateJSON(_ request: HTTPRequest, _ context: RequestContext) th
 //   ->  200 with the strata and the first calls' prompts, without calling the teacher; 422 naming each field
 func previewTemplateJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let summary = try requireTemplateSummary(request, context)
-    let previewRequest = TemplatePreviewRequest.read(json: try templateJSONBody(request), defaultItemsPerCall: summary.settings.itemsPerCall)
+    let previewRequest = TemplatePreviewRequest.read(json: try request.jsonBody(), defaultItemsPerCall: summary.settings.itemsPerCall)
     switch previewRequest.flatMap({ templatePreview(summary, $0, context) }) {
     case .success(let preview): return jsonResponse(preview.json)
     case .failure(let rejection): throw invalidTemplate("Nothing to preview", rejection)
@@ -115,16 +115,6 @@ func templatePreview(_ summary: TemplateSummary, _ previewRequest: TemplatePrevi
 /// A 422 whose `fields` name each path (several rules on one path joined by "; ").
 func invalidTemplate(_ lead: String, _ rejection: TemplateRejection) -> AppError {
     AppError.invalid(lead + ": " + rejection.description, fields: rejection.problems.rulesByPath)
-}
-
-/// The request body as JSON: malformed JSON is a 400 naming the line and column where reading stopped.
-private func templateJSONBody(_ request: HTTPRequest) throws -> SynthesisJSON {
-    let bytes = try request.inMemoryBody(named: "A template request body")
-    do {
-        return try SynthesisJSON.parse(bytes)
-    } catch {
-        throw AppError.badRequest(RecipeSyntaxError(bytes: bytes, error: error).description)
-    }
 }
 
 extension TemplateSummary {

@@ -64,6 +64,8 @@ enum Routes {
         Route("GET", "/synthesis/{job}/run-again", access: .signedIn, format: .html, handler: showSynthesisRunAgain),
         Route("GET", "/synthesis/{job}/skipped.jsonl", access: .signedIn, format: .file, handler: downloadSkippedSeedsJSONL),
         Route("POST", "/synthesis/{job}/retry-skipped", access: .signedIn, format: .html, handler: submitRetrySkipped),
+        Route("GET", "/templates/{id}/generate", access: .signedIn, format: .html, handler: showNewGenerationPage),
+        Route("POST", "/templates/{id}/generate", access: .signedIn, format: .html, handler: submitNewGeneration),
         Route("GET", "/generations/{job}", access: .signedIn, format: .html, handler: showGenerationPage),
         Route("POST", "/generations/{job}/cancel", access: .signedIn, format: .html, handler: submitGenerationCancel),
 
@@ -157,15 +159,6 @@ extension HTTPRequest {
             throw AppError.badRequest("\(name) must be a whole number of at least 1; got \"\(text.prefix(40))\".")
         }
         return value
-    }
-
-    /// The body of a route that keeps bodies in memory (at most 1 MiB; see `RouteBody`); `what` names it in the 413.
-    func inMemoryBody(named what: String) throws -> [UInt8] {
-        switch body {
-        case .empty: return []
-        case .bytes(let bytes): return bytes
-        case .file: throw AppError.tooLarge("\(what) may be at most 1 MiB.")
-        }
     }
 
     var wantsJSON: Bool {
