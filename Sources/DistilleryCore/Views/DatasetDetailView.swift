@@ -281,7 +281,7 @@ public struct DatasetDetailView: Encodable, Sendable {
         shownErrorCount = summary.errors.count
         datasetErrors = summary.datasetErrors
         hasDatasetErrors = !summary.datasetErrors.isEmpty
-        histogram = HistogramChart(buckets: Self.histogramBuckets(summary.histogram))
+        histogram = HistogramChart(summary.histogram)
         maxTokensText = Formatting.count(summary.maxExampleTokens)
     }
 
@@ -299,27 +299,6 @@ public struct DatasetDetailView: Encodable, Sendable {
             return "Not usable yet: \(reasons.joined(separator: "; ")). Fix the source file and upload it as a new dataset."
         default: return summary.status.label
         }
-    }
-
-    /// The buckets from the first to the last non-empty one, labelled by their upper bound.
-    static func histogramBuckets(_ histogram: TokenHistogram) -> [(label: String, count: Int)] {
-        guard let first = histogram.counts.firstIndex(where: { $0 > 0 }),
-            let last = histogram.counts.lastIndex(where: { $0 > 0 })
-        else { return [] }
-        return (first...last).map { index in
-            let bound = histogram.upperBounds[index]
-            let label: String
-            if bound == Int.max {
-                label = "> \(compact(histogram.upperBounds[max(0, index - 1)]))"
-            } else {
-                label = "≤ \(compact(bound))"
-            }
-            return (label, histogram.counts[index])
-        }
-    }
-
-    static func compact(_ value: Int) -> String {
-        value >= 1024 && value % 1024 == 0 ? "\(value / 1024)k" : "\(value)"
     }
 }
 

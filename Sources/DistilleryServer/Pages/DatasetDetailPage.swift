@@ -74,7 +74,7 @@ func loadDatasetDetailView(id: Int64, context: RequestContext) throws -> Dataset
         errorCodeCounts: record.status == .validating ? [] : try context.datasets.errorCountsByCode(datasetID: id), producedBy: producedBy)
     if record.mode == .chat && record.rowCount > 0 && record.status != .validating {
         let applied = try context.datasets.split(datasetID: id)
-        view.splits = DatasetSplitsView(applied: applied, tokens: try context.datasets.splitTokens(datasetID: id))
+        view.splits = DatasetSplitsView(applied: applied, lengths: try context.datasets.splitLengths(datasetID: id))
         if let applied { view.showSplitExports(record, counts: applied.counts) }
     }
     return view
