@@ -32,6 +32,8 @@ public enum Template: String, CaseIterable, Sendable {
     case synthesisJob = "synthesis_job"
     case recipeList = "recipe_list"
     case recipe
+    case templateList = "template_list"
+    case template
     case jobList = "job_list"
     case generationTask = "generation_task"
     case generationNew = "generation_new"
@@ -56,6 +58,8 @@ public enum Template: String, CaseIterable, Sendable {
         case .synthesisJob: PackageResources.synthesis_job_mustache
         case .recipeList: PackageResources.recipe_list_mustache
         case .recipe: PackageResources.recipe_mustache
+        case .templateList: PackageResources.template_list_mustache
+        case .template: PackageResources.template_mustache
         case .jobList: PackageResources.job_list_mustache
         case .generationTask: PackageResources.generation_task_mustache
         case .generationNew: PackageResources.generation_new_mustache

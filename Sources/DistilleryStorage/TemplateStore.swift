@@ -79,10 +79,21 @@ public final class TemplateStore: Sendable {
         return try stored(copyID)
     }
 
+    /// Refused (`AppError.conflict`) while a queued or running generation task uses the template; a task that ended
+    /// keeps its own snapshot of the template and only loses the link (ON DELETE SET NULL). The check and the delete
+    /// share one write transaction, so a task cannot start using the template in between.
     public func delete(id: Int64) throws {
         try database.write { connection in
+            guard let name = try connection.scalar("SELECT name FROM templates WHERE id = ?", .integer(id))?.stringValue else {
+                throw Self.notFound(id)
+            }
+            let active = try Self.activeTasks(templateID: id, in: connection)
+            guard active == 0 else {
+                let tasks = active == 1 ? "1 queued or running generation task" : "\(active) queued or running generation tasks"
+                throw AppError.conflict(
+                    "\"\(name)\" is used by \(tasks); delete it when \(active == 1 ? "that task has" : "they have") finished or been cancelled.")
+            }
             try connection.run("DELETE FROM templates WHERE id = ?", .integer(id))
-            guard connection.changes > 0 else { throw Self.notFound(id) }
         }
     }
 

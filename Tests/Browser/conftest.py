@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -239,16 +238,21 @@ def data(server, admin_state):
     # A recipe imported from Oumi's format: its model is not in the catalog, so its page shows what is missing.
     oumi = (ROOT / "Tests/DistilleryCoreTests/Fixtures/oumi/high_diversity_synthesis.json").read_bytes()
     recipe = find_key(api.call("POST", "/api/recipes", oumi), "id")
-    # A template (written straight into the file: its pages are another part's) and a generation task that ran from it,
-    # with duplicates dropped and one stratum short, so the task page shows every section.
-    with sqlite3.connect(os.path.join(server.data, "distillery.sqlite")) as database:
-        template = database.execute(
-            "INSERT INTO templates (name, type, system_prompt, prompt, variables, created_at, updated_at) "
-            "VALUES ('support questions', 'qa', 'You write support questions.', 'Write {count} questions about {topic}.', "
-            "'[\"topic\"]', 0, 0)").lastrowid
+    # An instruction template whose prompt uses variables, a description and built-ins (its page shows them all), and
+    # a generation task that ran from it, with duplicates dropped and one stratum short, so the task page shows every
+    # section.
+    template = find_key(api.call("POST", "/api/templates", {
+        "name": "Support questions by topic and difficulty, for the help desk's first-line agents",
+        "description": "Customer questions with answers, one topic and one difficulty a call",
+        "type": "qa", "system_prompt": "You write realistic customer support questions and helpful, accurate answers.",
+        "prompt": "Write {count} {difficulty} questions a customer asks about {topic} ({topic.description}), with answers. "
+                  "Number them from {index}. Today is {current_date}; keep {{curly braces}} literal.",
+        "settings": {"temperature": 0.8, "items_per_call": 5}}), "id")
     generation = api.call("POST", "/api/generations", {
         "template_id": template, "name": "generated support questions", "count": 12, "items_per_call": 4,
-        "variables": {"topic": [{"value": "billing", "weight": 2}, "outages"]},
+        "variables": {"topic": [{"value": "billing", "weight": 2, "description": "charges, refunds and invoices"},
+                                {"value": "outages", "description": "the service is down or slow"}],
+                      "difficulty": "hard"},
         "teacher": {"provider": "openai-compatible", "base_url": server.teacher_url, "custom_model": "fake-teacher"}})
     generation_id = find_key(generation, "jobID")
     api.eventually(f"/api/generations/{generation_id}", lambda t: find_key(t, "isActive") is False,

@@ -1,6 +1,7 @@
 """Every HTML page of the route table, at phone and desktop width, in light and dark: no sideways scrolling,
 no console error, no CSP violation, numeric headers aligned with their numbers, the colour scheme followed."""
 
+import json
 import re
 
 import pytest
@@ -42,6 +43,9 @@ def pages_by_route(data):
         "/recipes": [("admin", "/recipes"), ("member", "/recipes")],
         "/recipes/new": [("admin", "/recipes/new")],
         "/recipes/{id}": [("admin", f"/recipes/{data['recipe']}")],
+        "/templates": [("admin", "/templates"), ("member", "/templates")],
+        "/templates/new": [("admin", "/templates/new")],
+        "/templates/{id}": [("admin", f"/templates/{data['template']}"), ("admin", f"/templates/{data['template']}?notice=created")],
         "/templates/{id}/generate": [("admin", f"/templates/{data['template']}/generate")],
         "/templates/{id}/dry-run": [("admin", f"/templates/{data['template']}/dry-run")],
         "/generations/{job}": [("admin", f"/generations/{data['generation']}"), ("admin", f"/generations/{data['expansion']}")],
@@ -156,5 +160,30 @@ def test_a_failed_sign_in_puts_the_cursor_in_the_password_field(server, playwrig
     assert page.evaluate("document.activeElement.name") == "password"
     assert page.input_value("input[name=name]") == MEMBER[0]
     problems = [p for p in watch.take(page) if "status of 401" not in p]
+    context.close()
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_a_template_preview_fits_and_runs_clean(server, playwright_browser, admin_state, data, viewport, scheme):
+    """The Preview form's result (long prompts, the strata table) is a page of its own, reached by POST."""
+    context = playwright_browser.new_context(viewport=VIEWPORTS[viewport], color_scheme=scheme, storage_state=admin_state["state"])
+    watch = PageWatch(context)
+    page = context.new_page()
+    page.goto(f"{server.base}/templates/{data['template']}")
+    page.fill("textarea[name=variables]", json.dumps({
+        "topic": [{"value": "billing and invoices", "weight": 0.5, "description": "charges, refunds and invoice corrections"},
+                  {"value": "service outages", "weight": 0.3, "description": "the product is down or slow"},
+                  {"value": "onboarding", "weight": 0.2, "description": "the first week of a new account"}],
+        "difficulty": ["easy", "hard"]}))
+    page.fill("input[name=count]", "40")
+    page.click("#preview button[type=submit]")
+    page.wait_for_load_state("load")
+    problems = []
+    if page.locator("pre.prompt").count() != 6:  # the system prompt and five calls
+        problems.append(f"expected the system prompt and 5 prompts, got {page.locator('pre.prompt').count()} blocks")
+    problems += page.evaluate(PAGE_CHECKS)["problems"] + watch.take(page)
+    screenshot(page, f"{viewport}-{scheme}-admin-template-preview")
     context.close()
     assert not problems, problems

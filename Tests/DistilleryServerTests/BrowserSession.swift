@@ -62,3 +62,13 @@ enum FormEncoding {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
     }
 }
+
+extension HTTPClientResponse {
+    /// The id in a redirect's `Location`, such as 12 in "/recipes/12?notice=created" after "/recipes/".
+    func locationID(after prefix: String) throws -> Int64 {
+        guard let location = headers["Location"], location.hasPrefix(prefix),
+            let id = Int64(location.dropFirst(prefix.count).prefix { $0 != "?" })
+        else { throw TestFailure("unexpected Location \(headers["Location"] ?? "nil")") }
+        return id
+    }
+}

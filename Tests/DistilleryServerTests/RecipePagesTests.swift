@@ -19,13 +19,6 @@ struct RecipePagesTests {
         validFields.map { ($0.0, changes[$0.0] ?? $0.1) }
     }
 
-    static func recipeID(fromLocation location: String?) throws -> Int64 {
-        guard let location, location.hasPrefix("/recipes/"),
-            let id = Int64(location.dropFirst("/recipes/".count).prefix { $0 != "?" })
-        else { throw TestFailure("unexpected Location \(location ?? "nil")") }
-        return id
-    }
-
     @Test func createShowEditDuplicateAndDeleteInTheBrowser() throws {
         let test = try TestApp()
         defer { test.removeFiles() }
@@ -44,7 +37,7 @@ struct RecipePagesTests {
 
         let created = try browser.submit("/recipes", fields: Self.validFields, csrfFrom: "/recipes/new")
         #expect(created.status == 303)
-        let id = try Self.recipeID(fromLocation: created.headers["Location"])
+        let id = try created.locationID(after: "/recipes/")
         let shown = try browser.get("/recipes/\(id)?notice=created")
         #expect(shown.status == 200)
         #expect(shown.text.contains("Recipe created."))
@@ -78,7 +71,7 @@ struct RecipePagesTests {
 
         let duplicated = try browser.submit("/recipes/\(id)/duplicate", fields: [], csrfFrom: "/recipes/\(id)")
         #expect(duplicated.status == 303)
-        let copyID = try Self.recipeID(fromLocation: duplicated.headers["Location"])
+        let copyID = try duplicated.locationID(after: "/recipes/")
         #expect(copyID != id)
         #expect(try browser.get("/recipes/\(copyID)").text.contains("value=\"Renamed (copy)\""))
 
@@ -94,7 +87,7 @@ struct RecipePagesTests {
         let browser = BrowserSession(test)
         try browser.signIn()
         let created = try browser.submit("/recipes", fields: Self.validFields, csrfFrom: "/recipes/new")
-        let id = try Self.recipeID(fromLocation: created.headers["Location"])
+        let id = try created.locationID(after: "/recipes/")
         try test.app.services.database.write { connection in
             try connection.run("INSERT INTO jobs (kind, state, created_at) VALUES ('synthesis', 'running', 1)")
             try connection.run(

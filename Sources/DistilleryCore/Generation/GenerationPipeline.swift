@@ -17,6 +17,20 @@ public struct GenerationCall: Sendable, Equatable {
     }
 }
 
+extension GenerationCall {
+    /// What the call's prompt is rendered with (by the task, and by a template's preview): its stratum's values and
+    /// descriptions, a transform's input row as `{input}`, the call's `{index}` and `{count}`, the task's time and the
+    /// `{random_id}` of its first item from the task's seed.
+    public func promptContext(strata: [Stratum], seed: UInt64, nowUnixMs: Int64) -> PromptContext {
+        let stratum = strata.indices.contains(self.stratum) ? strata[self.stratum] : nil
+        var values = stratum?.values ?? [:]
+        if let input { values["input"] = input }
+        return PromptContext(
+            values: values, descriptions: stratum?.descriptions ?? [:], index: firstIndex, count: count, nowUnixMs: nowUnixMs,
+            randomID: PromptContext.randomID(seed: seed, index: firstIndex))
+    }
+}
+
 /// One item a call returned and, once the ledger has looked at it, what became of it.
 public struct GenerationOutput: Sendable, Equatable {
     public var item: GeneratedItem
@@ -99,13 +113,8 @@ public struct GenerationPipeline: Pipeline, Sendable {
     /// The call's request: the template's system prompt, its prompt rendered for the stratum and the call, and the
     /// answer's format.
     public func request(for call: GenerationCall) throws(PromptTemplateError) -> StageRequest {
-        let stratum = configuration.strata.indices.contains(call.stratum) ? configuration.strata[call.stratum] : nil
-        var values = stratum?.values ?? [:]
-        if let input = call.input { values["input"] = input }
-        let context = PromptContext(
-            values: values, descriptions: stratum?.descriptions ?? [:], index: call.firstIndex, count: call.count,
-            nowUnixMs: configuration.createdAtUnixMs, randomID: PromptContext.randomID(seed: configuration.seed, index: call.firstIndex))
-        var prompt = try configuration.prompt.render(context)
+        var prompt = try configuration.prompt.render(
+            call.promptContext(strata: configuration.strata, seed: configuration.seed, nowUnixMs: configuration.createdAtUnixMs))
         var sampling = SamplingSettings(
             temperature: configuration.temperature, maxNewTokens: configuration.limits.initial, topP: configuration.topP)
         if configuration.capabilities.supportsJSONSchema {

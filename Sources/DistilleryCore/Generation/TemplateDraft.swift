@@ -24,6 +24,8 @@ public struct TemplateDraft: Sendable, Equatable {
     public static let maxDescriptionLength = 2000
     public static let maxPromptLength = 50_000
     public static let itemsPerCallRange = 1...50
+    /// The variable a transform template's prompt receives each input row's text in.
+    public static let inputVariable = "input"
 
     /// What a saved template stores beside the draft: the prompt's variables and the settings as compact JSON.
     public struct Checked: Sendable, Equatable {
@@ -50,6 +52,9 @@ public struct TemplateDraft: Sendable, Equatable {
         } else {
             do throws(PromptTemplateError) {
                 variables = try PromptTemplate(prompt).variables
+                if type.needsInputDataset && !variables.contains(Self.inputVariable) {
+                    problems["prompt"] = "a transform template must use {\(Self.inputVariable)}: it is the text of each input row"
+                }
             } catch {
                 problems["prompt"] = error.description
             }

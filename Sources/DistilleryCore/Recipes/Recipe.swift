@@ -112,3 +112,19 @@ public struct RecipeProblem: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(path): \(rule)" }
 }
+
+extension [RecipeProblem] {
+    /// Each path's first rule: what a form shows beside the field.
+    public var firstRuleByPath: [String: String] {
+        var rules: [String: String] = [:]
+        for problem in self where rules[problem.path] == nil { rules[problem.path] = problem.rule }
+        return rules
+    }
+
+    /// Each path's rules joined by "; ": the `fields` of a JSON error body.
+    public var rulesByPath: [String: String] {
+        var rules: [String: String] = [:]
+        for problem in self { rules[problem.path] = rules[problem.path].map { $0 + "; " + problem.rule } ?? problem.rule }
+        return rules
+    }
+}

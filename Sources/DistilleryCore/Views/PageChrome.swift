@@ -1,5 +1,5 @@
 public enum PageSection: String, Sendable {
-    case datasets, jobs, recipes, settings, users, audit, none
+    case datasets, jobs, recipes, templates, settings, users, audit, none
 }
 
 /// What every page's layout needs: who is signed in, the CSRF token for its forms, and which
@@ -12,6 +12,7 @@ public struct PageChrome: Sendable, Equatable {
     public let inDatasets: Bool
     public let inJobs: Bool
     public let inRecipes: Bool
+    public let inTemplates: Bool
     public let inSettings: Bool
     public let inUsers: Bool
     public let inAudit: Bool
@@ -24,6 +25,7 @@ public struct PageChrome: Sendable, Equatable {
         inDatasets = section == .datasets
         inJobs = section == .jobs
         inRecipes = section == .recipes
+        inTemplates = section == .templates
         inSettings = section == .settings
         inUsers = section == .users
         inAudit = section == .audit

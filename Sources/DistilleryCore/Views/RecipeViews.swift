@@ -103,9 +103,7 @@ public struct RecipeFormView: Sendable {
         title = summary?.name ?? "New recipe"
         action = summary.map { "/recipes/\($0.id)" } ?? "/recipes"
         self.values = values
-        var errors: [String: String] = [:]
-        for problem in problems where errors[problem.path] == nil { errors[problem.path] = problem.rule }
-        fieldErrors = errors
+        fieldErrors = problems.firstRuleByPath
         self.message = message
         self.notice = notice
         let teacher = values[RecipeField.teacherProvider.rawValue] ?? ""

@@ -100,11 +100,7 @@ private func readRecipeBody(_ request: HTTPRequest, _ context: RequestContext) t
     } catch let error as RecipeSyntaxError {
         throw AppError.badRequest(error.description)
     } catch let rejection as RecipeRejection {
-        var fields: [String: String] = [:]
-        for problem in rejection.problems {
-            fields[problem.path] = fields[problem.path].map { $0 + "; " + problem.rule } ?? problem.rule
-        }
-        throw AppError.invalid("The recipe is not valid: " + rejection.description, fields: fields)
+        throw AppError.invalid("The recipe is not valid: " + rejection.description, fields: rejection.problems.rulesByPath)
     }
 }
 
