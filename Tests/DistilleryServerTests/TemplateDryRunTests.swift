@@ -132,6 +132,7 @@ struct TemplateDryRunTests {
         let template = try Self.template(test)
         let browser = BrowserSession(test)
         try browser.signIn()
+        #expect(try browser.get("/templates/\(template)").text.contains("href=\"/templates/\(template)/dry-run\""))
         let form = try browser.get("/templates/\(template)/dry-run")
         #expect(form.status == 200)
         #expect(form.text.contains(">difficulty: \ntopic: </textarea>"))
@@ -157,5 +158,9 @@ struct TemplateDryRunTests {
             csrfFrom: "/templates/\(template)/dry-run")
         #expect(refused.status == 422)
         #expect(refused.text.contains("line 1"))
+
+        let transform = try GenerationTests.template(test, type: .transform, prompt: "Summarise: {input}")
+        #expect(!(try browser.get("/templates/\(transform)").text.contains("/dry-run")))
+        #expect(try browser.get("/templates/\(transform)/dry-run").status == 409)
     }
 }

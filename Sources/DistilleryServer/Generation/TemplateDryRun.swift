@@ -32,6 +32,15 @@ enum TemplateDryRun {
         var costKnown: Bool
     }
 
+    /// The template, unless it is a transform (refused: its calls need a dataset's rows).
+    static func runnableTemplate(_ request: HTTPRequest, _ context: RequestContext) throws -> TemplateRecord {
+        let template = try requireTemplate(request, context)
+        if template.type.needsInputDataset { throw AppError.conflict(transformRefusal) }
+        return template
+    }
+
+    static let transformRefusal = "A transform template runs on the rows of a dataset: start a task on a few rows instead of a dry run."
+
     /// Reads the dry run's JSON body through the generation request's reader (errors keyed by JSON path).
     static func read(_ json: SynthesisJSON, template: TemplateRecord) throws -> GenerationRequest {
         guard case .object(let members) = json else { throw AppError.badRequest("The request body must be a JSON object.") }
@@ -40,7 +49,7 @@ enum TemplateDryRun {
             problems[key] = "Not used by a dry run; the fields are: \(fields.sorted().joined(separator: ", "))."
         }
         if template.type.needsInputDataset {
-            problems["template_id"] = "A transform template runs on the rows of a dataset: start a task on a few rows instead of a dry run."
+            problems["template_id"] = transformRefusal
         }
         if let count = json["items_per_call"]?.intValue, count > maximumItemsPerCall {
             problems["items_per_call"] = "A dry run asks for at most \(maximumItemsPerCall) items per call."

@@ -111,16 +111,16 @@ struct TemplateDryRunPage {
     }
 }
 
-// GET /templates/{id}/dry-run  — the dry-run form.  JSON twin: POST /api/templates/{id}/dry-run
+// GET /templates/{id}/dry-run  — the dry-run form (409 for a transform template).  JSON twin: POST /api/templates/{id}/dry-run
 func showTemplateDryRun(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
-    let template = try requireTemplate(request, context)
+    let template = try TemplateDryRun.runnableTemplate(request, context)
     return context.renderer.html(.templateDryRun, try TemplateDryRunPage(context: context, template: template, fields: [:]))
 }
 
 // POST /templates/{id}/dry-run  — runs it and shows the items and their cost under the form (nothing is stored);
 // a bad field or a refused key shows the form again (422) with the messages.
 func submitTemplateDryRun(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
-    let template = try requireTemplate(request, context)
+    let template = try TemplateDryRun.runnableTemplate(request, context)
     let given = try FormFields.fields(request)
     let fields = given.filter { $0.key != "api_key" }
     @Sendable func answer(_ outcome: Result<TemplateDryRun.Outcome, any Error>) throws -> HTTPResponse {
