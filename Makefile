@@ -54,6 +54,7 @@ bench: bench-deps
 	.build/release/distillery-bench synth-judge
 	.build/release/distillery-bench synth-crash
 	.build/release/distillery-bench split-dedup
+	.build/release/distillery-bench generate
 
 clean:
 	rm -rf .build
