@@ -98,20 +98,26 @@ public struct NearDuplicateGrouping: Sendable {
 
     /// `bands` keys per text, row-major: the hash of each band's `rows` MinHash values.
     static func bandKeys(_ shingles: ShingleTable) -> [UInt64] {
-        let permutations = MinHashPermutations.shared
         var keys = [UInt64](repeating: 0, count: shingles.count * bands)
         var signature = [UInt32](repeating: 0, count: Self.permutations)
         for member in 0..<shingles.count {
-            permutations.signature(of: shingles.set(member), into: &signature)
-            for band in 0..<bands {
-                var key: UInt64 = UInt64(band)
-                for row in 0..<rows {
-                    key = StableHash.mix(key ^ UInt64(signature[band * rows + row]) &* 0x9e37_79b9_7f4a_7c15)
-                }
-                keys[member * bands + band] = key
-            }
+            writeBandKeys(of: shingles.set(member), signature: &signature, into: &keys, at: member * bands)
         }
         return keys
+    }
+
+    /// The `bands` keys of one sorted shingle hash set, written to `keys[start..<start + bands]`; `signature` is a
+    /// scratch buffer of `permutations` values (reused so a batch allocates once). The one MinHash + LSH band
+    /// rule behind both the splits' grouping and generation's `NearDuplicateIndex`.
+    static func writeBandKeys(of set: ArraySlice<UInt64>, signature: inout [UInt32], into keys: inout [UInt64], at start: Int) {
+        MinHashPermutations.shared.signature(of: set, into: &signature)
+        for band in 0..<bands {
+            var key: UInt64 = UInt64(band)
+            for row in 0..<rows {
+                key = StableHash.mix(key ^ UInt64(signature[band * rows + row]) &* 0x9e37_79b9_7f4a_7c15)
+            }
+            keys[start + band] = key
+        }
     }
 }
 
@@ -121,10 +127,12 @@ struct ShingleTable {
     private var starts: [Int] = [0]
 
     init(texts: [String]) {
-        for text in texts {
-            hashes.append(contentsOf: NearDuplicateText.shingleHashes(normalized: text))
-            starts.append(hashes.count)
-        }
+        for text in texts { append(NearDuplicateText.shingleHashes(normalized: text)) }
+    }
+
+    mutating func append(_ set: [UInt64]) {
+        hashes.append(contentsOf: set)
+        starts.append(hashes.count)
     }
 
     var count: Int { starts.count - 1 }

@@ -68,27 +68,13 @@ extension RecipeDistribution {
         return problems
     }
 
-    /// The split sizes for `rowCount` rows by largest-remainder rounding: each split first gets the floor of
-    /// rowCount × fraction; the rows left over go one each to the largest remainders, ties in split order
-    /// (train, validation, test). A split whose fraction is 0 never gets a row.
+    /// The split sizes for `rowCount` rows by `LargestRemainder`: each split first gets the floor of its share of
+    /// rowCount; the rows left over go one each to the largest remainders, ties in split order (train, validation,
+    /// test). A split whose fraction is 0 never gets a row.
     public func quotas(rowCount: Int) -> SplitCounts {
+        let shares = LargestRemainder.apportion(rowCount, weights: DatasetSplit.allCases.map(fraction))
         var counts = SplitCounts()
-        var remainders: [(split: DatasetSplit, remainder: Double)] = []
-        for split in DatasetSplit.allCases {
-            let exact = Double(rowCount) * fraction(split)
-            let floor = exact.rounded(.down)
-            counts[split] = Int(floor)
-            if fraction(split) > 0 { remainders.append((split, exact - floor)) }
-        }
-        let leftover = rowCount - counts.total
-        // A stable sort keeps split order among equal remainders.
-        let byRemainder = remainders.enumerated().sorted { lhs, rhs in
-            lhs.element.remainder != rhs.element.remainder
-                ? lhs.element.remainder > rhs.element.remainder : lhs.offset < rhs.offset
-        }
-        for index in 0..<max(0, leftover) where !byRemainder.isEmpty {
-            counts[byRemainder[index % byRemainder.count].element.split] += 1
-        }
+        for (split, share) in zip(DatasetSplit.allCases, shares) { counts[split] = share }
         return counts
     }
 }
