@@ -33,6 +33,7 @@ public enum Template: String, CaseIterable, Sendable {
     case recipeList = "recipe_list"
     case recipe
     case jobList = "job_list"
+    case generationTask = "generation_task"
 
     /// The file's bytes, embedded at compile time.
     public var source: [UInt8] {
@@ -52,6 +53,7 @@ public enum Template: String, CaseIterable, Sendable {
         case .recipeList: PackageResources.recipe_list_mustache
         case .recipe: PackageResources.recipe_mustache
         case .jobList: PackageResources.job_list_mustache
+        case .generationTask: PackageResources.generation_task_mustache
         }
     }
 }

@@ -132,6 +132,41 @@
     setTimeout(follow, 1000);
   }
 
+  // Generation task page: follow the report until the task ends (then reload for the final report).
+  var generationHead = document.querySelector("[data-generation-url]");
+  if (generationHead) {
+    var generationURL = generationHead.getAttribute("data-generation-url");
+    var followGeneration = function () {
+      fetch(generationURL, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (task) {
+          if (!task) { setTimeout(followGeneration, 3000); return; }
+          if (!task.isActive) { window.location.reload(); return; }
+          var texts = {
+            statusLabel: task.statusLabel, accepted: task.accepted, duplicates: task.totals.duplicates,
+            unparseable: task.totals.unparseable, rejected: task.totals.rejected, itemsAsked: task.totals.itemsAsked,
+            inFlight: task.inFlight, costText: task.costText
+          };
+          document.querySelectorAll("[data-gen-field]").forEach(function (el) {
+            var key = el.getAttribute("data-gen-field");
+            if (key in texts) { el.textContent = String(texts[key]); }
+          });
+          task.strata.forEach(function (stratum) {
+            var row = document.querySelector('[data-stratum-index="' + stratum.index + '"]');
+            if (!row) { return; }
+            row.querySelectorAll("[data-stratum-field]").forEach(function (el) {
+              el.textContent = String(stratum[el.getAttribute("data-stratum-field")]);
+            });
+          });
+          var bar = document.querySelector("[data-gen-progress]");
+          if (bar) { bar.value = task.percentDone; }
+          setTimeout(followGeneration, 1000);
+        })
+        .catch(function () { setTimeout(followGeneration, 3000); });
+    };
+    setTimeout(followGeneration, 1000);
+  }
+
   // Jobs page: while a listed job is active, copy its row's figures from the JSON twin (same filter and page).
   var jobsTable = document.querySelector("[data-jobs-poll]");
   if (jobsTable) {

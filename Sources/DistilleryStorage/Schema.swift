@@ -405,5 +405,113 @@ public enum Schema {
         ) STRICT;
         CREATE UNIQUE INDEX templates_name ON templates(name COLLATE NOCASE);
         """,
+
+        // 12 (issue 10, generation without seeds): a generation task (its queue entry's own row), the strata it must
+        // fill, its calls (the engine's work items, kept like `synthesis_seeds`) and every item a call returned with
+        // its verdict. The template is snapshotted with the settings (teacher, items per call, attempt cap, duplicate
+        // threshold, seed, variables), and neither changes after creation. A stratum's counters are added up in the
+        // same transaction as the calls and items that change them.
+        """
+        CREATE TABLE generation_jobs (
+            job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+            template_id INTEGER REFERENCES templates(id) ON DELETE SET NULL,
+            template_name TEXT NOT NULL,
+            template_type TEXT NOT NULL CHECK (template_type IN ('prompts', 'qa', 'dialogue', 'transform')),
+            system_prompt TEXT NOT NULL,
+            prompt TEXT NOT NULL,
+            output_name TEXT NOT NULL CHECK (length(output_name) > 0),
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            settings TEXT NOT NULL,
+            key_id INTEGER REFERENCES teacher_keys(id) ON DELETE SET NULL,
+            recipe_id INTEGER REFERENCES recipes(id) ON DELETE SET NULL,
+            source_dataset_id INTEGER REFERENCES datasets(id) ON DELETE SET NULL,
+            output_dataset_id INTEGER REFERENCES datasets(id) ON DELETE SET NULL,
+            status TEXT NOT NULL DEFAULT 'queued'
+                CHECK (status IN ('queued', 'running', 'completed', 'completed_with_shortfall', 'failed', 'cancelled')),
+            target INTEGER NOT NULL CHECK (target >= 1),
+            accepted INTEGER NOT NULL DEFAULT 0 CHECK (accepted >= 0 AND accepted <= target),
+            retries INTEGER NOT NULL DEFAULT 0 CHECK (retries >= 0),
+            tokens_in INTEGER NOT NULL DEFAULT 0 CHECK (tokens_in >= 0),
+            tokens_out INTEGER NOT NULL DEFAULT 0 CHECK (tokens_out >= 0),
+            cost_usd REAL NOT NULL DEFAULT 0 CHECK (cost_usd >= 0),
+            cancel_requested INTEGER NOT NULL DEFAULT 0 CHECK (cancel_requested IN (0, 1)),
+            created_at INTEGER NOT NULL,
+            started_at INTEGER,
+            finished_at INTEGER,
+            failure TEXT
+        ) STRICT;
+        CREATE INDEX generation_jobs_template ON generation_jobs(template_id, status);
+        CREATE INDEX generation_jobs_source ON generation_jobs(source_dataset_id);
+        CREATE INDEX generation_jobs_output ON generation_jobs(output_dataset_id);
+        CREATE TRIGGER generation_jobs_snapshot_immutable
+        BEFORE UPDATE OF settings, template_name, template_type, system_prompt, prompt, target ON generation_jobs
+        BEGIN SELECT RAISE(ABORT, 'a generation task keeps the template and settings it was created with'); END;
+
+        CREATE TABLE generation_strata (
+            job_id INTEGER NOT NULL REFERENCES generation_jobs(job_id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL CHECK (idx >= 0),
+            label TEXT NOT NULL,
+            value_json TEXT NOT NULL,
+            descriptions TEXT NOT NULL DEFAULT '{}',
+            weight REAL NOT NULL CHECK (weight >= 0),
+            quota INTEGER NOT NULL CHECK (quota >= 0),
+            accepted INTEGER NOT NULL DEFAULT 0 CHECK (accepted >= 0 AND accepted <= quota),
+            duplicates INTEGER NOT NULL DEFAULT 0 CHECK (duplicates >= 0),
+            unparseable INTEGER NOT NULL DEFAULT 0 CHECK (unparseable >= 0),
+            rejected INTEGER NOT NULL DEFAULT 0 CHECK (rejected >= 0),
+            surplus INTEGER NOT NULL DEFAULT 0 CHECK (surplus >= 0),
+            items_asked INTEGER NOT NULL DEFAULT 0 CHECK (items_asked >= 0),
+            calls INTEGER NOT NULL DEFAULT 0 CHECK (calls >= 0),
+            failed_calls INTEGER NOT NULL DEFAULT 0 CHECK (failed_calls >= 0),
+            PRIMARY KEY (job_id, idx)
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE generation_calls (
+            job_id INTEGER NOT NULL REFERENCES generation_jobs(job_id) ON DELETE CASCADE,
+            key INTEGER NOT NULL CHECK (key >= 0),
+            stratum INTEGER NOT NULL,
+            first_index INTEGER NOT NULL CHECK (first_index >= 1),
+            count INTEGER NOT NULL CHECK (count >= 1),
+            input TEXT,
+            source_row INTEGER,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'in_flight', 'done', 'skipped')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            failures INTEGER NOT NULL DEFAULT 0,
+            unparseable INTEGER NOT NULL DEFAULT 0,
+            answer_limit INTEGER,
+            error_code TEXT,
+            error_message TEXT,
+            tokens_in INTEGER NOT NULL DEFAULT 0,
+            tokens_out INTEGER NOT NULL DEFAULT 0,
+            cost_usd REAL NOT NULL DEFAULT 0,
+            latency_ms INTEGER,
+            PRIMARY KEY (job_id, key),
+            FOREIGN KEY (job_id, stratum) REFERENCES generation_strata(job_id, idx)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX generation_calls_status ON generation_calls(job_id, status);
+        CREATE INDEX generation_calls_stratum ON generation_calls(job_id, stratum);
+
+        CREATE TABLE generation_items (
+            job_id INTEGER NOT NULL REFERENCES generation_jobs(job_id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL CHECK (seq >= 1),
+            stratum INTEGER NOT NULL,
+            call_key INTEGER NOT NULL,
+            line TEXT NOT NULL,
+            text TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('accepted', 'duplicate', 'rejected', 'surplus')),
+            duplicate_of TEXT,
+            similarity REAL CHECK (similarity IS NULL OR (similarity >= 0 AND similarity <= 1)),
+            reason TEXT,
+            CHECK ((status = 'duplicate') = (duplicate_of IS NOT NULL AND similarity IS NOT NULL)),
+            CHECK ((status = 'rejected') = (reason IS NOT NULL)),
+            PRIMARY KEY (job_id, seq),
+            FOREIGN KEY (job_id, call_key) REFERENCES generation_calls(job_id, key),
+            FOREIGN KEY (job_id, stratum) REFERENCES generation_strata(job_id, idx)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX generation_items_status ON generation_items(job_id, status, seq);
+        CREATE INDEX generation_items_call ON generation_items(job_id, call_key);
+        """,
     ]
 }

@@ -305,17 +305,23 @@ public struct SynthesisStore: Sendable {
                     SQLValue(delta.written), SQLValue(delta.skipped), SQLValue(delta.retries), SQLValue(delta.tokensIn),
                     SQLValue(delta.tokensOut), .real(delta.costUSD), .integer(jobID))
             }
-            for (endpoint, usage) in delta.byEndpoint.sorted(by: { $0.key < $1.key }) {
-                try connection.run(
-                    """
-                    INSERT INTO job_endpoint_usage (job_id, endpoint, answered, tokens_in, tokens_out, cost_usd) VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (job_id, endpoint) DO UPDATE SET answered = answered + excluded.answered,
-                        tokens_in = tokens_in + excluded.tokens_in, tokens_out = tokens_out + excluded.tokens_out,
-                        cost_usd = cost_usd + excluded.cost_usd
-                    """,
-                    .integer(jobID), .text(endpoint), SQLValue(usage.answered), SQLValue(usage.tokensIn), SQLValue(usage.tokensOut),
-                    .real(usage.costUSD))
-            }
+            try Self.addEndpointUsage(in: connection, jobID: jobID, delta.byEndpoint)
+        }
+    }
+
+    /// Adds usage per endpoint to a job's totals (`job_endpoint_usage`), inside the caller's transaction; any kind of
+    /// job on the engine keeps its usage this way.
+    static func addEndpointUsage(in connection: Connection, jobID: Int64, _ byEndpoint: [String: EndpointUsage]) throws {
+        for (endpoint, usage) in byEndpoint.sorted(by: { $0.key < $1.key }) {
+            try connection.run(
+                """
+                INSERT INTO job_endpoint_usage (job_id, endpoint, answered, tokens_in, tokens_out, cost_usd) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (job_id, endpoint) DO UPDATE SET answered = answered + excluded.answered,
+                    tokens_in = tokens_in + excluded.tokens_in, tokens_out = tokens_out + excluded.tokens_out,
+                    cost_usd = cost_usd + excluded.cost_usd
+                """,
+                .integer(jobID), .text(endpoint), SQLValue(usage.answered), SQLValue(usage.tokensIn), SQLValue(usage.tokensOut),
+                .real(usage.costUSD))
         }
     }
 
@@ -400,14 +406,7 @@ public struct SynthesisStore: Sendable {
             """,
             .text(status.rawValue), SQLValue(childDatasetID), SQLValue(failure), .integer(now), .integer(jobID))
         guard connection.changes == 1 else { throw try StatusTransitions.synthesisJobRefusal(connection, id: jobID, to: status) }
-        let jobKeys = try connection.query("SELECT id, last_four FROM teacher_keys WHERE job_id = ?", .integer(jobID))
-        try connection.run("DELETE FROM teacher_keys WHERE job_id = ?", .integer(jobID))
-        for key in jobKeys {
-            try AuditLogStore.record(
-                in: connection, .keyDeleted, user: nil, userName: "synthesis job #\(jobID)",
-                detail: "key #\(key.int64("id") ?? 0) (…\(key.string("last_four") ?? "")) pasted for the job, deleted as it ended",
-                remoteAddress: "", now: now)
-        }
+        try deleteJobKeys(in: connection, jobID: jobID, actor: "synthesis job #\(jobID)", now: now)
         if let parent = try connection.scalar("SELECT parent_dataset_id FROM synthesis_jobs WHERE job_id = ?", .integer(jobID))?.int64Value {
             let others = try connection.scalar(
                 "SELECT COUNT(*) FROM synthesis_jobs WHERE parent_dataset_id = ? AND job_id <> ? AND status IN ('queued', 'running')",
@@ -417,6 +416,18 @@ public struct SynthesisStore: Sendable {
                     "UPDATE datasets SET status = 'valid_seeds', updated_at = ? WHERE id = ? AND status = 'synthesizing'",
                     .integer(now), .integer(parent))
             }
+        }
+    }
+
+    /// Deletes the keys pasted for a job as it ends, each with an audit entry naming `actor`.
+    static func deleteJobKeys(in connection: Connection, jobID: Int64, actor: String, now: Int64) throws {
+        let jobKeys = try connection.query("SELECT id, last_four FROM teacher_keys WHERE job_id = ?", .integer(jobID))
+        try connection.run("DELETE FROM teacher_keys WHERE job_id = ?", .integer(jobID))
+        for key in jobKeys {
+            try AuditLogStore.record(
+                in: connection, .keyDeleted, user: nil, userName: actor,
+                detail: "key #\(key.int64("id") ?? 0) (…\(key.string("last_four") ?? "")) pasted for the job, deleted as it ended",
+                remoteAddress: "", now: now)
         }
     }
 

@@ -39,6 +39,17 @@ With --judge-tokens N the verdict needs N completion tokens: under max_tokens N 
 Answer length: a user message containing [len:N] gets an answer of N completion tokens; when max_tokens is below N
 the answer is cut off at max_tokens (finish_reason "length", completion_tokens = max_tokens), like a real model.
 
+Generation requests (Distillery's generation tasks): a request whose response_format is a json_schema with an
+"items" array (minItems = N, the item's required fields), or whose last user message says "holding exactly N items,
+each {...}" (JSON mode), gets content {"items": [N items of that shape]}: prompts {"prompt"}, qa {"question", "answer"},
+transform {"output"}, dialogue {"turns": [user, assistant]}. Every fresh item's words all carry a process-wide
+counter, so no two fresh items share a word (never near duplicates). With --gen-duplicate-rate p each item is, with
+probability p, an exact copy of a fresh item (same shape) of an earlier well-formed answer; with --gen-malformed-rate q an answer
+is, with probability q, not usable (half of them cut JSON, half an item missing its last field). A user message
+containing a --gen-duplicates-for WORD (repeatable, comma-separated) answers the same item every time (only the
+first is new). Drawn from the --seed random in request order, so a run is reproducible. The log entry adds
+"gen_items" (N), "gen_duplicates" (copies in this answer) and "gen_malformed" (null, "json" or "field").
+
 Rate limit: --rpm-limit N, a sliding 60 s window over accepted chat completions. Over it: 429 with
 Retry-After (whole seconds, rounded up) and an OpenAI-style error body. Every chat-completion response
 (200 and 429) carries x-ratelimit-limit-requests, x-ratelimit-remaining-requests and
@@ -115,6 +126,7 @@ class Config:
         "api_key": str, "models": None, "reasoning": bool, "no_n": bool,
         "judge_word": str, "judge_marker": str, "echo_auth": bool, "models_latency_ms": float, "hold_models": bool,
         "judge_garbage_at_zero": bool, "judge_tokens": int,
+        "gen_duplicate_rate": float, "gen_malformed_rate": float, "gen_duplicates_for": str,
     }
 
     def __init__(self, args):
@@ -195,6 +207,8 @@ class FakeTeacher:
         self.variant_counts = collections.Counter()  # message -> answers given under --no-n
         self.held_models = []  # (answer, entry, connection) of /v1/models requests held by --hold-models
         self.log = open(log_path, "a", buffering=1, encoding="utf-8") if log_path else None
+        self.gen_counter = 0  # fresh generation items so far (their words carry it)
+        self.gen_fresh = collections.defaultdict(list)  # fields -> fresh items of well-formed answers (copied as duplicates)
 
     # ---- request dispatch ----------------------------------------------------------------------
 
@@ -362,6 +376,9 @@ class FakeTeacher:
             return (200, rate_headers, b'{"id": "chatcmpl-broken", "object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assi')
 
         answers = self.answers(seed_text, n, judge, fault)
+        shape = None if judge or fault in ("empty", "truncated") else generation_shape(response_format, seed_text)
+        if shape is not None:
+            answers = [(self.generation_answer(shape, seed_text, entry), "stop")]
         max_tokens = payload.get("max_tokens")
         needed = config.judge_tokens if judge else None
         length = LEN_PATTERN.search(seed_text)
@@ -453,6 +470,70 @@ class FakeTeacher:
         if fault == "truncated":
             return [(content[: max(1, len(content) // 2)], "length") for content in contents]
         return [(content, "stop") for content in contents]
+
+
+    def generation_answer(self, shape, seed_text, entry):
+        count, fields = shape
+        config = self.config
+        draw = self.random.random
+        markers = [word.strip() for word in (config.gen_duplicates_for or "").split(",") if word.strip()]
+        stuck = next((word for word in markers if word in seed_text), None)
+        items, fresh, duplicates = [], [], 0
+        earlier = self.gen_fresh[tuple(fields)]
+        for _ in range(count):
+            if stuck is not None:
+                item = generation_item(fields, f"stuck {stuck}")
+            elif earlier and config.gen_duplicate_rate and draw() < config.gen_duplicate_rate:
+                item = earlier[int(draw() * len(earlier))]
+                duplicates += 1
+            else:
+                self.gen_counter += 1
+                item = generation_item(fields, str(self.gen_counter))
+                fresh.append(item)
+            items.append(item)
+        malformed = None
+        if config.gen_malformed_rate and draw() < config.gen_malformed_rate:
+            malformed = "json" if draw() < 0.5 else "field"
+        entry.update(gen_items=count, gen_duplicates=duplicates, gen_malformed=malformed)
+        if malformed == "json":
+            return json.dumps({"items": items})[:-7]
+        if malformed == "field":
+            broken = dict(items[-1])
+            broken.pop(fields[-1], None)
+            return json.dumps({"items": items[:-1] + [broken]})
+        earlier.extend(fresh)
+        return json.dumps({"items": items})
+
+
+GEN_COUNT_PATTERN = re.compile(r"holding exactly (\d+) items?, each \{([^}]*)\}")
+GEN_WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
+
+
+def generation_shape(response_format, text):
+    """(N, the item's fields) for a generation request, else None."""
+    if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
+        schema = (response_format.get("json_schema") or {}).get("schema") or {}
+        items = ((schema.get("properties") or {}).get("items")) or {}
+        if items.get("type") == "array" and isinstance(items.get("minItems"), int):
+            fields = (items.get("items") or {}).get("required") or []
+            return items["minItems"], [str(field) for field in fields]
+    match = GEN_COUNT_PATTERN.search(text or "")
+    if match:
+        return int(match.group(1)), re.findall(r'"(\w+)"', match.group(2))
+    return None
+
+
+def generation_item(fields, tag):
+    """One item of the asked shape whose every word carries `tag`."""
+    def words(offset):
+        return " ".join(f"{word}{tag}" for word in GEN_WORDS[offset:] + GEN_WORDS[:offset])
+    item = {}
+    for position, field in enumerate(fields):
+        if field == "turns":
+            item[field] = [{"role": "user", "content": words(0) + "?"}, {"role": "assistant", "content": words(3) + "."}]
+        else:
+            item[field] = words(position) + ("?" if field in ("question", "prompt") else ".")
+    return item
 
 
 ECHO_PLACEHOLDER = "@@ECHO_AUTHORIZATION@@"
@@ -710,6 +791,9 @@ def parse_arguments(argv):
     parser.add_argument("--hold-models", action="store_true", help="hold GET /v1/models until /_control release_models")
     parser.add_argument("--judge-garbage-at-zero", action="store_true")
     parser.add_argument("--judge-tokens", type=int, default=None)
+    parser.add_argument("--gen-duplicate-rate", type=float, default=0.0)
+    parser.add_argument("--gen-malformed-rate", type=float, default=0.0)
+    parser.add_argument("--gen-duplicates-for", default=None, help="comma-separated words: prompts with one answer one item, always")
     parser.add_argument("--log", default=None, help="append one JSON line per request to this file")
     return parser.parse_args(argv)
 

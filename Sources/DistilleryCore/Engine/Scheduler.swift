@@ -169,6 +169,21 @@ public final class Scheduler<P: Pipeline> {
         }
     }
 
+    /// Keys below `key` are taken (a resumed job's finished items are not added again, yet keep their keys).
+    public func reserveKeys(below key: Int64) {
+        nextKey = max(nextKey, key)
+    }
+
+    /// Adds an item under the next free key, reporting it as `added` so the driver stores it before it is sent
+    /// (a pipeline's follow-ups, or the items a driver's review of finished items asks for: generation's top-ups).
+    @discardableResult
+    public func addFollowUp(_ item: P.Item) -> Int64 {
+        let key = nextKey
+        events.append(.added(key: key, item: item))
+        add(key: key, item: item)
+        return key
+    }
+
     public func drainEvents() -> [Event] {
         defer { events.removeAll(keepingCapacity: true) }
         return events
@@ -331,11 +346,7 @@ public final class Scheduler<P: Pipeline> {
             unfinished -= 1
             failFast.recordSuccess()
             events.append(.finished(key: entries[index].key, state: entries[index].state, outputs: outputs, latencyMs: latency))
-            for item in followUps {
-                let key = nextKey
-                events.append(.added(key: key, item: item))
-                add(key: key, item: item)
-            }
+            for item in followUps { addFollowUp(item) }
         case .skip(let reason):
             skip(index, reason, now: now)
         }

@@ -1,12 +1,13 @@
 /// What a job does. The public name (`validation`) is what pages, filters and JSON say; the stored name
 /// (`validate`) is the `jobs.kind` column, which the worker pool dispatches on.
 public enum JobKind: String, Sendable, Codable, CaseIterable {
-    case validation, synthesis
+    case validation, synthesis, generation
 
     public var storedName: String {
         switch self {
         case .validation: return "validate"
         case .synthesis: return "synthesize"
+        case .generation: return "generate"
         }
     }
 
@@ -19,6 +20,7 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
         switch self {
         case .validation: return "Validation"
         case .synthesis: return "Synthesis"
+        case .generation: return "Generation"
         }
     }
 
@@ -27,6 +29,7 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
         switch self {
         case .validation: return "Validating"
         case .synthesis: return "Synthesizing"
+        case .generation: return "Generating"
         }
     }
 
@@ -35,6 +38,7 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
         switch self {
         case .validation: return "lines"
         case .synthesis: return "seeds"
+        case .generation: return "items"
         }
     }
 }

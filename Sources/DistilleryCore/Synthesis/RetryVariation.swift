@@ -13,7 +13,7 @@ public enum RetryVariation {
     /// Failures whose retry must change the request to have a chance.
     public static func needsVariation(_ failure: FailureClass) -> Bool {
         switch failure {
-        case .judgeUnparseable, .judgeTruncated, .emptyAnswer: return true
+        case .judgeUnparseable, .judgeTruncated, .emptyAnswer, .unparseableItems: return true
         default: return false
         }
     }

@@ -10,6 +10,9 @@ public enum FailureClass: String, Sendable, CaseIterable, Equatable {
     case judgeUnparseable
     /// The judge's verdict stopped at the judge's own token limit.
     case judgeTruncated
+    /// A generation answer that is not the JSON list of items asked for (or an item misses a field): the call is
+    /// retried, never half-accepted.
+    case unparseableItems
     case unauthorized
     case insufficientBalance
     case badRequest
@@ -25,7 +28,7 @@ public enum FailureClass: String, Sendable, CaseIterable, Equatable {
     public var isRetryable: Bool {
         switch self {
         case .rateLimited, .serverError, .timeout, .connection, .malformedBody, .emptyAnswer, .truncated,
-            .judgeUnparseable, .judgeTruncated:
+            .judgeUnparseable, .judgeTruncated, .unparseableItems:
             return true
         case .unauthorized, .insufficientBalance, .badRequest, .notFound, .unknownModel, .cancelled, .notAttempted:
             return false
@@ -44,6 +47,7 @@ public enum FailureClass: String, Sendable, CaseIterable, Equatable {
         case .truncated: return "truncated_answer"
         case .judgeUnparseable: return "judge_unparseable"
         case .judgeTruncated: return "judge_truncated"
+        case .unparseableItems: return "unparseable_items"
         case .unauthorized: return "unauthorized"
         case .insufficientBalance: return "insufficient_balance"
         case .badRequest: return "bad_request"
@@ -72,6 +76,7 @@ public enum FailureClass: String, Sendable, CaseIterable, Equatable {
         case .judgeUnparseable: return "The judge's verdict could not be read as {\"best\": n, \"reason\": \"...\"}."
         case .judgeTruncated:
             return "The judge's verdict was cut off at the judge's token limit (finish_reason \"length\"); raise the judge's max tokens."
+        case .unparseableItems: return "The answer was not the JSON list of items asked for."
         case .unauthorized: return "The teacher rejected the API key (HTTP 401/403). Check the key and that it belongs to this provider."
         case .insufficientBalance: return "The teacher account has no balance left (HTTP 402)."
         case .badRequest: return "The teacher rejected the request as invalid (HTTP 400). Check the model and parameters."

@@ -20,7 +20,8 @@ public struct JobListEntry: Sendable, Equatable {
     public var costUSD: Double?
     /// False for a self-hosted teacher without a price: its cost is unknown, not $0.
     public var costKnown: Bool
-    /// For an ended validation, how its dataset came out ("Invalid", "Ready to synthesize").
+    /// For an ended validation, how its dataset came out ("Invalid", "Ready to synthesize"); for a generation that
+    /// ended short of its quotas, "Completed with shortfall".
     public var outcome: String?
     public var startedByName: String?
     public var createdAt: Int64
@@ -101,6 +102,7 @@ public struct JobListItem: Codable, Sendable, Equatable {
         kindLabel = entry.kind?.label ?? entry.storedKind
         switch entry.kind {
         case .synthesis: url = "/synthesis/\(entry.id)"
+        case .generation: url = "/generations/\(entry.id)"
         case .validation, nil: url = entry.datasetID.map { "/datasets/\($0)" }
         }
         datasetID = entry.datasetID

@@ -45,9 +45,9 @@ public final class DistilleryApp: @unchecked Sendable {
             queue: services.jobs,
             runners: [ValidationJobRunner(store: services.datasets, configuration: configuration)],
             workerCount: configuration.workerCount, logger: logger)
-        // Synthesis jobs mostly wait on the network, so they get their own threads and never hold up validation.
+        // Synthesis and generation jobs mostly wait on the network, so they get their own threads and never hold up validation.
         synthesisPool = WorkerPool(
-            queue: services.jobs, runners: [SynthesisJobRunner(services: services)], workerCount: configuration.synthesisJobCount,
+            queue: services.jobs, runners: [SynthesisJobRunner(services: services), GenerationJobRunner(services: services)], workerCount: configuration.synthesisJobCount,
             logger: logger)
         poolBox.pools = [pool, synthesisPool]
         sessionSweeper = SessionSweeper(services: services)

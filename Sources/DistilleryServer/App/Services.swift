@@ -16,6 +16,7 @@ public final class Services: Sendable {
     public let synthesis: SynthesisStore
     public let recipes: RecipeStore
     public let templates: TemplateStore
+    public let generations: GenerationStore
     let transport: TeacherTransport
     let synthesisRegistry = SynthesisRegistry()
     let catalog: ProviderCatalog
@@ -35,6 +36,7 @@ public final class Services: Sendable {
         self.synthesis = SynthesisStore(database: database)
         self.recipes = RecipeStore(database: database)
         self.templates = TemplateStore(database: database, clock: configuration.clock)
+        self.generations = GenerationStore(database: database)
         self.catalog = catalog
         self.transport = transport
         self.configuration = configuration

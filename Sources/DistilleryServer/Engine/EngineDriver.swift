@@ -80,6 +80,9 @@ final class EngineDriver<P: Pipeline> {
         var heartbeat: () throws -> Void
         /// Commits a batch of item changes in one transaction.
         var commit: ([Scheduler<P>.Event]) throws -> Void
+        /// Looks at the changes before they are committed, on the job's thread: may complete them (generation's ledger
+        /// gives every returned item its verdict) and returns items to add at once (its top-ups).
+        var review: (inout [Scheduler<P>.Event]) -> [P.Item] = { _ in [] }
     }
 
     static var flushIntervalMs: Int64 { 50 }
@@ -115,7 +118,9 @@ final class EngineDriver<P: Pipeline> {
     func run() throws -> Outcome {
         live.update { $0.startedAtMs = Self.nowMs() }
         lastFlush = Self.nowMs()
-        while !scheduler.isIdle {
+        while true {
+            // A review of the last changes may still add items (top-ups): the job is done when it adds none.
+            if scheduler.isIdle && !collect() { break }
             let now = Self.nowMs()
             checkStop(now: now)
             // Answers just handled free slots: their successors go out before anything is committed.
@@ -124,7 +129,8 @@ final class EngineDriver<P: Pipeline> {
                 $0.inFlight = self.scheduler.inFlightCount
                 $0.pausedUntilMs = self.scheduler.pausedUntilMs
             }
-            collect()
+            // Top-ups of calls just reviewed go out now, not after the next wait.
+            if collect() { continue }
             if Self.nowMs() - lastFlush >= Self.flushIntervalMs || pending.count >= Self.flushBatchSize { try flush() }
             if scheduler.isIdle { break }
             var wakeAt = lastFlush + Self.flushIntervalMs
@@ -136,7 +142,6 @@ final class EngineDriver<P: Pipeline> {
                 if count % Self.refillEvery == Self.refillEvery - 1 { _ = sendWhatIsDue(now: Self.nowMs()) }
             }
         }
-        collect()
         try flush()
         try committer.drain()
         if let stopping { return stopping }
@@ -226,10 +231,16 @@ final class EngineDriver<P: Pipeline> {
 
     // MARK: Committing
 
-    /// Moves the scheduler's changes to the next commit and to the live progress.
-    private func collect() {
-        let events = scheduler.drainEvents()
-        guard !events.isEmpty else { return }
+    /// Moves the scheduler's changes, reviewed, to the next commit and to the live progress; true when the review
+    /// added items (their requests are due now).
+    @discardableResult
+    private func collect() -> Bool {
+        var events = scheduler.drainEvents()
+        guard !events.isEmpty else { return false }
+        let followUps = hooks.review(&events)
+        // Nothing new is sent once the job stops (cancel, shutdown, a fatal failure).
+        let adding = stopping == nil && scheduler.outcome == .finished ? followUps : []
+        for item in adding { scheduler.addFollowUp(item) }
         let now = Self.nowMs()
         var written = 0
         var skipped = 0
@@ -251,6 +262,7 @@ final class EngineDriver<P: Pipeline> {
             }
         }
         pending += events
+        return !adding.isEmpty
     }
 
     private func flush() throws {

@@ -56,6 +56,8 @@ enum Routes {
         Route("GET", "/synthesis/{job}/run-again", access: .signedIn, format: .html, handler: showSynthesisRunAgain),
         Route("GET", "/synthesis/{job}/skipped.jsonl", access: .signedIn, format: .file, handler: downloadSkippedSeedsJSONL),
         Route("POST", "/synthesis/{job}/retry-skipped", access: .signedIn, format: .html, handler: submitRetrySkipped),
+        Route("GET", "/generations/{job}", access: .signedIn, format: .html, handler: showGenerationPage),
+        Route("POST", "/generations/{job}/cancel", access: .signedIn, format: .html, handler: submitGenerationCancel),
 
         Route("GET", "/api/datasets", access: .signedIn, format: .json, handler: getDatasetListJSON),
         Route("POST", "/api/datasets", access: .signedIn, format: .json, body: .upload, handler: createDatasetJSON),
@@ -73,6 +75,9 @@ enum Routes {
         Route("POST", "/api/synthesis/{job}/cancel", access: .signedIn, format: .json, handler: cancelSynthesisJSON),
         Route("GET", "/api/synthesis/{job}/skipped", access: .signedIn, format: .json, handler: getSkippedSeedsJSON),
         Route("POST", "/api/synthesis/{job}/retry-skipped", access: .signedIn, format: .json, handler: retrySkippedJSON),
+        Route("POST", "/api/generations", access: .signedIn, format: .json, handler: startGenerationJSON),
+        Route("GET", "/api/generations/{job}", access: .signedIn, format: .json, handler: getGenerationJSON),
+        Route("POST", "/api/generations/{job}/cancel", access: .signedIn, format: .json, handler: cancelGenerationJSON),
         Route("GET", "/api/providers", access: .signedIn, format: .json, handler: getProvidersJSON),
         Route("GET", "/api/jobs", access: .signedIn, format: .json, handler: getJobListJSON),
         Route("GET", "/api/recipes", access: .signedIn, format: .json, handler: getRecipeListJSON),

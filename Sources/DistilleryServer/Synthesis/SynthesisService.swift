@@ -490,14 +490,10 @@ enum SynthesisService {
 
         let savedKeys = try TeacherKeyStore(database: services.database).list(userID: user.id)
         func openSaved(_ id: Int64?, field: String) throws -> SecureBytes? {
-            guard let id else { return nil }
-            guard let info = savedKeys.first(where: { $0.id == id }) else {
-                throw AppError.invalid("Unknown saved key.", fields: [field: "Choose one of your saved keys."])
-            }
-            return try services.vault.open(id: info.id, actor: user, purpose: "pre-flight", remoteAddress: context.remoteAddress, now: services.now())
+            try openSavedKey(id, field: field, savedKeys: savedKeys, user: user, context: context)
         }
         func describe(pasted: Bool, savedID: Int64?) -> String {
-            pasted ? "pasted for this job" : savedID.flatMap { id in savedKeys.first { $0.id == id }.map { "\($0.label) (…\($0.lastFour))" } } ?? "none"
+            describeKey(pasted: pasted, savedID: savedID, savedKeys: savedKeys)
         }
         let savedKey = try openSaved(request.savedKeyID, field: "saved_key_id")
         let judgeSavedKey: SecureBytes?
@@ -525,6 +521,23 @@ enum SynthesisService {
                 fields: ["judge_api_key": "Paste the \(judge.displayName ?? judge.provider) API key for the judge, or pick a saved one."])
         }
         return prepared
+    }
+
+    /// One of the user's saved keys, opened for a pre-flight; another id is refused naming `field`.
+    static func openSavedKey(
+        _ id: Int64?, field: String, savedKeys: [TeacherKeyInfo], user: User, context: RequestContext
+    ) throws -> SecureBytes? {
+        guard let id else { return nil }
+        guard let info = savedKeys.first(where: { $0.id == id }) else {
+            throw AppError.invalid("Unknown saved key.", fields: [field: "Choose one of your saved keys."])
+        }
+        let services = context.services
+        return try services.vault.open(id: info.id, actor: user, purpose: "pre-flight", remoteAddress: context.remoteAddress, now: services.now())
+    }
+
+    /// Which key a job uses, as its page names it: "pasted for this job", "team key (…7f3a)" or "none".
+    static func describeKey(pasted: Bool, savedID: Int64?, savedKeys: [TeacherKeyInfo]) -> String {
+        pasted ? "pasted for this job" : savedID.flatMap { id in savedKeys.first { $0.id == id }.map { "\($0.label) (…\($0.lastFour))" } } ?? "none"
     }
 
     /// After a passed pre-flight: seals a pasted key for the job, estimates and queues it. Returns the job id.

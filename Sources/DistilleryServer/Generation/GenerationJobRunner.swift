@@ -1,0 +1,107 @@
+import DistilleryCore
+import DistilleryPlatform
+import DistilleryStorage
+import Foundation
+
+/// Runs a generation task on a worker thread: opens its key for the run, drives the engine until every stratum
+/// has its quota or its attempt cap, writes the output dataset from the accepted items, and records how the task
+/// ended. A task interrupted by shutdown (or killed) resumes at the next start from what was committed.
+struct GenerationJobRunner: JobRunner {
+    let kind = GenerationStore.jobKind
+    let services: Services
+
+    func run(_ job: Job, context: JobContext) throws {
+        let store = services.generations
+        guard let record = try store.job(id: job.id), record.status.isActive else { return }
+        if record.cancelRequested && record.status == .queued {
+            try store.finish(jobID: job.id, status: .cancelled, failure: nil, now: services.now())
+            return
+        }
+        let settings = try GenerationSettings.decode(record.settingsJSON)
+        let creator = try record.createdBy.flatMap { try services.users.user(id: $0) }
+        var key: SecureBytes?
+        // The plaintext key lives in sodium memory for this run only, whatever happens.
+        defer { key?.free() }
+        if let keyID = record.keyID {
+            do {
+                key = try services.vault.open(id: keyID, actor: creator, purpose: "generation task #\(job.id)", now: services.now())
+            } catch {
+                try store.finish(
+                    jobID: job.id, status: .failed,
+                    failure: "The teacher API key for this task could not be opened (deleted, or sealed under another master key).",
+                    now: services.now())
+                return
+            }
+        }
+        try store.markRunning(jobID: job.id, now: services.now())
+        let live = services.synthesisRegistry.register(job.id)
+        defer { services.synthesisRegistry.unregister(job.id) }
+        let engine = GenerationEngine(
+            record: record, settings: settings, strata: try store.strata(jobID: job.id), key: key, transport: services.transport,
+            store: store,
+            hooks: .init(isCancelRequested: { (try? store.cancelRequested(jobID: job.id)) ?? false }, heartbeat: { try context.heartbeat() }),
+            live: live)
+        let outcome = try engine.run()
+        if outcome == .interrupted { throw JobInterrupted() }
+
+        guard let finished = try store.job(id: job.id) else { return }
+        if finished.accepted > 0 {
+            _ = try GenerationOutputBuilder.build(job: finished, settings: settings, services: services, context: context)
+        }
+        let (status, failure) = Self.ending(outcome, accepted: finished.accepted, isComplete: engine.isComplete)
+        try store.finish(jobID: job.id, status: status, failure: failure, now: services.now())
+        services.logger.info(
+            "generation finished", metadata: ["job": "\(job.id)", "status": "\(status.rawValue)", "accepted": "\(finished.accepted)"])
+    }
+
+    /// How a task ends: complete when every stratum has its quota; short when the engine finished (or stopped on a
+    /// failure) with some accepted; failed with nothing accepted. The report's sentences say where it fell short.
+    static func ending(_ outcome: GenerationEngine.Outcome, accepted: Int, isComplete: Bool) -> (GenerationStatus, String?) {
+        switch outcome {
+        case .cancelled:
+            return (.cancelled, nil)
+        case .aborted(let failure):
+            return (accepted > 0 ? .completedWithShortfall : .failed, failure.message)
+        case .stoppedEarly(let reason):
+            return (accepted > 0 ? .completedWithShortfall : .failed, reason)
+        case .finished, .interrupted:
+            if isComplete { return (.completed, nil) }
+            return accepted > 0 ? (.completedWithShortfall, nil) : (.failed, "No item was accepted; see each stratum's shortfall.")
+        }
+    }
+}
+
+/// Writes a generation task's accepted items as its output dataset: a seeds dataset (`valid_seeds`, ready to
+/// synthesize) for prompts, chat rows validated like an upload otherwise. Every row's metadata names its stratum's
+/// variable values, the template, the teacher and the task.
+enum GenerationOutputBuilder {
+    static func build(job: GenerationJobRecord, settings: GenerationSettings, services: Services, context: JobContext) throws -> Int64 {
+        let store = services.generations
+        let strata = try store.strata(jobID: job.jobID).map(\.stratum)
+        let seeds = job.templateType.producesSeeds
+        let spec = DerivedDataset.Spec(
+            existingID: job.outputDatasetID,
+            new: NewDataset(
+                name: job.outputName, mode: seeds ? .seeds : .chat, baseModel: BaseModelCatalog.defaultModel.id,
+                skillPrompt: seeds ? (settings.skillPrompt ?? job.systemPrompt) : nil, byteSize: 0, parentID: job.sourceDatasetID,
+                createdBy: job.createdBy),
+            statusForValid: seeds ? .validSeeds : .readyForTraining,
+            link: { connection, id in try GenerationStore.linkOutput(connection, jobID: job.jobID, datasetID: id) })
+        return try DerivedDataset.build(spec, jobID: job.jobID, services: services, context: context) { after in
+            try store.acceptedItems(jobID: job.jobID, afterSeq: Int(after), limit: 1000).map { item in
+                (Int64(item.seq), item.line, metadata(job: job, settings: settings, stratum: strata.indices.contains(item.stratum) ? strata[item.stratum] : nil))
+            }
+        }
+    }
+
+    /// `{"generation": {"job", "template_id", "template", "stratum", "values", "provider", "model"}}`.
+    static func metadata(job: GenerationJobRecord, settings: GenerationSettings, stratum: Stratum?) -> String {
+        let values = (stratum?.values ?? [:]).sorted { $0.key < $1.key }.map { (key: $0.key, value: SynthesisJSON.string($0.value)) }
+        let generation: [(key: String, value: SynthesisJSON)] = [
+            ("job", .number(Double(job.jobID))), ("template_id", job.templateID.map { .number(Double($0)) } ?? .null),
+            ("template", .string(job.templateName)), ("stratum", .string(stratum?.label ?? "")), ("values", .object(values)),
+            ("provider", .string(settings.teacher.provider)), ("model", .string(settings.teacher.model)),
+        ]
+        return SynthesisJSON.object([("generation", .object(generation))]).serialized
+    }
+}

@@ -1,0 +1,67 @@
+import DistilleryCore
+import DistilleryStorage
+import Foundation
+
+// POST /api/generations  (JSON: template_id, name, count, items_per_call, variables, combinations?, teacher {provider, model,
+// base_url, …} or recipe_id, api_key or saved_key_id, attempt_cap_factor?, duplicate_threshold?, seed?, skill_prompt?)
+//   ->  201 with the task's report, once the teacher's pre-flight has passed (answered off the HTTP thread); 400 for a body
+//   that is not JSON, 422 with errors keyed by JSON path.  HTML twin: POST /templates/{id}/generate
+func startGenerationJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    guard case .bytes(let bytes) = request.body else { throw AppError.badRequest("The body must be a JSON object.") }
+    let json: SynthesisJSON
+    do {
+        json = try SynthesisJSON.parse(bytes)
+    } catch {
+        throw AppError.badRequest("The body is not JSON: \(error.description).")
+    }
+    let generation = try GenerationService.read(json) { id in try context.services.templates.get(id: id).map(TemplateSnapshot.init) }
+    return try GenerationService.start(generation, context: context) { started in
+        let jobID = try started.get()
+        var response = context.renderer.json(try GenerationTaskView.load(jobID: jobID, services: context.services), status: 201)
+        response.headers.set("Location", "/api/generations/\(jobID)")
+        return response
+    }
+}
+
+// GET /api/generations/{job}  — the report: status, target, accepted, strata with target / accepted / duplicates /
+// unparseable / rejected / shortfall, totals, cost, shortfall sentences, dropped items, datasetID when done.
+// HTML twin: GET /generations/{job}
+func getGenerationJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    context.renderer.json(try GenerationTaskView.load(jobID: try request.generationID(), services: context.services))
+}
+
+// POST /api/generations/{job}/cancel  ->  202 with the report; what was accepted is kept.  HTML twin: POST /generations/{job}/cancel
+func cancelGenerationJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    let jobID = try request.generationID()
+    try GenerationService.cancel(jobID: jobID, context: context)
+    return context.renderer.json(try GenerationTaskView.load(jobID: jobID, services: context.services), status: 202)
+}
+
+// GET /generations/{job}  — the report, refreshed while the task runs; cancel.  JSON twin: GET /api/generations/{job}
+func showGenerationPage(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    var view = try GenerationTaskView.load(jobID: try request.generationID(), services: context.services)
+    view.chrome = context.chrome(section: .jobs)
+    return context.renderer.html(.generationTask, view)
+}
+
+// POST /generations/{job}/cancel  ->  303 /generations/{job}.  JSON twin: POST /api/generations/{job}/cancel
+func submitGenerationCancel(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    let jobID = try request.generationID()
+    try GenerationService.cancel(jobID: jobID, context: context)
+    return Renderer.redirect(to: "/generations/\(jobID)")
+}
+
+extension TemplateSnapshot {
+    init(_ record: TemplateRecord) {
+        self.init(id: record.id, name: record.name, type: record.type, systemPrompt: record.systemPrompt, prompt: record.prompt)
+    }
+}
+
+extension HTTPRequest {
+    func generationID() throws -> Int64 {
+        guard let text = pathParameters["job"], let id = Int64(text), id > 0 else {
+            throw AppError.notFound("No generation task \(pathParameters["job"] ?? "").")
+        }
+        return id
+    }
+}
