@@ -53,13 +53,14 @@ struct GenerationBenchmark: ParsableCommand {
         guard created.status == 201, let jobID = Self.jobID(job) else {
             throw BenchFailure("POST /api/generations answered \(created.status): \(String(decoding: created.body, as: UTF8.self))")
         }
-        var report: [String: Any] = [:]
-        repeat {
-            Thread.sleep(forTimeInterval: 0.02)
-            report = try server.api("GET", "/api/generations/\(jobID)")
-        } while !Self.isFinished(report) || (Self.datasetID(report) == nil && report["status"] as? String != "failed")
-        let seconds = Date().timeIntervalSince(started)
+        // The task's end is watched in the database (as the server's own readers do), not through its report, so
+        // that building reports many times a second does not take the server's CPU from the task it measures.
+        let status = { try server.database.read { try $0.scalar("SELECT status FROM generation_jobs WHERE job_id = ?", .integer(jobID))?.stringValue } }
+        while !Self.finishedStatuses.contains(try status() ?? "") { Thread.sleep(forTimeInterval: 0.005) }
+        let ended = Date()
+        let seconds = ended.timeIntervalSince(started)
         let peakKB = server.peakRSSKB()
+        let report = try server.api("GET", "/api/generations/\(jobID)")
 
         guard let datasetID = Self.datasetID(report) else {
             throw BenchFailure("the task ended \(report["status"] ?? "?") without a dataset: \(report)")
@@ -69,6 +70,7 @@ struct GenerationBenchmark: ParsableCommand {
         server.stop()
         let output = try OutputRows(jsonl: download.body, variableNames: Self.variables.map(\.name))
         print(describe(report: report, output: output, teacher: teacher.tally, seconds: seconds, wire: teacher.wireSeconds, peakKB: peakKB))
+        print(Self.whereTheTimeGoes(teacher.tally, started: started.timeIntervalSince1970, ended: ended.timeIntervalSince1970, latencyMs: latencyMs))
     }
 
     private func request(templateID: Int64, teacher: GenerationFakeTeacher) throws -> [UInt8] {
@@ -99,9 +101,7 @@ struct GenerationBenchmark: ParsableCommand {
         ((report["datasetID"] ?? report["dataset_id"]) as? NSNumber)?.int64Value
     }
 
-    static func isFinished(_ report: [String: Any]) -> Bool {
-        ["completed", "completed_with_shortfall", "failed", "cancelled"].contains(report["status"] as? String ?? "")
-    }
+    static let finishedStatuses: Set<String> = ["completed", "completed_with_shortfall", "failed", "cancelled"]
 
     /// The stratum's weight as the benchmark declared it: the product of its values' weights.
     static func weight(of values: [String: String]) -> Double {
@@ -149,6 +149,21 @@ struct GenerationBenchmark: ParsableCommand {
             "  server peak RSS: \(peakKB.map { "\($0 / 1024) MiB" } ?? "unknown") (target < 100 MB)",
         ]
         return lines.joined(separator: "\n")
+    }
+
+    /// Before the first call, after the last answer, and the calls in flight over the last seconds (a tail of
+    /// top-ups and retries shows as rounds of few calls).
+    static func whereTheTimeGoes(_ tally: GenerationFakeTeacher.Tally, started: Double, ended: Double, latencyMs: Int) -> String {
+        guard let first = tally.firstReceived, let last = tally.lastAnswered else { return "  no calls" }
+        let latency = Double(latencyMs) / 1000
+        var tail: [String] = []
+        var t = max(first, last - 8 * latency)
+        while t < last {
+            tail.append(String(tally.received.filter { $0 <= t }.count - tally.answered.filter { $0 <= t }.count))
+            t += latency / 2
+        }
+        return "  where the time goes: POST to the first call \(format((first - started) * 1000, digits: 0)) ms; last answer to the task's end "
+            + "\(format((ended - last) * 1000, digits: 0)) ms; calls in flight every \(latencyMs / 2) ms over the last \(8 * latencyMs) ms: \(tail.joined(separator: " "))"
     }
 
     private func pad(_ value: Int, _ width: Int) -> String {

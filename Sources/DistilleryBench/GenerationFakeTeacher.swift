@@ -41,6 +41,9 @@ final class GenerationFakeTeacher: Sendable {
         /// Seconds (Unix time) of the first item request received and the last item answer sent.
         var firstReceived: Double?
         var lastAnswered: Double?
+        /// When each item request arrived and when its answer left (Unix seconds), in arrival order.
+        var received: [Double] = []
+        var answered: [Double] = []
     }
 
     private struct State {
@@ -110,6 +113,7 @@ final class GenerationFakeTeacher: Sendable {
                 state.tally.inFlight += 1
                 state.tally.maxInFlight = max(state.tally.maxInFlight, state.tally.inFlight)
                 state.tally.firstReceived = min(state.tally.firstReceived ?? received, received)
+                state.tally.received.append(received)
                 return answer(count: count, state: &state)
             }
         } else {
@@ -125,6 +129,7 @@ final class GenerationFakeTeacher: Sendable {
                 state.withLock { state in
                     state.tally.inFlight -= 1
                     state.tally.lastAnswered = max(state.tally.lastAnswered ?? answered, answered)
+                    state.tally.answered.append(answered)
                 }
             }
             pending.fulfil(.success(Self.json(body)))
