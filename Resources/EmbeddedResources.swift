@@ -34,6 +34,7 @@ public enum Template: String, CaseIterable, Sendable {
     case recipe
     case jobList = "job_list"
     case generationTask = "generation_task"
+    case generationNew = "generation_new"
 
     /// The file's bytes, embedded at compile time.
     public var source: [UInt8] {
@@ -54,6 +55,7 @@ public enum Template: String, CaseIterable, Sendable {
         case .recipe: PackageResources.recipe_mustache
         case .jobList: PackageResources.job_list_mustache
         case .generationTask: PackageResources.generation_task_mustache
+        case .generationNew: PackageResources.generation_new_mustache
         }
     }
 }

@@ -285,6 +285,40 @@ public struct GenerationStore: Sendable {
         }
     }
 
+    /// Transforms: the input rows with an accepted output, and how many calls each row got (a restart keeps both).
+    public func transformProgress(jobID: Int64) throws -> (done: Set<Int>, asks: [Int: Int]) {
+        try database.read { connection in
+            let done = try connection.query(
+                """
+                SELECT c.source_row FROM generation_items i JOIN generation_calls c ON c.job_id = i.job_id AND c.key = i.call_key
+                WHERE i.job_id = ? AND i.status = 'accepted' AND c.source_row IS NOT NULL
+                """, .integer(jobID)
+            ).compactMap { $0.int("source_row") }
+            var asks: [Int: Int] = [:]
+            for row in try connection.query(
+                "SELECT source_row, COUNT(*) AS n FROM generation_calls WHERE job_id = ? AND source_row IS NOT NULL GROUP BY source_row",
+                .integer(jobID))
+            {
+                if let source = row.int("source_row") { asks[source] = row.int("n") ?? 0 }
+            }
+            return (Set(done), asks)
+        }
+    }
+
+    /// A dataset's rows as a transform reads them, in order: a seeds row's input, a chat row's first user turn.
+    public func transformInputs(datasetID: Int64) throws -> [TransformInput] {
+        try database.read { connection in
+            try connection.query(
+                """
+                SELECT idx, COALESCE(json_extract(body, '$.input'),
+                    (SELECT json_extract(m.value, '$.content') FROM json_each(body, '$.messages') m
+                     WHERE json_extract(m.value, '$.role') = 'user' ORDER BY m.key LIMIT 1)) AS text
+                FROM dataset_rows WHERE dataset_id = ? ORDER BY idx
+                """, .integer(datasetID)
+            ).map { TransformInput(row: $0.int("idx") ?? 0, text: $0.string("text") ?? "") }
+        }
+    }
+
     /// One commit of the engine, in one transaction (see `GenerationBatch`).
     public func apply(jobID: Int64, _ batch: GenerationBatch) throws {
         guard !batch.isEmpty else { return }

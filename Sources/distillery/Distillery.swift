@@ -3,6 +3,6 @@ import ArgumentParser
 struct Distillery: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Turn the prompts your users send into a fine-tuning dataset.",
-        subcommands: [Serve.self, Validate.self, Split.self, Export.self, Synth.self, UserCommand.self, KeysCommand.self],
+        subcommands: [Serve.self, Validate.self, Split.self, Export.self, Synth.self, Generate.self, UserCommand.self, KeysCommand.self],
         defaultSubcommand: Serve.self)
 }

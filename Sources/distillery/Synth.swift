@@ -24,18 +24,6 @@ struct Synth: ParsableCommand {
     @Option(help: "A file holding the skill prompt (the system message of every row).")
     var skill: String
 
-    @Option(help: "Teacher provider id (deepseek, qwen, glm, kimi, openai-compatible); required without --recipe.")
-    var provider: String?
-
-    @Option(help: "Model id (for openai-compatible: the name the server expects); required without --recipe.")
-    var model: String?
-
-    @Option(name: .customLong("base-url"), help: "Base URL for openai-compatible servers, e.g. http://127.0.0.1:8081/v1.")
-    var baseURL: String?
-
-    @Option(name: .customLong("api-key-env"), help: "Name of the environment variable holding the API key.")
-    var apiKeyEnvironment: String?
-
     @Option(help: "Where to write the chat-format JSONL.")
     var out: String
 
@@ -45,32 +33,10 @@ struct Synth: ParsableCommand {
     @Flag(name: .customLong("keep-reasoning"), inversion: .prefixedNo, help: "Keep a reasoning model's reasoning as <think>…</think> before the answer (default: off).")
     var keepReasoning: Bool?
 
-    @Option(help: "Sampling temperature (default: 0.7).")
-    var temperature: Double?
-
-    @Option(name: .customLong("max-new-tokens"), help: "Maximum tokens per answer (default: 1024).")
-    var maxNewTokens: Int?
-
-    @Option(name: .customLong("max-tokens-cap"), help: "A truncated answer is retried with its limit doubled, up to this (default: 4 × max new tokens; never past the model's context window).")
-    var maxTokensCap: Int?
-
     @Option(name: .customLong("judge-max-tokens"), help: "The judge's own token limit (rejection sampling; default: 256–1024 from max new tokens).")
     var judgeMaxTokens: Int?
 
-    @Option(help: "Sampling seed (where the provider supports it).")
-    var seed: Int?
-
-    @Option(name: .customLong("requests-per-minute"), help: "Pace requests to this rate (your provider's limit).")
-    var requestsPerMinute: Int?
-
-    @Option(name: .customLong("tokens-per-minute"), help: "Pace tokens to this rate.")
-    var tokensPerMinute: Int?
-
-    @Option(name: .customLong("max-in-flight"), help: "Requests in flight at once (default: 16).")
-    var maxInFlight: Int?
-
-    @Option(name: .customLong("timeout"), help: "Seconds before a teacher request counts as hung (default: 120).")
-    var timeout: Double?
+    @OptionGroup var teacher: TeacherFlags
 
     @Option(help: "A folder for the job's state; run again with it to resume.")
     var state: String?
@@ -85,44 +51,14 @@ struct Synth: ParsableCommand {
             FileHandle.standardError.write(Data("distillery: cannot read the skill prompt \(skill): \(error.localizedDescription)\n".utf8))
             throw ExitCode(2)
         }
-        var key: SecureBytes?
-        if let variable = apiKeyEnvironment {
-            // Copied from the environment block straight into sodium memory; never a Swift String.
-            guard let raw = getenv(variable), strlen(raw) > 0 else {
-                FileHandle.standardError.write(Data("distillery: the environment variable \(variable) is not set\n".utf8))
-                throw ExitCode(2)
-            }
-            key = try SecureBytes(copying: UnsafeRawBufferPointer(start: raw, count: strlen(raw)))
-        }
+        let key = try teacher.openKey()
         defer { key?.free() }
-        var recipeBytes: [UInt8]?
-        if let recipe {
-            guard let data = FileManager.default.contents(atPath: recipe) else {
-                FileHandle.standardError.write(Data("distillery: cannot read the recipe \(recipe)\n".utf8))
-                throw ExitCode(2)
-            }
-            recipeBytes = Array(data)
-        } else if provider == nil || model == nil {
-            FileHandle.standardError.write(Data("distillery: pass --provider and --model, or --recipe FILE\n".utf8))
-            throw ExitCode(2)
-        }
+        let recipeBytes = try teacher.recipeBytes(recipe)
         // Only the flags given: with a recipe, the rest are the recipe's (else the service's defaults).
-        var fields: [String: String] = [:]
-        fields["provider"] = provider
-        fields["model"] = model
-        fields["custom_model"] = model
-        fields["temperature"] = temperature.map { String($0) }
-        fields["max_new_tokens"] = maxNewTokens.map(String.init)
-        fields["max_in_flight"] = maxInFlight.map(String.init)
-        fields["request_timeout_seconds"] = timeout.map { String($0) }
+        var fields = teacher.fields
         fields["rejection_sampling"] = rejectionSampling.map { $0 ? "true" : "false" }
         fields["keep_reasoning"] = keepReasoning.map { $0 ? "true" : "false" }
-        fields["base_url"] = baseURL
-        fields["seed"] = seed.map(String.init)
-        fields["max_tokens_cap"] = maxTokensCap.map(String.init)
         fields["judge_max_tokens"] = judgeMaxTokens.map(String.init)
-        fields["requests_per_minute"] = requestsPerMinute.map(String.init)
-        fields["tokens_per_minute"] = tokensPerMinute.map(String.init)
 
         let bar = ProgressBar()
         let outcome: CommandLineSynthesis.Outcome
@@ -165,7 +101,7 @@ final class ProgressBar {
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
         let eta = progress.etaSeconds.map { $0 == 0 ? "ETA done" : "ETA \(Formatting.duration(seconds: $0))" } ?? "ETA —"
-        let line = "\(bar) \(Formatting.count(progress.processed))/\(Formatting.count(progress.total)) · \(Formatting.count(progress.written)) written · \(Formatting.count(progress.skipped)) skipped · \(Formatting.count(progress.retries)) retries · \(progress.inFlight) in flight · \(Formatting.ratePerMinute(progress.ratePerMinute, noun: "seeds")) · \(eta) · \(Formatting.usd(progress.costUSD))"
+        let line = "\(bar) \(Formatting.count(progress.processed))/\(Formatting.count(progress.total)) · \(Formatting.count(progress.written)) written · \(Formatting.count(progress.skipped)) skipped · \(Formatting.count(progress.retries)) retries · \(progress.inFlight) in flight · \(Formatting.ratePerMinute(progress.ratePerMinute, noun: progress.unit)) · \(eta) · \(Formatting.usd(progress.costUSD))"
         if isTerminal {
             FileHandle.standardError.write(Data("\r\u{1B}[2K\(line)".utf8))
             drewSomething = true

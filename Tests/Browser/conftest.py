@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -237,7 +238,22 @@ def data(server, admin_state):
     # A recipe imported from Oumi's format: its model is not in the catalog, so its page shows what is missing.
     oumi = (ROOT / "Tests/DistilleryCoreTests/Fixtures/oumi/high_diversity_synthesis.json").read_bytes()
     recipe = find_key(api.call("POST", "/api/recipes", oumi), "id")
-    return {"chat": chat, "broken": broken, "seeds": seeds, "child": child, "job": job_id, "recipe": recipe, "api": api}
+    # A template (written straight into the file: its pages are another part's) and a generation task that ran from it,
+    # with duplicates dropped and one stratum short, so the task page shows every section.
+    with sqlite3.connect(os.path.join(server.data, "distillery.sqlite")) as database:
+        template = database.execute(
+            "INSERT INTO templates (name, type, system_prompt, prompt, variables, created_at, updated_at) "
+            "VALUES ('support questions', 'qa', 'You write support questions.', 'Write {count} questions about {topic}.', "
+            "'[\"topic\"]', 0, 0)").lastrowid
+    generation = api.call("POST", "/api/generations", {
+        "template_id": template, "name": "generated support questions", "count": 12, "items_per_call": 4,
+        "variables": {"topic": [{"value": "billing", "weight": 2}, "outages"]},
+        "teacher": {"provider": "openai-compatible", "base_url": server.teacher_url, "custom_model": "fake-teacher"}})
+    generation_id = find_key(generation, "jobID")
+    api.eventually(f"/api/generations/{generation_id}", lambda t: find_key(t, "isActive") is False,
+                   what=f"generation task {generation_id}")
+    return {"chat": chat, "broken": broken, "seeds": seeds, "child": child, "job": job_id, "recipe": recipe,
+            "template": template, "generation": generation_id, "api": api}
 
 
 class PageWatch:

@@ -41,6 +41,8 @@ def pages_by_route(data):
         "/recipes": [("admin", "/recipes"), ("member", "/recipes")],
         "/recipes/new": [("admin", "/recipes/new")],
         "/recipes/{id}": [("admin", f"/recipes/{data['recipe']}")],
+        "/templates/{id}/generate": [("admin", f"/templates/{data['template']}/generate")],
+        "/generations/{job}": [("admin", f"/generations/{data['generation']}")],
     }
 
 
@@ -84,7 +86,7 @@ PAGE_CHECKS = """() => {
 
 
 def test_every_html_route_is_visited():
-    listed = set(pages_by_route({"chat": 1, "broken": 2, "seeds": 3, "child": 4, "job": 1, "recipe": 1}))
+    listed = set(pages_by_route({"chat": 1, "broken": 2, "seeds": 3, "child": 4, "job": 1, "recipe": 1, "template": 1, "generation": 1}))
     in_table = {pattern for pattern, _ in html_get_routes()}
     assert in_table - listed == set(), "HTML routes the browser suite does not open: add them to pages_by_route"
     assert listed - in_table == set(), "pages_by_route lists routes that are no longer in the table"

@@ -190,4 +190,21 @@ struct GenerationLedgerTests {
         let (outputs, _) = ledger.review(call, items: [.transform(output: "positive"), .transform(output: "positive")])
         #expect(outputs.map(\.verdict) == [.accepted, .accepted])
     }
+
+    @Test("a transform asks one output per row; a row whose call failed is asked again, up to the cap")
+    func transformRows() {
+        let rows = [TransformInput(row: 0, text: "first"), TransformInput(row: 1, text: "second")]
+        var ledger = GenerationLedger(strata: Self.strata([2]), itemsPerCall: 5, attemptCapFactor: 2, deduplicates: false, inputs: [rows])
+        let calls = ledger.plan()
+        #expect(calls.map(\.sourceRow) == [0, 1])
+        #expect(calls.map(\.count) == [1, 1])
+        #expect(calls.map(\.input) == ["first", "second"])
+        let (outputs, none) = ledger.review(calls[0], items: [.transform(output: "ONE"), .transform(output: "extra")])
+        #expect(outputs.map(\.verdict) == [.accepted, .surplus])
+        #expect(none.isEmpty)
+        let again = ledger.callFailed(calls[1])
+        #expect(again.map(\.sourceRow) == [1])
+        #expect(ledger.callFailed(again[0]).isEmpty, "row 1 used its 2 asks")
+        #expect(ledger.shortfallSentences == ["topic=t0: 1 of 2 accepted after 3 items asked (2× cap): 2 calls failed"])
+    }
 }

@@ -142,6 +142,85 @@ struct GenerationTests {
         #expect(listed["outcome"] as? String == "Completed with shortfall")
     }
 
+    @Test func aCustomServerMarkedForStructuredOutputGetsJSONSchemaTheOthersTheFormatInTheirPrompt() throws {
+        let teacher = try FakeTeacherProcess()
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let template = try Self.template(test)
+        let variables: [String: Any] = ["topic": "billing", "difficulty": "hard"]
+        for structured in [true, false] {
+            var body = Self.body(template: template, teacher: teacher, count: 6, variables: variables)
+            var teacherFields = try #require(body["teacher"] as? [String: Any])
+            teacherFields["supports_structured_output"] = structured
+            body["teacher"] = teacherFields
+            let jobID = try Self.jobID(try Self.start(test, body))
+            #expect(try Self.waitForTask(test, jobID)["status"] as? String == "completed")
+        }
+        let answers = try teacher.logEntries().filter { $0["gen_items"] != nil }
+        let structured = answers.filter { $0["response_format"] as? String == "json_schema" }
+        let instructed = answers.filter { ($0["seed"] as? String ?? "").contains("holding exactly") }
+        #expect(structured.count == 2, "6 items in calls of 5: two calls with json_schema")
+        #expect(instructed.count == 2, "and two with the format in the prompt")
+        #expect(Set(structured.compactMap { $0["seed"] as? String }).isDisjoint(with: Set(instructed.compactMap { $0["seed"] as? String })))
+    }
+
+    @Test func aTransformGivesEveryInputRowExactlyOneOutputLinkedToItsDataset() throws {
+        let teacher = try FakeTeacherProcess(["--gen-malformed-rate", "0.2", "--seed", "9"])
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let inputs = (0..<12).map { "Seed question number \($0) about invoices" }
+        let source = try test.uploadRaw(
+            Array(inputs.map { #"{"input":"\#($0)"}"# }.joined(separator: "\n").utf8) + [10], name: "questions", mode: "seeds",
+            skillPrompt: "Be brief.")
+        _ = try test.waitUntilValidated(source)
+        let template = try Self.template(test, type: .transform, system: "You rewrite support questions.", prompt: "Rewrite in a {tone} tone: {input}")
+        var body = Self.body(template: template, teacher: teacher, count: 1, variables: ["tone": ["friendly", "formal"]])
+        body["count"] = nil
+        body["input_dataset_id"] = source
+        let jobID = try Self.jobID(try Self.start(test, body))
+        let task = try Self.waitForTask(test, jobID)
+        #expect(task["status"] as? String == "completed")
+        #expect((task["strata"] as? [[String: Any]])?.map { $0["accepted"] as? Int } == [6, 6])
+        #expect(task["sourceDatasetID"] as? Int64 == source)
+        let datasetID = try #require((task["datasetID"] as? NSNumber)?.int64Value)
+        let dataset = try #require(try test.json("/api/datasets/\(datasetID)")["dataset"] as? [String: Any])
+        #expect(dataset["parentID"] as? Int64 == source)
+        let rows = try Self.rows(test, dataset: datasetID)
+        let users = try rows.map { row -> String in
+            let messages = try #require((row["row"] as? [String: Any])?["messages"] as? [[String: String]])
+            #expect(messages.map { $0["role"] } == ["system", "user", "assistant"])
+            return messages[1]["content"] ?? ""
+        }
+        #expect(users.sorted() == inputs.sorted(), "every input row once")
+        let tones = try rows.map { try #require(((($0["metadata"] as? [String: Any])?["generation"] as? [String: Any])?["values"] as? [String: String])?["tone"]) }
+        #expect(tones.filter { $0 == "friendly" }.count == 6)
+        let missing = try Self.start(test, body.merging(["input_dataset_id": 987654]) { $1 })
+        #expect(missing.status == 422)
+        #expect(missing.text.contains("input_dataset_id"))
+    }
+
+    @Test func aCancelledTaskStopsAndKeepsWhatWasAccepted() throws {
+        let teacher = try FakeTeacherProcess(["--latency-ms", "150"])
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let template = try Self.template(test)
+        var body = Self.body(template: template, teacher: teacher, count: 400, variables: ["topic": "billing", "difficulty": "easy"])
+        body["teacher"] = (body["teacher"] as? [String: Any] ?? [:]).merging(["max_in_flight": 2]) { $1 }
+        let jobID = try Self.jobID(try Self.start(test, body))
+        let deadline = Date().addingTimeInterval(30)
+        while (try test.json("/api/generations/\(jobID)")["accepted"] as? Int ?? 0) < 5 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        let cancelled = try test.request("POST", "/api/generations/\(jobID)/cancel")
+        #expect(cancelled.status == 202)
+        let task = try Self.waitForTask(test, jobID)
+        #expect(task["status"] as? String == "cancelled")
+        let accepted = try #require(task["accepted"] as? Int)
+        #expect(accepted >= 5 && accepted < 400)
+        let datasetID = try #require((task["datasetID"] as? NSNumber)?.int64Value)
+        _ = try test.waitUntilValidated(datasetID)
+        #expect(try Self.rows(test, dataset: datasetID).count == accepted)
+        #expect(try test.request("POST", "/api/generations/\(jobID)/cancel").status == 409)
+    }
+
     @Test(arguments: [
         (#"{"count": 0}"#, "count"),
         (#"{"count": "ten"}"#, "count"),

@@ -34,6 +34,17 @@ public enum GenerationVerdict: Sendable, Equatable {
     }
 }
 
+/// One input row of a transform: its position in the input dataset and its text (`{input}`).
+public struct TransformInput: Sendable, Equatable {
+    public var row: Int
+    public var text: String
+
+    public init(row: Int, text: String) {
+        self.row = row
+        self.text = text
+    }
+}
+
 /// One stratum's counters: what the report shows and what the top-up and the attempt cap are computed from.
 public struct StratumCounts: Sendable, Equatable {
     public var quota: Int
@@ -84,12 +95,19 @@ public struct GenerationLedger: Sendable {
     public private(set) var nextSeq = 1
     /// `{index}` of the next call's first item.
     public private(set) var nextItemIndex = 1
+    /// Transforms: each stratum's input rows. A row is its own unit: one call asks for its one output, and the row is
+    /// asked again (up to the attempt cap factor, rounded down) until an output is accepted.
+    private let inputs: [[TransformInput]]
+    private var rowsDone: Set<Int> = []
+    private var rowsUnderWay: Set<Int> = []
+    private var rowAsks: [Int: Int] = [:]
 
     public init(
         strata: [Stratum], itemsPerCall: Int = defaultItemsPerCall, attemptCapFactor: Double = defaultAttemptCapFactor,
         threshold: Double = NearDuplicateGrouping.defaultThreshold, referenceTexts: [String] = [], deduplicates: Bool = true,
-        filter: ItemFilter? = nil
+        filter: ItemFilter? = nil, inputs: [[TransformInput]] = []
     ) {
+        self.inputs = inputs
         self.strata = strata
         counts = strata.map { StratumCounts(quota: $0.quota) }
         self.itemsPerCall = max(1, itemsPerCall)
@@ -120,7 +138,9 @@ public struct GenerationLedger: Sendable {
     /// one item costs a call's latency all the same, and the items it asks beyond the gap fill the next gaps (or, once
     /// the stratum is full, end as surplus: fewer than `itemsPerCall` per stratum). With 10% duplicates, 10,000 items
     /// take about 2,300 calls instead of 3,000, and the task's last rounds are fewer (`distillery-bench generate`).
+    /// A transform's stratum: one call per row still without an output, nothing under way and asks left.
     public mutating func plan(stratum: Int, fullCalls: Bool = false) -> [GenerationCall] {
+        if inputs.indices.contains(stratum) { return inputs[stratum].compactMap { ask($0, stratum: stratum) } }
         var calls: [GenerationCall] = []
         while true {
             let state = counts[stratum]
@@ -137,14 +157,38 @@ public struct GenerationLedger: Sendable {
         return calls
     }
 
+    /// The most calls one transform row may get.
+    public var rowCap: Int { max(1, Int(attemptCapFactor.rounded(.down))) }
+
+    private mutating func ask(_ input: TransformInput, stratum: Int) -> GenerationCall? {
+        guard !rowsDone.contains(input.row), !rowsUnderWay.contains(input.row), rowAsks[input.row, default: 0] < rowCap else { return nil }
+        let call = GenerationCall(stratum: stratum, firstIndex: nextItemIndex, count: 1, input: input.text, sourceRow: input.row)
+        nextItemIndex += 1
+        counts[stratum].itemsAsked += 1
+        counts[stratum].calls += 1
+        counts[stratum].underWay += 1
+        rowsUnderWay.insert(input.row)
+        rowAsks[input.row, default: 0] += 1
+        return call
+    }
+
+    /// What follows a call: a transform row without an output is asked again; another stratum is topped up.
+    private mutating func next(after call: GenerationCall) -> [GenerationCall] {
+        guard let row = call.sourceRow, let text = call.input else { return plan(stratum: call.stratum, fullCalls: true) }
+        rowsUnderWay.remove(row)
+        return ask(TransformInput(row: row, text: text), stratum: call.stratum).map { [$0] } ?? []
+    }
+
     /// A call's answer: the verdict on each item (in order, each with its number), then the stratum's top-up.
     public mutating func review(_ call: GenerationCall, items: [GeneratedItem]) -> (outputs: [GenerationOutput], followUps: [GenerationCall]) {
         let stratum = call.stratum
         counts[stratum].underWay = max(0, counts[stratum].underWay - call.count)
         var outputs: [GenerationOutput] = []
         outputs.reserveCapacity(items.count)
-        for item in items {
-            let verdict = verdict(on: item, stratum: stratum, seq: nextSeq)
+        for (position, item) in items.enumerated() {
+            // A transform row has one output: anything after the first is surplus.
+            let verdict = call.sourceRow != nil && position > 0 ? .surplus : verdict(on: item, stratum: stratum, seq: nextSeq)
+            if verdict == .accepted, let row = call.sourceRow { rowsDone.insert(row) }
             switch verdict {
             case .accepted: counts[stratum].accepted += 1
             case .duplicate: counts[stratum].duplicates += 1
@@ -156,7 +200,7 @@ public struct GenerationLedger: Sendable {
             outputs.append(output)
             nextSeq += 1
         }
-        return (outputs, plan(stratum: stratum, fullCalls: true))
+        return (outputs, next(after: call))
     }
 
     private mutating func verdict(on item: GeneratedItem, stratum: Int, seq: Int) -> GenerationVerdict {
@@ -178,7 +222,7 @@ public struct GenerationLedger: Sendable {
     public mutating func callFailed(_ call: GenerationCall) -> [GenerationCall] {
         counts[call.stratum].underWay = max(0, counts[call.stratum].underWay - call.count)
         counts[call.stratum].failedCalls += 1
-        return plan(stratum: call.stratum, fullCalls: true)
+        return next(after: call)
     }
 
     /// An answer of a call of `stratum` did not parse (the call itself is retried by the engine).
@@ -190,8 +234,11 @@ public struct GenerationLedger: Sendable {
     /// were accepted, the numbering so far, and the calls committed but not answered (they are sent again).
     public mutating func restore(
         counts stored: [StratumCounts], accepted: [(seq: Int, text: String)], nextSeq: Int, nextItemIndex: Int,
-        unfinished: [GenerationCall]
+        unfinished: [GenerationCall], rowsDone: Set<Int> = [], rowAsks: [Int: Int] = [:]
     ) {
+        self.rowsDone.formUnion(rowsDone)
+        self.rowAsks.merge(rowAsks) { max($0, $1) }
+        for call in unfinished { if let row = call.sourceRow { rowsUnderWay.insert(row) } }
         for (stratum, stored) in stored.enumerated() where counts.indices.contains(stratum) {
             var restored = stored
             restored.quota = counts[stratum].quota

@@ -31,7 +31,7 @@ final class GenerationEngine {
     init(
         record: GenerationJobRecord, settings: GenerationSettings, strata: [StoredStratum], key: SecureBytes?, transport: TeacherTransport,
         store: GenerationStore, hooks: SynthesisEngine.Hooks, live: LiveSynthesisProgress, referenceTexts: [String] = [],
-        filter: GenerationLedger.ItemFilter? = nil
+        filter: GenerationLedger.ItemFilter? = nil, inputs: [[TransformInput]] = []
     ) {
         self.record = record
         self.settings = settings
@@ -45,7 +45,7 @@ final class GenerationEngine {
         ledger = GenerationLedger(
             strata: strata.map(\.stratum), itemsPerCall: settings.itemsPerCall, attemptCapFactor: settings.attemptCapFactor,
             threshold: settings.duplicateThreshold, referenceTexts: referenceTexts, deduplicates: record.templateType != .transform,
-            filter: filter)
+            filter: filter, inputs: inputs)
         ledger.restore(counts: strata.map(\.counts), accepted: [], nextSeq: 1, nextItemIndex: 1, unfinished: [])
     }
 
@@ -62,9 +62,10 @@ final class GenerationEngine {
         let jobID = record.jobID
         let numbering = try store.numbering(jobID: jobID)
         let unfinished = try store.unfinishedCalls(jobID: jobID)
+        let rows = record.templateType.needsInputDataset ? try store.transformProgress(jobID: jobID) : (done: [], asks: [:])
         ledger.restore(
             counts: ledger.counts, accepted: try store.acceptedTexts(jobID: jobID), nextSeq: numbering.nextSeq,
-            nextItemIndex: numbering.nextItemIndex, unfinished: unfinished.map(\.call))
+            nextItemIndex: numbering.nextItemIndex, unfinished: unfinished.map(\.call), rowsDone: rows.done, rowAsks: rows.asks)
         let teacher = settings.teacher
         let scheduler = Scheduler(
             pipeline: try pipeline(), endpoints: Array(teacher.engineEndpoints.prefix(1)),

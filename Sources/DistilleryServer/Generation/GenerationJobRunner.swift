@@ -33,6 +33,15 @@ struct GenerationJobRunner: JobRunner {
                 return
             }
         }
+        var inputs: [[TransformInput]] = []
+        if record.templateType.needsInputDataset {
+            guard let source = record.sourceDatasetID else {
+                try store.finish(jobID: job.id, status: .failed, failure: "The input dataset is gone.", now: services.now())
+                return
+            }
+            let strata = try store.strata(jobID: job.id).map(\.stratum)
+            inputs = GenerationService.assign(try store.transformInputs(datasetID: source), to: strata)
+        }
         try store.markRunning(jobID: job.id, now: services.now())
         let live = services.synthesisRegistry.register(job.id)
         defer { services.synthesisRegistry.unregister(job.id) }
@@ -40,7 +49,7 @@ struct GenerationJobRunner: JobRunner {
             record: record, settings: settings, strata: try store.strata(jobID: job.id), key: key, transport: services.transport,
             store: store,
             hooks: .init(isCancelRequested: { (try? store.cancelRequested(jobID: job.id)) ?? false }, heartbeat: { try context.heartbeat() }),
-            live: live)
+            live: live, inputs: inputs)
         let outcome = try engine.run()
         if outcome == .interrupted { throw JobInterrupted() }
 

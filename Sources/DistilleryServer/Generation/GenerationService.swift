@@ -170,6 +170,34 @@ enum GenerationService {
         }
     }
 
+    /// A transform's input dataset, checked: it exists, it passed validation, it has rows. Nil for other types.
+    static func inputRowCount(_ request: GenerationRequest, services: Services) throws -> Int? {
+        guard request.template.type.needsInputDataset, let id = request.inputDatasetID else { return nil }
+        guard let dataset = try services.datasets.dataset(id: id) else {
+            throw AppError.invalid("Check the fields marked.", fields: ["input_dataset_id": "No dataset \(id)."])
+        }
+        let usable: Set<DatasetStatus> = [.valid, .validWithWarnings, .validSeeds, .readyForTraining, .synthesizing]
+        guard usable.contains(dataset.status), dataset.rowCount > 0 else {
+            throw AppError.invalid(
+                "Check the fields marked.",
+                fields: ["input_dataset_id": "Dataset #\(id) is \(dataset.status.label.lowercased()) with \(dataset.rowCount) rows; a transform needs a validated dataset with rows."])
+        }
+        return dataset.rowCount
+    }
+
+    /// A transform's rows by stratum: in the dataset's order, the first stratum's quota of rows, then the next
+    /// stratum's, and so on (the strata only label the rows; every row gets one output).
+    static func assign(_ rows: [TransformInput], to strata: [Stratum]) -> [[TransformInput]] {
+        var assigned: [[TransformInput]] = []
+        var start = 0
+        for stratum in strata {
+            let end = min(rows.count, start + stratum.quota)
+            assigned.append(Array(rows[start..<end]))
+            start = end
+        }
+        return assigned
+    }
+
     /// Queues the task (after its pre-flight): its settings snapshot and strata. Returns the job id.
     static func create(
         _ request: GenerationRequest, strata: [Stratum], teacher: SynthesisSettings, keyID: Int64?, recipeID: Int64?, createdBy: Int64?,
@@ -210,12 +238,8 @@ enum GenerationService {
         let user = try context.requireUser()
         var synthesisRequest: SynthesisRequest?
         do {
-            if request.template.type.needsInputDataset {
-                throw AppError.invalid(
-                    "Transform tasks cannot run yet.", fields: ["template_id": "Transform templates are not supported by generation tasks yet."])
-            }
             try checkSkillPrompt(request)
-            let strata = try plan(request)
+            let strata = try plan(request, inputRows: try inputRowCount(request, services: services))
             let (teacherRequest, settings) = try teacher(request, services: services)
             synthesisRequest = teacherRequest
             guard let provider = services.catalog.provider(id: settings.provider) else { throw AppError.badRequest("Unknown teacher.") }

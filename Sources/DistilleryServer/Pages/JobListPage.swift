@@ -23,7 +23,9 @@ private func loadJobListView(_ request: HTTPRequest, _ context: RequestContext) 
     let entries = listings.map { listing in
         var entry = listing.entry
         // A self-hosted teacher without a price has no known cost (as on the job's own page).
-        if let settings = listing.settingsJSON, let decoded = try? SynthesisSettings.decode(settings) {
+        if let settings = listing.settingsJSON,
+            let decoded = entry.kind == .generation ? (try? GenerationSettings.decode(settings))?.teacher : try? SynthesisSettings.decode(settings)
+        {
             entry.costKnown = decoded.costKnown
         }
         return entry

@@ -43,6 +43,7 @@ struct SynthesisDialog {
     let baseURL: String
     let customModel: String
     let supportsN: Bool
+    let supportsStructuredOutput: Bool
     let rejectionSampling: Bool
     let keepReasoning: Bool
     let temperature: String
@@ -97,6 +98,7 @@ struct SynthesisDialog {
         baseURL = fields["base_url"] ?? ""
         customModel = fields["custom_model"] ?? ""
         supportsN = fields["supports_n"] == "true"
+        supportsStructuredOutput = fields["supports_structured_output"] == "true"
         rejectionSampling = fields["rejection_sampling"] == "true"
         keepReasoning = fields["keep_reasoning"] == "true"
         temperature = fields["temperature"] ?? "0.7"

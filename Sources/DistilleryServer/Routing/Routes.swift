@@ -56,6 +56,8 @@ enum Routes {
         Route("GET", "/synthesis/{job}/run-again", access: .signedIn, format: .html, handler: showSynthesisRunAgain),
         Route("GET", "/synthesis/{job}/skipped.jsonl", access: .signedIn, format: .file, handler: downloadSkippedSeedsJSONL),
         Route("POST", "/synthesis/{job}/retry-skipped", access: .signedIn, format: .html, handler: submitRetrySkipped),
+        Route("GET", "/templates/{id}/generate", access: .signedIn, format: .html, handler: showNewGenerationPage),
+        Route("POST", "/templates/{id}/generate", access: .signedIn, format: .html, handler: submitNewGeneration),
         Route("GET", "/generations/{job}", access: .signedIn, format: .html, handler: showGenerationPage),
         Route("POST", "/generations/{job}/cancel", access: .signedIn, format: .html, handler: submitGenerationCancel),
 

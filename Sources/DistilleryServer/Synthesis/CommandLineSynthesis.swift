@@ -42,6 +42,8 @@ public enum CommandLineSynthesis {
         public let ratePerMinute: Double
         public let etaSeconds: Double?
         public let elapsedSeconds: Double
+        /// What `processed` counts ("seeds"; a generation's "items").
+        public var unit = "seeds"
     }
 
     public struct Outcome: Sendable {
@@ -171,15 +173,22 @@ public enum CommandLineSynthesis {
 
     /// The flags' fields, over the recipe's when there is one (read in either format, like `POST /api/recipes`).
     static func runFields(_ options: Options, catalog: ProviderCatalog) throws -> [String: String] {
-        guard let bytes = options.recipe else { return options.fields }
+        try runFields(options.fields, recipe: options.recipe, warn: options.warn, catalog: catalog)
+    }
+
+    /// `fields` over a recipe file's settings (`distillery synth` and `distillery generate`).
+    static func runFields(
+        _ given: [String: String], recipe: [UInt8]?, warn: (String) -> Void, catalog: ProviderCatalog
+    ) throws -> [String: String] {
+        guard let bytes = recipe else { return given }
         let imported: RecipeImport
         do {
             imported = try RecipeDocument.read(bytes: bytes, catalog: catalog)
         } catch {
             throw Failure(description: "the recipe is refused: \(error)")
         }
-        for warning in imported.warnings { options.warn("recipe: \(warning)") }
-        let fields = RecipeRunFields.merged(recipe: imported.recipe, overrides: options.fields, catalog: catalog)
+        for warning in imported.warnings { warn("recipe: \(warning)") }
+        let fields = RecipeRunFields.merged(recipe: imported.recipe, overrides: given, catalog: catalog)
         if let missing = RecipeRunFields.missingBaseURL(in: fields, catalog: catalog) {
             throw Failure(description: "the recipe cannot run yet: --\(missing.path.replacingOccurrences(of: "_", with: "-")): \(missing.rule)")
         }

@@ -31,6 +31,8 @@ struct SynthesisRequest: Sendable {
     var expectedCompletionTokens: Int?
     /// For custom servers only: whether they accept `n` (vLLM does; llama.cpp and Ollama do not).
     var customSupportsN: Bool?
+    /// For custom servers only: whether they take `response_format: json_schema` (structured output).
+    var customSupportsJSONSchema: Bool?
     /// For custom servers only: what the user pays per million tokens, if anything is known.
     var inputPricePerMillionUSD: Double?
     var outputPricePerMillionUSD: Double?
@@ -84,6 +86,9 @@ enum SynthesisService {
         request.keepReasoning = ["on", "true", "1", "yes"].contains(fields["keep_reasoning"]?.lowercased() ?? "")
         if let supportsN = fields["supports_n"]?.lowercased(), !supportsN.isEmpty {
             request.customSupportsN = ["on", "true", "1", "yes"].contains(supportsN)
+        }
+        if let structured = fields["supports_structured_output"]?.lowercased(), !structured.isEmpty {
+            request.customSupportsJSONSchema = ["on", "true", "1", "yes"].contains(structured)
         }
         request.temperature = number("temperature", 0.0...2.0) ?? 0.7
         request.maxNewTokens = number("max_new_tokens", 1...131_072) ?? 1024
@@ -218,7 +223,8 @@ enum SynthesisService {
         settings.judgeMaxTokens = request.judgeMaxTokens
         settings.contextWindow = model.contextWindow
         settings.supportsJSONObject = model.capabilities.supportsJSONObject
-        settings.supportsJSONSchema = model.capabilities.supportsJSONSchema
+        settings.supportsJSONSchema = provider.baseURL == nil
+            ? request.customSupportsJSONSchema ?? model.capabilities.supportsJSONSchema : model.capabilities.supportsJSONSchema
         settings.topP = request.topP
         if request.rejectionSampling { settings.candidates = request.candidates ?? 3 }
         if request.rejectionSampling, let judge = request.judge {
