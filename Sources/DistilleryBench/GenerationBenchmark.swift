@@ -117,7 +117,7 @@ struct GenerationBenchmark: ParsableCommand {
         func int(_ object: [String: Any], _ key: String) -> Int { (object[key] as? NSNumber)?.intValue ?? 0 }
         var lines = [
             "\(count) qa items over \(strata.count) strata, \(itemsPerCall) per call, \(latencyMs) ms, \(inFlight) in flight: task \(report["status"] ?? "?")",
-            "  stratum                                   weight  target  accepted  dup dropped  unparseable  shortfall  rows out",
+            "  stratum                                   weight  target  accepted  dup dropped  unparseable  surplus  shortfall  rows out",
         ]
         var atQuota = 0
         var targetsMatchWeights = true
@@ -133,8 +133,13 @@ struct GenerationBenchmark: ParsableCommand {
             let label = (stratum["label"] as? String ?? "?").padding(toLength: 40, withPad: " ", startingAt: 0)
             lines.append(
                 "  \(label)  \(format(weight, digits: 4))  \(pad(target, 6))  \(pad(int(stratum, "accepted"), 8))  \(pad(int(stratum, "duplicates"), 11))  "
-                    + "\(pad(int(stratum, "unparseable"), 11))  \(pad(int(stratum, "shortfall"), 9))  \(pad(rows, 8))")
+                    + "\(pad(int(stratum, "unparseable"), 11))  \(pad(int(stratum, "surplus"), 7))  \(pad(int(stratum, "shortfall"), 9))  \(pad(rows, 8))")
         }
+        let totals = report["totals"] as? [String: Any] ?? [:]
+        lines.append(
+            "  " + "total".padding(toLength: 40, withPad: " ", startingAt: 0) + "  1.0000  \(pad(int(totals, "target"), 6))  \(pad(int(totals, "accepted"), 8))  "
+                + "\(pad(int(totals, "duplicates"), 11))  \(pad(int(totals, "unparseable"), 11))  \(pad(int(totals, "surplus"), 7))  "
+                + "\(pad(int(totals, "shortfall"), 9))  \(pad(output.rows, 8))")
         let minimumCalls = (count + itemsPerCall - 1) / itemsPerCall
         let floor = Double((teacher.calls + inFlight - 1) / inFlight) * Double(latencyMs) / 1000
         lines += [
