@@ -28,6 +28,9 @@ struct GenerationBenchmark: ParsableCommand {
     @Option(help: "Calls in flight at once.")
     var inFlight = 64
 
+    @Flag(help: "Declare the teacher able to take response_format json_schema (the item count then comes from minItems).")
+    var structuredOutput = false
+
     /// Two weighted variables whose product gives 12 strata with weights from 0.022 to 0.29 (summing to 1); most
     /// quotas are not whole numbers of items, so the largest-remainder split matters.
     static let variables: [(name: String, values: [(value: String, weight: Double)])] = [
@@ -83,7 +86,7 @@ struct GenerationBenchmark: ParsableCommand {
             "variables": variables, "api_key": "sk-bench",
             "teacher": [
                 "provider": "openai-compatible", "custom_model": "fake-teacher", "base_url": teacher.apiBaseURL,
-                "max_in_flight": "\(inFlight)",
+                "max_in_flight": "\(inFlight)", "supports_structured_output": structuredOutput ? "true" : "false",
             ],
         ]
         return Array(try JSONSerialization.data(withJSONObject: body))
@@ -147,7 +150,7 @@ struct GenerationBenchmark: ParsableCommand {
             "    strata exactly at quota: \(atQuota) of \(strata.count); targets sum to \(targetSum) (asked \(count)), each within 1 of weight × count: \(targetsMatchWeights)",
             "    rows without their stratum's values in the metadata: \(output.rowsWithoutStratum)",
             "    duplicate rows: \(output.exactDuplicateRows) exact after normalisation (target 0); near-duplicate groups (MinHash, Jaccard ≥ 0.8) with > 1 row: \(output.nearDuplicateGroups) (target 0)",
-            "  teacher: \(teacher.calls) calls (minimum \(minimumCalls)) asking for \(teacher.itemsAsked) items; \(teacher.malformedAnswers) malformed answers; "
+            "  teacher: \(teacher.calls) calls (minimum \(minimumCalls); \(teacher.callsWithSchema) with a json_schema) asking for \(teacher.itemsAsked) items; \(teacher.malformedAnswers) malformed answers; "
                 + "\(teacher.exactCopiesSent) exact and \(teacher.nearCopiesSent) near copies in \(teacher.itemsSent) items of well-formed answers; at most \(teacher.maxInFlight) in flight",
             "  wall time (POST to the task's end, output dataset stored): \(format(seconds, digits: 2)) s; floor ceil(\(teacher.calls) calls / \(inFlight)) × \(latencyMs) ms = "
                 + "\(format(floor, digits: 2)) s; ratio \(format(seconds / floor, digits: 3))× (target ≤ 1.15×); teacher's first request to last answer \(format(wire, digits: 2)) s",

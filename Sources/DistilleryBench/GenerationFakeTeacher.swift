@@ -28,6 +28,8 @@ final class GenerationFakeTeacher: Sendable {
     struct Tally: Sendable {
         /// Requests that asked for items, and the items they asked for.
         var calls = 0
+        /// Of those, the calls that sent `response_format: json_schema` (the rest spelled the count out in the prompt).
+        var callsWithSchema = 0
         var itemsAsked = 0
         var malformedAnswers = 0
         /// Items in well-formed answers, and how many of those were copies.
@@ -107,8 +109,10 @@ final class GenerationFakeTeacher: Sendable {
         let received = Date().timeIntervalSince1970
         let content: String
         if let count = Self.itemCount(payload, prompt: prompt) {
+            let withSchema = payload["response_format"]?["type"]?.stringValue == "json_schema"
             content = state.withLock { state in
                 state.tally.calls += 1
+                if withSchema { state.tally.callsWithSchema += 1 }
                 state.tally.itemsAsked += count
                 state.tally.inFlight += 1
                 state.tally.maxInFlight = max(state.tally.maxInFlight, state.tally.inFlight)
