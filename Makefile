@@ -1,7 +1,7 @@
 # Distillery: the two commands a newcomer needs are `make run` and `make test` (see README.md).
 SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := libmicrohttpd-dev libsqlite3-dev libcurl4-openssl-dev libsodium-dev pkg-config
+APT_PACKAGES := libmicrohttpd-dev libsqlite3-dev libcurl4-openssl-dev libsodium-dev zlib1g-dev pkg-config
 BENCH_PACKAGES := wrk
 BROWSER_VENV ?= $(HOME)/.cache/distillery/browser-venv
 HOST ?= 127.0.0.1
@@ -54,6 +54,7 @@ bench: bench-deps
 	.build/release/distillery-bench synth-judge
 	.build/release/distillery-bench synth-crash
 	.build/release/distillery-bench split-dedup
+	.build/release/distillery-bench split-export
 	.build/release/distillery-bench generate
 
 clean:

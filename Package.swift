@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
@@ -37,6 +38,7 @@ let package = Package(
                 "DistilleryCore", "DistilleryStorage", "DistilleryPlatform", "DistilleryResources",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
         .executableTarget(
@@ -64,6 +66,7 @@ let package = Package(
             name: "DistilleryServerTests",
             dependencies: [
                 "DistilleryServer", "DistilleryCore", "DistilleryStorage", "DistilleryPlatform", "DistilleryResources", "DistilleryTestSupport",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]),
     ],
     swiftLanguageModes: [.v6]

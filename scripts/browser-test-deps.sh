@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the browser tests (Tests/Browser) need, and only what is missing, so a second run takes
 # a second: Debian's chromium (Playwright drives this system browser and downloads none) and Playwright
-# for Python with pytest in a virtual environment outside the work tree (kept between clones).
+# for Python with pytest in a virtual environment outside the work tree (kept between clones), and Hugging Face
+# `datasets`, which Tests/Browser/test_bundle.py loads the trainer bundle with.
 # Knobs: BROWSER_VENV (default ~/.cache/distillery/browser-venv), PYTHON (default python3).
 set -euo pipefail
 VENV=${BROWSER_VENV:-${HOME:-/root}/.cache/distillery/browser-venv}
 PYTHON=${PYTHON:-python3}
 PLAYWRIGHT_VERSION=1.65.2
 PYTEST_VERSION=9.2.0
+DATASETS_VERSION=5.2.0
 APT_PACKAGES=(chromium fonts-dejavu-core)
 SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
 
@@ -21,10 +23,10 @@ if ! dpkg -s "${APT_PACKAGES[@]}" >/dev/null 2>&1; then
 fi
 
 installed() {
-    "$VENV/bin/python" - "$PLAYWRIGHT_VERSION" "$PYTEST_VERSION" 2>/dev/null <<'PY'
+    "$VENV/bin/python" - "$PLAYWRIGHT_VERSION" "$PYTEST_VERSION" "$DATASETS_VERSION" 2>/dev/null <<'PY'
 import sys
 from importlib.metadata import version
-sys.exit(0 if (version("playwright"), version("pytest")) == (sys.argv[1], sys.argv[2]) else 1)
+sys.exit(0 if (version("playwright"), version("pytest"), version("datasets")) == tuple(sys.argv[1:4]) else 1)
 PY
 }
 
@@ -34,5 +36,6 @@ if ! installed; then
         rm -rf "$VENV"
         "$PYTHON" -m venv "$VENV"
     fi
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "playwright==$PLAYWRIGHT_VERSION" "pytest==$PYTEST_VERSION"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "playwright==$PLAYWRIGHT_VERSION" "pytest==$PYTEST_VERSION" \
+        "datasets==$DATASETS_VERSION"
 fi

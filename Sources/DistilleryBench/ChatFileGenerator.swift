@@ -25,7 +25,8 @@ enum ChatFileGenerator {
     ]
     static let nonLatin = ["明日までに", "レポートを", "お送りいただけますでしょうか", "数据", "分析", "速度", "😀", "🚀", "✅", "Привет", "ありがとう"]
 
-    static func write(path: String, targetBytes: Int) throws -> Result {
+    /// `answerScale` stretches every assistant answer (1: the validation benchmark's rows, about 1.9 KB each).
+    static func write(path: String, targetBytes: Int, answerScale: Double = 1) throws -> Result {
         guard FileManager.default.createFile(atPath: path, contents: nil),
               let handle = FileHandle(forWritingAtPath: path) else {
             throw PythonReference.Failure(description: "cannot create \(path)")
@@ -43,7 +44,7 @@ enum ChatFileGenerator {
                 appendInvalidRow(&row, kind: lineNumber / 997 % 3, random: &random)
                 result.invalidLines += 1
             } else {
-                appendValidRow(&row, random: &random)
+                appendValidRow(&row, random: &random, answerScale: answerScale)
             }
             row.append(0x0A)
             buffer.append(contentsOf: row)
@@ -58,7 +59,7 @@ enum ChatFileGenerator {
         return result
     }
 
-    private static func appendValidRow(_ row: inout [UInt8], random: inout SplitMix64) {
+    private static func appendValidRow(_ row: inout [UInt8], random: inout SplitMix64, answerScale: Double) {
         let shape = random.next() % 100
         let system = systemPrompts[Int(random.next() % UInt64(systemPrompts.count))]
         append(&row, "{\"messages\":[{\"role\":\"system\",\"content\":\"\(system)\"}")
@@ -69,13 +70,13 @@ enum ChatFileGenerator {
             append(&row, "\"}")
             if shape >= 95 && turn == turns - 1 { break }  // legacy completion follows
             append(&row, ",{\"role\":\"assistant\",\"content\":\"")
-            appendText(&row, words: 30 + Int(random.next() % 300), random: &random)
+            appendText(&row, words: Int(Double(30 + Int(random.next() % 300)) * answerScale), random: &random)
             append(&row, "\"}")
         }
         append(&row, "]")
         if shape >= 95 {
             append(&row, ",\"completion\":\"")
-            appendText(&row, words: 30 + Int(random.next() % 300), random: &random)
+            appendText(&row, words: Int(Double(30 + Int(random.next() % 300)) * answerScale), random: &random)
             append(&row, "\"")
         }
         append(&row, "}")

@@ -7,7 +7,8 @@ struct DistilleryBench: ParsableCommand {
         abstract: "Benchmarks for Distillery's hot paths.",
         subcommands: [
             ValidateBenchmark.self, ServeLoadBenchmark.self, SynthSpeedBenchmark.self, SynthRateLimitBenchmark.self, SynthFaultsBenchmark.self, SynthJudgeBenchmark.self,
-            SynthCrashBenchmark.self, SlowHeadersBenchmark.self, SplitDedupBenchmark.self, GenerationBenchmark.self,
+            SynthCrashBenchmark.self, SlowHeadersBenchmark.self, SplitDedupBenchmark.self, SplitExportBenchmark.self,
+            GenerationBenchmark.self,
         ]
     )
 }

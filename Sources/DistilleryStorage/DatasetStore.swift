@@ -142,12 +142,15 @@ public struct DatasetStore: Sendable {
         }
     }
 
-    /// Keyset paging for exports: rows with index greater than `afterIndex`.
-    public func rows(datasetID: Int64, afterIndex: Int64, limit: Int) throws -> [StoredRow] {
+    /// Keyset paging for exports: rows with index greater than `afterIndex`, all of them or (with `split`) one split's.
+    public func rows(datasetID: Int64, afterIndex: Int64, limit: Int, split: DatasetSplit? = nil) throws -> [StoredRow] {
         try database.read { connection in
             try connection.query(
-                "SELECT idx, line, body, tokens, meta FROM dataset_rows WHERE dataset_id = ? AND idx > ? ORDER BY idx LIMIT ?",
-                .integer(datasetID), .integer(afterIndex), SQLValue(limit)
+                """
+                SELECT idx, line, body, tokens, meta, split FROM dataset_rows
+                WHERE dataset_id = ? AND idx > ? AND (? IS NULL OR split = ?) ORDER BY idx LIMIT ?
+                """,
+                .integer(datasetID), .integer(afterIndex), SQLValue(split?.rawValue), SQLValue(split?.rawValue), SQLValue(limit)
             ).map(Self.storedRow)
         }
     }
@@ -223,10 +226,12 @@ public struct DatasetStore: Sendable {
     }
 
     /// The last batch and the final summary and status, in one transaction; with `ending`, the
-    /// validation job ends in it too (nothing is written when its lease was lost).
+    /// validation job ends in it too (nothing is written when its lease was lost); with `split`, the rows are
+    /// split in it too.
     public func finishValidation(
         datasetID: Int64, summary: ValidationSummary, rows: [AcceptedRow], firstRowIndex: Int64, errors: [LineError],
-        firstErrorSequence: Int64, now: Int64, metadata: [String?] = [], status: DatasetStatus? = nil, ending: JobEnding? = nil
+        firstErrorSequence: Int64, now: Int64, metadata: [String?] = [], status: DatasetStatus? = nil, ending: JobEnding? = nil,
+        split: SplitRequest? = nil
     ) throws {
         let summaryJSON = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
         try database.write { connection in
@@ -244,6 +249,7 @@ public struct DatasetStore: Sendable {
                 .text(target.rawValue), .text(summaryJSON), SQLValue(summary.lines), .integer(now),
                 .integer(datasetID), .integer(datasetID))
             guard connection.changes == 1 else { throw try StatusTransitions.datasetRefusal(connection, id: datasetID, to: target) }
+            if let split { try Self.splitRows(connection, datasetID: datasetID, request: split, now: now) }
         }
     }
 
@@ -347,7 +353,8 @@ public struct DatasetStore: Sendable {
             (SELECT group_concat(parent_id) FROM
                 (SELECT p.parent_id FROM dataset_parents p WHERE p.dataset_id = d.id ORDER BY p.position)) AS merge_parents,
             (SELECT COUNT(*) FROM jobs j WHERE j.dataset_id = d.id AND j.kind <> 'validate') AS used_in_jobs,
-            (SELECT COUNT(*) FROM jobs j WHERE j.dataset_id = d.id AND j.state IN ('queued', 'running')) AS active_jobs
+            (SELECT COUNT(*) FROM jobs j WHERE j.dataset_id = d.id AND j.state IN ('queued', 'running')) AS active_jobs,
+            (SELECT s.train_rows FROM dataset_splits s WHERE s.dataset_id = d.id) AS train_rows
         FROM datasets d LEFT JOIN users u ON u.id = d.created_by
         """
 
@@ -375,7 +382,7 @@ public struct DatasetStore: Sendable {
             createdBy: row.int64("created_by"),
             createdByName: row.string("created_by_name"),
             mergeParentIDs: (row.string("merge_parents") ?? "").split(separator: ",").compactMap { Int64($0) },
-            mergeDuplicatesDropped: row.int("merge_duplicates_dropped"))
+            mergeDuplicatesDropped: row.int("merge_duplicates_dropped"), trainRows: row.int("train_rows"))
     }
 
     private static func storedRow(_ row: Row) -> StoredRow {

@@ -11,34 +11,10 @@ struct Split: ParsableCommand {
     @Argument(help: "The chat JSONL file to split.")
     var file: String
 
-    @Option(help: "Fraction of rows for training (0–1).")
-    var train: Double = 0.8
-
-    @Option(help: "Fraction of rows for validation (0–1).")
-    var validation: Double = 0.1
-
-    @Option(help: "Fraction of rows for test (0–1); the three must sum to 1.")
-    var test: Double = 0.1
-
-    @Option(help: "Seed of the assignment: the same file and seed give the same split.")
-    var seed: UInt64 = 42
-
-    @Option(help: "Word-shingle Jaccard similarity at or above which two prompts are near duplicates (0.5–1).")
-    var threshold: Double = NearDuplicateGrouping.defaultThreshold
+    @OptionGroup var options: SplitOptions
 
     @Option(help: "Folder to write the split files into (created if missing).")
     var out: String
-
-    var distribution: RecipeDistribution { RecipeDistribution(train: train, validation: validation, test: test) }
-
-    func validate() throws {
-        if let (field, problem) = distribution.splitProblems.sorted(by: { $0.key < $1.key }).first {
-            throw ValidationError(field == "fractions" ? "--train, --validation, --test: \(problem)" : "--\(field) \(problem)")
-        }
-        guard SplitRequest.thresholdRange.contains(threshold) else {
-            throw ValidationError("--threshold must be a number from 0.5 to 1; got \(threshold)")
-        }
-    }
 
     func run() throws {
         var sink = CollectingSink()
@@ -54,9 +30,7 @@ struct Split: ParsableCommand {
             FileHandle.standardError.write(Data("distillery: \(file) is not valid; nothing was split.\n\(ValidationReportFormatter.text(summary))\n".utf8))
             throw ExitCode(1)
         }
-        let grouping = NearDuplicateGrouping(
-            texts: sink.rows.map { NearDuplicateText.userTurns(ofChatRow: $0.normalizedJSON) }, threshold: threshold)
-        let assignment = SplitAssignment(grouping: grouping, distribution: distribution, seed: seed)
+        let assignment = options.assign(sink.rows)
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             for split in DatasetSplit.allCases {

@@ -124,7 +124,7 @@ func malformedStoredRowsAreNamed(_ body: String, _ message: String) {
 
 @Test(arguments: [
     (nil, ExportFormat.openai), ("", .openai), ("openai", .openai), ("json", .json), ("csv", .csv), ("sharegpt", .sharegpt),
-    ("alpaca", .alpaca),
+    ("alpaca", .alpaca), ("bundle", .bundle),
 ] as [(String?, ExportFormat)])
 func formatNamesParse(_ value: String?, _ expected: ExportFormat) throws {
     #expect(try ExportFormat.parse(value) == expected)
@@ -132,7 +132,7 @@ func formatNamesParse(_ value: String?, _ expected: ExportFormat) throws {
 
 @Test func anUnknownFormatIsNamedWithTheChoices() {
     #expect(throws: ExportError.unknownFormat("CSV")) { try ExportFormat.parse("CSV") }
-    #expect(ExportError.unknownFormat("xml").description == "format must be one of openai, json, csv, sharegpt, alpaca; found \"xml\"")
+    #expect(ExportError.unknownFormat("xml").description == "format must be one of openai, json, csv, sharegpt, alpaca, bundle; found \"xml\"")
 }
 
 @Test(arguments: [

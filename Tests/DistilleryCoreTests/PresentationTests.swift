@@ -152,6 +152,14 @@ struct PresentationTests {
         if seeds == 20 { #expect(warning?.hasPrefix("20 seeds can make at most 20 rows; training needs at least 100.") == true) }
     }
 
+    @Test(arguments: [(120, 0.8, "120 seeds can make at most 120 rows, 96 of them in the train split; training needs at least 100 train rows."),
+                      (125, 0.8, nil), (99, 1.0, "99 seeds can make at most 99 rows; training needs at least 100."), (100, 1.0, nil)])
+    func theSizeWarningCountsTheTrainQuotaWhenTheChildWillBeSplit(seeds: Int, train: Double, prefix: String?) {
+        let distribution = RecipeDistribution(train: train, validation: (1 - train) / 2, test: (1 - train) / 2)
+        let warning = SynthesisSizeCheck.warning(seedCount: seeds, distribution: distribution)
+        #expect(warning.map { String($0.prefix(prefix?.count ?? 0)) } == prefix)
+    }
+
     @Test func theEstimateSaysWhatItAssumes() {
         let speed = TeacherSpeed(firstTokenMs: 800, tokensPerSecond: 50, source: "typical figures in the catalog, as of 2026-11-30")
         #expect(speed.latencyMs(completionTokens: 120) == 3_200)

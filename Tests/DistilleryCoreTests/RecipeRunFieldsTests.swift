@@ -9,7 +9,7 @@ struct RecipeRunFieldsTests {
         name: "Support answers", teacher: RecipeEndpoint(provider: "deepseek", model: "deepseek-chat"),
         judge: RecipeEndpoint(provider: "qwen", model: "qwen-max"), temperature: 0.6, topP: 0.9, maxNewTokens: 400, seed: 5,
         requestsPerMinute: 120, tokensPerMinute: nil, maxInFlight: 32, requestTimeoutSeconds: 90, candidates: 4,
-        rejectionSampling: true, keepReasoning: false)
+        rejectionSampling: true, keepReasoning: false, distribution: RecipeDistribution(train: 0.8, validation: 0.1, test: 0.1))
 
     static let localServer = Recipe(
         name: "Local", teacher: RecipeEndpoint(provider: "openai-compatible", model: "smollm2", baseURL: "http://127.0.0.1:8081/v1"))
@@ -30,17 +30,19 @@ struct RecipeRunFieldsTests {
             "judge_provider": "qwen", "judge_model": "qwen-max",
             "temperature": "0.6", "top_p": "0.9", "max_new_tokens": "400", "seed": "5", "requests_per_minute": "120",
             "max_in_flight": "32", "request_timeout_seconds": "90", "candidates": "4", "rejection_sampling": "true",
-            "keep_reasoning": "false",
+            "keep_reasoning": "false", "split_train": "0.8", "split_validation": "0.1", "split_test": "0.1",
         ]),
         FieldsCase(label: "custom teacher: model typed, base URL, the teacher judges", recipe: localServer, expected: [
             "provider": "openai-compatible", "model": "smollm2", "custom_model": "smollm2", "base_url": "http://127.0.0.1:8081/v1",
             "judge_provider": "", "temperature": "0.7", "top_p": "1", "max_new_tokens": "1024", "max_in_flight": "8",
             "request_timeout_seconds": "120", "candidates": "3", "rejection_sampling": "false", "keep_reasoning": "false",
+            "split_train": "1", "split_validation": "0", "split_test": "0",
         ]),
         FieldsCase(label: "imported, no base URL yet: an empty base_url", recipe: imported, expected: [
             "provider": "openai-compatible", "model": "Llama-3.1-8B-Instruct", "custom_model": "Llama-3.1-8B-Instruct", "base_url": "",
             "judge_provider": "", "temperature": "0.7", "top_p": "1", "max_new_tokens": "1024", "max_in_flight": "8",
             "request_timeout_seconds": "120", "candidates": "3", "rejection_sampling": "false", "keep_reasoning": "false",
+            "split_train": "1", "split_validation": "0", "split_test": "0",
         ]),
     ]
 
@@ -154,6 +156,8 @@ struct RecipeRunFieldsTests {
         ProblemCase(label: "a custom server keeps its base URL and model name",
                     fields: ["recipe_name": "L", "provider": "openai-compatible", "custom_model": "m", "base_url": "ftp://x"],
                     expected: ["base_url: must be an http(s) URL without ? or #; got \"ftp://x\""]),
+        ProblemCase(label: "a split that does not sum to 1", fields: base.merging(["split_train": "0.5", "split_validation": "0.25"]) { $1 },
+                    expected: ["split_fractions: train + validation + test must be 1; got 0.75"]),
     ]
 
     @Test(arguments: problemCases)
@@ -166,5 +170,34 @@ struct RecipeRunFieldsTests {
         #expect(problems.isEmpty)
         #expect(recipe.teacher == RecipeEndpoint(provider: "deepseek", model: "deepseek-chat"))
         #expect(recipe.judge == nil)
+    }
+
+    struct DistributionCase: CustomTestStringConvertible, Sendable {
+        let label: String
+        let fields: [String: String]
+        let expected: RecipeDistribution?
+        let problems: [String: String]
+        var testDescription: String { label }
+    }
+
+    static let distributionCases: [DistributionCase] = [
+        DistributionCase(label: "none given: the child is not split", fields: ["seed": "3"], expected: nil, problems: [:]),
+        DistributionCase(label: "blank ones count as not given", fields: ["split_train": " ", "split_test": ""], expected: nil, problems: [:]),
+        DistributionCase(label: "all three", fields: ["split_train": "0.8", "split_validation": "0.1", "split_test": "0.1"],
+                         expected: RecipeDistribution(train: 0.8, validation: 0.1, test: 0.1), problems: [:]),
+        DistributionCase(label: "an absent one reads as 0", fields: ["split_train": "1"], expected: .allTrain, problems: [:]),
+        DistributionCase(label: "not a number", fields: ["split_train": "most", "split_test": "0.2"], expected: nil,
+                         problems: ["split_train": "must be a number from 0 to 1; got \"most\""]),
+        DistributionCase(label: "out of range", fields: ["split_train": "1.5", "split_validation": "-0.5"], expected: nil,
+                         problems: ["split_train": "must be a number from 0 to 1; got 1.5", "split_validation": "must be a number from 0 to 1; got -0.5"]),
+        DistributionCase(label: "not summing to 1", fields: ["split_train": "0.7"], expected: nil,
+                         problems: ["split_fractions": "train + validation + test must sum to 1; got 0.7"]),
+    ]
+
+    @Test(arguments: distributionCases)
+    func aRunsSplitFieldsReadAsTheChildsDistribution(_ item: DistributionCase) {
+        var problems: [String: String] = [:]
+        #expect(RecipeRunFields.distribution(in: item.fields, problems: &problems) == item.expected)
+        #expect(problems == item.problems)
     }
 }

@@ -200,13 +200,41 @@ func userTurnsOfAChatRowAreJoinedByNewlines(row: String, expected: String) {
     #expect(NearDuplicateText.userTurns(ofChatRow: Array(row.utf8)) == expected)
 }
 
-@Test func asciiFastPathFoldsLikeTheUnicodeRules() {
-    var general = ""
-    var ascii = ""
+/// The rule as the README states it, written the plain way: Unicode lowercase, every punctuation or symbol
+/// character a space, split on whitespace, joined by single spaces. The byte- and scalar-level folding must agree.
+private func plainRule(_ text: String) -> String {
+    String(text.lowercased().map { $0.isPunctuation || $0.isSymbol ? " " : $0 }).split(whereSeparator: \.isWhitespace).joined(separator: " ")
+}
+
+@Test func theFastFoldingAgreesWithThePlainRuleForEveryASCIICharacter() {
     for byte in UInt8(0)...UInt8(0x7f) {
         let text = "Ab\(Character(Unicode.Scalar(byte)))cD 9"
-        ascii = NearDuplicateText.asciiFolded(text)
-        general = String(text.lowercased().map { $0.isPunctuation || $0.isSymbol ? " " : $0 })
-        #expect(ascii == general, "byte \(byte)")
+        #expect(NearDuplicateText.normalized(text) == plainRule(text), "byte \(byte)")
     }
+}
+
+@Test(arguments: [
+    "Café NAÏVE résumé", "Zürich, SEÑOR!", "明日までに、レポートを。", "数据 分析 — 速度", "😀🚀✅ done", "Привет, МИР",
+    "e\u{301}COLE", "!\u{301} mark on punctuation", "line\r\nbreak", "nbsp\u{a0}and\u{2003}em space", "İstanbul ǅemal",
+    "flags 🇫🇷🇩🇪 and 👩‍👩‍👧 family", "«quoted» ‘single’ ¿qué?", "x² + y² = z²", "ⒶⒷ circled", "tab\there\u{85}next",
+    "  ÉCOLE\u{2028}Über  ", "ΣΊΣΥΦΟΣ final sigma", "\u{1}control\u{7f}chars",
+])
+func theFastFoldingAgreesWithThePlainRuleBeyondASCII(text: String) {
+    #expect(NearDuplicateText.normalized(text) == plainRule(text))
+}
+
+@Test(arguments: ["", "one", "one two three", "one two three four", "a b c a b c", "école über ünïcödé 日本語 x"])
+func shingleHashesAreThoseOfTheWordsJoined(text: String) {
+    // The same hashes as hashing each word's string (the rule before the byte-level scan).
+    let words = text.split(separator: " ")
+    let expected: [UInt64]
+    if words.count > NearDuplicateText.shingleSize {
+        let wordHashes = words.map { StableHash.of($0) }
+        expected = Array(Set((0...(words.count - 3)).map { start in
+            wordHashes[start..<(start + 3)].reduce(UInt64(0)) { StableHash.mix($0 &* 31 ^ $1) }
+        })).sorted()
+    } else {
+        expected = [StableHash.of(text)]
+    }
+    #expect(NearDuplicateText.shingleHashes(normalized: text) == expected)
 }

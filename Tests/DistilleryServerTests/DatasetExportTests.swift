@@ -124,20 +124,8 @@ struct DatasetExportTests {
         #expect(export.status == 200)
         #expect(export.headers["Content-Type"] == "text/csv; charset=utf-8")
         #expect(export.headers["Content-Disposition"] == "attachment; filename=\"Export-me-\(id).csv\"")
-        let path = test.directory + "/export.csv"
-        try Data(export.body).write(to: URL(fileURLWithPath: path))
-        // Python's csv module (RFC 4180 dialect) turns the file into a JSON array of records.
-        let script = "import csv, json, sys\nwith open(sys.argv[1], newline='', encoding='utf-8') as f:\n    print(json.dumps(list(csv.reader(f, strict=True))))"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, path]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        let records = try #require(try JSONSerialization.jsonObject(with: data) as? [[String]])
+        // Python's csv module (RFC 4180 dialect) reads the file back.
+        let records = try DatasetSplitExportTests.csvRecords(export.body, directory: test.directory)
         #expect(records.first == ["split", "system", "user", "assistant", "messages"])
         #expect(records.count == Self.lines.count + 1)
         for (record, expected) in zip(records.dropFirst(), Self.expected) {
@@ -164,11 +152,11 @@ struct DatasetExportTests {
 
         let page = try test.get("/datasets/\(id)")
         #expect(page.text.contains("<h2>Export</h2>"))
-        for format in ["openai", "json", "csv", "sharegpt", "alpaca"] {
+        for format in ["openai", "json", "csv", "sharegpt", "alpaca", "bundle"] {
             #expect(page.text.contains("href=\"/datasets/\(id)/export?format=\(format)\""), "\(format) in the Export menu")
         }
         let twin = try test.json("/api/datasets/\(id)")
-        #expect((twin["exports"] as? [[String: Any]])?.compactMap { $0["url"] as? String }.count == 5)
+        #expect((twin["exports"] as? [[String: Any]])?.compactMap { $0["url"] as? String }.count == 6)
 
         let seedsID = try test.uploadRaw(Array("{\"input\":\"Write a tagline\"}\n".utf8), name: "Seeds", mode: "seeds",
                                          skillPrompt: "You write taglines.")

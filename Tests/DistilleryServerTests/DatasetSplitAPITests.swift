@@ -97,6 +97,14 @@ struct DatasetSplitAPITests {
         #expect(parts.map { $0["rows"] as? Int } == [120, 15, 15])
         let trainRows = try #require(try test.json("/api/datasets/\(id)/rows?split=train&per_page=500")["items"] as? [[String: Any]])
         #expect(parts.first?["tokens"] as? Int == trainRows.reduce(0) { $0 + ($1["estimatedTokens"] as? Int ?? 0) })
+        // Each split's length histogram, over the same buckets, counting that split's rows.
+        let bars = parts.map { (($0["histogram"] as? [String: Any])?["bars"] as? [[String: Any]]) ?? [] }
+        #expect(bars.map { $0.reduce(0) { $0 + ($1["count"] as? Int ?? 0) } } == [120, 15, 15])
+        #expect(Set(bars.map { $0.compactMap { $0["label"] as? String } }).count == 1)
+        for name in ["train", "validation", "test"] {
+            #expect(page.contains("<figure class=\"split-histogram\" id=\"split-histogram-\(name)\">"), "\(name)")
+            #expect(page.contains("aria-label=\"Histogram of estimated tokens per example in \(name)\""), "\(name)")
+        }
 
         let refused = try browser.submit(
             "/datasets/\(id)/split",
@@ -108,5 +116,28 @@ struct DatasetSplitAPITests {
         #expect(refused.text.contains("name=\"train\" min=\"0\" max=\"1\" step=\"any\" value=\"0.9\""))
         let forged = try browser.submit("/datasets/\(id)/split", fields: [("preset", "80/10/10"), ("seed", "1")], csrfFrom: "", csrf: "bad")
         #expect(forged.status == 403)
+    }
+
+    @Test func theTrainingFloorCountsTheTrainSplitOnceSplit() throws {
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let id = try test.uploadRaw(Fixtures.jsonl(Self.lines()), name: "floor")
+        _ = try test.waitUntilValidated(id)
+        func dataset() throws -> [String: Any] { try #require(try test.json("/api/datasets/\(id)")["dataset"] as? [String: Any]) }
+        #expect(try dataset()["readiness"] == nil || (try dataset()["readiness"] is NSNull), "150 rows, not split: trainable")
+
+        #expect(try put(test, id, #"{"train":0.5,"validation":0.25,"test":0.25,"seed":42}"#).status == 200)
+        let readiness = try #require(try dataset()["readiness"] as? [String: Any])
+        #expect(readiness["summary"] as? String == "75 train rows; 25 more needed to train, minimum 100.")
+        #expect(readiness["countsTrainSplit"] as? Bool == true)
+        #expect(try dataset()["statusLabel"] as? String == "Not yet trainable")
+        let listed = try #require(try test.json("/api/datasets")["datasets"] as? [[String: Any]])
+        #expect(listed.first { ($0["id"] as? NSNumber)?.int64Value == id }?["statusLabel"] as? String == "Not yet trainable")
+        #expect(try test.get("/datasets/\(id)").text.contains("75 train rows; 25 more needed to train, minimum 100."))
+
+        // 135 train rows: small validation and test splits do not matter.
+        #expect(try put(test, id, #"{"train":0.9,"validation":0.05,"test":0.05,"seed":42}"#).status == 200)
+        #expect(try dataset()["readiness"] == nil || (try dataset()["readiness"] is NSNull))
+        #expect(try dataset()["statusLabel"] as? String != "Not yet trainable")
     }
 }

@@ -24,12 +24,14 @@ public struct DatasetRecord: Sendable, Equatable {
     public var mergeParentIDs: [Int64]
     /// How many exact duplicate rows the merge dropped; nil for a dataset that is not a merge.
     public var mergeDuplicatesDropped: Int?
+    /// Rows in the train split once the dataset has been split; nil before (the training floor then counts every row).
+    public var trainRows: Int?
 
     public init(
         id: Int64, name: String, mode: DatasetMode, baseModel: String, skillPrompt: String?, status: DatasetStatus,
         byteSize: Int, lineCount: Int, rowCount: Int, summary: ValidationSummary?, parentID: Int64?,
         createdAt: Int64, updatedAt: Int64, usedInJobs: Int = 0, activeJobs: Int = 0, createdBy: Int64? = nil,
-        createdByName: String? = nil, mergeParentIDs: [Int64] = [], mergeDuplicatesDropped: Int? = nil
+        createdByName: String? = nil, mergeParentIDs: [Int64] = [], mergeDuplicatesDropped: Int? = nil, trainRows: Int? = nil
     ) {
         self.id = id
         self.name = name
@@ -50,6 +52,7 @@ public struct DatasetRecord: Sendable, Equatable {
         self.createdByName = createdByName
         self.mergeParentIDs = mergeParentIDs
         self.mergeDuplicatesDropped = mergeDuplicatesDropped
+        self.trainRows = trainRows
     }
 }
 

@@ -1,6 +1,8 @@
 /// The shapes a chat dataset can be downloaded in (README "Exports").
 public enum ExportFormat: String, CaseIterable, Sendable {
     case openai, json, csv, sharegpt, alpaca
+    /// A `.zip` for trainers (`TrainerBundle`): its split files hold `openai` rows.
+    case bundle
 
     public static let `default` = ExportFormat.openai
 
@@ -12,6 +14,7 @@ public enum ExportFormat: String, CaseIterable, Sendable {
         case .csv: ".csv"
         case .sharegpt: "-sharegpt.jsonl"
         case .alpaca: "-alpaca.jsonl"
+        case .bundle: "-bundle.zip"
         }
     }
 
@@ -20,6 +23,7 @@ public enum ExportFormat: String, CaseIterable, Sendable {
         case .openai, .sharegpt, .alpaca: "application/jsonl; charset=utf-8"
         case .json: "application/json; charset=utf-8"
         case .csv: "text/csv; charset=utf-8"
+        case .bundle: "application/zip"
         }
     }
 
@@ -31,6 +35,7 @@ public enum ExportFormat: String, CaseIterable, Sendable {
         case .csv: "CSV"
         case .sharegpt: "ShareGPT (JSONL)"
         case .alpaca: "Alpaca (JSONL)"
+        case .bundle: "Trainer bundle (.zip)"
         }
     }
 
@@ -39,7 +44,7 @@ public enum ExportFormat: String, CaseIterable, Sendable {
         switch self {
         case .json: Array("[".utf8)
         case .csv: Array("split,system,user,assistant,messages\r\n".utf8)
-        case .openai, .sharegpt, .alpaca: []
+        case .openai, .sharegpt, .alpaca, .bundle: []
         }
     }
 
@@ -57,11 +62,18 @@ public enum ExportFormat: String, CaseIterable, Sendable {
         return format
     }
 
+    /// Parses a `split` query value or CLI flag; nil means absent (every row).
+    public static func parseSplit(_ value: String?) throws(ExportError) -> DatasetSplit? {
+        guard let value, !value.isEmpty else { return nil }
+        guard let split = DatasetSplit(rawValue: value) else { throw .unknownSplit(value) }
+        return split
+    }
+
     /// Appends one row in this format. `isFirst` places the JSON array's separators; `split` fills the
     /// CSV `split` column (nil until the dataset is split: the cell is then empty).
     public func appendRow(_ messages: [ExportMessage], split: String?, isFirst: Bool, to out: inout [UInt8]) throws(ExportError) {
         switch self {
-        case .openai:
+        case .openai, .bundle:
             ExportLineWriter.appendOpenAI(messages, to: &out)
             out.append(0x0A)
         case .json:
@@ -81,6 +93,7 @@ public enum ExportFormat: String, CaseIterable, Sendable {
 
 public enum ExportError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownFormat(String)
+    case unknownSplit(String)
     /// The stored row is not the normalized `{"messages":[{"role","content"}…]}` shape.
     case malformedRow(String)
     /// Alpaca holds user/assistant pairs only.
@@ -90,6 +103,8 @@ public enum ExportError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .unknownFormat(let value):
             "format must be one of \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", ")); found \"\(value)\""
+        case .unknownSplit(let value):
+            "split must be one of \(DatasetSplit.allCases.map(\.rawValue).joined(separator: ", ")); found \"\(value)\""
         case .malformedRow(let reason):
             "the row is not a normalized chat row: \(reason)"
         case .notAlternating:

@@ -20,7 +20,7 @@ public struct RecipeEndpoint: Sendable, Equatable {
 }
 
 /// How the output is split into train/validation/test. Stored now; applied by a later issue.
-public struct RecipeDistribution: Sendable, Equatable {
+public struct RecipeDistribution: Codable, Sendable, Equatable {
     public var train: Double
     public var validation: Double
     public var test: Double

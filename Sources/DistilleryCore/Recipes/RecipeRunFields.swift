@@ -2,7 +2,7 @@
 /// `POST /api/datasets/{id}/synthesis`, the CLI's flags), and the dialog's fields back as a recipe.
 /// The field names are the ones the synthesis service parses; a key is never among them.
 public enum RecipeRunFields {
-    /// The run field that carries each recipe setting (distribution has none: it is not a run setting yet).
+    /// The run field that carries each recipe setting.
     public static func name(for field: RecipeField) -> String? {
         switch field {
         case .name: return "recipe_name"
@@ -24,7 +24,10 @@ public enum RecipeRunFields {
         case .candidates: return "candidates"
         case .rejectionSampling: return "rejection_sampling"
         case .keepReasoning: return "keep_reasoning"
-        case .distributionTrain, .distributionValidation, .distributionTest, .distribution: return nil
+        case .distributionTrain: return "split_train"
+        case .distributionValidation: return "split_validation"
+        case .distributionTest: return "split_test"
+        case .distribution: return "split_fractions"
         }
     }
 
@@ -48,7 +51,38 @@ public enum RecipeRunFields {
         fields["tokens_per_minute"] = recipe.tokensPerMinute.map(String.init)
         add(recipe.teacher, prefix: "", to: &fields, catalog: catalog)
         if let judge = recipe.judge { add(judge, prefix: "judge_", to: &fields, catalog: catalog) }
-        return fields
+        return fields.merging(Self.fields(of: recipe.distribution)) { _, split in split }
+    }
+
+    /// The distribution a synthesized child is split by, as the run's `split_train`, `split_validation` and
+    /// `split_test` fields.
+    public static func fields(of distribution: RecipeDistribution) -> [String: String] {
+        [
+            "split_train": Recipe.text(distribution.train), "split_validation": Recipe.text(distribution.validation),
+            "split_test": Recipe.text(distribution.test),
+        ]
+    }
+
+    /// The run's distribution: nil when none of the `split_*` fields is given; an absent one reads as 0, and
+    /// each broken rule is added to `problems` under its field (`split_fractions` for the sum).
+    public static func distribution(in fields: [String: String], problems: inout [String: String]) -> RecipeDistribution? {
+        let texts = DatasetSplit.allCases.map { (fields["split_" + $0.rawValue] ?? "").trimmingWhitespace }
+        guard texts.contains(where: { !$0.isEmpty }) else { return nil }
+        var fractions: [Double] = []
+        for (split, text) in zip(DatasetSplit.allCases, texts) {
+            guard let value = text.isEmpty ? 0 : Double(text), value.isFinite else {
+                problems["split_" + split.rawValue] = "must be a number from 0 to 1; got \"\(text.prefix(40))\""
+                return nil
+            }
+            fractions.append(value)
+        }
+        let distribution = RecipeDistribution(train: fractions[0], validation: fractions[1], test: fractions[2])
+        let broken = distribution.splitProblems
+        guard broken.isEmpty else {
+            for (field, problem) in broken { problems["split_" + field] = problem }
+            return nil
+        }
+        return distribution
     }
 
     /// The recipe's fields with `overrides` on top: a field given explicitly wins, even when empty
@@ -119,7 +153,9 @@ public enum RecipeRunFields {
             maxInFlight: integer("max_in_flight") ?? Recipe.defaultMaxInFlight,
             requestTimeoutSeconds: integer("request_timeout_seconds") ?? Recipe.defaultRequestTimeoutSeconds,
             candidates: integer("candidates") ?? Recipe.defaultCandidates,
-            rejectionSampling: flag("rejection_sampling"), keepReasoning: flag("keep_reasoning"))
+            rejectionSampling: flag("rejection_sampling"), keepReasoning: flag("keep_reasoning"),
+            distribution: RecipeDistribution(
+                train: number("split_train") ?? 1, validation: number("split_validation") ?? 0, test: number("split_test") ?? 0))
         return (recipe, problems + recipe.problems(catalog: catalog, format: .runFields))
     }
 

@@ -7,46 +7,50 @@ public enum NearDuplicateText {
     public static let shingleSize = 3
 
     public static func normalized(_ text: String) -> String {
-        words(text).joined(separator: " ")
+        var folded = FoldedText(capacity: text.utf8.count)
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            for byte in text.utf8 { folded.appendASCII(byte) }
+        } else {
+            // Character by character: a character's first scalar decides (as `Character.isPunctuation`,
+            // `isSymbol` and `isWhitespace` do), so a flag or an accented "!" is one separator.
+            for character in text {
+                let scalars = character.unicodeScalars
+                if folded.separates(scalars[scalars.startIndex]) {
+                    folded.separate()
+                } else {
+                    for scalar in scalars { folded.appendLowercased(scalar) }
+                }
+            }
+        }
+        return String(decoding: folded.bytes, as: UTF8.self)
     }
 
     public static func words(_ text: String) -> [Substring] {
-        if text.utf8.allSatisfy({ $0 < 0x80 }) { return asciiFolded(text).split(whereSeparator: \.isWhitespace) }
-        var folded = ""
-        folded.reserveCapacity(text.utf8.count)
-        for character in text.lowercased() {
-            folded.append(character.isPunctuation || character.isSymbol ? " " : character)
-        }
-        return folded.split(whereSeparator: \.isWhitespace)
-    }
-
-    /// The same folding for ASCII text, byte by byte (every printable ASCII character that is not a letter,
-    /// a digit or a space is Unicode punctuation or a symbol), which is several times faster.
-    static func asciiFolded(_ text: String) -> String {
-        String(unsafeUninitializedCapacity: text.utf8.count) { buffer in
-            var count = 0
-            for byte in text.utf8 {
-                switch byte {
-                case UInt8(ascii: "A")...UInt8(ascii: "Z"): buffer[count] = byte + 32
-                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): buffer[count] = byte
-                case 0x21...0x7e: buffer[count] = UInt8(ascii: " ")
-                default: buffer[count] = byte
-                }
-                count += 1
-            }
-            return count
-        }
+        normalized(text).split(separator: " ")
     }
 
     /// The distinct shingle hashes of a normalized text, sorted ascending (the form `jaccard` expects).
     public static func shingleHashes(normalized text: String) -> [UInt64] {
-        let words = text.split(separator: " ")
-        guard words.count > shingleSize else { return [StableHash.of(text)] }
-        // A shingle's hash combines its words' hashes in order (no joined string per shingle).
-        let wordHashes = words.map { StableHash.of($0) }
+        // Word hashes straight from the UTF-8 bytes (the words are separated by single spaces); a shingle's
+        // hash combines its words' hashes in order, so no string is built per word or shingle.
+        var wordHashes: [UInt64] = []
+        var hash = StableHash.fnvOffset
+        var inWord = false
+        for byte in text.utf8 {
+            if byte == 0x20 {
+                if inWord { wordHashes.append(StableHash.finish(hash)) }
+                hash = StableHash.fnvOffset
+                inWord = false
+            } else {
+                hash = StableHash.fnvStep(hash, byte)
+                inWord = true
+            }
+        }
+        if inWord { wordHashes.append(StableHash.finish(hash)) }
+        guard wordHashes.count > shingleSize else { return [StableHash.of(text)] }
         var hashes: [UInt64] = []
-        hashes.reserveCapacity(words.count - shingleSize + 1)
-        for start in 0...(words.count - shingleSize) {
+        hashes.reserveCapacity(wordHashes.count - shingleSize + 1)
+        for start in 0...(wordHashes.count - shingleSize) {
             var hash: UInt64 = 0
             for word in wordHashes[start..<(start + shingleSize)] { hash = StableHash.mix(hash &* 31 ^ word) }
             hashes.append(hash)
@@ -79,12 +83,18 @@ public enum NearDuplicateText {
 /// FNV-1a over the UTF-8 bytes, finished with the SplitMix64 mixer, optionally keyed.
 public enum StableHash {
     public static func of(_ text: some StringProtocol, key: UInt64 = 0) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-        }
-        return mix(hash ^ mix(key))
+        var hash = fnvOffset
+        for byte in text.utf8 { hash = fnvStep(hash, byte) }
+        return finish(hash, key: key)
     }
+
+    static let fnvOffset: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    @inline(__always)
+    static func fnvStep(_ hash: UInt64, _ byte: UInt8) -> UInt64 { (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+
+    @inline(__always)
+    static func finish(_ hash: UInt64, key: UInt64 = 0) -> UInt64 { mix(hash ^ mix(key)) }
 
     public static func mix(_ value: UInt64) -> UInt64 {
         var z = value &+ 0x9e37_79b9_7f4a_7c15
@@ -103,5 +113,68 @@ extension NearDuplicateText {
             guard message["role"] == .string("user"), case .string(let content)? = message["content"] else { return nil }
             return content
         }.joined(separator: "\n")
+    }
+}
+
+/// The normalized text as it is built: lowercase words joined by single spaces, every punctuation or symbol
+/// character and every run of whitespace a separator.
+private struct FoldedText {
+    var bytes: [UInt8] = []
+    private var separatorPending = false
+
+    init(capacity: Int) { bytes.reserveCapacity(capacity) }
+
+    mutating func separate() { separatorPending = !bytes.isEmpty }
+
+    @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        if separatorPending {
+            bytes.append(0x20)
+            separatorPending = false
+        }
+        bytes.append(byte)
+    }
+
+    /// Every printable ASCII character that is not a letter, a digit or a space is Unicode punctuation or a
+    /// symbol; tab to carriage return and space are whitespace; other control characters are kept.
+    @inline(__always)
+    mutating func appendASCII(_ byte: UInt8) {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): append(byte + 32)
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): append(byte)
+        case 0x09...0x0d, 0x20...0x7e: separate()
+        default: append(byte)
+        }
+    }
+
+    /// True when a character starting with `scalar` is punctuation, a symbol or whitespace.
+    func separates(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII {
+            let byte = UInt8(scalar.value)
+            return (0x09...0x0d).contains(byte) || ((0x20...0x7e).contains(byte) && !byte.isASCIIAlphanumeric)
+        }
+        let properties = scalar.properties
+        switch properties.generalCategory {
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
+            .finalPunctuation, .otherPunctuation, .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol:
+            return true
+        default:
+            return properties.isWhitespace
+        }
+    }
+
+    mutating func appendLowercased(_ scalar: Unicode.Scalar) {
+        if scalar.isASCII {
+            let byte = UInt8(scalar.value)
+            return append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte)
+        }
+        for byte in scalar.properties.lowercaseMapping.utf8 { append(byte) }
+    }
+}
+
+extension UInt8 {
+    fileprivate var isASCIIAlphanumeric: Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self)
     }
 }

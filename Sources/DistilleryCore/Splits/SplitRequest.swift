@@ -6,6 +6,14 @@ public struct SplitRequest: Sendable, Equatable {
     public var threshold: Double
 
     public static let thresholdRange = 0.5...1.0
+    /// The seed the split form offers first, and a synthesized child's split seed when its job has none.
+    public static let defaultSeed: UInt64 = 42
+
+    public init(distribution: RecipeDistribution, seed: UInt64, threshold: Double = NearDuplicateGrouping.defaultThreshold) {
+        self.distribution = distribution
+        self.seed = seed
+        self.threshold = threshold
+    }
 
     /// The request, or every problem keyed by its field.
     public static func read(_ json: SynthesisJSON) -> Result<SplitRequest, SplitRequestProblems> {

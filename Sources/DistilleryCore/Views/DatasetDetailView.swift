@@ -103,6 +103,13 @@ public struct DatasetDetailView: Encodable, Sendable {
         public let unavailableReason: String?
     }
 
+    /// One split's entries of the Export menu (every format but the bundle, which holds all the splits).
+    public struct SplitExports: Codable, Sendable, Equatable {
+        public let split: String
+        public let rowsText: String
+        public let links: [ExportLink]
+    }
+
     public let dataset: DatasetListItem
     public let baseModelName: String
     public let contextWindow: Int
@@ -161,10 +168,14 @@ public struct DatasetDetailView: Encodable, Sendable {
     /// Empty on seeds, while validating, or without rows.
     public let exports: [ExportLink]
     public let hasExports: Bool
+    /// Set by the loader once the dataset is split (`showSplitExports`): the menu per non-empty split.
+    public private(set) var splitExports: [SplitExports] = []
+    public private(set) var hasSplitExports = false
 
     enum CodingKeys: String, CodingKey {
         case dataset, baseModelName, contextWindow, skillPrompt, summary, children, synthesisJobs, canDelete, deleteBlockedReason, links
         case preview, downloadDescription, downloadLabel, errorCodeCounts, producedBy, statusExplanation, canValidateAgain, exports, splits
+        case splitExports
     }
 
     public init(
@@ -270,7 +281,7 @@ public struct DatasetDetailView: Encodable, Sendable {
         shownErrorCount = summary.errors.count
         datasetErrors = summary.datasetErrors
         hasDatasetErrors = !summary.datasetErrors.isEmpty
-        histogram = HistogramChart(buckets: Self.histogramBuckets(summary.histogram))
+        histogram = HistogramChart(summary.histogram)
         maxTokensText = Formatting.count(summary.maxExampleTokens)
     }
 
@@ -289,42 +300,33 @@ public struct DatasetDetailView: Encodable, Sendable {
         default: return summary.status.label
         }
     }
-
-    /// The buckets from the first to the last non-empty one, labelled by their upper bound.
-    static func histogramBuckets(_ histogram: TokenHistogram) -> [(label: String, count: Int)] {
-        guard let first = histogram.counts.firstIndex(where: { $0 > 0 }),
-            let last = histogram.counts.lastIndex(where: { $0 > 0 })
-        else { return [] }
-        return (first...last).map { index in
-            let bound = histogram.upperBounds[index]
-            let label: String
-            if bound == Int.max {
-                label = "> \(compact(histogram.upperBounds[max(0, index - 1)]))"
-            } else {
-                label = "≤ \(compact(bound))"
-            }
-            return (label, histogram.counts[index])
-        }
-    }
-
-    static func compact(_ value: Int) -> String {
-        value >= 1024 && value % 1024 == 0 ? "\(value / 1024)k" : "\(value)"
-    }
 }
 
 extension DatasetDetailView {
     /// Alpaca holds user/assistant pairs only, so rows that break the alternation rule it out.
-    static func exportLinks(_ record: DatasetRecord) -> [ExportLink] {
+    static func exportLinks(_ record: DatasetRecord, split: DatasetSplit? = nil) -> [ExportLink] {
         let notAlternating = record.summary?.warnings.first { $0.code == "roles_not_alternating" }
-        return ExportFormat.allCases.map { format in
+        let splitQuery = split.map { "&split=\($0.rawValue)" } ?? ""
+        return ExportFormat.allCases.filter { split == nil || $0 != .bundle }.map { format in
             if format == .alpaca, let notAlternating {
                 return ExportLink(
                     format: format.rawValue, label: format.label, url: nil,
                     unavailableReason: "\(Formatting.count(notAlternating.count)) rows do not alternate user and assistant turns.")
             }
             return ExportLink(
-                format: format.rawValue, label: format.label, url: "/datasets/\(record.id)/export?format=\(format.rawValue)",
-                unavailableReason: nil)
+                format: format.rawValue, label: format.label,
+                url: "/datasets/\(record.id)/export?format=\(format.rawValue)\(splitQuery)", unavailableReason: nil)
         }
+    }
+
+    /// Adds each non-empty split's Export menu, for a dataset that has exports and is split.
+    public mutating func showSplitExports(_ record: DatasetRecord, counts: SplitCounts) {
+        guard hasExports else { return }
+        splitExports = DatasetSplit.allCases.filter { counts[$0] > 0 }.map { split in
+            SplitExports(
+                split: split.rawValue, rowsText: "\(Formatting.count(counts[split])) row\(counts[split] == 1 ? "" : "s")",
+                links: Self.exportLinks(record, split: split))
+        }
+        hasSplitExports = !splitExports.isEmpty
     }
 }

@@ -1,5 +1,6 @@
-/// The detail page's splits section (and its JSON twin): per-split rows and tokens, the leakage check,
-/// and the form that (re)splits the dataset.
+/// The detail page's splits section (and its JSON twin): per-split rows, tokens and token-length histogram
+/// (drawn over the same buckets for the three splits, so they compare), the leakage check, and the form that
+/// (re)splits the dataset.
 public struct DatasetSplitsView: Encodable, Sendable {
     public struct Part: Encodable, Sendable, Equatable {
         public let name: String
@@ -8,6 +9,8 @@ public struct DatasetSplitsView: Encodable, Sendable {
         public let quota: Int
         public let tokens: Int
         public let tokensText: String
+        /// nil for an empty split.
+        public let histogram: HistogramChart?
     }
 
     public struct PresetOption: Encodable, Sendable, Equatable {
@@ -34,17 +37,19 @@ public struct DatasetSplitsView: Encodable, Sendable {
         case isSplit, parts, settingsText, crossSplitPairs, leakageText, bentText
     }
 
-    /// `applied` is the stored split (nil before the first); `tokens` each split's estimated tokens;
-    /// `submitted` the rejected form fields with their `problems`, to show them again.
+    /// `applied` is the stored split (nil before the first); `lengths` each split's estimated tokens and
+    /// histogram; `submitted` the rejected form fields with their `problems`, to show them again.
     public init(
-        applied: SplitRecord?, tokens: SplitCounts, submitted: [String: String] = [:], problems: [String: String] = [:]
+        applied: SplitRecord?, lengths: SplitLengths, submitted: [String: String] = [:], problems: [String: String] = [:]
     ) {
         isSplit = applied != nil
         if let applied {
             let quotas = applied.distribution.quotas(rowCount: applied.counts.total)
+            let span = HistogramChart.nonEmptySpan(lengths.histograms)
             parts = DatasetSplit.allCases.map { split in
                 Part(name: split.rawValue, rows: applied.counts[split], rowsText: Formatting.count(applied.counts[split]),
-                     quota: quotas[split], tokens: tokens[split], tokensText: Formatting.count(tokens[split]))
+                     quota: quotas[split], tokens: lengths.tokens[split], tokensText: Formatting.count(lengths.tokens[split]),
+                     histogram: span.flatMap { HistogramChart(lengths.histogram(split), span: $0) })
             }
             settingsText = "\(Self.percentages(applied.distribution)) · seed \(applied.seed) · near duplicates at word-shingle Jaccard ≥ \(applied.threshold)"
             crossSplitPairs = applied.crossSplitPairs
@@ -67,7 +72,7 @@ public struct DatasetSplitsView: Encodable, Sendable {
         train = submitted["train"] ?? "\(current.train)"
         validation = submitted["validation"] ?? "\(current.validation)"
         test = submitted["test"] ?? "\(current.test)"
-        seed = submitted["seed"] ?? "\(applied?.seed ?? 42)"
+        seed = submitted["seed"] ?? "\(applied?.seed ?? SplitRequest.defaultSeed)"
         fieldErrors = problems
         hasFieldErrors = !problems.isEmpty
     }

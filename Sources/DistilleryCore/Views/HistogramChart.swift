@@ -47,3 +47,28 @@ public struct HistogramChart: Codable, Sendable, Equatable {
         }
     }
 }
+
+extension HistogramChart {
+    /// The token histogram's buckets over `span` (bucket indexes; by default from its first to its last non-empty
+    /// bucket), each labelled by its upper bound. Charts drawn over one span have the same bars, so they compare.
+    public init?(_ histogram: TokenHistogram, span: ClosedRange<Int>? = nil) {
+        guard let span = span ?? Self.nonEmptySpan([histogram]) else { return nil }
+        self.init(buckets: span.map { index in
+            let bound = histogram.upperBounds[index]
+            let label = bound == Int.max ? "> \(Self.compact(histogram.upperBounds[max(0, index - 1)]))" : "≤ \(Self.compact(bound))"
+            return (label, histogram.counts[index])
+        })
+    }
+
+    /// From the first bucket that is non-empty in any of the histograms to the last; nil when all are empty.
+    public static func nonEmptySpan(_ histograms: [TokenHistogram]) -> ClosedRange<Int>? {
+        let first = histograms.compactMap { $0.counts.firstIndex(where: { $0 > 0 }) }.min()
+        let last = histograms.compactMap { $0.counts.lastIndex(where: { $0 > 0 }) }.max()
+        guard let first, let last else { return nil }
+        return first...last
+    }
+
+    static func compact(_ value: Int) -> String {
+        value >= 1024 && value % 1024 == 0 ? "\(value / 1024)k" : "\(value)"
+    }
+}

@@ -13,6 +13,8 @@ enum DerivedDataset {
         var existingID: Int64?
         var new: NewDataset
         var statusForValid: DatasetStatus
+        /// Splits the dataset in the commit that finishes its validation (a synthesis child by its recipe's distribution).
+        var split: SplitRequest? = nil
         /// Records the new dataset on the job in the dataset's own creating transaction.
         var link: (Connection, Int64) throws -> Void
     }
@@ -61,6 +63,7 @@ enum DerivedDataset {
         var validationSink = BatchingValidationSink(store: services.datasets, datasetID: datasetID, context: context)
         validationSink.metadata = metadata
         validationSink.statusForValid = spec.statusForValid
+        validationSink.split = spec.split
         let summary = try validateJSONLFile(atPath: services.configuration.uploadPath(datasetID: datasetID), options: options, sink: &validationSink)
         try validationSink.finish(summary: summary)
         return datasetID

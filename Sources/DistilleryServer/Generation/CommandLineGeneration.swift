@@ -52,17 +52,12 @@ public enum CommandLineGeneration {
     }
 
     public static func run(_ options: Options, logger: Logger, progress: (CommandLineSynthesis.Progress) -> Void) throws -> Outcome {
-        let temporary = options.stateDirectory == nil
-        let directory = options.stateDirectory ?? NSTemporaryDirectory() + "distillery-generate-\(getpid())-\(UUID().uuidString)"
-        defer { if temporary { try? FileManager.default.removeItem(atPath: directory) } }
-        var configuration = AppConfiguration()
-        configuration.dataDirectory = directory
-        configuration.servesHTTP = false
-        configuration.synthesisJobCount = 1
-        let app = try DistilleryApp(configuration: configuration, logger: logger)
-        try app.start()
-        defer { app.stop() }
-        let services = app.services
+        try CommandLineSynthesis.withApp(stateDirectory: options.stateDirectory, name: "generate", logger: logger) { services in
+            try run(options, services: services, progress: progress)
+        }
+    }
+
+    private static func run(_ options: Options, services: Services, progress: (CommandLineSynthesis.Progress) -> Void) throws -> Outcome {
 
         let existing = try services.database.read { try $0.scalar("SELECT MAX(job_id) FROM generation_jobs")?.int64Value }
         let jobID = try existing ?? startTask(options, services: services)
@@ -92,9 +87,7 @@ public enum CommandLineGeneration {
         }
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
+    typealias Failure = CommandLineSynthesis.Failure
 
     /// The template file: `{"name", "type", "system_prompt", "prompt"}`.
     static func template(at path: String) throws -> TemplateSnapshot {
@@ -161,16 +154,8 @@ public enum CommandLineGeneration {
 
     /// The accepted items as dataset lines (seeds `{"input"}` or chat `{"messages"}`), in the order they were accepted.
     private static func writeItems(jobID: Int64, to path: String, store: GenerationStore) throws {
-        let temporary = path + ".partial"
-        let sink = try FileSink(path: temporary)
-        var after = 0
-        while true {
-            let page = try store.acceptedItems(jobID: jobID, afterSeq: after, limit: 1000)
-            guard let last = page.last else { break }
-            for item in page { try sink.write((Array(item.line.utf8) + [10])[...]) }
-            after = last.seq
+        try CommandLineSynthesis.writeLines(to: path) { after in
+            try store.acceptedItems(jobID: jobID, afterSeq: Int(after), limit: 1000).map { (Int64($0.seq), $0.line) }
         }
-        sink.close()
-        guard rename(temporary, path) == 0 else { throw Failure(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
     }
 }

@@ -99,6 +99,8 @@ struct BatchingValidationSink: ValidationSink {
     /// True when this validation is its job's whole work: the job then ends in the final commit.
     /// (A synthesized child's validation is one step of its synthesis job, which goes on after it.)
     var endsJob = false
+    /// Splits the rows in the final commit (a synthesized child of a job that carries a distribution).
+    var split: SplitRequest?
     private var rows: [AcceptedRow] = []
     private var errors: [LineError] = []
     private var batchBytes = 0
@@ -158,7 +160,7 @@ struct BatchingValidationSink: ValidationSink {
         try store.finishValidation(
             datasetID: datasetID, summary: summary, rows: rows, firstRowIndex: nextRowIndex, errors: errors,
             firstErrorSequence: nextErrorSequence, now: Clock.nowMilliseconds(), metadata: metadataFor(rows),
-            status: passed ? statusForValid : nil, ending: endsJob ? .completed(context.lease) : nil)
+            status: passed ? statusForValid : nil, ending: endsJob ? .completed(context.lease) : nil, split: split)
     }
 
     private func metadataFor(_ rows: [AcceptedRow]) -> [String?] {

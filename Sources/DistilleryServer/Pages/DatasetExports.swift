@@ -97,14 +97,23 @@ extension DatasetStore {
     }
 }
 
-// GET /datasets/{id}/export?format=openai|json|csv|sharegpt|alpaca  — a chat dataset's rows in a
-// trainer's shape (README "Exports"), streamed a page at a time.
+// GET /datasets/{id}/export?format=openai|json|csv|sharegpt|alpaca|bundle[&split=train|validation|test]  — a chat
+// dataset's rows in a trainer's shape (README "Exports"), streamed a page at a time; `bundle` is a .zip of every split.
 func exportDataset(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let format: ExportFormat
+    let split: DatasetSplit?
     do {
         format = try ExportFormat.parse(request.query("format"))
     } catch {
         throw AppError.badRequest("Query parameter \"format\": \(error)")
+    }
+    do {
+        split = try ExportFormat.parseSplit(request.query("split"))
+    } catch {
+        throw AppError.badRequest("Query parameter \"split\": \(error)")
+    }
+    if format == .bundle, split != nil {
+        throw AppError.badRequest("Query parameter \"split\": the bundle holds every split in its own file; leave split out.")
     }
     let record = try context.datasets.requireSettledDataset(id: request.datasetID())
     guard record.mode == .chat else {
@@ -114,22 +123,39 @@ func exportDataset(_ request: HTTPRequest, _ context: RequestContext) throws -> 
         throw AppError.conflict(
             "Alpaca holds user/assistant pairs, but \(warning.count) rows of dataset \(record.id) do not alternate roles (lines \(warning.lines.map(String.init).joined(separator: ", "))); export openai or sharegpt instead.")
     }
+    let applied = try context.datasets.split(datasetID: record.id)
+    if let split, applied == nil {
+        throw AppError.conflict(
+            "Dataset \(record.id) is not split, so it has no \(split.rawValue) rows; split it first (the Splits section or PUT /api/datasets/\(record.id)/split), or export without split.")
+    }
+    if format == .bundle { return try trainerBundleResponse(record, applied: applied, context) }
     let store = context.datasets
     let logger = context.logger
     let source = PagedExport(
         header: format.header.isEmpty ? nil : format.header,
         footer: format.footer.isEmpty ? nil : format.footer,
         fetchPage: { after in
-            let rows = try store.rows(datasetID: record.id, afterIndex: after, limit: 1000)
-            guard let last = rows.last else { return nil }
-            var bytes: [UInt8] = []
-            for (offset, row) in rows.enumerated() {
-                let messages = try NormalizedChatRow.messages(Array(row.body.utf8))
-                try format.appendRow(messages, split: nil, isFirst: after < 0 && offset == 0, to: &bytes)
-            }
-            return (bytes, last.index)
+            try store.exportPage(datasetID: record.id, after: after, split: split, format: format).map { ($0.bytes, $0.lastKey) }
         },
         onError: { logger.error("dataset export failed", metadata: ["dataset": "\(record.id)", "format": "\(format.rawValue)", "cause": "\($0)"]) })
+    let suffix = (split.map { "-\($0.rawValue)" } ?? "") + format.filenameSuffix
     return PagedExport.response(
-        contentType: format.contentType, filename: PagedExport.filename(for: record, suffix: format.filenameSuffix), source: source)
+        contentType: format.contentType, filename: PagedExport.filename(for: record, suffix: suffix), source: source)
+}
+
+extension DatasetStore {
+    /// The next page (keyset, after row index `after`) of a chat dataset's rows, all or one split's, written in
+    /// `format` with each row's split in the CSV column; nil when no row is left.
+    func exportPage(
+        datasetID: Int64, after: Int64, split: DatasetSplit?, format: ExportFormat
+    ) throws -> (bytes: [UInt8], lastKey: Int64, rows: Int)? {
+        let rows = try rows(datasetID: datasetID, afterIndex: after, limit: 1000, split: split)
+        guard let last = rows.last else { return nil }
+        var bytes: [UInt8] = []
+        for (offset, row) in rows.enumerated() {
+            let messages = try NormalizedChatRow.messages(Array(row.body.utf8))
+            try format.appendRow(messages, split: row.split?.rawValue, isFirst: after < 0 && offset == 0, to: &bytes)
+        }
+        return (bytes, last.index, rows.count)
+    }
 }

@@ -24,7 +24,7 @@ func submitDatasetSplit(_ request: HTTPRequest, _ context: RequestContext) throw
     case .failure(let problems):
         var view = try loadDatasetDetailView(id: record.id, context: context)
         view.splits = DatasetSplitsView(
-            applied: try context.datasets.split(datasetID: record.id), tokens: try context.datasets.splitTokens(datasetID: record.id),
+            applied: try context.datasets.split(datasetID: record.id), lengths: try context.datasets.splitLengths(datasetID: record.id),
             submitted: fields, problems: problems.fields)
         view.chrome = context.chrome(section: .datasets)
         return context.renderer.html(.datasetDetail, view, status: 422)
@@ -35,29 +35,25 @@ func submitDatasetSplit(_ request: HTTPRequest, _ context: RequestContext) throw
 /// current split when the settings are those of the split last applied.
 func splitDataset(id: Int64, _ splitRequest: SplitRequest, _ context: RequestContext) throws -> SplitRecord {
     let rows = try context.datasets.splitInput(datasetID: id)
-    let previous = try context.datasets.split(datasetID: id)
-    let keeps = previous?.keepsAssignments(
-        distribution: splitRequest.distribution, seed: splitRequest.seed, threshold: splitRequest.threshold) ?? false
-    let grouping = NearDuplicateGrouping(texts: rows.map(\.userText), threshold: splitRequest.threshold)
-    let assignment = SplitAssignment(
-        grouping: grouping, distribution: splitRequest.distribution, seed: splitRequest.seed,
-        previous: keeps ? rows.map(\.split) : [])
-    let stored = SplitRecord(
-        distribution: splitRequest.distribution, seed: splitRequest.seed, threshold: splitRequest.threshold, assignment: assignment)
-    try context.datasets.applySplit(
-        datasetID: id, rowIndexes: rows.map(\.index), splits: assignment.splitOfRow, record: stored, now: context.services.now())
-    return stored
+    let (record, splits) = DatasetStore.planSplit(rows: rows, previous: try context.datasets.split(datasetID: id), request: splitRequest)
+    try context.datasets.applySplit(datasetID: id, rowIndexes: rows.map(\.index), splits: splits, record: record, now: context.services.now())
+    return record
+}
+
+extension HTTPRequest {
+    /// The body as JSON; 400 naming where it stops being JSON.
+    func jsonBody() throws -> SynthesisJSON {
+        guard case .bytes(let bytes) = body else { throw AppError.badRequest("The body must be a JSON object.") }
+        do {
+            return try SynthesisJSON.parse(bytes)
+        } catch {
+            throw AppError.badRequest("The body is not JSON: \(error.description).")
+        }
+    }
 }
 
 private func readSplitRequest(_ request: HTTPRequest) throws -> SplitRequest {
-    guard case .bytes(let bytes) = request.body else { throw AppError.badRequest("The body must be a JSON object.") }
-    let json: SynthesisJSON
-    do {
-        json = try SynthesisJSON.parse(bytes)
-    } catch {
-        throw AppError.badRequest("The body is not JSON: \(error.description).")
-    }
-    switch SplitRequest.read(json) {
+    switch SplitRequest.read(try request.jsonBody()) {
     case .success(let splitRequest): return splitRequest
     case .failure(let problems):
         let names = problems.fields.keys.sorted().joined(separator: ", ")

@@ -7,14 +7,7 @@ import Foundation
 //   ->  201 with the task's report, once the teacher's pre-flight has passed (answered off the HTTP thread); 400 for a body
 //   that is not JSON, 422 with errors keyed by JSON path.  HTML twin: POST /templates/{id}/generate
 func startGenerationJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
-    guard case .bytes(let bytes) = request.body else { throw AppError.badRequest("The body must be a JSON object.") }
-    let json: SynthesisJSON
-    do {
-        json = try SynthesisJSON.parse(bytes)
-    } catch {
-        throw AppError.badRequest("The body is not JSON: \(error.description).")
-    }
-    let generation = try GenerationService.read(json) { id in try context.services.templates.get(id: id).map(TemplateSnapshot.init) }
+    let generation = try GenerationService.read(try request.jsonBody()) { id in try context.services.templates.get(id: id).map(TemplateSnapshot.init) }
     return try GenerationService.start(generation, context: context) { started in
         let jobID = try started.get()
         var response = context.renderer.json(try GenerationTaskView.load(jobID: jobID, services: context.services), status: 201)

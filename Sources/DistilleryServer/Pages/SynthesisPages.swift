@@ -55,6 +55,10 @@ struct SynthesisDialog {
     let expectedCompletionTokens: String
     let maxTokensCap: String
     let judgeMaxTokens: String
+    /// The child's split fractions (`split_*`; empty: not split).
+    let splitTrain: String
+    let splitValidation: String
+    let splitTest: String
     /// Set when the expected answer is longer than max new tokens: most answers would be cut off.
     let tokenLimitWarning: String?
     let inputPricePerMillion: String
@@ -110,13 +114,18 @@ struct SynthesisDialog {
         expectedCompletionTokens = fields["expected_completion_tokens"] ?? "500"
         maxTokensCap = fields["max_tokens_cap"] ?? ""
         judgeMaxTokens = fields["judge_max_tokens"] ?? ""
+        splitTrain = fields["split_train"] ?? ""
+        splitValidation = fields["split_validation"] ?? ""
+        splitTest = fields["split_test"] ?? ""
         tokenLimitWarning = Self.tokenLimitWarning(
             expected: Int(expectedCompletionTokens.trimmingCharacters(in: .whitespaces)),
             maxNewTokens: Int(maxNewTokens.trimmingCharacters(in: .whitespaces)),
             cap: Int(maxTokensCap.trimmingCharacters(in: .whitespaces)))
         inputPricePerMillion = fields["input_price_per_million"] ?? ""
         outputPricePerMillion = fields["output_price_per_million"] ?? ""
-        sizeWarning = SynthesisSizeCheck.warning(seedCount: dataset.rowCount)
+        var ignored: [String: String] = [:]
+        sizeWarning = SynthesisSizeCheck.warning(
+            seedCount: dataset.rowCount, distribution: RecipeRunFields.distribution(in: fields, problems: &ignored))
     }
 
     /// Compares the expected answer length with the limit: answers longer than max new tokens are cut off and

@@ -61,9 +61,11 @@ public enum CommandLineSynthesis {
         public let description: String
     }
 
-    public static func run(_ options: Options, logger: Logger, progress: (Progress) -> Void) throws -> Outcome {
-        let temporary = options.stateDirectory == nil
-        let directory = options.stateDirectory ?? NSTemporaryDirectory() + "distillery-synth-\(getpid())-\(UUID().uuidString)"
+    /// Runs `body` against an app without HTTP in `stateDirectory` (or a temporary folder, removed afterwards), one
+    /// engine job at a time: the command line's server.
+    static func withApp<T>(stateDirectory: String?, name: String, logger: Logger, _ body: (Services) throws -> T) throws -> T {
+        let temporary = stateDirectory == nil
+        let directory = stateDirectory ?? NSTemporaryDirectory() + "distillery-\(name)-\(getpid())-\(UUID().uuidString)"
         defer { if temporary { try? FileManager.default.removeItem(atPath: directory) } }
         var configuration = AppConfiguration()
         configuration.dataDirectory = directory
@@ -72,7 +74,32 @@ public enum CommandLineSynthesis {
         let app = try DistilleryApp(configuration: configuration, logger: logger)
         try app.start()
         defer { app.stop() }
-        let services = app.services
+        return try body(app.services)
+    }
+
+    /// Writes lines, read a page at a time after a cursor (-1 first; empty at the end), to `path` through a `.partial`
+    /// file renamed at the end, so a reader never sees half a file.
+    static func writeLines(to path: String, page: (Int64) throws -> [(cursor: Int64, line: String)]) throws {
+        let temporary = path + ".partial"
+        let sink = try FileSink(path: temporary)
+        var after: Int64 = -1
+        while true {
+            let rows = try page(after)
+            guard let last = rows.last else { break }
+            for row in rows { try sink.write((Array(row.line.utf8) + [10])[...]) }
+            after = last.cursor
+        }
+        sink.close()
+        guard rename(temporary, path) == 0 else { throw Failure(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
+    }
+
+    public static func run(_ options: Options, logger: Logger, progress: (Progress) -> Void) throws -> Outcome {
+        try withApp(stateDirectory: options.stateDirectory, name: "synth", logger: logger) { services in
+            try run(options, services: services, progress: progress)
+        }
+    }
+
+    private static func run(_ options: Options, services: Services, progress: (Progress) -> Void) throws -> Outcome {
 
         let jobID = try existingJob(services) ?? startJob(options, services: services)
         var lastProgress = Date.distantPast
@@ -197,16 +224,6 @@ public enum CommandLineSynthesis {
 
     /// The answered seeds' training rows, in seed order: the plain `{"messages": [...]}` shape.
     private static func writeRows(jobID: Int64, to path: String, store: SynthesisStore) throws {
-        let temporary = path + ".partial"
-        let sink = try FileSink(path: temporary)
-        var after: Int64 = -1
-        while true {
-            let page = try store.doneRows(jobID: jobID, afterIndex: after, limit: 1000)
-            guard let last = page.last else { break }
-            for row in page { try sink.write((Array(row.row.utf8) + [10])[...]) }
-            after = last.index
-        }
-        sink.close()
-        guard rename(temporary, path) == 0 else { throw Failure(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
+        try writeLines(to: path) { after in try store.doneRows(jobID: jobID, afterIndex: after, limit: 1000).map { ($0.index, $0.row) } }
     }
 }

@@ -144,6 +144,7 @@ enum SkippedSeedRetry {
         merged["judge_max_tokens"] = settings.judgeMaxTokens.map(String.init)
         merged["candidates"] = settings.candidates.map(String.init)
         merged["top_p"] = settings.topP.map { String($0) }
+        if let distribution = settings.distribution { merged.merge(RecipeRunFields.fields(of: distribution)) { _, split in split } }
         if let judge = settings.judge {
             merged["judge_provider"] = judge.provider
             merged["judge_model"] = judge.model

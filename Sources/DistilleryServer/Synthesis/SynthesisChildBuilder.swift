@@ -6,7 +6,7 @@ import Foundation
 /// Turns a job's answered seeds into the child dataset (`DerivedDataset`): a child that passes is
 /// `ready_for_training`; one that does not (fewer than 100 rows, say) is `invalid` with its report, like any upload.
 /// Retried skipped seeds join the child the job already made: its file is rewritten from every answered seed (each
-/// once) and validated again.
+/// once) and validated again. A job that carries a distribution (its recipe's) splits the child in the same commit.
 enum SynthesisChildBuilder {
     static func build(
         job: SynthesisJobRecord, parent: DatasetRecord, services: Services, context: JobContext
@@ -21,6 +21,7 @@ enum SynthesisChildBuilder {
                 name: String(name.prefix(DatasetCreation.maxNameLength)), mode: .chat, baseModel: parent.baseModel, skillPrompt: nil,
                 byteSize: 0, parentID: parent.id, createdBy: job.createdBy),
             statusForValid: .readyForTraining,
+            split: try SynthesisSettings.decode(job.settingsJSON).childSplit,
             link: { connection, id in try SynthesisStore.linkChild(connection, jobID: job.jobID, childDatasetID: id) })
         return try DerivedDataset.build(spec, jobID: job.jobID, services: services, context: context) { after in
             try store.doneRows(jobID: job.jobID, afterIndex: after, limit: 1000).map { ($0.index, $0.row, $0.metadata) }

@@ -43,6 +43,8 @@ struct SynthesisRequest: Sendable {
     var topP: Double?
     /// Rejection sampling's judge as its own endpoint; nil: the teacher judges.
     var judge: JudgeRequest?
+    /// The distribution the child is split by (`split_train`, `split_validation`, `split_test`); nil: not split.
+    var distribution: RecipeDistribution?
 }
 
 /// The judge the dialog asked for: any provider and model, with its own key.
@@ -114,6 +116,7 @@ enum SynthesisService {
             return nil
         }
         request.savedKeyID = savedKey("saved_key_id")
+        request.distribution = RecipeRunFields.distribution(in: fields, problems: &problems)
         let judgeProvider = trimmed(fields["judge_provider"])
         if let judgeProvider {
             request.judge = JudgeRequest(
@@ -226,6 +229,7 @@ enum SynthesisService {
         settings.supportsJSONSchema = provider.baseURL == nil
             ? request.customSupportsJSONSchema ?? model.capabilities.supportsJSONSchema : model.capabilities.supportsJSONSchema
         settings.topP = request.topP
+        settings.distribution = request.distribution
         if request.rejectionSampling { settings.candidates = request.candidates ?? 3 }
         if request.rejectionSampling, let judge = request.judge {
             settings.judge = try judgeSettings(judge, teacher: settings, catalog: catalog)
@@ -300,7 +304,7 @@ enum SynthesisService {
             })
         return EstimateView(
             estimate, costKnown: settings.costKnown, assumption: speed.assumptionText(completionTokens: completion, maxInFlight: settings.maxInFlight),
-            seedCount: seeds.count)
+            seedCount: seeds.count, distribution: settings.distribution)
     }
 
     /// The free pre-flight: `GET {base}/models` with the key. A bad key, an unreachable URL or an
@@ -607,10 +611,10 @@ struct EstimateView: Codable, Sendable {
     let durationText: String
     /// What the duration assumes: latency per answer, tokens per second, where the figures come from.
     let assumption: String?
-    /// Set when the seeds cannot make a trainable child (fewer than 100 rows).
+    /// Set when the seeds cannot make a trainable child (fewer than 100 rows, in the train split when it is split).
     let warning: String?
 
-    init(_ estimate: SynthesisEstimate, costKnown: Bool, assumption: String, seedCount: Int) {
+    init(_ estimate: SynthesisEstimate, costKnown: Bool, assumption: String, seedCount: Int, distribution: RecipeDistribution? = nil) {
         requests = estimate.requests
         promptTokens = estimate.promptTokens
         completionTokens = estimate.completionTokens
@@ -620,7 +624,7 @@ struct EstimateView: Codable, Sendable {
         costText = costKnown ? Formatting.usd(estimate.costUSD) : SelfHostedCost.unknownText
         durationText = Formatting.duration(seconds: Double(estimate.durationMs) / 1000)
         self.assumption = assumption
-        warning = SynthesisSizeCheck.warning(seedCount: seedCount)
+        warning = SynthesisSizeCheck.warning(seedCount: seedCount, distribution: distribution)
     }
 
     var json: String {

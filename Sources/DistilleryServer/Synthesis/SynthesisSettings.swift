@@ -51,6 +51,9 @@ public struct SynthesisSettings: Codable, Sendable, Equatable {
     public var candidates: Int?
     /// Nucleus sampling; nil: not sent.
     public var topP: Double?
+    /// The train/validation/test distribution the child is split by when it is built (a recipe's, or given
+    /// with the run); nil: the child is not split.
+    public var distribution: RecipeDistribution?
 
     public init(
         provider: String, model: String, baseURL: String, temperature: Double? = 0.7, maxNewTokens: Int = 1024, seed: Int? = nil,
@@ -86,6 +89,12 @@ public struct SynthesisSettings: Codable, Sendable, Equatable {
         TeacherCapabilities(
             supportsN: supportsN, supportsSeed: supportsSeed, returnsReasoning: returnsReasoning,
             supportsJSONObject: supportsJSONObject ?? false, supportsJSONSchema: supportsJSONSchema ?? false)
+    }
+
+    /// How the child is split when it is built: the distribution with the job's seed (the split form's default
+    /// seed when the job has none), near duplicates at the default threshold.
+    var childSplit: SplitRequest? {
+        distribution.map { SplitRequest(distribution: $0, seed: seed.map { UInt64(truncatingIfNeeded: $0) } ?? SplitRequest.defaultSeed) }
     }
 
     /// The default cap: four times max new tokens (two doublings).

@@ -1,0 +1,42 @@
+/// Seed expansion: each seed of a seeds dataset asks the teacher for `{count}` variations made by one
+/// `EvolMutation`. The task's strata are seed × mutation; `seed` takes the seed's input and `mutation` the
+/// mutation's raw value, described by its instruction (`{mutation.description}`). The built-in template ships
+/// with Distillery rather than living in the `templates` table; a task snapshots it as it does a stored one.
+public enum SeedExpansion {
+    public static let seedVariable = "seed"
+    public static let mutationVariable = "mutation"
+
+    public static let template = TemplateDraft(
+        name: "Seed expansion",
+        description: "Evol-Instruct style variations of each seed: added constraints, more depth, concrete details, "
+            + "more reasoning steps, or a new, rarer prompt in the same domain.",
+        type: .prompts,
+        systemPrompt: """
+            You write prompts for a dataset that will teach an AI assistant. You are given a seed prompt and a change \
+            to make; you write new prompts that a real user could send to an assistant. Every new prompt must stand \
+            on its own: someone who has never seen the seed or these instructions must understand it. Every new \
+            prompt must be answerable by a capable assistant, and written in the same language as the seed prompt. \
+            Write only the prompts themselves: no answers, no explanations, no numbering, no headings such as \
+            "Rewritten prompt", and never mention the seed, the change or these instructions.
+            """,
+        prompt: """
+            Seed prompt:
+            <<<
+            {seed}
+            >>>
+
+            Change to make ({mutation}): {mutation.description}
+
+            Write {count} new prompts, each making this change in its own way, so that they differ from the seed \
+            and from each other.
+            """,
+        // As in Oumi's high-diversity synthesis recipe: temperature 1.0 for varied phrasing and scenarios.
+        settingsJSON: #"{"temperature":1}"#
+    )
+
+    /// The filter for variations of the built-in template: its own text and every mutation's instruction count
+    /// as the template.
+    public static let filter = ExpansionFilter(
+        templateTexts: [template.systemPrompt, template.prompt] + EvolMutation.allCases.map(\.instruction)
+    )
+}
