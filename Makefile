@@ -55,6 +55,7 @@ bench: bench-deps
 	.build/release/distillery-bench synth-crash
 	.build/release/distillery-bench split-dedup
 	.build/release/distillery-bench split-export
+	.build/release/distillery-bench generate
 
 clean:
 	rm -rf .build

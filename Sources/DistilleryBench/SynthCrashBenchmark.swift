@@ -17,36 +17,14 @@ struct SynthCrashBenchmark: ParsableCommand {
     var seeds = 2000
 
     func run() throws {
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw BenchFailure("\(binary) not found; build it with swift build -c release --product distillery")
-        }
         let directory = NSTemporaryDirectory() + "distillery-crash-\(getpid())"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try BenchServer(binary: binary, directory: directory)
+        let database = server.database
         let teacher = try FakeTeacherProcess(["--api-key", "sk-bench", "--latency-ms", "100"])
-
-        let add = Process()
-        add.executableURL = URL(fileURLWithPath: binary)
-        add.arguments = ["user", "add", "bench", "--admin", "--data", directory]
-        let input = Pipe()
-        add.standardInput = input
-        add.standardOutput = FileHandle.nullDevice
-        try add.run()
-        input.fileHandleForWriting.write(Data("bench password 123\n".utf8))
-        try input.fileHandleForWriting.close()
-        add.waitUntilExit()
-        let database = try Database(path: directory + "/distillery.sqlite", readerCount: 1)
-        let token = "dst_bench_" + RandomToken.generate()
-        guard let user = try UserStore(database: database).credentials(name: "bench")?.user else { throw BenchFailure("no user") }
-        _ = try APITokenStore(database: database).create(userID: user.id, name: "bench", tokenHash: SecretDigest.sha256Hex(token), prefix: "dst_bench", now: 1)
-
-        var server: Process? = try startServer(directory: directory)
-        let base = try readURL(server!)
+        try server.start()
         let api = { (method: String, path: String, body: [UInt8]?, type: String) throws -> [String: Any] in
-            let response = try HTTPClient.send(HTTPClientRequest(
-                method: method, url: base.value + path, headers: [("Authorization", "Bearer \(token)"), ("Content-Type", type)],
-                body: body.map { .bytes($0) } ?? .none, timeoutSeconds: 60))
-            return (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]) ?? [:]
+            try server.api(method, path, body: body, type: type)
         }
         let seedsText = (0..<seeds).map { "{\"input\":\"Crash seed \($0)\"}" }.joined(separator: "\n") + "\n"
         let created = try api("POST", "/api/datasets?name=crash&mode=seeds&skill_prompt=Be+brief.", Array(seedsText.utf8), "application/jsonl")
@@ -62,9 +40,7 @@ struct SynthCrashBenchmark: ParsableCommand {
 
         let countDone = { try database.read { try $0.scalar("SELECT COUNT(*) FROM synthesis_seeds WHERE job_id = ? AND status = 'done'", .integer(jobID))?.intValue ?? 0 } }
         while try countDone() < seeds * 2 / 5 { Thread.sleep(forTimeInterval: 0.002) }
-        kill(server!.processIdentifier, SIGKILL)
-        server!.waitUntilExit()
-        server = nil
+        server.stop(signal: SIGKILL)
         let doneAtKill = Set(try database.read {
             try $0.query("SELECT input FROM synthesis_seeds WHERE job_id = ? AND status = 'done'", .integer(jobID)).compactMap { $0.string("input") }
         })
@@ -73,9 +49,7 @@ struct SynthCrashBenchmark: ParsableCommand {
         let sentBefore = Set(before.compactMap { $0["seed"] as? String })
         let inFlightAtKill = sentBefore.subtracting(doneAtKill)
 
-        server = try startServer(directory: directory)
-        let restartedBase = try readURL(server!)
-        base.value = restartedBase.value
+        try server.start()
         var state: [String: Any] = [:]
         repeat {
             Thread.sleep(forTimeInterval: 0.1)
@@ -89,42 +63,9 @@ struct SynthCrashBenchmark: ParsableCommand {
         let rows = try database.read {
             try $0.queryOne("SELECT COUNT(*) AS n, COUNT(DISTINCT body) AS distinct_rows FROM dataset_rows WHERE dataset_id = ?", .integer(childID))
         }
-        kill(server!.processIdentifier, SIGTERM)
-        server!.waitUntilExit()
-        database.close()
+        server.stop()
         print("\(seeds)-seed job, SIGKILL after \(doneAtKill.count) committed answers (\(inFlightAtKill.count) seeds sent but not committed at the kill)")
         print("  after restart: status \(state["status"] ?? "?"), rows \(rows?.int("n") ?? -1) (target \(seeds)), distinct rows \(rows?.int("distinct_rows") ?? -1)")
         print("  seeds sent again after the restart: \(sentAgain.count), all of them in flight at the kill: \(sentAgain.isSubset(of: inFlightAtKill)); committed seeds sent again: \(resentDone.count) (target 0)")
-    }
-
-    final class Box: @unchecked Sendable {
-        var value: String
-        init(_ value: String) { self.value = value }
-    }
-
-    func startServer(directory: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--port", "0", "--data", directory]
-        process.standardOutput = Pipe()
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
-    func readURL(_ process: Process) throws -> Box {
-        guard let pipe = process.standardOutput as? Pipe else { throw BenchFailure("no stdout") }
-        var text = ""
-        while !text.contains("\n") {
-            let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty { throw BenchFailure("the server exited: \(text)") }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
-        guard let range = text.range(of: "running at "), let end = text[range.upperBound...].firstIndex(of: " ") else {
-            throw BenchFailure("unexpected output: \(text)")
-        }
-        var url = String(text[range.upperBound..<end])
-        if url.hasSuffix("/") { url.removeLast() }
-        return Box(url)
     }
 }

@@ -192,6 +192,8 @@ struct EngineSchedulerTests {
         RetryCase(failure: .emptyAnswer, retriedWithin: 0...500, maxTokensOnRetry: 100, temperatureOnRetry: 0.2),
         // A truncation doubles the limit and goes again at once.
         RetryCase(failure: .truncated, retriedWithin: 0...0, maxTokensOnRetry: 200, temperatureOnRetry: 0),
+        // Generated items that did not parse: the teacher answered, only the sample was bad; varied and sent again at once.
+        RetryCase(failure: .unparseableItems, retriedWithin: 0...0, maxTokensOnRetry: 100, temperatureOnRetry: 0.2),
         RetryCase(failure: .badRequest, retriedWithin: nil),
         RetryCase(failure: .notFound, retriedWithin: nil),
     ])

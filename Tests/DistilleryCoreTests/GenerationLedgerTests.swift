@@ -33,7 +33,7 @@ struct GenerationLedgerTests {
         #expect(ledger.counts[0].underWay == quota)
     }
 
-    @Test("a call that comes back short is topped up at once with exactly what is missing")
+    @Test("a call that comes back short is topped up at once with a full call: the next few missing items are already asked")
     func topUpAfterDuplicates() {
         var ledger = GenerationLedger(strata: Self.strata([8]), itemsPerCall: 5)
         let first = ledger.plan()
@@ -44,12 +44,35 @@ struct GenerationLedgerTests {
         let (outputs, topUp) = ledger.review(first[0], items: Self.prompts(texts))
         #expect(outputs.map(\.verdict) == [.accepted, .accepted, .accepted, .accepted, .duplicate(of: .item(seq: 2), similarity: 1)])
         #expect(outputs.map(\.seq) == [1, 2, 3, 4, 5])
-        // 8 − 4 accepted − 3 still asked in the second call = 1.
-        #expect(topUp.map(\.count) == [1])
+        // 8 − 4 accepted − 3 still asked in the second call = 1 missing, asked for in a call of 5 (a call of 1 would cost
+        // a whole call for one item, and one more round whenever that item is a duplicate too).
+        #expect(topUp.map(\.count) == [5])
         #expect(topUp[0].firstIndex == 9)
         #expect(ledger.counts[0].accepted == 4)
         #expect(ledger.counts[0].duplicates == 1)
-        #expect(ledger.counts[0].itemsAsked == 9)
+        #expect(ledger.counts[0].itemsAsked == 13)
+        // The second call brings its 3 and the top-up 1 more: the stratum is full, the top-up's other 4 are surplus.
+        let (second, none) = ledger.review(first[1], items: Self.prompts(Self.distinct(3, from: 10)))
+        #expect(second.map(\.verdict) == [.accepted, .accepted, .accepted])
+        #expect(none.isEmpty, "1 still missing, but 5 asked in the top-up under way")
+        let (last, _) = ledger.review(topUp[0], items: Self.prompts(Self.distinct(5, from: 20)))
+        #expect(last.map(\.verdict) == [.accepted, .surplus, .surplus, .surplus, .surplus])
+        #expect(ledger.isComplete)
+    }
+
+    @Test("a top-up never asks beyond the attempt cap", arguments: [
+        // (quota, items per call, cap factor, duplicates in the first call) -> the top-up's size
+        (4, 4, 1.5, 1, [2]),
+        (4, 4, 1.0, 1, []),
+        (10, 5, 3.0, 4, [5]),
+    ])
+    func topUpWithinCap(quota: Int, perCall: Int, factor: Double, duplicates: Int, expected: [Int]) {
+        var ledger = GenerationLedger(strata: Self.strata([quota]), itemsPerCall: perCall, attemptCapFactor: factor)
+        let first = ledger.plan()
+        let texts = Self.distinct(first[0].count - duplicates) + Array(repeating: Self.distinct(1)[0], count: duplicates)
+        let (_, topUp) = ledger.review(first[0], items: Self.prompts(texts))
+        #expect(topUp.map(\.count) == expected)
+        #expect(ledger.counts[0].itemsAsked <= ledger.cap(0))
     }
 
     @Test("a near duplicate (same words but one) is dropped with its similarity; a different text is kept")
@@ -109,7 +132,7 @@ struct GenerationLedgerTests {
         let call = ledger.plan()[0]
         let (outputs, topUp) = ledger.review(call, items: Self.prompts(["I can't help with that request at all", Self.distinct(1)[0]]))
         #expect(outputs.map(\.verdict) == [.rejected(reason: "refusal"), .accepted])
-        #expect(topUp.map(\.count) == [1])
+        #expect(topUp.map(\.count) == [2])
         #expect(ledger.counts[0].rejected == 1)
         // The rejected text was never indexed: the same text later is judged afresh (rejected again, not a duplicate).
         let (again, _) = ledger.review(topUp[0], items: Self.prompts(["I can't help with that request at all"]))
@@ -157,7 +180,7 @@ struct GenerationLedgerTests {
         #expect(outputs.map(\.seq) == [4, 5, 6])
         #expect(outputs[0].verdict == .duplicate(of: .item(seq: 1), similarity: 1))
         #expect(topUp.map(\.firstIndex) == [7])
-        #expect(topUp.map(\.count) == [1])
+        #expect(topUp.map(\.count) == [3])
     }
 
     @Test("transforms are not deduplicated: two inputs may rightly get the same output")

@@ -89,8 +89,12 @@ struct GenerationTests {
         }
         #expect(answers.contains { !($0["gen_malformed"] is NSNull) }, "the run must include malformed answers to prove anything")
         #expect((task["totals"] as? [String: Any])?["duplicates"] as? Int ?? 0 > 0, "the run must include duplicates")
+        // Dropped: the duplicates, each naming what it duplicated, and the surplus of top-ups (a top-up asks a whole call
+        // of 5, so a stratum ends with fewer than 5 items beyond its quota).
         let dropped = try #require(task["dropped"] as? [[String: Any]])
-        #expect(dropped.allSatisfy { $0["status"] as? String == "duplicate" && $0["duplicateOf"] is String })
+        #expect(dropped.allSatisfy { ($0["status"] as? String == "duplicate" && $0["duplicateOf"] is String) || $0["status"] as? String == "surplus" })
+        #expect(strata.allSatisfy { ($0["surplus"] as? Int ?? 99) < 5 })
+        #expect(dropped.count == strata.reduce(0) { $0 + ($1["duplicates"] as? Int ?? 0) + ($1["surplus"] as? Int ?? 0) })
 
         // The output: a chat dataset with exactly the accepted items, no two questions alike, each row's metadata
         // naming its stratum's values, the template and the teacher.

@@ -386,8 +386,10 @@ public final class Scheduler<P: Pipeline> {
         switch decision {
         case .retry(let afterMs):
             events.append(.retrying(key: entries[index].key, state: entries[index].state, limits: entries[index].limits, failure: failure))
-            // A raised limit is a changed request, not a transient failure: no need to wait.
-            delayed.append((now + (truncated ? 0 : afterMs), Queued(entry: index, request: flight.request)))
+            // A raised limit is a changed request, not a transient failure: no need to wait. Nor for generated items that
+            // did not parse: the teacher answered, at once, and only this sample was bad.
+            let immediate = truncated || failure.failureClass == .unparseableItems
+            delayed.append((now + (immediate ? 0 : afterMs), Queued(entry: index, request: flight.request)))
         case .giveUp:
             ended(index, reason: exhausted ?? failure, now: now)
         }
