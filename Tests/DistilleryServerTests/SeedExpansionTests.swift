@@ -90,16 +90,19 @@ struct SeedExpansionTests {
         ])
         #expect(strata.map { $0["target"] as? Int } == [2, 1, 2, 1, 2, 1])
         #expect(strata.map { $0["accepted"] as? Int } == [2, 1, 2, 1, 2, 1])
-        // Each stratum: its seven scripted drops (six rejected, one a copy of another seed), then its quota fresh.
+        // Each stratum: its seven scripted drops (six rejected, one a copy of another seed), then fresh ones. The first call
+        // asks for the quota, a top-up for a whole call (5) within the cap (10× the quota): a quota of 2 asks 2 + 5 + 5
+        // (the last call: 5 fresh, 2 accepted, 3 surplus), a quota of 1 asks 1 + 5 + 4 (other_seed, then 3 fresh: 2 surplus).
         #expect(strata.map { $0["rejected"] as? Int } == [6, 6, 6, 6, 6, 6])
         #expect(strata.map { $0["duplicates"] as? Int } == [1, 1, 1, 1, 1, 1])
-        #expect(strata.map { $0["itemsAsked"] as? Int } == [9, 8, 9, 8, 9, 8])
+        #expect(strata.map { $0["itemsAsked"] as? Int } == [12, 10, 12, 10, 12, 10])
+        #expect(strata.map { $0["surplus"] as? Int } == [3, 2, 3, 2, 3, 2])
 
         // What the teacher sent, by kind, and the report's counts per reason.
         let kinds = try teacher.logEntries().compactMap { $0["expand_kinds"] as? [String] }.flatMap { $0 }
         let sent: [String: Int] = Dictionary(kinds.map { ($0, 1) }, uniquingKeysWith: +)
         #expect(sent == [
-            "echo": 6, "refusal": 6, "refusal_zh": 6, "near_copy": 6, "near_reworded": 6, "too_short": 6, "other_seed": 6, "fresh": 9,
+            "echo": 6, "refusal": 6, "refusal_zh": 6, "near_copy": 6, "near_reworded": 6, "too_short": 6, "other_seed": 6, "fresh": 24,
         ])
         let byReason = try #require(task["rejectedByReason"] as? [[String: Any]])
         #expect(byReason.map { $0["reason"] as? String } == ["near_duplicate_of_seed", "refusal", "echo", "too_short"])
@@ -119,14 +122,16 @@ struct SeedExpansionTests {
             #expect(Self.seeds.contains(copy["text"] as? String ?? ""))
         }
 
-        // The output: a seeds dataset of exactly the 9 fresh variations, linked to its parent, with the parent's skill.
+        // The output: a seeds dataset of exactly the 9 accepted fresh variations (not the 15 surplus ones), linked to its
+        // parent, with the parent's skill.
         let datasetID = try #require((task["datasetID"] as? NSNumber)?.int64Value)
         let dataset = try #require(try test.json("/api/datasets/\(datasetID)")["dataset"] as? [String: Any])
         #expect(dataset["status"] as? String == "valid_seeds")
         #expect(dataset["mode"] as? String == "seeds")
         #expect(dataset["parentID"] as? Int64 == source)
         let rows = try Self.inputs(test, dataset: datasetID)
-        #expect(rows.count == sent["fresh"])
+        #expect(rows.count == 9)
+        #expect((task["totals"] as? [String: Any])?["surplus"] as? Int == (sent["fresh"] ?? 0) - rows.count)
         let inputs = rows.map { $0.input }
         #expect(inputs.allSatisfy(Self.isFresh), "\(inputs)")
         #expect(Set(inputs).count == rows.count)
