@@ -195,13 +195,6 @@ public struct GenerationStore: Sendable {
         try database.read { try $0.queryOne("\(Self.selectJob) WHERE job_id = ?", .integer(id)).map(Self.record) }
     }
 
-    /// How many tasks were created from a template (the Templates page's "used by N tasks").
-    public func taskCount(templateID: Int64) throws -> Int {
-        try database.read {
-            try $0.scalar("SELECT COUNT(*) FROM generation_jobs WHERE template_id = ?", .integer(templateID))?.intValue ?? 0
-        }
-    }
-
     /// The task's strata in order, with their counters.
     public func strata(jobID: Int64) throws -> [StoredStratum] {
         try database.read { connection in

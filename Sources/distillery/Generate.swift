@@ -9,14 +9,14 @@ struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate items from an instruction template and variables, hitting every stratum's quota exactly.",
         discussion: """
-            --template FILE is JSON {"name", "type" (prompts, qa, dialogue), "system_prompt", "prompt"}; --variables FILE is \
+            --template FILE is JSON {"name", "type" (prompts, qa, dialogue), "system_prompt", "prompt", "settings"}, its settings             the API's template settings ({"temperature", "top_p", "max_tokens", "items_per_call"}: the flags and the recipe win             over them); --variables FILE is \
             the API's variables JSON, e.g. {"topic": [{"value": "billing", "weight": 0.5}, "outages"], "difficulty": "medium"}. \
             Writes the accepted items as JSONL ({"input"} seeds for prompts, chat rows otherwise). Exits 0 when every stratum \
             reached its quota, 1 when the task ended short (the sentence per stratum says why) or failed, 2 on bad input or a \
             failed pre-flight. With --state DIR, running the same command again after an interruption resumes.
             """)
 
-    @Option(help: "The template: JSON {\"name\", \"type\", \"system_prompt\", \"prompt\"}.")
+    @Option(help: "The template: JSON {\"name\", \"type\", \"system_prompt\", \"prompt\", \"settings\"}.")
     var template: String
 
     @Option(help: "The variables: the API's JSON, e.g. {\"topic\": [{\"value\": \"billing\", \"weight\": 0.5}, \"outages\"]}.")
@@ -31,7 +31,7 @@ struct Generate: ParsableCommand {
     @Option(help: "A recipe file, Distillery's recipe JSON or Oumi's; the other flags override it.")
     var recipe: String?
 
-    @Option(name: .customLong("items-per-call"), help: "Items asked for in one teacher call (default: 5).")
+    @Option(name: .customLong("items-per-call"), help: "Items asked for in one teacher call (default: the template's settings, else 5).")
     var itemsPerCall: Int?
 
     @OptionGroup var teacher: TeacherFlags

@@ -91,7 +91,7 @@ Models: --models a,b (default fake-teacher,fake-judge,fake-reasoner); unknown mo
 Request log (--log FILE): one JSON line per request, flushed per line, written when the answer is sent
 (or, for a hang, when the hang starts): {"t", "t_received", "method", "path", "model", "seed" (the last
 user message), "n", "judge", "status" (0 for a hang), "fault", "auth" (whether an Authorization header
-was present; never its value), "temperature", "max_tokens", "sampling_seed" (the request's `seed`),
+was present; never its value), "temperature", "top_p", "max_tokens", "sampling_seed" (the request's `seed`),
 "response_format" (its type, or null)}.
 """
 
@@ -339,7 +339,7 @@ class FakeTeacher:
         judge = config.judge_word in system_text or "strict evaluator" in system_text
         response_format = payload.get("response_format")
         format_type = response_format.get("type") if isinstance(response_format, dict) else None
-        entry.update(model=model, seed=seed_text, n=n, judge=judge, fault=None, temperature=payload.get("temperature"),
+        entry.update(model=model, seed=seed_text, n=n, judge=judge, fault=None, temperature=payload.get("temperature"), top_p=payload.get("top_p"),
                      max_tokens=payload.get("max_tokens"), sampling_seed=payload.get("seed"), response_format=format_type)
         if not self.authorized(request):
             return self.unauthorized()

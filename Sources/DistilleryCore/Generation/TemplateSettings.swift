@@ -24,6 +24,16 @@ public struct TemplateSettings: Sendable, Equatable {
         itemsPerCall = json["items_per_call"]?.intValue ?? defaults.itemsPerCall
     }
 
+    /// The settings as stored (a checked JSON object); text that does not parse keeps every default.
+    public init(storedJSON: String) {
+        self.init(json: (try? SynthesisJSON.parse(storedJSON)) ?? .null)
+    }
+
+    /// The teacher's sampling as synthesis run fields; a task lays them under the request's and the recipe's.
+    public var teacherFields: [String: String] {
+        ["temperature": Recipe.text(temperature), "top_p": Recipe.text(topP), "max_new_tokens": String(maxTokens)]
+    }
+
     public var json: SynthesisJSON {
         .object([
             ("temperature", .number(temperature)), ("top_p", .number(topP)), ("max_tokens", .number(Double(maxTokens))),

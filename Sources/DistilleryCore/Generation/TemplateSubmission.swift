@@ -72,7 +72,7 @@ public enum TemplateSubmission {
 
     /// The form's values for a saved template, its settings with their defaults filled in.
     public static func formValues(_ draft: TemplateDraft) -> [String: String] {
-        let settings = TemplateSettings(json: (try? SynthesisJSON.parse(draft.settingsJSON)) ?? .null)
+        let settings = TemplateSettings(storedJSON: draft.settingsJSON)
         return [
             "name": draft.name, "description": draft.description, "type": draft.type.rawValue, "system_prompt": draft.systemPrompt,
             "prompt": draft.prompt, "temperature": Recipe.text(settings.temperature), "top_p": Recipe.text(settings.topP),

@@ -89,7 +89,7 @@ public enum CommandLineGeneration {
 
     typealias Failure = CommandLineSynthesis.Failure
 
-    /// The template file: `{"name", "type", "system_prompt", "prompt"}`.
+    /// The template file: `{"name", "type", "system_prompt", "prompt", "settings"}`, its settings checked as the API's.
     static func template(at path: String) throws -> TemplateSnapshot {
         guard let data = FileManager.default.contents(atPath: path) else { throw Failure(description: "cannot read the template \(path)") }
         let json: SynthesisJSON
@@ -105,9 +105,16 @@ public enum CommandLineGeneration {
         guard let type = TemplateType(rawValue: typeText) else {
             throw Failure(description: "the template \(path): type: must be one of \(TemplateType.allCases.map(\.rawValue).joined(separator: ", ")); got \"\(typeText)\"")
         }
+        let name = json["name"]?.stringValue ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let settingsJSON = json["settings"].map(\.serialized) ?? "{}"
+        do throws(AppError) {
+            _ = try TemplateDraft(name: name, type: type, prompt: prompt, settingsJSON: settingsJSON).checked()
+        } catch {
+            let problems = error.fields.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+            throw Failure(description: "the template \(path): " + problems.joined(separator: "; "))
+        }
         return TemplateSnapshot(
-            id: nil, name: json["name"]?.stringValue ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent, type: type,
-            systemPrompt: json["system_prompt"]?.stringValue ?? "", prompt: prompt)
+            id: nil, name: name, type: type, systemPrompt: json["system_prompt"]?.stringValue ?? "", prompt: prompt, settings: TemplateSettings(storedJSON: settingsJSON))
     }
 
     private static func startTask(_ options: Options, services: Services) throws -> Int64 {
@@ -129,7 +136,7 @@ public enum CommandLineGeneration {
             guard GenerationSettings.itemsPerCallRange.contains(itemsPerCall) else {
                 throw Failure(description: "--items-per-call must be from 1 to \(GenerationSettings.itemsPerCallRange.upperBound)")
             }
-            request.itemsPerCall = itemsPerCall
+            request.askedItemsPerCall = itemsPerCall
         }
         try GenerationService.checkSkillPrompt(request)
         let strata = try GenerationService.plan(request)

@@ -10,6 +10,8 @@ struct TemplateSnapshot: Sendable, Equatable {
     var type: TemplateType
     var systemPrompt: String
     var prompt: String
+    /// Its default model settings: under the request's and the recipe's (see `GenerationService.teacher`).
+    var settings = TemplateSettings.defaults
 }
 
 /// What starting a generation task asks for (`POST /api/generations`, the New generation task form, the CLI).
@@ -17,7 +19,8 @@ struct GenerationRequest: Sendable {
     var template: TemplateSnapshot
     var outputName: String
     var count: Int
-    var itemsPerCall = GenerationLedger.defaultItemsPerCall
+    /// Items per call as the request gives it; nil takes the template's.
+    var askedItemsPerCall: Int?
     var variables: [GenerationVariable] = []
     var combinations: [CombinationRow]?
     var attemptCapFactor = GenerationLedger.defaultAttemptCapFactor
@@ -29,6 +32,8 @@ struct GenerationRequest: Sendable {
     var teacherFields: [String: String] = [:]
     /// Seed expansion: its strata (seed × mutation, planned by `SeedExpansionPlan`) and what it was asked for.
     var expansion: (strata: [Stratum], settings: SeedExpansionSettings)?
+
+    var itemsPerCall: Int { askedItemsPerCall ?? template.settings.itemsPerCall }
 }
 
 /// Starting a generation task: reads and checks the request (errors name their JSON path), plans the strata, resolves
@@ -92,7 +97,7 @@ enum GenerationService {
         let count = integer("count", 1...StratumPlan.maximumCount, required: !needsInput)
         var request = GenerationRequest(
             template: template ?? TemplateSnapshot(name: "", type: .prompts, systemPrompt: "", prompt: ""), outputName: name, count: count ?? 0)
-        request.itemsPerCall = integer("items_per_call", GenerationSettings.itemsPerCallRange) ?? request.itemsPerCall
+        request.askedItemsPerCall = integer("items_per_call", GenerationSettings.itemsPerCallRange)
         request.attemptCapFactor = decimal("attempt_cap_factor", GenerationSettings.attemptCapRange) ?? request.attemptCapFactor
         request.duplicateThreshold = decimal("duplicate_threshold", 0.5...1.0) ?? request.duplicateThreshold
         request.seed = integer("seed", 0...Int(Int32.max))
@@ -161,10 +166,11 @@ enum GenerationService {
         return strata
     }
 
-    /// The teacher settings from the request's teacher fields (a recipe's under them), errors named under `teacher.`.
+    /// The teacher settings from the request's teacher fields, a recipe's under them, the template's sampling under
+    /// both; errors named under `teacher.`.
     static func teacher(_ request: GenerationRequest, services: Services) throws -> (SynthesisRequest, SynthesisSettings) {
         do {
-            var teacher = try SynthesisRecipeFields.request(request.teacherFields, services: services)
+            var teacher = try SynthesisRecipeFields.request(request.teacherFields, over: request.template.settings.teacherFields, services: services)
             teacher.rejectionSampling = false
             return (teacher, try SynthesisService.settings(for: teacher, catalog: services.catalog))
         } catch AppError.invalid(let message, let fields) {

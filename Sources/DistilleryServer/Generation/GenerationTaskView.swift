@@ -69,6 +69,11 @@ struct GenerationTaskView: Encodable {
     let provider: String
     let model: String
     let itemsPerCall: Int
+    /// The teacher's sampling as sent (the request's, else the recipe's, else the template's).
+    let temperature: Double?
+    let topP: Double?
+    let maxNewTokens: Int?
+    let samplingText: String
     let attemptCapFactor: Double
     let duplicateThreshold: Double
     let target: Int
@@ -115,7 +120,7 @@ struct GenerationTaskView: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case jobID, number, status, statusLabel, statusTone, isActive, cancelRequested, templateID, templateName, templateType
-        case templateTypeTitle, outputName, provider, model, itemsPerCall, attemptCapFactor, duplicateThreshold, target, accepted
+        case templateTypeTitle, outputName, provider, model, itemsPerCall, temperature, topP, maxNewTokens, samplingText, attemptCapFactor, duplicateThreshold, target, accepted
         case percentDone, strata, totals, retries, tokensIn, tokensOut, costUSD, costText, shortfall, hasShortfall, dropped, droppedTotal
         case droppedShown, hasDropped, inFlight, sourceDatasetID, datasetID, datasetURL, failure, createdText, finishedText
         case rejectedByReason
@@ -156,6 +161,13 @@ struct GenerationTaskView: Encodable {
         provider = job.provider
         model = job.model
         itemsPerCall = settings?.itemsPerCall ?? GenerationLedger.defaultItemsPerCall
+        temperature = settings?.teacher.temperature
+        topP = settings?.teacher.topP
+        maxNewTokens = settings?.teacher.maxNewTokens
+        samplingText = [
+            temperature.map { "temperature \(SynthesisJSON.number($0).serialized)" }, topP.map { "top p \(SynthesisJSON.number($0).serialized)" },
+            maxNewTokens.map { "at most \($0) new tokens" },
+        ].compactMap { $0 }.joined(separator: ", ")
         attemptCapFactor = settings?.attemptCapFactor ?? GenerationLedger.defaultAttemptCapFactor
         duplicateThreshold = settings?.duplicateThreshold ?? NearDuplicateGrouping.defaultThreshold
         target = job.target

@@ -24,7 +24,9 @@ enum SeedExpansionService {
 
     static var templateSnapshot: TemplateSnapshot {
         let template = SeedExpansion.template
-        return TemplateSnapshot(id: nil, name: template.name, type: template.type, systemPrompt: template.systemPrompt, prompt: template.prompt)
+        return TemplateSnapshot(
+            id: nil, name: template.name, type: template.type, systemPrompt: template.systemPrompt, prompt: template.prompt,
+            settings: TemplateSettings(storedJSON: template.settingsJSON))
     }
 
     /// A seeds dataset that passed validation; another is refused saying why.

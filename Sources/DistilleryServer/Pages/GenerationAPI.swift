@@ -49,7 +49,9 @@ func submitGenerationCancel(_ request: HTTPRequest, _ context: RequestContext) t
 
 extension TemplateSnapshot {
     init(_ record: TemplateRecord) {
-        self.init(id: record.id, name: record.name, type: record.type, systemPrompt: record.systemPrompt, prompt: record.prompt)
+        self.init(
+            id: record.id, name: record.name, type: record.type, systemPrompt: record.systemPrompt, prompt: record.prompt,
+            settings: TemplateSettings(storedJSON: record.settingsJSON))
     }
 }
 

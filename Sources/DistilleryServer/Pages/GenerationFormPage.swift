@@ -47,7 +47,10 @@ struct GenerationForm {
         values["api_key"] = nil
         if values["name"] == nil { values["name"] = "\(template.name) · generated" }
         if values["count"] == nil { values["count"] = "100" }
-        if values["items_per_call"] == nil { values["items_per_call"] = String(GenerationLedger.defaultItemsPerCall) }
+        // What will be sent: the template's settings, unless the form being shown again carries the user's own.
+        let settings = TemplateSettings(storedJSON: template.settingsJSON)
+        if values["items_per_call"] == nil { values["items_per_call"] = String(settings.itemsPerCall) }
+        for (name, value) in settings.teacherFields where values[name] == nil { values[name] = value }
         if values["variables"] == nil { values["variables"] = template.variables.map { "\($0): " }.joined(separator: "\n") }
         self.values = values
         let provider = fields["provider"] ?? SynthesisService.defaultProvider

@@ -122,7 +122,7 @@ extension TemplateSummary {
         self.init(
             id: record.id, name: record.name, description: record.description, type: record.type, systemPrompt: record.systemPrompt,
             prompt: record.prompt, variables: record.variables,
-            settings: TemplateSettings(json: (try? SynthesisJSON.parse(record.settingsJSON)) ?? .null),
+            settings: TemplateSettings(storedJSON: record.settingsJSON),
             usedByTasks: usage?.tasks ?? 0, activeTasks: usage?.activeTasks ?? 0, createdBy: record.createdBy, createdAt: record.createdAt,
             updatedAt: record.updatedAt)
     }

@@ -35,10 +35,12 @@ enum SynthesisRecipeFields {
         return ResolvedSynthesisFields(fields: merged, recipe: stored)
     }
 
-    /// The request a start runs: the resolved fields parsed, tied to the recipe they came from.
-    static func request(_ given: [String: String], services: Services) throws -> SynthesisRequest {
+    /// The request a start runs: the resolved fields parsed, tied to the recipe they came from. `defaults` fill the
+    /// fields that neither the given ones nor the recipe set (empty counts as not set).
+    static func request(_ given: [String: String], over defaults: [String: String] = [:], services: Services) throws -> SynthesisRequest {
         let resolved = try resolve(given, services: services, requireBaseURL: true)
-        var request = try SynthesisService.request(from: resolved.fields)
+        let fields = resolved.fields.merging(defaults) { resolvedValue, defaultValue in resolvedValue.isEmpty ? defaultValue : resolvedValue }
+        var request = try SynthesisService.request(from: fields)
         request.recipeID = resolved.recipe?.id
         return request
     }
