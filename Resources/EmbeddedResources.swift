@@ -37,6 +37,9 @@ public enum Template: String, CaseIterable, Sendable {
     case jobList = "job_list"
     case generationTask = "generation_task"
     case generationNew = "generation_new"
+    case teacherFields = "teacher_fields"
+    case seedExpansion = "seed_expansion"
+    case templateDryRun = "template_dry_run"
 
     /// The file's bytes, embedded at compile time.
     public var source: [UInt8] {
@@ -60,6 +63,9 @@ public enum Template: String, CaseIterable, Sendable {
         case .jobList: PackageResources.job_list_mustache
         case .generationTask: PackageResources.generation_task_mustache
         case .generationNew: PackageResources.generation_new_mustache
+        case .teacherFields: PackageResources.teacher_fields_mustache
+        case .seedExpansion: PackageResources.seed_expansion_mustache
+        case .templateDryRun: PackageResources.template_dry_run_mustache
         }
     }
 }

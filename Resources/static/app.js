@@ -195,14 +195,13 @@
     setTimeout(refreshJobs, 2000);
   }
 
-  // Synthesis dialog: show the fields of the chosen teacher and keep the estimate current.
-  var synthesis = document.querySelector("[data-synthesis-form]");
-  if (synthesis) {
-    var providerSelect = synthesis.querySelector("[data-provider-select]");
-    var modelSelect = synthesis.querySelector("[data-model-select]");
+  // Teacher fields (synthesis dialog, seed expansion, dry run): show the chosen endpoint's fields and models.
+  document.querySelectorAll("form [data-provider-select]").forEach(function (providerSelect) {
+    var form = providerSelect.form;
+    var modelSelect = form.querySelector("[data-model-select]");
     var syncProvider = function () {
       var option = providerSelect.options[providerSelect.selectedIndex];
-      synthesis.setAttribute("data-custom", option.getAttribute("data-custom") === "true" ? "true" : "false");
+      form.setAttribute("data-custom", option.getAttribute("data-custom") === "true" ? "true" : "false");
       var firstVisible = null;
       modelSelect.querySelectorAll("optgroup").forEach(function (group) {
         var visible = group.getAttribute("data-provider") === providerSelect.value;
@@ -213,6 +212,13 @@
       var current = modelSelect.options[modelSelect.selectedIndex];
       if (firstVisible && (!current || current.parentNode.disabled)) { firstVisible.selected = true; }
     };
+    providerSelect.addEventListener("change", syncProvider);
+    syncProvider();
+  });
+
+  // Synthesis dialog: keep the estimate current.
+  var synthesis = document.querySelector("[data-synthesis-form]");
+  if (synthesis) {
     var estimateURL = synthesis.getAttribute("data-estimate-url");
     var timer = null;
     var refreshEstimate = function () {
@@ -233,12 +239,8 @@
         })
         .catch(function () {});
     };
-    synthesis.addEventListener("change", function (event) {
-      if (event.target === providerSelect) { syncProvider(); }
-      clearTimeout(timer); timer = setTimeout(refreshEstimate, 250);
-    });
+    synthesis.addEventListener("change", function () { clearTimeout(timer); timer = setTimeout(refreshEstimate, 250); });
     synthesis.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(refreshEstimate, 400); });
-    syncProvider();
   }
 
   // Destructive forms ask first.

@@ -459,6 +459,18 @@ public struct GenerationStore: Sendable {
     }
 
     /// How many items were dropped (for paging the report's list).
+    /// How many items the task's filter rejected, per reason: most first, then by reason.
+    public func rejectionCounts(jobID: Int64) throws -> [(reason: String, count: Int)] {
+        try database.read { connection in
+            try connection.query(
+                """
+                SELECT reason, COUNT(*) AS n FROM generation_items WHERE job_id = ? AND status = 'rejected'
+                GROUP BY reason ORDER BY n DESC, reason
+                """, .integer(jobID)
+            ).map { ($0.string("reason") ?? "", $0.int("n") ?? 0) }
+        }
+    }
+
     public func droppedCount(jobID: Int64) throws -> Int {
         try database.read {
             try $0.scalar("SELECT COUNT(*) FROM generation_items WHERE job_id = ? AND status <> 'accepted'", .integer(jobID))?.intValue ?? 0

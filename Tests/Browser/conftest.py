@@ -63,7 +63,8 @@ class Server:
             raise RuntimeError(f"no distillery binary at {self.binary}: run `swift build` first")
         self.data = tempfile.mkdtemp(prefix="distillery-browser-")
         self.teacher = subprocess.Popen(
-            [sys.executable, str(ROOT / "Tests/FakeTeacher/fake_teacher.py"), "--port", "0", "--latency-ms", "30"],
+            [sys.executable, str(ROOT / "Tests/FakeTeacher/fake_teacher.py"), "--port", "0", "--latency-ms", "30",
+             "--expand-drops", "refusal,echo"],
             stdout=subprocess.PIPE, text=True)
         port = read_line_matching(self.teacher.stdout, r"LISTENING (\d+)", 20, "the fake teacher").group(1)
         self.teacher_url = f"http://127.0.0.1:{port}/v1"
@@ -256,8 +257,16 @@ def data(server, admin_state):
     generation_id = find_key(generation, "jobID")
     api.eventually(f"/api/generations/{generation_id}", lambda t: find_key(t, "isActive") is False,
                    what=f"generation task {generation_id}")
+    # A seed expansion of the seeds: the teacher's first variations of each seed are a refusal and an echo (dropped),
+    # so its task page shows the rejections by reason.
+    expansion = api.call("POST", f"/api/datasets/{seeds}/expand", {
+        "name": "tagline-seeds expanded", "variations_per_seed": 2, "mutations": {"concretize": 1, "breadth": 1},
+        "teacher": {"provider": "openai-compatible", "base_url": server.teacher_url, "custom_model": "fake-teacher"}})
+    expansion_id = find_key(expansion, "jobID")
+    api.eventually(f"/api/generations/{expansion_id}", lambda t: find_key(t, "isActive") is False,
+                   what=f"seed expansion {expansion_id}")
     return {"chat": chat, "broken": broken, "seeds": seeds, "child": child, "job": job_id, "recipe": recipe,
-            "template": template, "generation": generation_id, "api": api}
+            "template": template, "generation": generation_id, "expansion": expansion_id, "api": api}
 
 
 class PageWatch:

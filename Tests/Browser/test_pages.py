@@ -31,6 +31,7 @@ def pages_by_route(data):
         "/datasets": [("admin", "/datasets"), ("member", "/datasets")],
         "/datasets/new": [("admin", "/datasets/new")],
         "/datasets/{id}": [("admin", f"/datasets/{data[kind]}") for kind in ("chat", "broken", "seeds", "child")],
+        "/datasets/{id}/expand": [("admin", f"/datasets/{data['seeds']}/expand")],
         "/datasets/{id}/synthesize": [
             ("admin", f"/datasets/{data['seeds']}/synthesize"),
             ("admin", f"/datasets/{data['seeds']}/synthesize?recipe_id={data['recipe']}"),
@@ -46,7 +47,8 @@ def pages_by_route(data):
         "/templates/new": [("admin", "/templates/new")],
         "/templates/{id}": [("admin", f"/templates/{data['template']}"), ("admin", f"/templates/{data['template']}?notice=created")],
         "/templates/{id}/generate": [("admin", f"/templates/{data['template']}/generate")],
-        "/generations/{job}": [("admin", f"/generations/{data['generation']}")],
+        "/templates/{id}/dry-run": [("admin", f"/templates/{data['template']}/dry-run")],
+        "/generations/{job}": [("admin", f"/generations/{data['generation']}"), ("admin", f"/generations/{data['expansion']}")],
     }
 
 
@@ -90,7 +92,7 @@ PAGE_CHECKS = """() => {
 
 
 def test_every_html_route_is_visited():
-    listed = set(pages_by_route({"chat": 1, "broken": 2, "seeds": 3, "child": 4, "job": 1, "recipe": 1, "template": 1, "generation": 1}))
+    listed = set(pages_by_route({"chat": 1, "broken": 2, "seeds": 3, "child": 4, "job": 1, "recipe": 1, "template": 1, "generation": 1, "expansion": 1}))
     in_table = {pattern for pattern, _ in html_get_routes()}
     assert in_table - listed == set(), "HTML routes the browser suite does not open: add them to pages_by_route"
     assert listed - in_table == set(), "pages_by_route lists routes that are no longer in the table"

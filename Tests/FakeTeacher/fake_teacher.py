@@ -25,6 +25,7 @@ Answers (deterministic, so tests can check rows)
   message gets " (candidate k)" (k counts 0, 1, 2, ... per distinct message).
   --reasoning adds message.reasoning_content = "Reasoning about: <last user message>".
   usage.prompt_tokens = ceil(chars of all messages / 4), completion_tokens = ceil(chars of answers / 4) (>= 1).
+  The log entry of an answered chat completion adds "usage" (the usage it reported).
 
 Judge requests: a system message containing JUDGE (configurable: --judge-word) or Distillery's "strict evaluator". The last user message is
 split into candidate blocks by their labels; recognised labels (case-insensitive, at a line start):
@@ -49,6 +50,15 @@ is, with probability q, not usable (half of them cut JSON, half an item missing 
 containing a --gen-duplicates-for WORD (repeatable, comma-separated) answers the same item every time (only the
 first is new). Drawn from the --seed random in request order, so a run is reproducible. The log entry adds
 "gen_items" (N), "gen_duplicates" (copies in this answer) and "gen_malformed" (null, "json" or "field").
+
+Seed expansion (--expand-drops KINDS, comma-separated): a generation request whose user message holds a seed between
+"<<<" and ">>>" lines (Distillery's built-in expansion template) answers, for each (seed, "Change to make (mutation)")
+pair, its first items as the listed kinds in order, then fresh items as above. Kinds: echo (the request's mutation
+instruction, i.e. the template's own words), refusal ("I'm sorry, but I can't help with rewriting this prompt."),
+refusal_zh ("抱歉，我无法完成这个请求。"), near_copy (the seed in capitals with "!!" for its last punctuation: the same text
+once normalised), near_reworded (the seed with one word appended: word-shingle Jaccard (n-2)/(n-1) for n words),
+too_short ("Why?"), other_seed (the first other seed this teacher was asked about, verbatim; a 400 when there is none
+yet). The log entry adds "expand_kinds" (each item's kind, "fresh" for the others).
 
 Rate limit: --rpm-limit N, a sliding 60 s window over accepted chat completions. Over it: 429 with
 Retry-After (whole seconds, rounded up) and an OpenAI-style error body. Every chat-completion response
@@ -126,7 +136,7 @@ class Config:
         "api_key": str, "models": None, "reasoning": bool, "no_n": bool,
         "judge_word": str, "judge_marker": str, "echo_auth": bool, "models_latency_ms": float, "hold_models": bool,
         "judge_garbage_at_zero": bool, "judge_tokens": int,
-        "gen_duplicate_rate": float, "gen_malformed_rate": float, "gen_duplicates_for": str,
+        "gen_duplicate_rate": float, "gen_malformed_rate": float, "gen_duplicates_for": str, "expand_drops": str,
     }
 
     def __init__(self, args):
@@ -209,6 +219,8 @@ class FakeTeacher:
         self.log = open(log_path, "a", buffering=1, encoding="utf-8") if log_path else None
         self.gen_counter = 0  # fresh generation items so far (their words carry it)
         self.gen_fresh = collections.defaultdict(list)  # fields -> fresh items of well-formed answers (copied as duplicates)
+        self.expand_served = collections.Counter()  # (seed, mutation line) -> expansion items answered so far
+        self.expand_seeds = []  # seeds of expansion requests, in the order first asked about
 
     # ---- request dispatch ----------------------------------------------------------------------
 
@@ -405,6 +417,7 @@ class FakeTeacher:
             "usage": {"prompt_tokens": max(1, math.ceil(prompt_chars / 4)), "completion_tokens": completion_tokens,
                       "total_tokens": max(1, math.ceil(prompt_chars / 4)) + completion_tokens},
         }
+        entry["usage"] = body["usage"]
         return (200, rate_headers, json.dumps(body).encode())
 
     # ---- behaviour helpers ----------------------------------------------------------------------
@@ -480,8 +493,13 @@ class FakeTeacher:
         stuck = next((word for word in markers if word in seed_text), None)
         items, fresh, duplicates = [], [], 0
         earlier = self.gen_fresh[tuple(fields)]
-        for _ in range(count):
-            if stuck is not None:
+        expansion = self.expansion_kinds(seed_text, count)
+        if expansion is not None:
+            entry["expand_kinds"] = expansion
+        for position in range(count):
+            if expansion is not None and expansion[position] != "fresh":
+                item = {fields[0]: self.expansion_item(expansion[position], seed_text)} if fields else {}
+            elif stuck is not None:
                 item = generation_item(fields, f"stuck {stuck}")
             elif earlier and config.gen_duplicate_rate and draw() < config.gen_duplicate_rate:
                 item = earlier[int(draw() * len(earlier))]
@@ -504,6 +522,43 @@ class FakeTeacher:
         earlier.extend(fresh)
         return json.dumps({"items": items})
 
+    def expansion_item(self, kind, text):
+        """A variation seed expansion must drop, made from the request's seed and mutation."""
+        seed = EXPAND_SEED_PATTERN.search(text).group(1)
+        mutation = EXPAND_MUTATION_PATTERN.search(text)
+        if kind == "echo":
+            return mutation.group(2) if mutation else text
+        if kind == "refusal":
+            return "I'm sorry, but I can't help with rewriting this prompt."
+        if kind == "refusal_zh":
+            return "抱歉，我无法完成这个请求。"
+        if kind == "near_copy":
+            return seed.upper().rstrip(".?!") + "!!"
+        if kind == "near_reworded":
+            return seed.rstrip(".?!") + " please?"
+        if kind == "too_short":
+            return "Why?"
+        if kind == "other_seed":
+            other = next((known for known in self.expand_seeds if known != seed), None)
+            if other is None:
+                raise BadRequest(400, "--expand-drops other_seed: no other seed was asked about yet")
+            return other
+        raise BadRequest(400, f"unknown --expand-drops kind {kind!r}; the kinds are: {', '.join(EXPAND_KINDS)}")
+
+    def expansion_kinds(self, text, count):
+        """Each of the answer's items' kind under --expand-drops, or None when it is off or `text` holds no seed."""
+        drops = [kind.strip() for kind in (self.config.expand_drops or "").split(",") if kind.strip()]
+        seed = EXPAND_SEED_PATTERN.search(text or "")
+        if not drops or not seed:
+            return None
+        mutation = EXPAND_MUTATION_PATTERN.search(text)
+        if seed.group(1) not in self.expand_seeds:
+            self.expand_seeds.append(seed.group(1))
+        key = (seed.group(1), mutation.group(0) if mutation else "")
+        served = self.expand_served[key]
+        self.expand_served[key] += count
+        return [drops[served + position] if served + position < len(drops) else "fresh" for position in range(count)]
+
 
 GEN_COUNT_PATTERN = re.compile(r"holding exactly (\d+) items?, each \{([^}]*)\}")
 GEN_WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
@@ -521,6 +576,11 @@ def generation_shape(response_format, text):
     if match:
         return int(match.group(1)), re.findall(r'"(\w+)"', match.group(2))
     return None
+
+
+EXPAND_SEED_PATTERN = re.compile(r"^<<<\n(.*?)\n>>>$", re.S | re.M)
+EXPAND_MUTATION_PATTERN = re.compile(r"^Change to make \(([a-z_]+)\): (.*)$", re.M)
+EXPAND_KINDS = ("echo", "refusal", "refusal_zh", "near_copy", "near_reworded", "too_short", "other_seed")
 
 
 def generation_item(fields, tag):
@@ -794,6 +854,8 @@ def parse_arguments(argv):
     parser.add_argument("--gen-duplicate-rate", type=float, default=0.0)
     parser.add_argument("--gen-malformed-rate", type=float, default=0.0)
     parser.add_argument("--gen-duplicates-for", default=None, help="comma-separated words: prompts with one answer one item, always")
+    parser.add_argument("--expand-drops", default=None, help=f"comma-separated kinds ({', '.join(EXPAND_KINDS)}): "
+                        "the first items answered for each seed and mutation of a seed-expansion request")
     parser.add_argument("--log", default=None, help="append one JSON line per request to this file")
     return parser.parse_args(argv)
 

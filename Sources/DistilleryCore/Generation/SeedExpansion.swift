@@ -36,7 +36,32 @@ public enum SeedExpansion {
 
     /// The filter for variations of the built-in template: its own text and every mutation's instruction count
     /// as the template.
-    public static let filter = ExpansionFilter(
-        templateTexts: [template.systemPrompt, template.prompt] + EvolMutation.allCases.map(\.instruction)
-    )
+    public static let filter = filter(nearDuplicateThreshold: NearDuplicateGrouping.defaultThreshold)
+
+    public static func filter(nearDuplicateThreshold: Double) -> ExpansionFilter {
+        ExpansionFilter(
+            templateTexts: [template.systemPrompt, template.prompt] + EvolMutation.allCases.map(\.instruction),
+            nearDuplicateThreshold: nearDuplicateThreshold)
+    }
+
+    /// An expansion task's item filter for the generation ledger: each variation against its own stratum's seed;
+    /// the rejection reason is `ExpansionDropReason`'s raw value.
+    public static func itemFilter(nearDuplicateThreshold: Double) -> GenerationLedger.ItemFilter {
+        let filter = filter(nearDuplicateThreshold: nearDuplicateThreshold)
+        return { item, stratum in
+            filter.rejection(of: item.duplicateKey, seed: stratum.values[seedVariable] ?? "")?.rawValue
+        }
+    }
+
+    /// The seeds an expansion task's strata were made from, in their dataset's order (seed N at offset N − 1): the
+    /// reference texts every accepted variation is also compared with, so that "seed N" in the report names seed N.
+    public static func seeds(of strata: [Stratum]) -> [String] {
+        var seeds: [Int: String] = [:]
+        for stratum in strata {
+            guard let number = stratum.values[SeedExpansionPlan.seedIndexValue].flatMap(Int.init), let seed = stratum.values[seedVariable]
+            else { continue }
+            seeds[number] = seed
+        }
+        return seeds.keys.sorted().map { seeds[$0] ?? "" }
+    }
 }

@@ -20,7 +20,7 @@ public enum TemplateSubmission {
     /// Members of a template's JSON that are not its own but what `GET /api/templates/{id}` adds, ignored so a
     /// client can PUT back what it read.
     static let readOnlyMembers: Set<String> = [
-        "id", "variables", "type_title", "used_by_tasks", "active_tasks", "created_at", "updated_at", "url", "generate_url",
+        "id", "variables", "type_title", "used_by_tasks", "active_tasks", "created_at", "updated_at", "url", "generate_url", "dry_run_url",
     ]
 
     /// The form's fields; empty settings are left out of the draft (the defaults apply).

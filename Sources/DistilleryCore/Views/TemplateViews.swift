@@ -22,6 +22,8 @@ public struct TemplateSummary: Sendable, Equatable {
     public let url: String
     /// The New generation task form for this template.
     public let generateURL: String
+    /// Its dry run (one call per category, nothing stored); nil for a transform, which needs a dataset's rows.
+    public let dryRunURL: String?
 
     public init(
         id: Int64, name: String, description: String, type: TemplateType, systemPrompt: String, prompt: String, variables: [String],
@@ -46,6 +48,7 @@ public struct TemplateSummary: Sendable, Equatable {
         updatedText = Formatting.timestamp(milliseconds: updatedAt)
         url = "/templates/\(id)"
         generateURL = "/templates/\(id)/generate"
+        dryRunURL = type.needsInputDataset ? nil : "/templates/\(id)/dry-run"
     }
 
     /// The JSON API's view; the members a client may send back (`name` … `settings`) are the ones
@@ -57,7 +60,7 @@ public struct TemplateSummary: Sendable, Equatable {
             ("variables", .array(variables.map { .string($0) })), ("settings", settings.json),
             ("used_by_tasks", .number(Double(usedByTasks))), ("active_tasks", .number(Double(activeTasks))),
             ("created_at", .string(Formatting.iso8601(milliseconds: createdAt))), ("updated_at", .string(Formatting.iso8601(milliseconds: updatedAt))),
-            ("url", .string(url)), ("generate_url", .string(generateURL)),
+            ("url", .string(url)), ("generate_url", .string(generateURL)), ("dry_run_url", dryRunURL.map(SynthesisJSON.string) ?? .null),
         ])
     }
 }

@@ -50,12 +50,20 @@ final class GenerationEngine {
     }
 
     func pipeline() throws -> GenerationPipeline {
-        let teacher = settings.teacher
-        return GenerationPipeline(GenerationPipeline.Configuration(
-            model: teacher.model, type: record.templateType, systemPrompt: record.systemPrompt, prompt: try PromptTemplate(record.prompt),
-            strata: ledger.strata, capabilities: teacher.capabilities, temperature: teacher.temperature, topP: teacher.topP,
+        try Self.pipeline(
+            teacher: settings.teacher, type: record.templateType, systemPrompt: record.systemPrompt, prompt: record.prompt, strata: ledger.strata,
+            seed: settings.seed, createdAt: record.createdAt)
+    }
+
+    /// The generation pipeline of a template on a teacher: a task's, or a template's dry run.
+    static func pipeline(
+        teacher: SynthesisSettings, type: TemplateType, systemPrompt: String, prompt: String, strata: [Stratum], seed: Int, createdAt: Int64
+    ) throws -> GenerationPipeline {
+        GenerationPipeline(GenerationPipeline.Configuration(
+            model: teacher.model, type: type, systemPrompt: systemPrompt, prompt: try PromptTemplate(prompt),
+            strata: strata, capabilities: teacher.capabilities, temperature: teacher.temperature, topP: teacher.topP,
             limits: LadderSpec(initial: teacher.maxNewTokens, userCap: teacher.maxTokensCap ?? teacher.maxNewTokens, contextWindow: teacher.contextWindow ?? 0),
-            seed: UInt64(bitPattern: Int64(settings.seed)), createdAtUnixMs: record.createdAt))
+            seed: UInt64(bitPattern: Int64(seed)), createdAtUnixMs: createdAt))
     }
 
     func run() throws -> Outcome {

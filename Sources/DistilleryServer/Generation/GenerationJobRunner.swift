@@ -33,23 +33,26 @@ struct GenerationJobRunner: JobRunner {
                 return
             }
         }
+        let strata = try store.strata(jobID: job.id)
         var inputs: [[TransformInput]] = []
         if record.templateType.needsInputDataset {
             guard let source = record.sourceDatasetID else {
                 try store.finish(jobID: job.id, status: .failed, failure: "The input dataset is gone.", now: services.now())
                 return
             }
-            let strata = try store.strata(jobID: job.id).map(\.stratum)
-            inputs = GenerationService.assign(try store.transformInputs(datasetID: source), to: strata)
+            inputs = GenerationService.assign(try store.transformInputs(datasetID: source), to: strata.map(\.stratum))
         }
         try store.markRunning(jobID: job.id, now: services.now())
         let live = services.synthesisRegistry.register(job.id)
         defer { services.synthesisRegistry.unregister(job.id) }
+        // Seed expansion: every variation is also compared with the seeds, and filtered against its own seed.
+        let expansion = settings.expansion.map { _ in
+            (seeds: SeedExpansion.seeds(of: strata.map(\.stratum)), filter: SeedExpansion.itemFilter(nearDuplicateThreshold: settings.duplicateThreshold))
+        }
         let engine = GenerationEngine(
-            record: record, settings: settings, strata: try store.strata(jobID: job.id), key: key, transport: services.transport,
-            store: store,
+            record: record, settings: settings, strata: strata, key: key, transport: services.transport, store: store,
             hooks: .init(isCancelRequested: { (try? store.cancelRequested(jobID: job.id)) ?? false }, heartbeat: { try context.heartbeat() }),
-            live: live, inputs: inputs)
+            live: live, referenceTexts: expansion?.seeds ?? [], filter: expansion?.filter, inputs: inputs)
         let outcome = try engine.run()
         if outcome == .interrupted { throw JobInterrupted() }
 

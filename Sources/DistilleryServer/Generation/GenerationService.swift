@@ -30,6 +30,8 @@ struct GenerationRequest: Sendable {
     var skillPrompt: String?
     /// The teacher as synthesis reads it (provider, model, base_url, …, api_key or saved_key_id, recipe_id).
     var teacherFields: [String: String] = [:]
+    /// Seed expansion: its strata (seed × mutation, planned by `SeedExpansionPlan`) and what it was asked for.
+    var expansion: (strata: [Stratum], settings: SeedExpansionSettings)?
 
     var itemsPerCall: Int { askedItemsPerCall ?? template.settings.itemsPerCall }
 }
@@ -139,6 +141,7 @@ enum GenerationService {
     /// The strata the task must fill, checked: every stratum's prompt can be written (a placeholder with no value is
     /// an error naming it). A transform's count is its input dataset's row count.
     static func plan(_ request: GenerationRequest, inputRows: Int? = nil) throws -> [Stratum] {
+        if let expansion = request.expansion { return expansion.strata }
         let template: PromptTemplate
         do {
             template = try PromptTemplate(request.template.prompt)
@@ -213,7 +216,8 @@ enum GenerationService {
             teacher: teacher, itemsPerCall: request.itemsPerCall, attemptCapFactor: request.attemptCapFactor,
             duplicateThreshold: request.duplicateThreshold, seed: request.seed ?? Int(services.now() % Int64(Int32.max)),
             variablesJSON: GenerationVariablesReader.json(request.variables).serialized, combinationsJSON: nil,
-            skillPrompt: request.template.type.producesSeeds ? request.skillPrompt ?? request.template.systemPrompt : nil)
+            skillPrompt: request.template.type.producesSeeds ? request.skillPrompt ?? request.template.systemPrompt : nil,
+            expansion: request.expansion?.settings)
         let jobID = try services.generations.create(
             NewGenerationJob(
                 templateID: request.template.id, templateName: request.template.name, templateType: request.template.type,
@@ -235,6 +239,46 @@ enum GenerationService {
         }
     }
 
+    /// A request's teacher with its key: the settings (naming the key used), the provider, a saved key opened for this
+    /// run and the key to send (pasted or saved). `free()` releases both keys once the run is over.
+    struct KeyedTeacher: Sendable {
+        let request: SynthesisRequest
+        let settings: SynthesisSettings
+        let provider: TeacherProvider
+        let savedKey: SecureBytes?
+        var key: SecureBytes? { request.pastedKey ?? savedKey }
+
+        func free() {
+            request.pastedKey?.free()
+            savedKey?.free()
+        }
+    }
+
+    /// Resolves the teacher and opens a saved key; a provider that needs a key and got none is refused naming
+    /// `api_key`. On an error nothing stays open (a pasted key included).
+    static func keyedTeacher(_ request: GenerationRequest, user: User, context: RequestContext) throws -> KeyedTeacher {
+        let services = context.services
+        let (teacherRequest, settings) = try teacher(request, services: services)
+        var savedKey: SecureBytes?
+        do {
+            guard let provider = services.catalog.provider(id: settings.provider) else { throw AppError.badRequest("Unknown teacher.") }
+            let savedKeys = try TeacherKeyStore(database: services.database).list(userID: user.id)
+            savedKey = try SynthesisService.openSavedKey(teacherRequest.savedKeyID, field: "saved_key_id", savedKeys: savedKeys, user: user, context: context)
+            var named = settings
+            named.keyDescription = SynthesisService.describeKey(
+                pasted: teacherRequest.pastedKey != nil, savedID: teacherRequest.savedKeyID, savedKeys: savedKeys)
+            let keyed = KeyedTeacher(request: teacherRequest, settings: named, provider: provider, savedKey: savedKey)
+            if provider.keyRequired && keyed.key == nil {
+                throw AppError.invalid("An API key is needed.", fields: ["api_key": "Paste the \(provider.displayName) API key, or pick a saved one."])
+            }
+            return keyed
+        } catch {
+            teacherRequest.pastedKey?.free()
+            savedKey?.free()
+            throw error
+        }
+    }
+
     /// Checks the request and opens a saved key here, pre-flights the key off this (HTTP) thread, then seals a
     /// pasted key and queues the task on a background queue; `answer` turns the job id, or the error, into the response.
     static func start(
@@ -242,35 +286,18 @@ enum GenerationService {
     ) throws -> HTTPResponse {
         let services = context.services
         let user = try context.requireUser()
-        var synthesisRequest: SynthesisRequest?
         do {
             try checkSkillPrompt(request)
             let strata = try plan(request, inputRows: try inputRowCount(request, services: services))
-            let (teacherRequest, settings) = try teacher(request, services: services)
-            synthesisRequest = teacherRequest
-            guard let provider = services.catalog.provider(id: settings.provider) else { throw AppError.badRequest("Unknown teacher.") }
-            let savedKeys = try TeacherKeyStore(database: services.database).list(userID: user.id)
-            let savedKey = try SynthesisService.openSavedKey(
-                teacherRequest.savedKeyID, field: "saved_key_id", savedKeys: savedKeys, user: user, context: context)
-            var teacher = settings
-            teacher.keyDescription = SynthesisService.describeKey(
-                pasted: teacherRequest.pastedKey != nil, savedID: teacherRequest.savedKeyID, savedKeys: savedKeys)
-            let key = teacherRequest.pastedKey ?? savedKey
-            if provider.keyRequired && key == nil {
-                savedKey?.free()
-                throw AppError.invalid("An API key is needed.", fields: ["api_key": "Paste the \(provider.displayName) API key, or pick a saved one."])
-            }
-            let prepared = teacher
+            let keyed = try keyedTeacher(request, user: user, context: context)
+            let (teacherRequest, provider, prepared, key) = (keyed.request, keyed.provider, keyed.settings, keyed.key)
             return .later(
                 waitingFor: { done in
                     SynthesisService.preflight(
                         settings: prepared, key: key, transport: services.transport, requireModelListed: provider.baseURL != nil, completion: done)
                 },
                 then: { preflight in
-                    defer {
-                        teacherRequest.pastedKey?.free()
-                        savedKey?.free()
-                    }
+                    defer { keyed.free() }
                     return try answer(Result {
                         _ = try preflight.get()
                         var keyID = teacherRequest.savedKeyID
@@ -293,7 +320,6 @@ enum GenerationService {
                     })
                 })
         } catch {
-            synthesisRequest?.pastedKey?.free()
             return try answer(.failure(error))
         }
     }

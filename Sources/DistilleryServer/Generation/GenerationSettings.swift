@@ -17,6 +17,8 @@ struct GenerationSettings: Codable, Sendable, Equatable {
     var combinationsJSON: String?
     /// Prompts tasks: the output seeds dataset's skill prompt.
     var skillPrompt: String?
+    /// Set for seed expansion: its variations are filtered (`SeedExpansion.itemFilter`) and compared with the seeds.
+    var expansion: SeedExpansionSettings?
 
     static let attemptCapRange = 1.0...20.0
     static let itemsPerCallRange = 1...50

@@ -103,6 +103,18 @@ struct GenerationTaskView: Encodable {
     let createdText: String
     let finishedText: String?
     var chrome: PageChrome?
+    /// Items the task's filter rejected, per reason (seed expansion: echo, refusal, near_duplicate_of_seed, too_short).
+    var rejectedByReason: [RejectionCount] = [] {
+        didSet { hasRejections = !rejectedByReason.isEmpty }
+    }
+    private(set) var hasRejections = false
+
+    struct RejectionCount: Encodable {
+        let reason: String
+        let count: Int
+        /// The reason's rule, when it is one of seed expansion's.
+        let explanation: String?
+    }
 
     static let droppedShownLimit = 200
 
@@ -111,6 +123,7 @@ struct GenerationTaskView: Encodable {
         case templateTypeTitle, outputName, provider, model, itemsPerCall, temperature, topP, maxNewTokens, samplingText, attemptCapFactor, duplicateThreshold, target, accepted
         case percentDone, strata, totals, retries, tokensIn, tokensOut, costUSD, costText, shortfall, hasShortfall, dropped, droppedTotal
         case droppedShown, hasDropped, inFlight, sourceDatasetID, datasetID, datasetURL, failure, createdText, finishedText
+        case rejectedByReason
     }
 
     static func load(jobID: Int64, services: Services) throws -> GenerationTaskView {
@@ -119,10 +132,14 @@ struct GenerationTaskView: Encodable {
         let settings = try? GenerationSettings.decode(job.settingsJSON)
         let strata = try store.strata(jobID: jobID)
         let live = services.synthesisRegistry.progress(jobID)
-        return GenerationTaskView(
+        var view = GenerationTaskView(
             job: job, settings: settings, strata: strata,
             dropped: try store.droppedItems(jobID: jobID, offset: 0, limit: droppedShownLimit), droppedTotal: try store.droppedCount(jobID: jobID),
             inFlight: live?.inFlight ?? 0)
+        view.rejectedByReason = try store.rejectionCounts(jobID: jobID).map {
+            RejectionCount(reason: $0.reason, count: $0.count, explanation: ExpansionDropReason(rawValue: $0.reason)?.sentence)
+        }
+        return view
     }
 
     init(

@@ -8,12 +8,15 @@ import Foundation
 //   that is not JSON, 422 with errors keyed by JSON path.  HTML twin: POST /templates/{id}/generate
 func startGenerationJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let generation = try GenerationService.read(try request.jsonBody()) { id in try context.services.templates.get(id: id).map(TemplateSnapshot.init) }
-    return try GenerationService.start(generation, context: context) { started in
-        let jobID = try started.get()
-        var response = context.renderer.json(try GenerationTaskView.load(jobID: jobID, services: context.services), status: 201)
-        response.headers.set("Location", "/api/generations/\(jobID)")
-        return response
-    }
+    return try GenerationService.start(generation, context: context) { try createdGenerationResponse($0, context: context) }
+}
+
+/// 201 with the report of the task just queued (or the error that refused it).
+func createdGenerationResponse(_ started: Result<Int64, any Error>, context: RequestContext) throws -> HTTPResponse {
+    let jobID = try started.get()
+    var response = context.renderer.json(try GenerationTaskView.load(jobID: jobID, services: context.services), status: 201)
+    response.headers.set("Location", "/api/generations/\(jobID)")
+    return response
 }
 
 // GET /api/generations/{job}  — the report: status, target, accepted, strata with target / accepted / duplicates /

@@ -80,25 +80,11 @@ struct SynthesisDialog {
         datasetName = dataset.name
         seedCountText = Formatting.count(dataset.rowCount)
         let catalog = context.services.catalog
-        let chosenProvider = fields["provider"].flatMap { catalog.provider(id: $0)?.id } ?? SynthesisService.defaultProvider
-        providers = catalog.providers.map { provider in
-            ProviderOption(
-                id: provider.id, displayName: provider.displayName, custom: provider.baseURL == nil, selected: provider.id == chosenProvider,
-                models: provider.models.filter { !$0.acceptsAnyName }.map { model in
-                    ModelOption(
-                        id: model.id, displayName: model.displayName,
-                        priceText: "$\(Self.price(model.inputPricePerMillionUSD)) in / $\(Self.price(model.outputPricePerMillionUSD)) out per M tokens",
-                        selected: provider.id == chosenProvider && model.id == fields["model"])
-                })
-        }
+        providers = Self.providerOptions(catalog: catalog, fields: fields)
         let user = try context.requireUser()
         let keys = try TeacherKeyStore(database: context.database).list(userID: user.id)
         judge = SynthesisJudgeBlock(fields: fields, catalog: catalog, savedKeys: keys)
-        savedKeys = keys.map {
-            SavedKeyOption(
-                id: $0.id, providerName: TeacherKeyProviders.name(of: $0.provider) ?? $0.provider, label: $0.label, lastFour: $0.lastFour,
-                selected: fields["saved_key_id"] == String($0.id))
-        }
+        savedKeys = Self.savedKeyOptions(keys, fields: fields)
         baseURL = fields["base_url"] ?? ""
         customModel = fields["custom_model"] ?? ""
         supportsN = fields["supports_n"] == "true"
@@ -126,6 +112,30 @@ struct SynthesisDialog {
         var ignored: [String: String] = [:]
         sizeWarning = SynthesisSizeCheck.warning(
             seedCount: dataset.rowCount, distribution: RecipeRunFields.distribution(in: fields, problems: &ignored))
+    }
+
+    /// The teacher choices, the one in `fields` (`provider`, `model`) selected.
+    static func providerOptions(catalog: ProviderCatalog, fields: [String: String]) -> [ProviderOption] {
+        let chosenProvider = fields["provider"].flatMap { catalog.provider(id: $0)?.id } ?? SynthesisService.defaultProvider
+        return catalog.providers.map { provider in
+            ProviderOption(
+                id: provider.id, displayName: provider.displayName, custom: provider.baseURL == nil, selected: provider.id == chosenProvider,
+                models: provider.models.filter { !$0.acceptsAnyName }.map { model in
+                    ModelOption(
+                        id: model.id, displayName: model.displayName,
+                        priceText: "$\(Self.price(model.inputPricePerMillionUSD)) in / $\(Self.price(model.outputPricePerMillionUSD)) out per M tokens",
+                        selected: provider.id == chosenProvider && model.id == fields["model"])
+                })
+        }
+    }
+
+    /// The user's saved keys, the one in `fields` (`saved_key_id`) selected.
+    static func savedKeyOptions(_ keys: [TeacherKeyInfo], fields: [String: String]) -> [SavedKeyOption] {
+        keys.map {
+            SavedKeyOption(
+                id: $0.id, providerName: TeacherKeyProviders.name(of: $0.provider) ?? $0.provider, label: $0.label, lastFour: $0.lastFour,
+                selected: fields["saved_key_id"] == String($0.id))
+        }
     }
 
     /// Compares the expected answer length with the limit: answers longer than max new tokens are cut off and
