@@ -76,16 +76,22 @@ struct GenerationTests {
         #expect(strata.allSatisfy { $0["shortfall"] as? Int == 0 })
         #expect(task["accepted"] as? Int == 103)
 
-        // What the teacher logged, per stratum (its topic is in the prompt): the duplicates it sent and the answers that
-        // could not be used are exactly what the report counted.
+        // What the teacher logged, per stratum (its topic is in the prompt): the answers that could not be used are
+        // exactly what the report counted; every item of a usable answer has one verdict; and the duplicates it sent
+        // are the report's duplicates, except those that reached a stratum already full (their verdict is surplus,
+        // which comes first), so the teacher's count lies between duplicates and duplicates + surplus.
         let answers = try teacher.logEntries().filter { $0["path"] as? String == "/v1/chat/completions" && $0["gen_items"] != nil }
         for (stratum, topic) in zip(strata, ["billing", "outages", "onboarding"]) {
             let mine = answers.filter { ($0["seed"] as? String ?? "").contains("questions about \(topic),") }
             let duplicates = mine.filter { $0["gen_malformed"] is NSNull }.reduce(0) { $0 + ($1["gen_duplicates"] as? Int ?? 0) }
             let malformed = mine.filter { !($0["gen_malformed"] is NSNull) }.count
-            #expect(stratum["duplicates"] as? Int == duplicates, "stratum \(topic)")
+            let reportedDuplicates = try #require(stratum["duplicates"] as? Int)
+            let surplus = try #require(stratum["surplus"] as? Int)
+            let returned = mine.filter { $0["gen_malformed"] is NSNull }.reduce(0) { $0 + ($1["gen_items"] as? Int ?? 0) }
+            #expect(reportedDuplicates <= duplicates && duplicates <= reportedDuplicates + surplus, "stratum \(topic)")
             #expect(stratum["unparseable"] as? Int == malformed, "stratum \(topic)")
-            #expect(stratum["itemsAsked"] as? Int == mine.filter { $0["gen_malformed"] is NSNull }.reduce(0) { $0 + ($1["gen_items"] as? Int ?? 0) })
+            #expect(stratum["itemsAsked"] as? Int == returned)
+            #expect((stratum["accepted"] as? Int ?? 0) + reportedDuplicates + surplus + (stratum["rejected"] as? Int ?? 0) == returned, "stratum \(topic)")
         }
         #expect(answers.contains { !($0["gen_malformed"] is NSNull) }, "the run must include malformed answers to prove anything")
         #expect((task["totals"] as? [String: Any])?["duplicates"] as? Int ?? 0 > 0, "the run must include duplicates")
