@@ -16,10 +16,10 @@ struct TeacherFlags: ParsableArguments {
     @Option(name: .customLong("api-key-env"), help: "Name of the environment variable holding the API key.")
     var apiKeyEnvironment: String?
 
-    @Option(help: "Sampling temperature (default: 0.7).")
+    @Option(help: "Sampling temperature (default: the recipe's; generate: then the template's; else 0.7).")
     var temperature: Double?
 
-    @Option(name: .customLong("max-new-tokens"), help: "Maximum tokens per answer (default: 1024).")
+    @Option(name: .customLong("max-new-tokens"), help: "Maximum tokens per answer (default: the recipe's; generate: then the template's max_tokens; else 1024).")
     var maxNewTokens: Int?
 
     @Option(name: .customLong("max-tokens-cap"), help: "A truncated answer is retried with its limit doubled, up to this (default: 4 × max new tokens; never past the model's context window).")
