@@ -82,6 +82,7 @@ enum Routes {
         Route("GET", "/api/datasets/{id}/errors", access: .signedIn, format: .json, handler: getDatasetErrorsJSON),
         Route("GET", "/api/datasets/{id}/rows", access: .signedIn, format: .json, handler: getDatasetRowsJSON),
         Route("PUT", "/api/datasets/{id}/split", access: .signedIn, format: .json, handler: putDatasetSplitJSON),
+        Route("GET", "/api/datasets/{id}/quality", access: .signedIn, format: .json, handler: getDatasetQualityJSON),
         Route("GET", "/api/base-models", access: .signedIn, format: .json, handler: getBaseModelsJSON),
         Route("POST", "/api/datasets/{id}/synthesis", access: .signedIn, format: .json, handler: startSynthesisJSON),
         Route("GET", "/api/datasets/{id}/synthesis/estimate", access: .signedIn, format: .json, handler: getSynthesisEstimateJSON),
