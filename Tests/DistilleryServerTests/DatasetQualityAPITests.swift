@@ -2,7 +2,7 @@ import DistilleryServer
 import Foundation
 import Testing
 
-/// `GET /api/datasets/{id}/quality` through the real server, on an uploaded chat dataset.
+/// `GET /api/datasets/{id}/quality` and its page `GET /datasets/{id}/quality` through the real server, on an uploaded chat dataset.
 @Suite(.serialized)
 struct DatasetQualityAPITests {
     static let echoedQuestion = "How do I export my data from the settings page?"
@@ -53,6 +53,14 @@ struct DatasetQualityAPITests {
         let link = try #require(flagged("echoes").first?["row"] as? String)
         let row = try #require((try test.json(link)["items"] as? [[String: Any]])?.first)
         #expect(row["line"] as? Int == 12)
+
+        // The page shows the same report, linked from the dataset's page.
+        let page = try test.get("/datasets/\(id)/quality")
+        #expect(page.status == 200)
+        #expect(page.text.contains("<strong>2 refusals, 1 echo</strong>"))
+        #expect(page.text.contains("<a href=\"/api/datasets/\(id)/rows?page=3&amp;per_page=1\">Line 3</a>"))
+        #expect(page.text.contains("Line 12</a>: the answer contains the whole prompt"))
+        #expect(try test.get("/datasets/\(id)").text.contains("href=\"/datasets/\(id)/quality\""))
     }
 
     @Test func unknownDatasetsAre404AndSeedsDatasetsAreRefusedWithAReason() throws {
@@ -64,5 +72,7 @@ struct DatasetQualityAPITests {
         let refused = try test.get("/api/datasets/\(seeds)/quality")
         #expect(refused.status == 409)
         #expect(refused.text.contains("holds seeds"))
+        #expect(try test.get("/datasets/\(seeds)/quality").status == 409)
+        #expect(try test.get("/datasets/\(seeds)").text.contains("/quality") == false)
     }
 }

@@ -19,6 +19,18 @@ public enum QualityCheck: String, CaseIterable, Sendable {
         }
     }
 
+    /// The check's heading on the page.
+    public var title: String {
+        switch self {
+        case .refusals: "Refusals"
+        case .repetition: "Degenerate repetition"
+        case .echoes: "Answers that echo the prompt"
+        case .truncated: "Truncated answers"
+        case .languageMismatch: "Language mismatch"
+        case .lengthOutliers: "Length outliers"
+        }
+    }
+
     /// The verdict's noun for `count` flags ("3 refusals").
     public func noun(_ count: Int) -> String {
         let one = count == 1

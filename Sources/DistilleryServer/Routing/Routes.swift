@@ -35,6 +35,7 @@ enum Routes {
         Route("POST", "/datasets/{id}/delete", access: .signedIn, format: .html, handler: submitDatasetDeletion),
         Route("POST", "/datasets/{id}/validate", access: .signedIn, format: .html, handler: submitDatasetRevalidation),
         Route("POST", "/datasets/{id}/split", access: .signedIn, format: .html, handler: submitDatasetSplit),
+        Route("GET", "/datasets/{id}/quality", access: .signedIn, format: .html, handler: showDatasetQualityPage),
         Route("GET", "/datasets/{id}/download", access: .signedIn, format: .file, handler: downloadDatasetJSONL),
         Route("GET", "/datasets/{id}/export", access: .signedIn, format: .file, handler: exportDataset),
         Route("GET", "/datasets/{id}/errors.csv", access: .signedIn, format: .file, handler: downloadErrorReportCSV),
