@@ -86,10 +86,12 @@ func eachCheckFlagsWhatItMustAndNothingElse(prompt: String, answer: String, expe
 @Test func theVerdictCountsEachCheckThatFlagged() {
     var checks = QualityChecks()
     #expect(QualityChecks.verdict(checks.report()) == "No problems found")
-    checks.add(QualityRow(line: 1, lastUserTurn: longPrompt, answers: ["I'm sorry, but no."]))
-    checks.add(QualityRow(line: 2, lastUserTurn: longPrompt, answers: ["I'm sorry, but no."]))
+    checks.add(QualityRow(line: 1, lastUserTurn: "What is the capital of France?", answers: ["I'm sorry, but no."]))
+    checks.add(QualityRow(line: 2, lastUserTurn: "What is the boiling point of water?", answers: ["I'm sorry, but no."]))
     checks.add(QualityRow(line: 3, lastUserTurn: longPrompt, answers: [longPrompt]))
     #expect(QualityChecks.verdict(checks.report()) == "2 refusals, 1 echo")
+    checks.add(QualityRow(line: 4, lastUserTurn: longPrompt, answers: ["Chlorophyll absorbs light."]))
+    #expect(QualityChecks.verdict(checks.report()) == "1 duplicate prompt, 2 refusals, 1 echo")
 }
 
 @Test func aRowIsReadFromItsStoredBodyAndMetadata() {
@@ -109,4 +111,28 @@ func naturalLogMatchesKnownValues(x: Double) {
     var result = 1.0
     for _ in 0..<64 { result *= exp }
     #expect(abs(result - x) / x < 1e-9)
+}
+
+@Test func duplicatePromptsKeepTheFirstRowOfEachClusterAndFlagTheOthers() {
+    let question = (0..<30).map { "word\($0)" }.joined(separator: " ")
+    let nearQuestion = ((0..<29).map { "word\($0)" } + ["changed"]).joined(separator: " ")
+    let prompts = [
+        "How do I reset my password?",  // line 1: kept
+        "how do I reset my PASSWORD",  // line 2: exact after normalization
+        question,  // line 3: kept
+        nearQuestion,  // line 4: near duplicate (J = 27/29)
+        "请问怎么重置我的密码？",  // line 5: kept
+        "请问怎么重置我的密码",  // line 6: exact after normalization
+        "How do I delete my account?",  // line 7: distinct
+    ]
+    var checks = QualityChecks()
+    for (offset, prompt) in prompts.enumerated() {
+        checks.add(QualityRow(line: offset + 1, lastUserTurn: prompt, answers: ["Open Settings."]))
+    }
+    let duplicates = checks.report().first { $0.check == .duplicatePrompts }
+    #expect(duplicates?.flags == [
+        QualityFlag(position: 1, line: 2, detail: "duplicate of line 1"),
+        QualityFlag(position: 3, line: 4, detail: "duplicate of line 3"),
+        QualityFlag(position: 5, line: 6, detail: "duplicate of line 5"),
+    ])
 }

@@ -40,7 +40,7 @@ struct DatasetQualityAPITests {
         #expect(quality["rows"] as? Int == 20)
         let checks = try #require(quality["checks"] as? [[String: Any]])
         #expect(checks.compactMap { $0["check"] as? String }
-            == ["refusals", "repetition", "echoes", "truncated", "languageMismatch", "lengthOutliers"])
+            == ["duplicatePrompts", "refusals", "repetition", "echoes", "truncated", "languageMismatch", "lengthOutliers"])
         #expect(checks.allSatisfy { ($0["description"] as? String)?.isEmpty == false })
         func flagged(_ name: String) -> [[String: Any]] {
             checks.first { $0["check"] as? String == name }?["flagged"] as? [[String: Any]] ?? []

@@ -1,9 +1,12 @@
 /// One data check: what it flags, in the README's words.
 public enum QualityCheck: String, CaseIterable, Sendable {
-    case refusals, repetition, echoes, truncated, languageMismatch, lengthOutliers
+    case duplicatePrompts, refusals, repetition, echoes, truncated, languageMismatch, lengthOutliers
 
     public var description: String {
         switch self {
+        case .duplicatePrompts:
+            "The last user turn is an exact or near duplicate of an earlier row's (the splits' MinHash rule, Jaccard ≥ "
+                + "\(NearDuplicateGrouping.defaultThreshold)); the first row of each cluster is kept as its representative, the others are flagged."
         case .refusals: "An assistant turn contains a refusal phrase (the README lists them; English and Chinese)."
         case .repetition:
             "An answer repeats one \(AnswerRepetition.gramSize)-word sequence at least \(AnswerRepetition.minimumRepeats) times, "
@@ -22,6 +25,7 @@ public enum QualityCheck: String, CaseIterable, Sendable {
     /// The check's heading on the page.
     public var title: String {
         switch self {
+        case .duplicatePrompts: "Duplicate prompts"
         case .refusals: "Refusals"
         case .repetition: "Degenerate repetition"
         case .echoes: "Answers that echo the prompt"
@@ -35,6 +39,7 @@ public enum QualityCheck: String, CaseIterable, Sendable {
     public func noun(_ count: Int) -> String {
         let one = count == 1
         switch self {
+        case .duplicatePrompts: return one ? "duplicate prompt" : "duplicate prompts"
         case .refusals: return one ? "refusal" : "refusals"
         case .repetition: return one ? "repetitive answer" : "repetitive answers"
         case .echoes: return one ? "echo" : "echoes"
@@ -72,13 +77,16 @@ public struct QualityFinding: Sendable, Equatable {
 }
 
 /// The data checks over a chat dataset, fed one row at a time in row order (one pass; memory is bounded
-/// except the answer lengths the length outliers need, kept as integers).
+/// except what two checks must keep: the answer lengths for the length outliers, kept as integers, and the last
+/// user turns for the duplicate prompts).
 public struct QualityChecks: Sendable {
     public static let listedFlags = 50
 
     private var findings: [QualityCheck: QualityFinding] =
         Dictionary(uniqueKeysWithValues: QualityCheck.allCases.map { ($0, QualityFinding(check: $0)) })
     private var lengths = LengthOutliers()
+    private var lines: [Int] = []
+    private var prompts: [String] = []
     public private(set) var rowCount = 0
 
     public init() {}
@@ -86,6 +94,8 @@ public struct QualityChecks: Sendable {
     public mutating func add(_ row: QualityRow) {
         let position = rowCount
         rowCount += 1
+        lines.append(row.line)
+        prompts.append(row.lastUserTurn)
         for answer in row.answers {
             if let phrase = RefusalPhrases.firstMatch(in: answer) {
                 findings[.refusals]?.flag(position, row.line, "\"\(phrase)\"")
@@ -105,14 +115,18 @@ public struct QualityChecks: Sendable {
         if let prompt = ScriptProfile(row.lastUserTurn).majority, let reply = ScriptProfile(answer).majority, prompt != reply {
             findings[.languageMismatch]?.flag(position, row.line, "prompt \(prompt.rawValue), answer \(reply.rawValue)")
         }
-        lengths.add(line: row.line, length: answer.unicodeScalars.count)
+        lengths.add(answer.unicodeScalars.count)
     }
 
     /// Every check's finding, in `QualityCheck.allCases` order.
     public func report() -> [QualityFinding] {
         var result = findings
+        let grouping = NearDuplicateGrouping(texts: prompts)
+        for (position, group) in grouping.groupOfRow.enumerated() where grouping.firstRowOfGroup[group] != position {
+            result[.duplicatePrompts]?.flag(position, lines[position], "duplicate of line \(lines[grouping.firstRowOfGroup[group]])")
+        }
         for outlier in lengths.outliers() {
-            result[.lengthOutliers]?.flag(outlier.position, outlier.line, "\(outlier.length) characters, z = \(outlier.z)")
+            result[.lengthOutliers]?.flag(outlier.position, lines[outlier.position], "\(outlier.length) characters, z = \(outlier.z)")
         }
         return QualityCheck.allCases.compactMap { result[$0] }
     }
@@ -197,16 +211,12 @@ struct LengthOutliers: Sendable {
     static let zThreshold = 3.0
     static let minimumRows = 10
 
-    private var lines: [Int] = []
     private var lengths: [Int] = []
 
-    mutating func add(line: Int, length: Int) {
-        lines.append(line)
-        lengths.append(length)
-    }
+    mutating func add(_ length: Int) { lengths.append(length) }
 
     /// The outliers in row order; `position` is the row's place in the order `add` saw them.
-    func outliers() -> [(position: Int, line: Int, length: Int, z: Double)] {
+    func outliers() -> [(position: Int, length: Int, z: Double)] {
         guard lengths.count >= Self.minimumRows else { return [] }
         let logs = lengths.map { naturalLog(Double($0) + 1) }
         let mean = logs.reduce(0, +) / Double(logs.count)
@@ -215,7 +225,7 @@ struct LengthOutliers: Sendable {
         return logs.indices.compactMap { index in
             let z = (logs[index] - mean) / deviation
             guard abs(z) > Self.zThreshold else { return nil }
-            return (index, lines[index], lengths[index], (z * 10).rounded() / 10)
+            return (index, lengths[index], (z * 10).rounded() / 10)
         }
     }
 }
