@@ -40,6 +40,7 @@ public enum Template: String, CaseIterable, Sendable {
     case teacherFields = "teacher_fields"
     case seedExpansion = "seed_expansion"
     case templateDryRun = "template_dry_run"
+    case datasetQuality = "dataset_quality"
 
     /// The file's bytes, embedded at compile time.
     public var source: [UInt8] {
@@ -66,6 +67,7 @@ public enum Template: String, CaseIterable, Sendable {
         case .teacherFields: PackageResources.teacher_fields_mustache
         case .seedExpansion: PackageResources.seed_expansion_mustache
         case .templateDryRun: PackageResources.template_dry_run_mustache
+        case .datasetQuality: PackageResources.dataset_quality_mustache
         }
     }
 }

@@ -1,0 +1,28 @@
+/// What the data checks read of one stored chat row: its last user turn, its assistant turns and the finish
+/// reason its metadata records (`{"finish_reason":"length"}` from synthesis or an uploaded file).
+public struct QualityRow: Sendable, Equatable {
+    public let line: Int
+    public let lastUserTurn: String
+    public let answers: [String]
+    public let finishReason: String?
+
+    public init(line: Int, lastUserTurn: String, answers: [String], finishReason: String? = nil) {
+        self.line = line
+        self.lastUserTurn = lastUserTurn
+        self.answers = answers
+        self.finishReason = finishReason
+    }
+
+    /// Reads a normalized row body (`dataset_rows.body`) and its metadata JSON; nil when the body is not one.
+    public init?(line: Int, body: [UInt8], metadata: String?) {
+        guard let messages = try? NormalizedChatRow.messages(body) else { return nil }
+        func text(_ message: ExportMessage) -> String { String(decoding: message.decodedContent, as: UTF8.self) }
+        let finishReason = metadata.flatMap { try? SynthesisJSON.parse(Array($0.utf8)) }?["finish_reason"]?.stringValue
+        self.init(
+            line: line, lastUserTurn: messages.last { $0.role == .user }.map(text) ?? "",
+            answers: messages.filter { $0.role == .assistant }.map(text), finishReason: finishReason)
+    }
+
+    /// The last assistant turn: the answer the row teaches.
+    public var answer: String { answers.last ?? "" }
+}

@@ -1,0 +1,78 @@
+import DistilleryServer
+import Foundation
+import Testing
+
+/// `GET /api/datasets/{id}/quality` and its page `GET /datasets/{id}/quality` through the real server, on an uploaded chat dataset.
+@Suite(.serialized)
+struct DatasetQualityAPITests {
+    static let echoedQuestion = "How do I export my data from the settings page?"
+
+    /// Sentences that make the ordinary answers' lengths vary (as real answers do), each row taking a few.
+    static let extraSentences = [
+        "Then confirm the download.", "Wait for the email with the link.", "Open it on the same device.",
+        "Keep the file somewhere safe.", "Large accounts take a few minutes longer.",
+    ]
+
+    /// 20 ordinary rows, with a refusal on line 3, a Chinese refusal on line 8 and an echo on line 12.
+    static func lines() -> [String] {
+        (0..<20).map { index in
+            let (user, answer): (String, String) = switch index {
+            case 2: ("Question \(index): how do I export my data?", "I'm sorry, but I can't help with that request.")
+            case 7: ("第\(index)个问题：怎么导出我的数据？", "抱歉，我无法回答这个问题，因为它涉及我无法访问的账户数据和系统设置，请联系管理员。")
+            case 11: (echoedQuestion, "You asked: \(echoedQuestion) Open Settings.")
+            default:
+                ("Question \(index): how do I export my data?",
+                 (["Open Settings, choose Export, and pick a format (\(index))."] + extraSentences.prefix(index % 6)).joined(separator: " "))
+            }
+            let object = ["messages": [["role": "system", "content": "You are a support agent."], ["role": "user", "content": user], ["role": "assistant", "content": answer]]]
+            return String(decoding: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        }
+    }
+
+    @Test func checksListEachFlaggedRowWithItsLineAndTheVerdictCountsThem() throws {
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let id = try test.uploadRaw(Fixtures.jsonl(Self.lines()), name: "quality")
+        _ = try test.waitUntilValidated(id)
+
+        let quality = try test.json("/api/datasets/\(id)/quality")
+        #expect(quality["verdict"] as? String == "2 refusals, 1 echo")
+        #expect(quality["rows"] as? Int == 20)
+        let checks = try #require(quality["checks"] as? [[String: Any]])
+        #expect(checks.compactMap { $0["check"] as? String }
+            == ["duplicatePrompts", "refusals", "repetition", "echoes", "truncated", "languageMismatch", "lengthOutliers"])
+        #expect(checks.allSatisfy { ($0["description"] as? String)?.isEmpty == false })
+        func flagged(_ name: String) -> [[String: Any]] {
+            checks.first { $0["check"] as? String == name }?["flagged"] as? [[String: Any]] ?? []
+        }
+        #expect(flagged("refusals").compactMap { $0["line"] as? Int } == [3, 8])
+        #expect(flagged("refusals").compactMap { $0["detail"] as? String } == ["\"I'm sorry, but\"", "\"抱歉，我\""])
+        #expect(flagged("echoes").compactMap { $0["line"] as? Int } == [12])
+
+        // The link of a flagged row opens that row in the rows API.
+        let link = try #require(flagged("echoes").first?["row"] as? String)
+        let row = try #require((try test.json(link)["items"] as? [[String: Any]])?.first)
+        #expect(row["line"] as? Int == 12)
+
+        // The page shows the same report, linked from the dataset's page.
+        let page = try test.get("/datasets/\(id)/quality")
+        #expect(page.status == 200)
+        #expect(page.text.contains("<strong>2 refusals, 1 echo</strong>"))
+        #expect(page.text.contains("<a href=\"/api/datasets/\(id)/rows?page=3&amp;per_page=1\">Line 3</a>"))
+        #expect(page.text.contains("Line 12</a>: the answer contains the whole prompt"))
+        #expect(try test.get("/datasets/\(id)").text.contains("href=\"/datasets/\(id)/quality\""))
+    }
+
+    @Test func unknownDatasetsAre404AndSeedsDatasetsAreRefusedWithAReason() throws {
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        #expect(try test.get("/api/datasets/999/quality").status == 404)
+        let seeds = try test.uploadRaw(Fixtures.jsonl(Fixtures.seedLines(5)), name: "seeds", mode: "seeds", skillPrompt: "Be brief.")
+        _ = try test.waitUntilValidated(seeds)
+        let refused = try test.get("/api/datasets/\(seeds)/quality")
+        #expect(refused.status == 409)
+        #expect(refused.text.contains("holds seeds"))
+        #expect(try test.get("/datasets/\(seeds)/quality").status == 409)
+        #expect(try test.get("/datasets/\(seeds)").text.contains("/quality") == false)
+    }
+}
