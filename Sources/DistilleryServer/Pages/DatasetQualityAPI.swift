@@ -21,7 +21,7 @@ struct DatasetQualityReport: Encodable {
         let unlistedText: String?
     }
 
-    let datasetId: Int64
+    let datasetID: Int64
     let datasetName: String
     let rows: Int
     let verdict: String
@@ -66,7 +66,7 @@ private func loadDatasetQualityReport(_ request: HTTPRequest, _ context: Request
     }
     let findings = checks.report()
     return DatasetQualityReport(
-        datasetId: record.id, datasetName: record.name, rows: checks.rowCount, verdict: QualityChecks.verdict(findings),
+        datasetID: record.id, datasetName: record.name, rows: checks.rowCount, verdict: QualityChecks.verdict(findings),
         checks: findings.map { finding in
             DatasetQualityReport.Check(
                 check: finding.check.rawValue, title: finding.check.title, description: finding.check.description,
