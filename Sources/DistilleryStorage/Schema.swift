@@ -513,5 +513,174 @@ public enum Schema {
         CREATE INDEX generation_items_status ON generation_items(job_id, status, seq);
         CREATE INDEX generation_items_call ON generation_items(job_id, call_key);
         """,
+
+        // 13 (issue 11, quality): the data checks stored per run (after validation, after synthesis, on request) so the
+        // Quality tab shows a trend; every row the latest run flags (the explorer's `?flag=`), replaced with each run;
+        // the judge's latest score per row and dimension (a later scoring job replaces it; the job keeps the model and
+        // prompt version); a person's review of a row and the history of its edits. Reviews and edits never change
+        // `dataset_rows`: the latest edit is the row as reviewed, applied when a curated child is built.
+        """
+        CREATE TABLE quality_runs (
+            id INTEGER PRIMARY KEY,
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+            trigger TEXT NOT NULL CHECK (trigger IN ('validation', 'synthesis', 'generation', 'merge', 'request')),
+            compare_dataset_id INTEGER REFERENCES datasets(id) ON DELETE SET NULL,
+            rows INTEGER NOT NULL CHECK (rows >= 0),
+            verdict TEXT NOT NULL,
+            counts TEXT NOT NULL,
+            report TEXT NOT NULL,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX quality_runs_dataset ON quality_runs(dataset_id, id);
+
+        CREATE TABLE row_flags (
+            dataset_id INTEGER NOT NULL,
+            idx INTEGER NOT NULL,
+            check_name TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            PRIMARY KEY (dataset_id, idx, check_name),
+            FOREIGN KEY (dataset_id, idx) REFERENCES dataset_rows(dataset_id, idx) ON DELETE CASCADE
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX row_flags_check ON row_flags(dataset_id, check_name, idx);
+
+        CREATE TABLE row_scores (
+            dataset_id INTEGER NOT NULL,
+            idx INTEGER NOT NULL,
+            dimension TEXT NOT NULL,
+            job_id INTEGER REFERENCES jobs(id) ON DELETE SET NULL,
+            rubric TEXT NOT NULL CHECK (rubric IN ('scale', 'pass_fail')),
+            score INTEGER NOT NULL CHECK ((rubric = 'scale' AND score BETWEEN 1 AND 5) OR (rubric = 'pass_fail' AND score IN (0, 1))),
+            reasoning TEXT NOT NULL,
+            model TEXT NOT NULL,
+            prompt_version TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (dataset_id, idx, dimension),
+            FOREIGN KEY (dataset_id, idx) REFERENCES dataset_rows(dataset_id, idx) ON DELETE CASCADE
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX row_scores_dimension ON row_scores(dataset_id, dimension, score);
+
+        CREATE TABLE row_reviews (
+            dataset_id INTEGER NOT NULL,
+            idx INTEGER NOT NULL,
+            verdict TEXT NOT NULL CHECK (verdict IN ('accepted', 'rejected')),
+            rating INTEGER CHECK (rating IS NULL OR rating BETWEEN 1 AND 5),
+            reviewed_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            reviewed_at INTEGER NOT NULL,
+            PRIMARY KEY (dataset_id, idx),
+            FOREIGN KEY (dataset_id, idx) REFERENCES dataset_rows(dataset_id, idx) ON DELETE CASCADE
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX row_reviews_verdict ON row_reviews(dataset_id, verdict, idx);
+
+        CREATE TABLE row_edits (
+            dataset_id INTEGER NOT NULL,
+            idx INTEGER NOT NULL,
+            seq INTEGER NOT NULL CHECK (seq >= 1),
+            previous_body TEXT NOT NULL,
+            body TEXT NOT NULL,
+            edited_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            edited_at INTEGER NOT NULL,
+            PRIMARY KEY (dataset_id, idx, seq),
+            FOREIGN KEY (dataset_id, idx) REFERENCES dataset_rows(dataset_id, idx) ON DELETE CASCADE
+        ) STRICT, WITHOUT ROWID;
+        """,
+
+        // 14 (issue 12, evaluation): an evaluation run (its queue entry's own row) of a student endpoint graded by a
+        // judge endpoint on a dataset's held-out rows; one work item per row with both answers, the verdicts per
+        // dimension, the pairwise preference in both orders and the failure phrase; the failure modes the phrases were
+        // clustered into (renamed or merged by a person). Endpoint usage gains the student. The snapshot (settings,
+        // dimensions) never changes after creation.
+        """
+        CREATE TABLE new_job_endpoint_usage (
+            job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+            endpoint TEXT NOT NULL CHECK (endpoint IN ('teacher', 'judge', 'student')),
+            answered INTEGER NOT NULL DEFAULT 0,
+            tokens_in INTEGER NOT NULL DEFAULT 0,
+            tokens_out INTEGER NOT NULL DEFAULT 0,
+            cost_usd REAL NOT NULL DEFAULT 0,
+            PRIMARY KEY (job_id, endpoint)
+        ) STRICT, WITHOUT ROWID;
+        INSERT INTO new_job_endpoint_usage SELECT job_id, endpoint, answered, tokens_in, tokens_out, cost_usd FROM job_endpoint_usage;
+        DROP TABLE job_endpoint_usage;
+        ALTER TABLE new_job_endpoint_usage RENAME TO job_endpoint_usage;
+
+        CREATE TABLE evaluation_runs (
+            job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+            name TEXT NOT NULL CHECK (length(name) > 0),
+            dataset_id INTEGER REFERENCES datasets(id) ON DELETE SET NULL,
+            split TEXT CHECK (split IN ('train', 'validation', 'test')),
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            student_provider TEXT NOT NULL,
+            student_model TEXT NOT NULL,
+            student_key_id INTEGER REFERENCES teacher_keys(id) ON DELETE SET NULL,
+            judge_provider TEXT NOT NULL,
+            judge_model TEXT NOT NULL,
+            judge_key_id INTEGER REFERENCES teacher_keys(id) ON DELETE SET NULL,
+            recipe_id INTEGER REFERENCES recipes(id) ON DELETE SET NULL,
+            settings TEXT NOT NULL,
+            dimensions TEXT NOT NULL,
+            prompt_version TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled')),
+            total INTEGER NOT NULL DEFAULT 0 CHECK (total >= 0),
+            judged INTEGER NOT NULL DEFAULT 0 CHECK (judged >= 0),
+            skipped INTEGER NOT NULL DEFAULT 0 CHECK (skipped >= 0),
+            retries INTEGER NOT NULL DEFAULT 0 CHECK (retries >= 0),
+            estimate TEXT,
+            cancel_requested INTEGER NOT NULL DEFAULT 0 CHECK (cancel_requested IN (0, 1)),
+            created_at INTEGER NOT NULL,
+            started_at INTEGER,
+            finished_at INTEGER,
+            failure TEXT
+        ) STRICT;
+        CREATE INDEX evaluation_runs_dataset ON evaluation_runs(dataset_id, split, job_id);
+        CREATE TRIGGER evaluation_runs_snapshot_immutable
+        BEFORE UPDATE OF settings, dimensions, prompt_version, split ON evaluation_runs
+        BEGIN SELECT RAISE(ABORT, 'an evaluation run keeps the split and settings it was created with'); END;
+
+        CREATE TABLE failure_modes (
+            id INTEGER PRIMARY KEY,
+            job_id INTEGER NOT NULL REFERENCES evaluation_runs(job_id) ON DELETE CASCADE,
+            name TEXT NOT NULL CHECK (length(name) > 0),
+            merged_into INTEGER REFERENCES failure_modes(id) ON DELETE SET NULL,
+            created_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX failure_modes_job ON failure_modes(job_id);
+
+        CREATE TABLE evaluation_rows (
+            job_id INTEGER NOT NULL REFERENCES evaluation_runs(job_id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            line INTEGER NOT NULL,
+            conversation TEXT NOT NULL,
+            prompt TEXT NOT NULL,
+            reference TEXT NOT NULL,
+            category TEXT,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'in_flight', 'done', 'skipped')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            student_failures INTEGER NOT NULL DEFAULT 0,
+            judge_failures INTEGER NOT NULL DEFAULT 0,
+            student_limit INTEGER,
+            judge_limit INTEGER,
+            error_code TEXT,
+            error_message TEXT,
+            student_answer TEXT,
+            student_tokens_in INTEGER NOT NULL DEFAULT 0,
+            student_tokens_out INTEGER NOT NULL DEFAULT 0,
+            student_cost_usd REAL NOT NULL DEFAULT 0,
+            student_latency_ms INTEGER,
+            judge_tokens_in INTEGER NOT NULL DEFAULT 0,
+            judge_tokens_out INTEGER NOT NULL DEFAULT 0,
+            judge_cost_usd REAL NOT NULL DEFAULT 0,
+            verdicts TEXT,
+            passed INTEGER CHECK (passed IS NULL OR passed IN (0, 1)),
+            preference_forward TEXT CHECK (preference_forward IN ('student', 'reference', 'tie')),
+            preference_reverse TEXT CHECK (preference_reverse IN ('student', 'reference', 'tie')),
+            outcome TEXT CHECK (outcome IN ('win', 'loss', 'tie')),
+            failure_phrase TEXT,
+            failure_mode_id INTEGER REFERENCES failure_modes(id) ON DELETE SET NULL,
+            PRIMARY KEY (job_id, idx)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX evaluation_rows_status ON evaluation_rows(job_id, status);
+        CREATE INDEX evaluation_rows_mode ON evaluation_rows(job_id, failure_mode_id);
+        """,
     ]
 }
