@@ -239,8 +239,8 @@
     syncProvider();
   });
 
-  // Synthesis dialog: keep the estimate current.
-  var synthesis = document.querySelector("[data-synthesis-form]");
+  // Synthesis dialog and judge scoring form: keep the estimate current.
+  var synthesis = document.querySelector("form[data-estimate-url]");
   if (synthesis) {
     var estimateURL = synthesis.getAttribute("data-estimate-url");
     var timer = null;

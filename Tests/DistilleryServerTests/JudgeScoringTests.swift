@@ -185,6 +185,34 @@ struct JudgeScoringTests {
         #expect(try test.get("/api/scoring/999").status == 404)
     }
 
+    @Test func theEstimateBeforeStartingIsTheOneStoredWithTheJob() throws {
+        let teacher = try FakeTeacherProcess(["--latency-ms", "5"])
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let dataset = try Self.chatDataset(test, count: 10) { "Question \($0): do you ship abroad?" }
+        let query = "provider=openai-compatible&model=fake-judge&base_url=\(FormEncoding.encode(teacher.baseURL + "/v1"))"
+            + "&input_price_per_million=1000&output_price_per_million=2000&max_in_flight=4&dimensions=correct,safe"
+        let response = try test.get("/api/datasets/\(dataset)/judge-scores/estimate?\(query)")
+        #expect(response.status == 200, "\(response.text)")
+        let estimate = try #require((try TestApp.object(response))["estimate"] as? [String: Any])
+        #expect(estimate["requests"] as? Int == 10)
+        // Two dimensions of about 200 tokens each per row; the prompt holds at least every row's own tokens.
+        #expect(estimate["completionTokens"] as? Int == 10 * 2 * 200)
+        let prompt = try #require(estimate["promptTokens"] as? Int)
+        #expect(prompt > 10 * 20)
+        #expect(abs((estimate["costUSD"] as? Double ?? 0) - (Double(prompt) * 1000 + 4000 * 2000) / 1_000_000) < 1e-9)
+        #expect(estimate["costText"] as? String == Formatting.usd(estimate["costUSD"] as? Double ?? 0))
+
+        let started = try Self.start(test, dataset: dataset, Self.judge(teacher, extra: [
+            "dimensions": ["correct", "safe"], "input_price_per_million": 1000, "output_price_per_million": 2000,
+        ]))
+        let stored = try #require((try TestApp.object(started))["estimate"] as? [String: Any])
+        for key in ["requests", "promptTokens", "completionTokens", "costText"] { #expect("\(stored[key] ?? "")" == "\(estimate[key] ?? "")", "\(key)") }
+        _ = try Self.waitForJob(test, try Self.jobID(started))
+
+        #expect(try test.get("/api/datasets/\(dataset)/judge-scores/estimate?provider=openai-compatible").status == 422)
+    }
+
     @Test func cancellingKeepsTheScoresCommittedSoFar() throws {
         let teacher = try FakeTeacherProcess(["--latency-ms", "150"])
         let test = try TestApp()

@@ -28,6 +28,8 @@ struct ScoringForm {
     /// Errors of the custom dimensions (`custom line N`), shown under the textarea.
     let customErrors: [String]
     let formError: String?
+    /// The cost, duration and requests for the fields as they stand (nil until a judge can be priced).
+    let estimate: ScoringEstimateView?
 
     init(context: RequestContext, dataset: DatasetRecord, fields: [String: String], problems: [String: String] = [:], formError: String? = nil) throws {
         chrome = context.chrome(section: .datasets)
@@ -49,6 +51,12 @@ struct ScoringForm {
         fieldErrors = problems
         customErrors = problems.filter { $0.key.hasPrefix("custom") }.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
         self.formError = formError
+        var priced = fields
+        if !submitted {
+            priced["provider"] = SynthesisService.defaultProvider
+            for dimension in dimensions { priced[dimension.name] = "on" }
+        }
+        estimate = try? ScoringService.estimate(dataset: dataset, fields: priced, services: context.services)
     }
 }
 
@@ -56,6 +64,17 @@ struct ScoringForm {
 func showScoringForm(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let dataset = try ScoringService.scorableDataset(id: try request.datasetID(), context: context)
     return context.renderer.html(.scoringNew, try ScoringForm(context: context, dataset: dataset, fields: [:]))
+}
+
+// GET /api/datasets/{id}/judge-scores/estimate?provider=&model=&…&dimensions=correct,safe&custom=…  ->  {"estimate": {requests,
+// promptTokens, completionTokens, costUSD, costKnown, costText, durationSeconds, durationText, assumption}}: the start's
+// fields as query parameters (the form's `dimension_<id>=on` boxes or `dimensions`), no key; 422 names a bad field.
+func getScoringEstimateJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
+    struct Body: Encodable { let estimate: ScoringEstimateView }
+    let dataset = try ScoringService.scorableDataset(id: try request.datasetID(), context: context)
+    var fields: [String: String] = [:]
+    for item in request.queryItems where fields[item.name] == nil { fields[item.name] = item.value }
+    return context.renderer.json(Body(estimate: try ScoringService.estimate(dataset: dataset, fields: fields, services: context.services)))
 }
 
 // POST /datasets/{id}/judge-scores  ->  303 /scoring/{job} once the judge's pre-flight has passed; a bad field, the family

@@ -101,6 +101,7 @@ enum Routes {
         Route("GET", "/api/generations/{job}", access: .signedIn, format: .json, handler: getGenerationJSON),
         Route("POST", "/api/generations/{job}/cancel", access: .signedIn, format: .json, handler: cancelGenerationJSON),
         Route("POST", "/api/datasets/{id}/judge-scores", access: .signedIn, format: .json, handler: startScoringJSON),
+        Route("GET", "/api/datasets/{id}/judge-scores/estimate", access: .signedIn, format: .json, handler: getScoringEstimateJSON),
         Route("GET", "/api/scoring/{job}", access: .signedIn, format: .json, handler: getScoringJobJSON),
         Route("POST", "/api/scoring/{job}/cancel", access: .signedIn, format: .json, handler: cancelScoringJSON),
         Route("GET", "/api/providers", access: .signedIn, format: .json, handler: getProvidersJSON),

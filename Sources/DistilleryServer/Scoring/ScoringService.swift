@@ -218,6 +218,24 @@ enum ScoringService {
         }
     }
 
+    /// The estimate for the form's fields (or the API's, with `dimensions` as a comma-separated list of built-in ids), at
+    /// the judge's list price and typical speed; no key is needed and nothing is sent.
+    static func estimate(dataset: DatasetRecord, fields given: [String: String], services: Services) throws -> ScoringEstimateView {
+        var fields = given
+        fields["api_key"] = nil
+        if let ids = fields.removeValue(forKey: "dimensions") {
+            for id in ids.split(separator: ",") { fields[formDimensionPrefix + id.trimmingCharacters(in: .whitespaces)] = "on" }
+        }
+        let (judgeRequest, settings) = try judge(try read(form: fields), services: services)
+        judgeRequest.pastedKey?.free()
+        guard let provider = services.catalog.provider(id: settings.provider), let model = provider.model(named: settings.model) else {
+            throw AppError.invalid("Unknown model.", fields: ["model": "Unknown model."])
+        }
+        return try ScoringEstimateView.make(
+            datasetID: dataset.id, dimensions: try read(form: fields).dimensions, judge: settings, model: model, measuredFirstTokenMs: nil,
+            services: services)
+    }
+
     /// Cancels a queued or running job (its starter or an admin); the scores committed so far are kept.
     static func cancel(jobID: Int64, context: RequestContext) throws {
         let user = try context.requireUser()
