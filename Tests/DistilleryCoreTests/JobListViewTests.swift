@@ -101,6 +101,8 @@ import Testing
         #expect(JobKind.validation.storedName == "validate")
         #expect(JobKind.synthesis.storedName == "synthesize")
         #expect(JobKind(storedName: "synthesize") == .synthesis)
+        #expect(JobKind.scoring.storedName == "score")
+        #expect(JobKind(storedName: "score") == .scoring)
         #expect(JobKind(storedName: "train") == nil)
     }
 
