@@ -182,7 +182,9 @@ public struct ScoringStore: Sendable {
                 UPDATE scoring_jobs SET status = 'running', started_at = COALESCE(started_at, ?)
                 WHERE job_id = ? AND status IN (\(JobStatus.sqlList(JobStatus.predecessors(of: .running))))
                 """, .integer(now), .integer(jobID))
-            guard connection.changes == 1 else { throw try Self.refusal(connection, id: jobID, to: .running) }
+            guard connection.changes == 1 else {
+                throw try StatusTransitions.jobRecordRefusal(connection, table: "scoring_jobs", id: jobID, to: .running)
+            }
             try connection.run("UPDATE scoring_rows SET status = 'pending' WHERE job_id = ? AND status = 'in_flight'", .integer(jobID))
         }
     }
@@ -345,16 +347,8 @@ public struct ScoringStore: Sendable {
             UPDATE scoring_jobs SET status = ?, failure = ?, finished_at = ?
             WHERE job_id = ? AND status IN (\(JobStatus.sqlList(JobStatus.predecessors(of: status))))
             """, .text(status.rawValue), SQLValue(failure), .integer(now), .integer(jobID))
-        guard connection.changes == 1 else { throw try refusal(connection, id: jobID, to: status) }
+        guard connection.changes == 1 else { throw try StatusTransitions.jobRecordRefusal(connection, table: "scoring_jobs", id: jobID, to: status) }
         try SynthesisStore.deleteJobKeys(in: connection, jobID: jobID, actor: "scoring job #\(jobID)", now: now)
-    }
-
-    private static func refusal(_ connection: Connection, id: Int64, to target: JobStatus) throws -> StatusTransitionError {
-        let current = try connection.scalar("SELECT status FROM scoring_jobs WHERE job_id = ?", .integer(id))?.stringValue
-        if let current, let status = JobStatus(rawValue: current) {
-            do { _ = try status.move(to: target, job: id) } catch { return error }
-        }
-        return StatusTransitionError(subject: "Job \(JobNumber.text(id))", from: current, to: target.rawValue)
     }
 
     private static let selectJob = """

@@ -96,7 +96,8 @@ struct ScoringJobView: Encodable {
             datasetURL: job.datasetID.map { "/datasets/\($0)" }, provider: services.catalog.provider(id: job.provider)?.displayName ?? job.provider,
             model: job.model, promptVersion: job.promptVersion, total: job.total, scored: job.scored, unscored: job.unscored,
             processed: job.processed, percentDone: percent,
-            progressText: "\(Formatting.count(job.processed)) of \(Formatting.count(job.total)) rows: \(Formatting.count(job.scored)) scored, \(Formatting.count(job.unscored)) unscored",
+            progressText: "\(Formatting.count(job.processed)) of \(Formatting.count(job.total)) rows: \(Formatting.count(job.scored)) scored, "
+                + "\(Formatting.count(job.unscored)) unscored",
             retries: job.retries, inFlight: live?.inFlight ?? 0, dimensions: dimensions, unscoredReasons: try store.unscoredReasons(jobID: jobID),
             hasUnscored: job.unscored > 0, insistedSameFamily: job.insistedSameFamily, warnings: warnings, hasWarnings: !warnings.isEmpty,
             lengthBiasThreshold: LengthBias.warningThreshold, tokensIn: job.tokensIn, tokensOut: job.tokensOut, costUSD: job.costUSD,
