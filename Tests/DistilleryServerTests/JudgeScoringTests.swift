@@ -170,6 +170,8 @@ struct JudgeScoringTests {
             (["dimensions": ["safe"], "custom": [["id": "Tone", "title": "T", "rubric": "1-5", "description": "d"]]], "custom[0].id"),
             (["dimensions": ["safe"], "insist_same_family": "very"], "insist_same_family"),
             (["dimensions": "safe"], "dimensions"),
+            (["dimensions": ["safe"], "max_inflight": 4], "max_inflight"),
+            (["dimensions": ["safe"], "rejection_sampling": true], "rejection_sampling"),
         ]
         for (extra, field) in cases {
             let response = try Self.start(test, dataset: dataset, Self.judge(teacher, extra: extra))

@@ -18,6 +18,12 @@ enum ScoringService {
     /// The request's own fields; every other field is the judge endpoint's.
     static let ownFields: Set<String> = ["dimensions", "custom", "insist_same_family"]
     static let formDimensionPrefix = "dimension_"
+    /// The judge endpoint's fields, as synthesis reads a teacher's (rejection sampling and the child's split do not apply).
+    static let judgeFieldNames: Set<String> = [
+        "provider", "model", "custom_model", "base_url", "api_key", "saved_key_id", "recipe_id", "temperature", "top_p", "seed",
+        "max_new_tokens", "max_tokens_cap", "requests_per_minute", "tokens_per_minute", "max_in_flight", "request_timeout_seconds",
+        "supports_structured_output", "input_price_per_million", "output_price_per_million",
+    ]
 
     /// Reads `POST /api/datasets/{id}/judge-scores`'s JSON body: `dimensions` (built-in ids), `custom` (an array of
     /// dimension objects, or the form's lines as one string), `insist_same_family`, and the judge's fields.
@@ -26,6 +32,10 @@ enum ScoringService {
         var problems: [String: String] = [:]
         var judgeFields: [String: String] = [:]
         for (key, value) in members where !ownFields.contains(key) {
+            guard judgeFieldNames.contains(key) else {
+                problems[key] = "Unknown field; the fields are: \((ownFields.union(judgeFieldNames)).sorted().joined(separator: ", "))."
+                continue
+            }
             switch value {
             case .string(let string): judgeFields[key] = string
             case .number: judgeFields[key] = value.serialized
