@@ -687,7 +687,9 @@ public enum Schema {
         // judge endpoint on chosen dimensions, and one work item per row (the engine's, like `synthesis_seeds`). The
         // snapshot (judge settings without a key, dimensions, prompt version) never changes after creation. Completing
         // a row writes its `row_scores` (migration 13), the job's totals and its `job_endpoint_usage` ('judge') in one
-        // transaction; a row whose verdict never parsed ends 'skipped' (unscored) and writes no score.
+        // transaction; a row whose verdict never parsed ends 'skipped' (unscored) and writes no score. `scores` keeps the
+        // job's own scores of the row (`{"dimension": score}`), so the job's figures stay its own after a later job
+        // replaces the row's latest scores.
         """
         CREATE TABLE scoring_jobs (
             job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
@@ -736,6 +738,7 @@ public enum Schema {
             tokens_out INTEGER NOT NULL DEFAULT 0,
             cost_usd REAL NOT NULL DEFAULT 0,
             latency_ms INTEGER,
+            scores TEXT,
             PRIMARY KEY (job_id, idx)
         ) STRICT, WITHOUT ROWID;
         CREATE INDEX scoring_rows_status ON scoring_rows(job_id, status);

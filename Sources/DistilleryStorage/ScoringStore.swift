@@ -239,7 +239,12 @@ public struct ScoringStore: Sendable {
                         score = excluded.score, reasoning = excluded.reasoning, model = excluded.model,
                         prompt_version = excluded.prompt_version, created_at = excluded.created_at
                     """)
+                let ownScores = try connection.cachedStatement("UPDATE scoring_rows SET scores = ? WHERE job_id = ? AND idx = ?")
                 for entry in batch.verdicts {
+                    ownScores.reset()
+                    let scores = SynthesisJSON.object(entry.verdicts.map { ($0.dimension, .number(Double($0.score))) })
+                    try ownScores.bind([.text(scores.serialized), .integer(jobID), .integer(entry.index)])
+                    _ = try ownScores.step()
                     for verdict in entry.verdicts {
                         upsert.reset()
                         try upsert.bind([
@@ -266,13 +271,16 @@ public struct ScoringStore: Sendable {
         }
     }
 
-    /// Per dimension, how many of the job's rows got each score (the scores still current: a later job on the same
-    /// rows replaces them).
+    /// Per dimension, how many of the job's rows got each score from this job (even once a later job replaced them as
+    /// the rows' latest).
     public func scoreCounts(jobID: Int64) throws -> [DimensionScoreCounts] {
         try database.read { connection in
             var byDimension: [String: [Int: Int]] = [:]
             for row in try connection.query(
-                "SELECT dimension, score, COUNT(*) AS n FROM row_scores WHERE job_id = ? GROUP BY dimension, score", .integer(jobID))
+                """
+                SELECT s.key AS dimension, s.value AS score, COUNT(*) AS n FROM scoring_rows r, json_each(r.scores) s
+                WHERE r.job_id = ? AND r.scores IS NOT NULL GROUP BY s.key, s.value
+                """, .integer(jobID))
             {
                 byDimension[row.string("dimension") ?? "", default: [:]][row.int("score") ?? 0] = row.int("n") ?? 0
             }
@@ -285,9 +293,9 @@ public struct ScoringStore: Sendable {
         try database.read { connection in
             try connection.query(
                 """
-                SELECT s.score, r.answer_chars FROM row_scores s JOIN scoring_rows r ON r.job_id = s.job_id AND r.idx = s.idx
-                WHERE s.job_id = ? AND s.dimension = ?
-                """, .integer(jobID), .text(dimension)
+                SELECT json_extract(scores, ?) AS score, answer_chars FROM scoring_rows
+                WHERE job_id = ? AND scores IS NOT NULL AND json_extract(scores, ?) IS NOT NULL
+                """, .text("$.\(dimension)"), .integer(jobID), .text("$.\(dimension)")
             ).map { ($0.int("score") ?? 0, $0.int("answer_chars") ?? 0) }
         }
     }

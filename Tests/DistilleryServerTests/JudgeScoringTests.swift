@@ -215,6 +215,61 @@ struct JudgeScoringTests {
         #expect(try test.get("/api/datasets/\(dataset)/judge-scores/estimate?provider=openai-compatible").status == 422)
     }
 
+    @Test func aLaterJobReplacesTheRowsLatestScoresAndEachJobKeepsItsOwnFigures() throws {
+        let teacher = try FakeTeacherProcess(["--latency-ms", "5"])
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let dataset = try Self.chatDataset(test, count: 6) { "Question \($0): is there a student discount?\($0 < 2 ? " [score:2]" : "")" }
+        let first = try Self.waitForJob(test, try Self.jobID(try Self.start(test, dataset: dataset, Self.judge(teacher, extra: ["dimensions": ["correct"]]))))
+        let second = try Self.waitForJob(
+            test, try Self.jobID(try Self.start(test, dataset: dataset, Self.judge(teacher, extra: ["dimensions": ["correct", "safe"]]))))
+        let secondID = try #require((second["jobID"] as? NSNumber)?.int64Value)
+        let latest = try test.app.services.database.read { connection in
+            try connection.query("SELECT job_id, dimension FROM row_scores WHERE dataset_id = ?", .integer(dataset))
+        }
+        #expect(latest.count == 12)
+        #expect(latest.allSatisfy { $0.int64("job_id") == secondID })
+        // The first job, read again after the second replaced its rows' latest scores, still reports its own.
+        let firstAgain = try test.json("/api/scoring/\(try #require((first["jobID"] as? NSNumber)?.int64Value))")
+        for job in [firstAgain, second] {
+            let correct = try #require((job["dimensions"] as? [[String: Any]])?.first)
+            #expect(correct["scoredRows"] as? Int == 6)
+            #expect((correct["distribution"] as? [[String: Any]])?.map { $0["count"] as? Int } == [0, 2, 0, 4, 0])
+            // Every answer here has the same length: no figure.
+            #expect(correct["lengthBias"] == nil)
+            #expect(correct["lengthBiasText"] as? String == "needs 5+ rows with varied scores and lengths")
+        }
+    }
+
+    @Test func scoresThatFollowAnswerLengthGiveTheLengthBiasFigureAndAWarning() throws {
+        let teacher = try FakeTeacherProcess(["--latency-ms", "5"])
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        // Scores 1…5 (scripted) on answers of 20, 10, 30, 50 and 40 characters: r = 0.8 (Python's statistics.correlation).
+        let lengths = [20, 10, 30, 50, 40]
+        let lines = try lengths.enumerated().map { index, length in
+            let object: [String: Any] = ["messages": [
+                ["role": "system", "content": "You are a concise support agent."],
+                ["role": "user", "content": "Question \(index) [score:\(index + 1)]"],
+                ["role": "assistant", "content": String(repeating: "a", count: length)],
+            ]]
+            return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        }
+        let dataset = try test.uploadRaw(Fixtures.jsonl(lines), name: "lengths")
+        _ = try test.waitUntilValidated(dataset)
+        let job = try Self.waitForJob(
+            test, try Self.jobID(try Self.start(test, dataset: dataset, Self.judge(teacher, extra: ["dimensions": ["correct", "safe"]]))))
+        let dimensions = try #require(job["dimensions"] as? [[String: Any]])
+        let correct = try #require(dimensions.first)
+        #expect(abs((correct["lengthBias"] as? Double ?? 0) - 0.8) < 1e-9)
+        #expect(correct["lengthBiasText"] as? String == "r = 0.80 over 5 rows")
+        #expect(dimensions.last?["lengthBias"] == nil)  // pass/fail: no figure
+        let warnings = try #require(job["warnings"] as? [String])
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.hasPrefix("Correct as far as the judge can tell: scores follow answer length (r = 0.80)") == true, "\(warnings)")
+        #expect(try test.get("/scoring/\(try #require((job["jobID"] as? NSNumber)?.int64Value))").text.contains("scores follow answer length (r = 0.80)"))
+    }
+
     @Test func cancellingKeepsTheScoresCommittedSoFar() throws {
         let teacher = try FakeTeacherProcess(["--latency-ms", "150"])
         let test = try TestApp()
