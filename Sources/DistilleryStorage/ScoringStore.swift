@@ -86,7 +86,7 @@ public struct PendingScoringRow: Sendable, Equatable {
 
 /// Everything one commit of a scoring job changes, in one transaction: the rows' states, the verdicts of the rows
 /// scored (written to `row_scores`), and the totals (`written` = scored, `skipped` = unscored).
-public struct ScoringBatch: Sendable, Equatable {
+public struct ScoringBatch: Sendable {
     public var rowUpdates: [SeedUpdate] = []
     public var verdicts: [(index: Int64, verdicts: [DimensionVerdict])] = []
     public var delta = SynthesisCounterDelta()
@@ -94,11 +94,6 @@ public struct ScoringBatch: Sendable, Equatable {
     public init() {}
 
     public var isEmpty: Bool { rowUpdates.isEmpty && verdicts.isEmpty && delta.isZero }
-
-    public static func == (lhs: ScoringBatch, rhs: ScoringBatch) -> Bool {
-        lhs.rowUpdates == rhs.rowUpdates && lhs.delta == rhs.delta
-            && lhs.verdicts.elementsEqual(rhs.verdicts) { $0.index == $1.index && $0.verdicts == $1.verdicts }
-    }
 }
 
 /// One dimension's scores of a job: how many rows got each score.

@@ -236,13 +236,14 @@ enum ScoringService {
         if let ids = fields.removeValue(forKey: "dimensions") {
             for id in ids.split(separator: ",") { fields[formDimensionPrefix + id.trimmingCharacters(in: .whitespaces)] = "on" }
         }
-        let (judgeRequest, settings) = try judge(try read(form: fields), services: services)
+        let request = try read(form: fields)
+        let (judgeRequest, settings) = try judge(request, services: services)
         judgeRequest.pastedKey?.free()
         guard let provider = services.catalog.provider(id: settings.provider), let model = provider.model(named: settings.model) else {
             throw AppError.invalid("Unknown model.", fields: ["model": "Unknown model."])
         }
         return try ScoringEstimateView.make(
-            datasetID: dataset.id, dimensions: try read(form: fields).dimensions, judge: settings, model: model, measuredFirstTokenMs: nil,
+            datasetID: dataset.id, dimensions: request.dimensions, judge: settings, model: model, measuredFirstTokenMs: nil,
             services: services)
     }
 
