@@ -3,7 +3,7 @@ import DistilleryCore
 /// A job as the jobs page lists it, with the synthesis settings the server reads its cost's certainty from.
 public struct StoredJobListing: Sendable, Equatable {
     public var entry: JobListEntry
-    /// A synthesis job's settings JSON, or a generation task's (nil for other kinds).
+    /// A synthesis job's settings JSON, a generation task's or a scoring job's (nil for other kinds).
     public let settingsJSON: String?
 }
 
@@ -17,9 +17,12 @@ extension JobQueue {
             SELECT j.id, j.kind, j.dataset_id, d.name AS dataset_name, d.status AS dataset_status, d.line_count, d.row_count,
                 j.state, j.created_at, j.started_at, j.finished_at, u.name AS started_by,
                 s.job_id AS synthesis_id, s.recipe_id, r.name AS recipe_name, s.cancel_requested, s.total, s.written, s.skipped,
-                s.cost_usd, COALESCE(s.settings, g.settings) AS settings,
+                s.cost_usd, COALESCE(s.settings, g.settings, sc.settings) AS settings,
                 g.job_id AS generation_id, g.status AS generation_status, g.target, g.accepted, g.cost_usd AS generation_cost,
                 g.cancel_requested AS generation_cancel, g.recipe_id AS generation_recipe_id, gr.name AS generation_recipe_name,
+                sc.job_id AS scoring_id, sc.total AS scoring_total, sc.scored AS scoring_scored, sc.unscored AS scoring_unscored,
+                sc.cost_usd AS scoring_cost, sc.cancel_requested AS scoring_cancel, sc.recipe_id AS scoring_recipe_id,
+                scr.name AS scoring_recipe_name,
                 CASE WHEN j.kind = '\(JobKind.validation.storedName)' AND j.state = 'running' THEN
                     (SELECT COUNT(*) FROM dataset_rows WHERE dataset_id = j.dataset_id)
                     + (SELECT COUNT(DISTINCT line) FROM dataset_errors WHERE dataset_id = j.dataset_id)
@@ -30,6 +33,8 @@ extension JobQueue {
             LEFT JOIN recipes r ON r.id = s.recipe_id
             LEFT JOIN generation_jobs g ON g.job_id = j.id
             LEFT JOIN recipes gr ON gr.id = g.recipe_id
+            LEFT JOIN scoring_jobs sc ON sc.job_id = j.id
+            LEFT JOIN recipes scr ON scr.id = sc.recipe_id
             LEFT JOIN users u ON u.id = j.created_by
             \(condition)
             ORDER BY j.id DESC LIMIT ? OFFSET ?
@@ -107,7 +112,15 @@ extension JobQueue {
             if row.string("generation_status") == GenerationStatus.completedWithShortfall.rawValue {
                 entry.outcome = GenerationStatus.completedWithShortfall.label
             }
-        case .synthesis, .generation, nil:
+        case .scoring where row.int64("scoring_id") != nil:
+            let scored = row.int("scoring_scored") ?? 0
+            entry.recipeID = row.int64("scoring_recipe_id")
+            entry.recipeName = row.string("scoring_recipe_name")
+            entry.cancelRequested = row.int("scoring_cancel") == 1
+            entry.processed = scored + (row.int("scoring_unscored") ?? 0)
+            entry.total = row.int("scoring_total") ?? 0
+            entry.costUSD = row.double("scoring_cost") ?? 0
+        case .synthesis, .generation, .scoring, nil:
             break
         }
         return StoredJobListing(entry: entry, settingsJSON: row.string("settings"))

@@ -24,7 +24,8 @@ private func loadJobListView(_ request: HTTPRequest, _ context: RequestContext) 
         var entry = listing.entry
         // A self-hosted teacher without a price has no known cost (as on the job's own page).
         if let settings = listing.settingsJSON,
-            let decoded = entry.kind == .generation ? (try? GenerationSettings.decode(settings))?.teacher : try? SynthesisSettings.decode(settings)
+            let decoded = entry.kind == .generation ? (try? GenerationSettings.decode(settings))?.teacher
+                : entry.kind == .scoring ? (try? ScoringSettings.decode(settings))?.judge : try? SynthesisSettings.decode(settings)
         {
             entry.costKnown = decoded.costKnown
         }
