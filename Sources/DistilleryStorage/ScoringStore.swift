@@ -88,7 +88,7 @@ public struct PendingScoringRow: Sendable, Equatable {
 /// scored (written to `row_scores`), and the totals (`written` = scored, `skipped` = unscored).
 public struct ScoringBatch: Sendable {
     public var rowUpdates: [SeedUpdate] = []
-    public var verdicts: [(index: Int64, verdicts: [DimensionVerdict])] = []
+    public var verdicts: [(index: Int64, verdicts: [DimensionScore])] = []
     public var delta = SynthesisCounterDelta()
 
     public init() {}

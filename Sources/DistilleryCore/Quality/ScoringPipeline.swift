@@ -37,9 +37,9 @@ public struct ScoringPipeline: Pipeline, Sendable {
         self.configuration = configuration
     }
 
-    public func begin(_ item: ScoringItem) -> [DimensionVerdict]? { nil }
+    public func begin(_ item: ScoringItem) -> [DimensionScore]? { nil }
 
-    public func next(_ item: ScoringItem, _ progress: [DimensionVerdict]?) -> PipelineStep<[DimensionVerdict], ScoringItem> {
+    public func next(_ item: ScoringItem, _ progress: [DimensionScore]?) -> PipelineStep<[DimensionScore], ScoringItem> {
         if let verdicts = progress { return .finish([verdicts], followUps: []) }
         guard let conversation = item.conversation else {
             return .skip(TeacherFailure(.badRequest, detail: "The row has no assistant answer to grade."))
@@ -51,7 +51,7 @@ public struct ScoringPipeline: Pipeline, Sendable {
     }
 
     public func accept(
-        _ answer: ChatCompletionResult, usage: RequestUsage, to request: StageRequest, item: ScoringItem, progress: inout [DimensionVerdict]?
+        _ answer: ChatCompletionResult, usage: RequestUsage, to request: StageRequest, item: ScoringItem, progress: inout [DimensionScore]?
     ) -> TeacherFailure? {
         guard let first = answer.candidates.first else { return TeacherFailure(.judgeUnparseable, detail: "The judge returned no answer.") }
         switch AnswerExtraction.finalAnswer(first, mode: .answerOnly) {

@@ -1,5 +1,5 @@
 /// The judge's verdict on one dimension of one row.
-public struct DimensionVerdict: Sendable, Equatable {
+public struct DimensionScore: Sendable, Equatable {
     public var dimension: String
     public var rubric: JudgeRubric
     /// 1–5 on a scale; 1 pass / 0 fail (as `row_scores` stores it).
@@ -22,7 +22,7 @@ public struct DimensionVerdict: Sendable, Equatable {
 public enum ScoringVerdictParser {
     public static let reasoningLimit = 2_000
 
-    public static func parse(_ answer: String, dimensions: [JudgeDimension]) -> Result<[DimensionVerdict], TeacherFailure> {
+    public static func parse(_ answer: String, dimensions: [JudgeDimension]) -> Result<[DimensionScore], TeacherFailure> {
         let text = AnswerExtraction.splitInlineReasoning(answer).answer
         let bytes = Array(text.utf8)
         guard let start = bytes.firstIndex(of: UInt8(ascii: "{")), let (object, _) = SynthesisJSON.parsePrefix(bytes, from: start),
@@ -30,7 +30,7 @@ public enum ScoringVerdictParser {
         else {
             return .failure(TeacherFailure(.judgeUnparseable, detail: "The verdict is not a JSON object of dimension scores."))
         }
-        var verdicts: [DimensionVerdict] = []
+        var verdicts: [DimensionScore] = []
         for dimension in dimensions {
             guard let entry = object[dimension.id], case .object = entry else {
                 return .failure(TeacherFailure(.judgeUnparseable, detail: "The verdict has no object for \"\(dimension.id)\"."))
@@ -45,7 +45,7 @@ public enum ScoringVerdictParser {
             }
             var kept = AnswerExtraction.trimmed(reasoning)
             if kept.count > reasoningLimit { kept = String(kept.prefix(reasoningLimit)) + "…" }
-            verdicts.append(DimensionVerdict(dimension: dimension.id, rubric: dimension.rubric, score: score, reasoning: kept))
+            verdicts.append(DimensionScore(dimension: dimension.id, rubric: dimension.rubric, score: score, reasoning: kept))
         }
         return .success(verdicts)
     }
