@@ -41,6 +41,8 @@ public enum Template: String, CaseIterable, Sendable {
     case seedExpansion = "seed_expansion"
     case templateDryRun = "template_dry_run"
     case datasetQuality = "dataset_quality"
+    case calibrationSection = "calibration_section"
+    case datasetCalibration = "dataset_calibration"
 
     /// The file's bytes, embedded at compile time.
     public var source: [UInt8] {
@@ -68,6 +70,8 @@ public enum Template: String, CaseIterable, Sendable {
         case .seedExpansion: PackageResources.seed_expansion_mustache
         case .templateDryRun: PackageResources.template_dry_run_mustache
         case .datasetQuality: PackageResources.dataset_quality_mustache
+        case .calibrationSection: PackageResources.calibration_section_mustache
+        case .datasetCalibration: PackageResources.dataset_calibration_mustache
         }
     }
 }

@@ -682,5 +682,13 @@ public enum Schema {
         CREATE INDEX evaluation_rows_status ON evaluation_rows(job_id, status);
         CREATE INDEX evaluation_rows_mode ON evaluation_rows(job_id, failure_mode_id);
         """,
+
+        // 15 (issue 11, swap check): a synthesis job counts the seeds whose verdict was asked again with the candidates in
+        // reverse order, and those whose pick flipped; added in the transaction that writes each row, so they survive a
+        // restart exactly.
+        """
+        ALTER TABLE synthesis_jobs ADD COLUMN swap_checked INTEGER NOT NULL DEFAULT 0 CHECK (swap_checked >= 0);
+        ALTER TABLE synthesis_jobs ADD COLUMN swap_flips INTEGER NOT NULL DEFAULT 0 CHECK (swap_flips >= 0 AND swap_flips <= swap_checked);
+        """,
     ]
 }
