@@ -77,8 +77,8 @@ struct SwapCheckTests {
             swapCheck: SwapCheckSample(fraction: fraction)))
     }
 
-    /// Runs one seed through the pipeline with a judge that answers `labels` in turn; returns the requests the judge got
-    /// and what the seed produced.
+    /// Runs one seed through the pipeline with a judge that answers `labels` in turn (the requests of one step last to
+    /// first); returns the requests the judge got and what the seed produced.
     static func run(_ pipeline: SynthesisPipeline, key: Int64, labels: [Int]) throws -> (judged: [StageRequest], output: SynthesisOutput) {
         let item = SeedItem(key: key, input: "Hello?")
         var progress = pipeline.begin(item)
@@ -91,10 +91,14 @@ struct SwapCheckTests {
         while true {
             switch pipeline.next(item, progress) {
             case .send(let requests):
-                guard requests.count == 1, let request = requests.first, let label = labels.popFirst() else { throw Failure("unexpected \(requests)") }
-                judged.append(request)
-                let verdict = ChatCompletionResult(candidates: [TeacherCandidate(content: "{\"best\": \(label), \"reason\": \"r\"}", finishReason: "stop")])
-                #expect(pipeline.accept(verdict, usage: usage, to: request, item: item, progress: &progress) == nil)
+                // Answered in reverse, as they may arrive: the second verdict is read against its own prompt whatever the order.
+                for request in requests.reversed() {
+                    guard let label = labels.popFirst() else { throw Failure("unexpected \(request)") }
+                    judged.append(request)
+                    let verdict = ChatCompletionResult(
+                        candidates: [TeacherCandidate(content: "{\"best\": \(label), \"reason\": \"r\"}", finishReason: "stop")])
+                    #expect(pipeline.accept(verdict, usage: usage, to: request, item: item, progress: &progress) == nil)
+                }
             case .finish(let outputs, _):
                 return (judged, try #require(outputs.first))
             case .skip(let failure):
@@ -108,15 +112,15 @@ struct SwapCheckTests {
         init(_ description: String) { self.description = description }
     }
 
-    @Test func aSampledSeedIsJudgedAgainInReverseOrderAfterTheFirstVerdict() throws {
+    @Test func aSampledSeedIsJudgedTwiceAtOnceTheSecondTimeInReverseOrder() throws {
         let pipeline = Self.pipeline(fraction: 0.5)
         // Key 1 is in the 50% sample; a judge answering label 1 both times flips.
         let (judged, output) = try Self.run(pipeline, key: 1, labels: [1, 1])
-        #expect(judged.count == 2)
-        #expect(judged.map(\.part) == [0, SwapCheck.part])
+        // Both verdicts were asked in one step (answered last first).
+        #expect(judged.map(\.part) == [SwapCheck.part, 0])
         #expect(judged.allSatisfy { $0.endpoint == 1 && $0.stage == SynthesisPipeline.judgeStage && $0.priority && $0.expectsJSON })
         let order = try #require(output.judgeOrder)
-        #expect(judged[1].request.userPrompt.contains("<candidate label=\"1\">\na\(order.last!)\n</candidate>"))
+        #expect(judged[0].request.userPrompt.contains("<candidate label=\"1\">\na\(order.last!)\n</candidate>"))
         #expect(output.verdict?.candidateIndex == order.first)
         #expect(output.swapVerdict?.candidateIndex == order.last)
         // The row is still the first verdict's pick.
@@ -125,7 +129,7 @@ struct SwapCheckTests {
 
     @Test func aConsistentJudgeDoesNotFlip() throws {
         let pipeline = Self.pipeline(fraction: 1)
-        // Label 1 first, then the last label of the reversed prompt: the same candidate.
+        // The swap prompt's label 1 and the first prompt's label 3 show the same candidate.
         let (judged, output) = try Self.run(pipeline, key: 0, labels: [1, 3])
         #expect(judged.count == 2)
         #expect(output.verdict?.candidateIndex == output.swapVerdict?.candidateIndex)

@@ -332,4 +332,28 @@ struct SynthCommandTests {
         #expect(raised.status == 0, "stdout: \(raised.out) stderr: \(raised.err)")
         #expect(try String(contentsOfFile: directory + "/raised.jsonl", encoding: .utf8).split(separator: "\n").count == 3)
     }
+
+    @Test func synthTakesTheSwapCheckFlagAndRefusesABadOneNamingIt() throws {
+        let directory = TestApp.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let teacher = try FakeTeacherProcess(["--api-key", SynthesisTests.teacherKey])
+        let skill = directory + "/skill.txt"
+        try "You are terse.".write(toFile: skill, atomically: true, encoding: .utf8)
+        let seeds = directory + "/seeds.jsonl"
+        try Data(SynthesisTests.seeds(4) { _ in " [judge:first]" }).write(to: URL(fileURLWithPath: seeds))
+        let run = { (fraction: String) in
+            try DistilleryBinary.run(
+                ["synth", "--seeds", seeds, "--skill", skill, "--provider", "openai-compatible", "--model", "fake-teacher",
+                 "--base-url", teacher.baseURL + "/v1", "--api-key-env", "TEACHER_KEY", "--out", directory + "/out.jsonl",
+                 "--rejection-sampling", "--swap-check-fraction", fraction],
+                environment: ["TEACHER_KEY": SynthesisTests.teacherKey])
+        }
+        let refused = try run("2")
+        #expect(refused.status == 2)
+        #expect(refused.err.contains("swap_check_fraction"), "\(refused.err)")
+        let every = try run("1")
+        #expect(every.status == 0, "stdout: \(every.out) stderr: \(every.err)")
+        // Four seeds, each judged twice: the second time with the candidates reversed.
+        #expect(try SynthesisEngineTests.chatRequests(teacher).filter { ($0["judge"] as? Bool) == true }.count == 8)
+    }
 }

@@ -48,8 +48,8 @@ public struct SynthesisOutput: Sendable, Equatable {
 
 /// Synthesis as a pipeline: stage 0 asks the teacher for k candidates (one request with `n = k` where the model
 /// takes `n`, k requests otherwise); stage 1, when k > 1, asks the judge (its own endpoint, or the teacher's)
-/// to pick one from the candidates in shuffled order, and on the swap check's sample asks it again with them in reverse
-/// order (part 1 of the judge stage, after the first verdict); the item ends with one training row.
+/// to pick one from the candidates in shuffled order, and on the swap check's sample asks it a second time with them in
+/// reverse order (part 1 of the judge stage, sent with the first); the item ends with one training row.
 public struct SynthesisPipeline: Pipeline, Sendable {
     public struct Configuration: Sendable, Equatable {
         public var skillPrompt: String
@@ -127,11 +127,12 @@ public struct SynthesisPipeline: Pipeline, Sendable {
         let missing = calls.indices.filter { progress.answers[calls[$0].firstCandidateIndex] == nil }
         if !missing.isEmpty { return .send(missing.map { answerRequest(item, call: $0) }) }
         if configuration.candidates == 1 { return .finish([output(item, progress, chosen: 0)], followUps: []) }
-        guard let verdict = progress.verdict else {
-            guard let judge = progress.judge else { return .skip(TeacherFailure(.judgeUnparseable, detail: "No judge prompt.")) }
-            return .send([judgeRequest(judge, part: 0)])
-        }
-        if let swapJudge = progress.swapJudge, progress.swapVerdict == nil { return .send([judgeRequest(swapJudge, part: SwapCheck.part)]) }
+        guard let judge = progress.judge else { return .skip(TeacherFailure(.judgeUnparseable, detail: "No judge prompt.")) }
+        // The swap check's verdict does not depend on the first: both go out at once, so a checked seed takes no longer.
+        var verdicts: [StageRequest] = []
+        if progress.verdict == nil { verdicts.append(judgeRequest(judge, part: 0)) }
+        if let swapJudge = progress.swapJudge, progress.swapVerdict == nil { verdicts.append(judgeRequest(swapJudge, part: SwapCheck.part)) }
+        guard let verdict = progress.verdict, verdicts.isEmpty else { return .send(verdicts) }
         return .finish([output(item, progress, chosen: verdict.candidateIndex)], followUps: [])
     }
 
