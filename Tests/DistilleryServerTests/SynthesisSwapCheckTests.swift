@@ -120,24 +120,12 @@ struct SwapCheckCrashTests {
     @Test func theFlipCountsSurviveAKilledServer() throws {
         let directory = TestApp.makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let key = SynthesisTests.teacherKey
-        let teacher = try FakeTeacherProcess(["--api-key", key, "--latency-ms", "40"])
-        let token = try makeAdminWithToken(in: directory)
-        var server: ServerProcess? = try ServerProcess(dataDirectory: directory)
-        var send = ProcessTests.client(server!.base, token: token)
+        let teacher = try FakeTeacherProcess(["--api-key", SynthesisTests.teacherKey, "--latency-ms", "40"])
         let count = 200
         // Every seed is judged by position: each checked seed flips.
-        let upload = try send(
-            "POST", "/api/datasets?name=crash&mode=seeds&skill_prompt=Be+brief.", .bytes(SynthesisTests.seeds(count) { _ in " [judge:first]" }),
-            [("Content-Type", "application/jsonl")])
-        let parent = try #require(((try TestApp.object(upload)["dataset"] as? [String: Any])?["id"] as? NSNumber)?.int64Value)
-        while try ProcessTests.status(server!.base, parent, token: token) == "validating" { Thread.sleep(forTimeInterval: 0.05) }
-        let body = try JSONSerialization.data(withJSONObject: [
-            "provider": "openai-compatible", "custom_model": "fake-teacher", "base_url": teacher.baseURL + "/v1", "api_key": key,
-            "max_in_flight": "16", "rejection_sampling": "true", "candidates": "2", "supports_n": "true", "swap_check_fraction": "0.25",
-        ])
-        let started = try send("POST", "/api/datasets/\(parent)/synthesis", .bytes(Array(body)), [("Content-Type", "application/json")])
-        let jobID = try #require(((try TestApp.object(started))["jobID"] as? NSNumber)?.int64Value)
+        let (server, token, jobID) = try SynthesisCrashTests.startJob(
+            directory: directory, teacher: teacher, seeds: SynthesisTests.seeds(count) { _ in " [judge:first]" },
+            fields: ["rejection_sampling": "true", "candidates": "2", "supports_n": "true", "swap_check_fraction": "0.25"])
 
         let observer = try Database(path: directory + "/distillery.sqlite", readerCount: 1)
         let counts = {
@@ -149,22 +137,15 @@ struct SwapCheckCrashTests {
         }
         let deadline = Date().addingTimeInterval(60)
         while try counts()[1] < 10 && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
-        server!.kill(SIGKILL)
-        #expect(server!.waitForExit() != nil)
-        server = nil
+        server.kill(SIGKILL)
+        #expect(server.waitForExit() != nil)
         let atKill = try counts()
         observer.close()
         #expect(atKill[0] < count && atKill[1] >= 10, "killed at \(atKill)")
 
         let restarted = try ServerProcess(dataDirectory: directory)
-        send = ProcessTests.client(restarted.base, token: token)
-        var job: [String: Any] = [:]
-        let deadline2 = Date().addingTimeInterval(120)
-        repeat {
-            job = try TestApp.object(try send("GET", "/api/synthesis/\(jobID)", .none, []))
-            if job["isActive"] as? Bool == false { break }
-            Thread.sleep(forTimeInterval: 0.05)
-        } while Date() < deadline2
+        let send = ProcessTests.client(restarted.base, token: token)
+        let job = try SynthesisCrashTests.waitForEnd(restarted.base, token: token, jobID: jobID)
         #expect(job["written"] as? Int == count)
         let swap = try #require(job["swapCheck"] as? [String: Any])
         #expect(swap["checked"] as? Int == 50 && swap["flips"] as? Int == 50, "\(swap)")
