@@ -43,6 +43,8 @@ public enum Template: String, CaseIterable, Sendable {
     case datasetQuality = "dataset_quality"
     case scoringNew = "scoring_new"
     case scoringJob = "scoring_job"
+    case calibrationSection = "calibration_section"
+    case datasetCalibration = "dataset_calibration"
 
     /// The file's bytes, embedded at compile time.
     public var source: [UInt8] {
@@ -72,6 +74,8 @@ public enum Template: String, CaseIterable, Sendable {
         case .datasetQuality: PackageResources.dataset_quality_mustache
         case .scoringNew: PackageResources.scoring_new_mustache
         case .scoringJob: PackageResources.scoring_job_mustache
+        case .calibrationSection: PackageResources.calibration_section_mustache
+        case .datasetCalibration: PackageResources.dataset_calibration_mustache
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DistilleryCore
 import DistilleryPlatform
 import DistilleryServer
 import DistilleryTestSupport
@@ -124,27 +125,31 @@ struct SynthJudgeBenchmark: ParsableCommand {
         commandName: "synth-judge",
         abstract: "Rejection sampling: 1,000 seeds, 3 candidates (n = 3) and a judge on a second endpoint, 200 ms, 64 in flight each.")
 
+    @Option(name: .customLong("swap-check-fraction"), help: "The judge's swap check, 0–1 (default: the product's, 0.1).")
+    var swapCheckFraction: String?
+
     func run() throws {
         let latency = 200
         let seeds = 1000
         let inFlight = 64
         let teacher = try FakeTeacherProcess(["--api-key", "sk-bench", "--latency-ms", "\(latency)"])
         let judge = try FakeTeacherProcess(["--api-key", "sk-bench", "--latency-ms", "\(latency)", "--judge-word", "strict evaluator"])
-        let result = try runSynthesis(
-            seeds: seeds, teacher: teacher,
-            fields: [
-                "max_in_flight": "\(inFlight)", "rejection_sampling": "true", "candidates": "3", "supports_n": "true",
-                "judge_provider": "openai-compatible", "judge_custom_model": "fake-judge", "judge_base_url": judge.apiBaseURL,
-            ],
-            key: "sk-bench")
-        // The candidate stage is seeds / in-flight waves of one latency; the judge stage overlaps it but for its last wave.
-        let floor = Double(seeds) * Double(latency) / 1000 / Double(inFlight) + Double(latency) / 1000
+        var fields = [
+            "max_in_flight": "\(inFlight)", "rejection_sampling": "true", "candidates": "3", "supports_n": "true",
+            "judge_provider": "openai-compatible", "judge_custom_model": "fake-judge", "judge_base_url": judge.apiBaseURL,
+        ]
+        fields["swap_check_fraction"] = swapCheckFraction
+        let result = try runSynthesis(seeds: seeds, teacher: teacher, fields: fields, key: "sk-bench")
+        // The candidate stage is seeds / in-flight waves of one latency; the judge stage overlaps it but for its last wave,
+        // and holds one more verdict per swap-checked seed: with those, it is the longer of the two.
+        let verdicts = seeds + SwapCheckSample(fraction: swapCheckFraction.flatMap(Double.init) ?? SwapCheck.defaultFraction).count(amongFirst: seeds)
+        let floor = Double(max(seeds, verdicts)) * Double(latency) / 1000 / Double(inFlight) + Double(latency) / 1000
         let teacherLog = teacher.chatLog()
         let judgeLog = judge.chatLog()
         let first = teacherLog.compactMap { $0["t_received"] as? Double }.min() ?? 0
         let last = (teacherLog + judgeLog).compactMap { $0["t"] as? Double }.max() ?? 0
         let wire = last - first
-        print("\(seeds) seeds, 3 candidates + a judge on a second endpoint, \(latency) ms, \(inFlight) in flight each: floor \(format(floor, digits: 3)) s")
+        print("\(seeds) seeds, 3 candidates + a judge on a second endpoint (\(verdicts - seeds) swap checks), \(latency) ms, \(inFlight) in flight each: floor \(format(floor, digits: 3)) s")
         print("  synthesis (first request to last verdict): \(format(wire, digits: 2)) s = \(format(wire / floor, digits: 3))× the floor")
         print("  whole job: \(format(result.seconds, digits: 2)) s = \(format(result.seconds / floor, digits: 3))× the floor (target ≤ 1.15×)")
         print("  rows \(result.rows.count), written \(result.outcome.written), skipped \(result.outcome.skipped), teacher requests \(teacherLog.count), judge requests \(judgeLog.count)")

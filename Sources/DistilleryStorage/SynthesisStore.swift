@@ -30,6 +30,8 @@ public struct SynthesisJobRecord: Sendable, Equatable {
     public let startedAt: Int64?
     public let finishedAt: Int64?
     public let failure: String?
+    /// The swap checks of the job's written rows (rejection sampling).
+    public let swapCheck: SwapCheckTally
 
     public var processed: Int { written + skipped }
 }
@@ -116,6 +118,9 @@ public struct SynthesisCounterDelta: Sendable, Equatable {
     public var tokensIn = 0
     public var tokensOut = 0
     public var costUSD = 0.0
+    /// Seeds whose verdict the swap check asked again, and those whose pick flipped.
+    public var swapChecked = 0
+    public var swapFlips = 0
     /// The same usage split by endpoint ("teacher", "judge").
     public var byEndpoint: [String: EndpointUsage] = [:]
 
@@ -299,11 +304,13 @@ public struct SynthesisStore: Sendable {
                 try connection.run(
                     """
                     UPDATE synthesis_jobs SET written = written + ?, skipped = skipped + ?, retries = retries + ?,
-                        tokens_in = tokens_in + ?, tokens_out = tokens_out + ?, cost_usd = cost_usd + ?
+                        tokens_in = tokens_in + ?, tokens_out = tokens_out + ?, cost_usd = cost_usd + ?,
+                        swap_checked = swap_checked + ?, swap_flips = swap_flips + ?
                     WHERE job_id = ?
                     """,
                     SQLValue(delta.written), SQLValue(delta.skipped), SQLValue(delta.retries), SQLValue(delta.tokensIn),
-                    SQLValue(delta.tokensOut), .real(delta.costUSD), .integer(jobID))
+                    SQLValue(delta.tokensOut), .real(delta.costUSD), SQLValue(delta.swapChecked), SQLValue(delta.swapFlips),
+                    .integer(jobID))
             }
             try Self.addEndpointUsage(in: connection, jobID: jobID, delta.byEndpoint)
         }
@@ -542,7 +549,8 @@ public struct SynthesisStore: Sendable {
     private static let selectJob = """
         SELECT job_id, parent_dataset_id, child_dataset_id, created_by, provider, model, settings, settings_snapshot, recipe_id, key_id,
             status, total, written,
-            skipped, retries, tokens_in, tokens_out, cost_usd, estimate, cancel_requested, created_at, started_at, finished_at, failure
+            skipped, retries, tokens_in, tokens_out, cost_usd, estimate, cancel_requested, created_at, started_at, finished_at, failure,
+            swap_checked, swap_flips
         FROM synthesis_jobs
         """
 
@@ -556,6 +564,7 @@ public struct SynthesisStore: Sendable {
             written: row.int("written") ?? 0, skipped: row.int("skipped") ?? 0, retries: row.int("retries") ?? 0,
             tokensIn: row.int("tokens_in") ?? 0, tokensOut: row.int("tokens_out") ?? 0, costUSD: row.double("cost_usd") ?? 0,
             estimateJSON: row.string("estimate"), cancelRequested: row.int("cancel_requested") == 1, createdAt: row.int64("created_at") ?? 0,
-            startedAt: row.int64("started_at"), finishedAt: row.int64("finished_at"), failure: row.string("failure"))
+            startedAt: row.int64("started_at"), finishedAt: row.int64("finished_at"), failure: row.string("failure"),
+            swapCheck: SwapCheckTally(checked: row.int("swap_checked") ?? 0, flips: row.int("swap_flips") ?? 0))
     }
 }

@@ -36,6 +36,9 @@ struct Synth: ParsableCommand {
     @Option(name: .customLong("judge-max-tokens"), help: "The judge's own token limit (rejection sampling; default: 256–1024 from max new tokens).")
     var judgeMaxTokens: Int?
 
+    @Option(name: .customLong("swap-check-fraction"), help: "The share of judged seeds asked again with the candidates reversed, 0–1 (rejection sampling; default: 0.1).")
+    var swapCheckFraction: String?
+
     @OptionGroup var teacher: TeacherFlags
 
     @Option(help: "A folder for the job's state; run again with it to resume.")
@@ -59,6 +62,7 @@ struct Synth: ParsableCommand {
         fields["rejection_sampling"] = rejectionSampling.map { $0 ? "true" : "false" }
         fields["keep_reasoning"] = keepReasoning.map { $0 ? "true" : "false" }
         fields["judge_max_tokens"] = judgeMaxTokens.map(String.init)
+        fields["swap_check_fraction"] = swapCheckFraction
 
         let bar = ProgressBar()
         let outcome: CommandLineSynthesis.Outcome

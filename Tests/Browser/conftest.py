@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -197,6 +198,19 @@ def admin_state(server, playwright_browser):
     return {"state": state, "token": token}
 
 
+def golden_set(data_folder, dataset):
+    """Judge scores and reviews on the first 25 rows (the scoring job and the review page write these in the product),
+    so the calibration page shows its figures: a 1-5 dimension and a pass/fail one."""
+    with sqlite3.connect(os.path.join(data_folder, "distillery.sqlite"), timeout=10) as db:
+        indexes = [row[0] for row in db.execute("SELECT idx FROM dataset_rows WHERE dataset_id = ? ORDER BY idx LIMIT 25", (dataset,))]
+        for position, idx in enumerate(indexes):
+            for dimension, rubric, score in (("correct", "scale", 1 + position % 5), ("safe", "pass_fail", position % 3 and 1)):
+                db.execute("INSERT INTO row_scores (dataset_id, idx, dimension, rubric, score, reasoning, model, prompt_version, created_at)"
+                           " VALUES (?, ?, ?, ?, ?, 'fixture', 'fake-judge', 'v1', 0)", (dataset, idx, dimension, rubric, score))
+            db.execute("INSERT INTO row_reviews (dataset_id, idx, verdict, rating, reviewed_at) VALUES (?, ?, ?, ?, 0)",
+                       (dataset, idx, "accepted" if position % 4 else "rejected", 1 + (position * 2) % 5))
+
+
 @pytest.fixture(scope="session")
 def data(server, admin_state):
     """Real data of every kind a page can show; ids by role."""
@@ -221,6 +235,7 @@ def data(server, admin_state):
                        what=f"validation of dataset {dataset}")
     # The chat dataset is split (its page shows the split table); the broken one is not (only the form).
     api.call("PUT", f"/api/datasets/{chat}/split", {"train": 0.8, "validation": 0.1, "test": 0.1, "seed": 42})
+    golden_set(server.data, chat)
 
     job = api.call("POST", f"/api/datasets/{seeds}/synthesis", {
         "provider": "openai-compatible", "base_url": server.teacher_url, "custom_model": "fake-teacher",

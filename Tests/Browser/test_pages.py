@@ -32,6 +32,7 @@ def pages_by_route(data):
         "/datasets/new": [("admin", "/datasets/new")],
         "/datasets/{id}": [("admin", f"/datasets/{data[kind]}") for kind in ("chat", "broken", "seeds", "child")],
         "/datasets/{id}/quality": [("admin", f"/datasets/{data[kind]}/quality") for kind in ("chat", "child")],
+        "/datasets/{id}/calibration": [("admin", f"/datasets/{data[kind]}/calibration") for kind in ("chat", "child")],
         "/datasets/{id}/expand": [("admin", f"/datasets/{data['seeds']}/expand")],
         "/datasets/{id}/synthesize": [
             ("admin", f"/datasets/{data['seeds']}/synthesize"),

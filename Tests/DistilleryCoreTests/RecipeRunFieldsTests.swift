@@ -9,7 +9,8 @@ struct RecipeRunFieldsTests {
         name: "Support answers", teacher: RecipeEndpoint(provider: "deepseek", model: "deepseek-chat"),
         judge: RecipeEndpoint(provider: "qwen", model: "qwen-max"), temperature: 0.6, topP: 0.9, maxNewTokens: 400, seed: 5,
         requestsPerMinute: 120, tokensPerMinute: nil, maxInFlight: 32, requestTimeoutSeconds: 90, candidates: 4,
-        rejectionSampling: true, keepReasoning: false, distribution: RecipeDistribution(train: 0.8, validation: 0.1, test: 0.1))
+        rejectionSampling: true, keepReasoning: false, distribution: RecipeDistribution(train: 0.8, validation: 0.1, test: 0.1),
+        swapCheckFraction: 0.25)
 
     static let localServer = Recipe(
         name: "Local", teacher: RecipeEndpoint(provider: "openai-compatible", model: "smollm2", baseURL: "http://127.0.0.1:8081/v1"))
@@ -31,18 +32,19 @@ struct RecipeRunFieldsTests {
             "temperature": "0.6", "top_p": "0.9", "max_new_tokens": "400", "seed": "5", "requests_per_minute": "120",
             "max_in_flight": "32", "request_timeout_seconds": "90", "candidates": "4", "rejection_sampling": "true",
             "keep_reasoning": "false", "split_train": "0.8", "split_validation": "0.1", "split_test": "0.1",
+            "swap_check_fraction": "0.25",
         ]),
         FieldsCase(label: "custom teacher: model typed, base URL, the teacher judges", recipe: localServer, expected: [
             "provider": "openai-compatible", "model": "smollm2", "custom_model": "smollm2", "base_url": "http://127.0.0.1:8081/v1",
             "judge_provider": "", "temperature": "0.7", "top_p": "1", "max_new_tokens": "1024", "max_in_flight": "8",
             "request_timeout_seconds": "120", "candidates": "3", "rejection_sampling": "false", "keep_reasoning": "false",
-            "split_train": "1", "split_validation": "0", "split_test": "0",
+            "split_train": "1", "split_validation": "0", "split_test": "0", "swap_check_fraction": "0.1",
         ]),
         FieldsCase(label: "imported, no base URL yet: an empty base_url", recipe: imported, expected: [
             "provider": "openai-compatible", "model": "Llama-3.1-8B-Instruct", "custom_model": "Llama-3.1-8B-Instruct", "base_url": "",
             "judge_provider": "", "temperature": "0.7", "top_p": "1", "max_new_tokens": "1024", "max_in_flight": "8",
             "request_timeout_seconds": "120", "candidates": "3", "rejection_sampling": "false", "keep_reasoning": "false",
-            "split_train": "1", "split_validation": "0", "split_test": "0",
+            "split_train": "1", "split_validation": "0", "split_test": "0", "swap_check_fraction": "0.1",
         ]),
     ]
 

@@ -47,6 +47,25 @@ struct SynthesisEstimateTests {
         #expect(withN.durationMs == 22_000)
     }
 
+    @Test func theSwapCheckAddsOneJudgeCallPerCheckedSeed() {
+        var input = SynthesisEstimate.Input(
+            seedCount: 100, seedTokens: 5_000, skillPrompt: Self.skill, expectedCompletionTokens: 200,
+            rejectionSampling: true, maxInFlight: 10, typicalLatencyMs: 1_000)
+        let unchecked = SynthesisEstimate(input, model: Self.model(supportsN: true))
+        input.swapCheckFraction = 0.1
+        let checked = SynthesisEstimate(input, model: Self.model(supportsN: true))
+        // Ten of the hundred seeds get a second verdict: ten more requests, each the size of a first verdict.
+        #expect(checked.requests == unchecked.requests + 10)
+        let judgeCompletion = 60
+        #expect(checked.completionTokens == unchecked.completionTokens + 10 * judgeCompletion)
+        let onePrompt = (unchecked.promptTokens - SynthesisEstimate(
+            SynthesisEstimate.Input(
+                seedCount: 100, seedTokens: 5_000, skillPrompt: Self.skill, expectedCompletionTokens: 200,
+                rejectionSampling: false, maxInFlight: 10, typicalLatencyMs: 1_000), model: Self.model(supportsN: true)).promptTokens) / 100
+        #expect(checked.promptTokens == unchecked.promptTokens + 10 * onePrompt)
+        #expect(checked.costUSD > unchecked.costUSD)
+    }
+
     @Test(arguments: [(2, 100 * 2), (5, 100 * 5)])
     func candidatesAndAJudgeOfItsOwnArePricedApart(candidates: Int, teacherRequests: Int) {
         let input = SynthesisEstimate.Input(

@@ -149,26 +149,46 @@ struct ProcessTests {
 /// row per seed, and the only seeds sent again are those without a committed answer at the kill.
 @Suite(.serialized)
 struct SynthesisCrashTests {
+    /// The real binary on `directory` with an admin's token, a seeds dataset of `seeds` validated, and a synthesis job
+    /// started on it against `teacher` with `fields` added.
+    static func startJob(
+        directory: String, teacher: FakeTeacherProcess, seeds: [UInt8], fields: [String: String] = [:]
+    ) throws -> (server: ServerProcess, token: String, jobID: Int64) {
+        let token = try makeAdminWithToken(in: directory)
+        let server = try ServerProcess(dataDirectory: directory)
+        let send = ProcessTests.client(server.base, token: token)
+        let upload = try send(
+            "POST", "/api/datasets?name=crash&mode=seeds&skill_prompt=Be+brief.", .bytes(seeds), [("Content-Type", "application/jsonl")])
+        let parent = try #require(((try TestApp.object(upload)["dataset"] as? [String: Any])?["id"] as? NSNumber)?.int64Value)
+        while try ProcessTests.status(server.base, parent, token: token) == "validating" { Thread.sleep(forTimeInterval: 0.05) }
+        let body = try JSONSerialization.data(withJSONObject: [
+            "provider": "openai-compatible", "custom_model": "fake-teacher", "base_url": teacher.baseURL + "/v1",
+            "api_key": SynthesisTests.teacherKey, "max_in_flight": "16",
+        ].merging(fields) { $1 })
+        let started = try send("POST", "/api/datasets/\(parent)/synthesis", .bytes(Array(body)), [("Content-Type", "application/json")])
+        return (server, token, try #require(((try TestApp.object(started))["jobID"] as? NSNumber)?.int64Value))
+    }
+
+    /// Polls the job's JSON until it has ended (two minutes at most); returns it.
+    static func waitForEnd(_ base: String, token: String, jobID: Int64) throws -> [String: Any] {
+        let send = ProcessTests.client(base, token: token)
+        var job: [String: Any] = [:]
+        let deadline = Date().addingTimeInterval(120)
+        repeat {
+            job = try TestApp.object(try send("GET", "/api/synthesis/\(jobID)", .none, []))
+            if job["isActive"] as? Bool == false { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        } while Date() < deadline
+        return job
+    }
+
     @Test func aKilledServerResumesTheJobWithoutLosingOrRepeatingRows() throws {
         let directory = TestApp.makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let key = SynthesisTests.teacherKey
-        let teacher = try FakeTeacherProcess(["--api-key", key, "--latency-ms", "40"])
-        let token = try makeAdminWithToken(in: directory)
-        var server: ServerProcess? = try ServerProcess(dataDirectory: directory)
-        var send = ProcessTests.client(server!.base, token: token)
+        let teacher = try FakeTeacherProcess(["--api-key", SynthesisTests.teacherKey, "--latency-ms", "40"])
         let count = 400
-        let upload = try send(
-            "POST", "/api/datasets?name=crash&mode=seeds&skill_prompt=Be+brief.", .bytes(SynthesisTests.seeds(count)),
-            [("Content-Type", "application/jsonl")])
-        let parent = try #require(((try TestApp.object(upload)["dataset"] as? [String: Any])?["id"] as? NSNumber)?.int64Value)
-        while try ProcessTests.status(server!.base, parent, token: token) == "validating" { Thread.sleep(forTimeInterval: 0.05) }
-        let body = try JSONSerialization.data(withJSONObject: [
-            "provider": "openai-compatible", "custom_model": "fake-teacher", "base_url": teacher.baseURL + "/v1", "api_key": key,
-            "max_in_flight": "16",
-        ])
-        let started = try send("POST", "/api/datasets/\(parent)/synthesis", .bytes(Array(body)), [("Content-Type", "application/json")])
-        let jobID = try #require(((try TestApp.object(started))["jobID"] as? NSNumber)?.int64Value)
+        let (first, token, jobID) = try Self.startJob(directory: directory, teacher: teacher, seeds: SynthesisTests.seeds(count))
+        var server: ServerProcess? = first
 
         let observer = try Database(path: directory + "/distillery.sqlite", readerCount: 1)
         let done = { try observer.read { try $0.scalar("SELECT COUNT(*) FROM synthesis_seeds WHERE job_id = ? AND status = 'done'", .integer(jobID))?.intValue ?? 0 } }
@@ -186,14 +206,8 @@ struct SynthesisCrashTests {
         let sentBeforeRestart = try teacher.logEntries().filter { ($0["path"] as? String) == "/v1/chat/completions" }.count
 
         let restarted = try ServerProcess(dataDirectory: directory)
-        send = ProcessTests.client(restarted.base, token: token)
-        var job: [String: Any] = [:]
-        let deadline2 = Date().addingTimeInterval(120)
-        repeat {
-            job = try TestApp.object(try send("GET", "/api/synthesis/\(jobID)", .none, []))
-            if job["isActive"] as? Bool == false { break }
-            Thread.sleep(forTimeInterval: 0.05)
-        } while Date() < deadline2
+        let send = ProcessTests.client(restarted.base, token: token)
+        let job = try Self.waitForEnd(restarted.base, token: token, jobID: jobID)
         #expect(job["status"] as? String == "completed")
         #expect(job["written"] as? Int == count)
         let childID = try #require((job["childDatasetID"] as? NSNumber)?.int64Value)
@@ -308,15 +322,20 @@ struct SynthCommandTests {
         #expect(neither.err.contains("pass --provider and --model, or --recipe FILE"))
     }
 
-    @Test func synthRaisesATruncatedAnswersLimitUpToTheCapFlag() throws {
+    /// A fresh folder holding a skill prompt ("You are terse.") and `seeds` as seeds.jsonl; the caller removes it.
+    static func synthFolder(_ seeds: [UInt8]) throws -> (directory: String, skill: String, seeds: String) {
         let directory = TestApp.makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let teacher = try FakeTeacherProcess(["--api-key", SynthesisTests.teacherKey])
         let skill = directory + "/skill.txt"
         try "You are terse.".write(toFile: skill, atomically: true, encoding: .utf8)
+        try Data(seeds).write(to: URL(fileURLWithPath: directory + "/seeds.jsonl"))
+        return (directory, skill, directory + "/seeds.jsonl")
+    }
+
+    @Test func synthRaisesATruncatedAnswersLimitUpToTheCapFlag() throws {
         // Seed 2 needs a 300-token answer.
-        let seeds = directory + "/seeds.jsonl"
-        try Data(SynthesisTests.seeds(3) { $0 == 2 ? " [len:300]" : "" }).write(to: URL(fileURLWithPath: seeds))
+        let (directory, skill, seeds) = try Self.synthFolder(SynthesisTests.seeds(3) { $0 == 2 ? " [len:300]" : "" })
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let teacher = try FakeTeacherProcess(["--api-key", SynthesisTests.teacherKey])
         let run = { (cap: String, out: String) in
             try DistilleryBinary.run(
                 ["synth", "--seeds", seeds, "--skill", skill, "--provider", "openai-compatible", "--model", "fake-teacher",
@@ -331,5 +350,25 @@ struct SynthCommandTests {
         let raised = try run("400", "/raised.jsonl")
         #expect(raised.status == 0, "stdout: \(raised.out) stderr: \(raised.err)")
         #expect(try String(contentsOfFile: directory + "/raised.jsonl", encoding: .utf8).split(separator: "\n").count == 3)
+    }
+
+    @Test func synthTakesTheSwapCheckFlagAndRefusesABadOneNamingIt() throws {
+        let (directory, skill, seeds) = try Self.synthFolder(SynthesisTests.seeds(4) { _ in " [judge:first]" })
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let teacher = try FakeTeacherProcess(["--api-key", SynthesisTests.teacherKey])
+        let run = { (fraction: String) in
+            try DistilleryBinary.run(
+                ["synth", "--seeds", seeds, "--skill", skill, "--provider", "openai-compatible", "--model", "fake-teacher",
+                 "--base-url", teacher.baseURL + "/v1", "--api-key-env", "TEACHER_KEY", "--out", directory + "/out.jsonl",
+                 "--rejection-sampling", "--swap-check-fraction", fraction],
+                environment: ["TEACHER_KEY": SynthesisTests.teacherKey])
+        }
+        let refused = try run("2")
+        #expect(refused.status == 2)
+        #expect(refused.err.contains("swap_check_fraction"), "\(refused.err)")
+        let every = try run("1")
+        #expect(every.status == 0, "stdout: \(every.out) stderr: \(every.err)")
+        // Four seeds, each judged twice: the second time with the candidates reversed.
+        #expect(try SynthesisEngineTests.chatRequests(teacher).filter { ($0["judge"] as? Bool) == true }.count == 8)
     }
 }

@@ -35,21 +35,22 @@ struct SynthesisJudgeEndpointTests {
         // Tokens and cost are kept per endpoint, and add up to the job's.
         let endpoints = try #require(job["endpoints"] as? [[String: Any]])
         #expect(endpoints.map { $0["name"] as? String } == ["teacher", "judge"])
-        #expect(endpoints.map { $0["answered"] as? Int } == [20, 10])
+        // Ten verdicts, and the swap check's second verdict on the tenth seed (10% by default).
+        #expect(endpoints.map { $0["answered"] as? Int } == [20, 11])
         #expect(endpoints.map { $0["model"] as? String } == ["fake-teacher", "fake-judge"])
         #expect(endpoints.reduce(0) { $0 + ($1["tokensIn"] as? Int ?? 0) } == job["tokensIn"] as? Int)
         #expect(endpoints.reduce(0) { $0 + ($1["tokensOut"] as? Int ?? 0) } == job["tokensOut"] as? Int)
         let browser = BrowserSession(test)
         try browser.signIn()
         let page = try browser.get("/synthesis/\(jobID)").text
-        #expect(page.contains("<td>judge</td><td>fake-judge</td><td>10</td>"))
+        #expect(page.contains("<td>judge</td><td>fake-judge</td><td>11</td>"))
         #expect(page.contains("Candidates per seed"))
 
         let teacherLog = try SynthesisEngineTests.chatRequests(teacher)
         #expect(teacherLog.count == 20, "two candidates per seed, one request each (no n)")
         #expect(teacherLog.allSatisfy { ($0["judge"] as? Bool) != true && ($0["model"] as? String) == "fake-teacher" })
         let judgeLog = try SynthesisEngineTests.chatRequests(judge)
-        #expect(judgeLog.count == 10)
+        #expect(judgeLog.count == 10 + 1)
         #expect(judgeLog.allSatisfy { ($0["judge"] as? Bool) == true && ($0["model"] as? String) == "fake-judge" && ($0["status"] as? Int) == 200 })
 
         for row in try SynthesisEngineTests.childRows(test, job) {

@@ -35,6 +35,8 @@ highest label. It answers content = {"best": <label number>, "reason": "..."} (a
 With --judge-garbage-rate p (or a [fail:badjudge] marker) it answers prose that is not JSON instead.
 With --judge-garbage-at-zero the judge behaves like a small deterministic model: at temperature 0 (or none) and
 without response_format json_object it always answers the same prose; a nudged temperature or JSON mode gets JSON.
+A seed containing [judge:first] is judged by position alone: the judge picks label 1, whatever it holds (so asking
+again with the candidates in another order picks another candidate: a flip).
 With --judge-tokens N the verdict needs N completion tokens: under max_tokens N it is cut off (finish_reason "length").
 
 Scoring requests (Distillery's judge scoring: a system message containing "impartial grader"): the user message lists the
@@ -134,6 +136,7 @@ LABEL_PATTERN = re.compile(
 LEN_PATTERN = re.compile(r"\[len:(\d+)\]")
 SCORE_PATTERN = re.compile(r"\[score:(-?\d+)\]")
 DIMENSION_PATTERN = re.compile(r'<dimension id="([a-z0-9_]+)" scale="(1-5|pass/fail)">')
+JUDGE_FIRST_MARKER = "[judge:first]"
 FAIL_PATTERN = re.compile(r"\[fail:(400|401|500|429|empty|hang|malformed|truncated|badjudge)(?:x(\d+))?\]")
 
 
@@ -639,6 +642,9 @@ def judge_answer(text, marker):
     labels = list(LABEL_PATTERN.finditer(text))
     if not labels:
         return json.dumps({"best": 1, "reason": "no candidate labels found; picked 1"})
+    if JUDGE_FIRST_MARKER in text:
+        # Pure position bias: whatever is shown first wins, so the swap check's reversed prompt picks another candidate.
+        return json.dumps({"best": 1, "reason": "picked the first candidate shown"})
     blocks = []
     for position, match in enumerate(labels):
         number = int(next(group for group in match.groups() if group is not None))

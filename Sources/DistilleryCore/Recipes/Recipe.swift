@@ -53,6 +53,8 @@ public struct Recipe: Sendable, Equatable {
     public var rejectionSampling: Bool
     public var keepReasoning: Bool
     public var distribution: RecipeDistribution
+    /// The share of judged seeds the swap check asks again with the candidates reversed (0–1).
+    public var swapCheckFraction: Double
 
     public static let defaultCandidates = 3
     public static let defaultMaxInFlight = 8
@@ -64,7 +66,8 @@ public struct Recipe: Sendable, Equatable {
         temperature: Double = 0.7, topP: Double = 1, maxNewTokens: Int = Recipe.defaultMaxNewTokens, seed: Int? = nil,
         requestsPerMinute: Int? = nil, tokensPerMinute: Int? = nil, maxInFlight: Int = Recipe.defaultMaxInFlight,
         requestTimeoutSeconds: Int = Recipe.defaultRequestTimeoutSeconds, candidates: Int = Recipe.defaultCandidates,
-        rejectionSampling: Bool = false, keepReasoning: Bool = false, distribution: RecipeDistribution = .allTrain
+        rejectionSampling: Bool = false, keepReasoning: Bool = false, distribution: RecipeDistribution = .allTrain,
+        swapCheckFraction: Double = SwapCheck.defaultFraction
     ) {
         self.name = name
         self.description = description
@@ -82,6 +85,7 @@ public struct Recipe: Sendable, Equatable {
         self.rejectionSampling = rejectionSampling
         self.keepReasoning = keepReasoning
         self.distribution = distribution
+        self.swapCheckFraction = swapCheckFraction
     }
 
     /// The endpoint that judges: the chosen judge, else the teacher.
@@ -96,7 +100,7 @@ public enum RecipeField: String, Sendable, CaseIterable {
     case judgeProvider, judgeModel, judgeBaseURL
     case temperature, topP, maxNewTokens, seed
     case requestsPerMinute, tokensPerMinute, maxInFlight, requestTimeoutSeconds
-    case candidates, rejectionSampling, keepReasoning
+    case candidates, rejectionSampling, keepReasoning, swapCheckFraction
     case distributionTrain, distributionValidation, distributionTest, distribution
 }
 

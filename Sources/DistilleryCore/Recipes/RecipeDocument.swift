@@ -56,7 +56,7 @@ public enum RecipeDocument {
 
     static let topLevelFields: Set<String> = [
         "name", "description", "teacher", "judge", "sampling", "pacing", "candidates", "rejectionSampling",
-        "keepReasoning", "datasetDistribution",
+        "keepReasoning", "datasetDistribution", "swapCheckFraction",
     ]
 
     /// Distillery's own shape; every member but `name` and `teacher` may be left out (defaults apply).
@@ -91,6 +91,7 @@ public enum RecipeDocument {
         recipe.candidates = reader.integer(json, "candidates", path: "") ?? recipe.candidates
         recipe.rejectionSampling = reader.bool(json, "rejectionSampling", path: "") ?? recipe.rejectionSampling
         recipe.keepReasoning = reader.bool(json, "keepReasoning", path: "") ?? recipe.keepReasoning
+        recipe.swapCheckFraction = reader.number(json, "swapCheckFraction", path: "") ?? recipe.swapCheckFraction
         recipe.distribution = reader.distribution(json["datasetDistribution"], path: "datasetDistribution") ?? recipe.distribution
         guard name != nil, teacher != nil else { return (nil, reader.problems, reader.warnings) }
         return (recipe, reader.problems, reader.warnings)
@@ -133,6 +134,7 @@ extension Recipe {
             ("candidates", .number(Double(candidates))),
             ("rejectionSampling", .bool(rejectionSampling)),
             ("keepReasoning", .bool(keepReasoning)),
+            ("swapCheckFraction", .number(swapCheckFraction)),
             ("datasetDistribution", distribution.json),
         ])
     }

@@ -42,7 +42,8 @@ public enum RecipeForm {
             rejectionSampling: flag(.rejectionSampling), keepReasoning: flag(.keepReasoning),
             distribution: RecipeDistribution(
                 train: number(.distributionTrain, default: 1), validation: number(.distributionValidation, default: 0),
-                test: number(.distributionTest, default: 0)))
+                test: number(.distributionTest, default: 0)),
+            swapCheckFraction: number(.swapCheckFraction, default: SwapCheck.defaultFraction))
         return (recipe, problems)
     }
 
@@ -69,6 +70,7 @@ public enum RecipeForm {
             RecipeField.candidates.rawValue: String(recipe.candidates),
             RecipeField.rejectionSampling.rawValue: recipe.rejectionSampling ? "on" : "",
             RecipeField.keepReasoning.rawValue: recipe.keepReasoning ? "on" : "",
+            RecipeField.swapCheckFraction.rawValue: Recipe.text(recipe.swapCheckFraction),
             RecipeField.distributionTrain.rawValue: Recipe.text(recipe.distribution.train),
             RecipeField.distributionValidation.rawValue: Recipe.text(recipe.distribution.validation),
             RecipeField.distributionTest.rawValue: Recipe.text(recipe.distribution.test),

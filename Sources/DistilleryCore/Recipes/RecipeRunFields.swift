@@ -24,6 +24,7 @@ public enum RecipeRunFields {
         case .candidates: return "candidates"
         case .rejectionSampling: return "rejection_sampling"
         case .keepReasoning: return "keep_reasoning"
+        case .swapCheckFraction: return "swap_check_fraction"
         case .distributionTrain: return "split_train"
         case .distributionValidation: return "split_validation"
         case .distributionTest: return "split_test"
@@ -43,6 +44,7 @@ public enum RecipeRunFields {
             "candidates": String(recipe.candidates),
             "rejection_sampling": recipe.rejectionSampling ? "true" : "false",
             "keep_reasoning": recipe.keepReasoning ? "true" : "false",
+            "swap_check_fraction": Recipe.text(recipe.swapCheckFraction),
             // Empty: the teacher judges (the default when the recipe names no judge).
             "judge_provider": "",
         ]
@@ -155,7 +157,8 @@ public enum RecipeRunFields {
             candidates: integer("candidates") ?? Recipe.defaultCandidates,
             rejectionSampling: flag("rejection_sampling"), keepReasoning: flag("keep_reasoning"),
             distribution: RecipeDistribution(
-                train: number("split_train") ?? 1, validation: number("split_validation") ?? 0, test: number("split_test") ?? 0))
+                train: number("split_train") ?? 1, validation: number("split_validation") ?? 0, test: number("split_test") ?? 0),
+            swapCheckFraction: number("swap_check_fraction") ?? SwapCheck.defaultFraction)
         return (recipe, problems + recipe.problems(catalog: catalog, format: .runFields))
     }
 

@@ -39,6 +39,7 @@ public enum RecipeFormat: String, Sendable {
         case .candidates: return "candidates"
         case .rejectionSampling: return "rejectionSampling"
         case .keepReasoning: return "keepReasoning"
+        case .swapCheckFraction: return "swapCheckFraction"
         case .distributionTrain: return "datasetDistribution.train"
         case .distributionValidation: return "datasetDistribution.validation"
         case .distributionTest: return "datasetDistribution.test"
@@ -101,6 +102,9 @@ extension Recipe {
         if !Self.candidateRange.contains(candidates) { add(.candidates, "must be between 1 and 5; got \(candidates)") }
         if rejectionSampling && candidates < 2 && Self.candidateRange.contains(candidates) {
             add(.candidates, "must be at least 2 when rejection sampling is on (the judge picks one of them); got \(candidates)")
+        }
+        if !(swapCheckFraction >= 0 && swapCheckFraction <= 1) {
+            add(.swapCheckFraction, "must be between 0 and 1; got \(Self.text(swapCheckFraction))")
         }
         let parts: [(RecipeField, Double)] = [
             (.distributionTrain, distribution.train), (.distributionValidation, distribution.validation),

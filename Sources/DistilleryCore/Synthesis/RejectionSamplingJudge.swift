@@ -12,6 +12,11 @@ public struct JudgePrompt: Sendable, Equatable {
     ) {
         var order = Array(candidates.indices)
         order.shuffle(using: &random)
+        self.init(skillPrompt: skillPrompt, seed: seed, candidates: candidates, order: order)
+    }
+
+    /// Builds the prompt with the candidates in the given order: `order[label - 1]` is shown as `label`.
+    public init(skillPrompt: String, seed: String, candidates: [String], order: [Int]) {
         self.order = order
         systemPrompt = """
             You are a strict evaluator of assistant answers. You compare candidate answers to the same user \
@@ -27,6 +32,12 @@ public struct JudgePrompt: Sendable, Equatable {
             object and nothing else: {"best": <label 1-\(order.count)>, "reason": "<one short sentence>"}
             """
         userPrompt = user
+    }
+
+    /// The swap check's prompt: the same candidates in the reverse of this prompt's order, so every candidate that
+    /// was not in the middle changes position (a judge that picks by position picks another candidate).
+    public func reversed(skillPrompt: String, seed: String, candidates: [String]) -> JudgePrompt {
+        JudgePrompt(skillPrompt: skillPrompt, seed: seed, candidates: candidates, order: order.reversed())
     }
 
     /// The judge call: temperature 0 so the verdict is as stable as the model allows; room for a reasoning

@@ -71,6 +71,8 @@ public struct SynthesisEstimate: Sendable, Equatable {
         public var tokensPerMinute: Int?
         public var maxInFlight: Int
         public var typicalLatencyMs: Int64
+        /// The share of seeds whose verdict the swap check asks again (one more judge call each).
+        public var swapCheckFraction: Double = 0
 
         public init(
             seedCount: Int, seedTokens: Int, skillPrompt: String, expectedCompletionTokens: Int,
@@ -126,7 +128,7 @@ public struct SynthesisEstimate: Sendable, Equatable {
 
     /// Generation: seeds × (prompt + completion); with rejection sampling, k candidates (one `n = k` request
     /// if supported, else k requests each paying the prompt) plus one judge call per seed whose prompt holds
-    /// the skill, the seed and the k candidates. Duration: the slower of the rate limits and
+    /// the skill, the seed and the k candidates, and a second one per swap-checked seed. Duration: the slower of the rate limits and
     /// `maxInFlight` requests per latency, plus one latency for the last requests (two with a judge).
     /// `judge`: a judge of its own, whose prices the judge calls pay (nil: the teacher judges).
     public init(_ input: Input, model: TeacherModel, judge: TeacherModel? = nil) {
@@ -140,10 +142,13 @@ public struct SynthesisEstimate: Sendable, Equatable {
         var completion = seeds * k * max(0, input.expectedCompletionTokens)
         var judgeCost = 0.0
         if input.rejectionSampling && k > 1 {
-            requests += seeds
-            let judgePrompt = seeds * (Self.judgeOverheadTokens(candidates: k) + skillTokens + k * max(0, input.expectedCompletionTokens))
-                + input.seedTokens
-            let judgeCompletion = seeds * max(0, input.judgeCompletionTokens)
+            let verdicts = seeds + SwapCheckSample(fraction: input.swapCheckFraction).count(amongFirst: seeds)
+            requests += verdicts
+            // A swap-checked seed's text is sent twice: counted at the average seed's size.
+            let seedText = seeds > 0 ? input.seedTokens * verdicts / seeds : 0
+            let judgePrompt = verdicts * (Self.judgeOverheadTokens(candidates: k) + skillTokens + k * max(0, input.expectedCompletionTokens))
+                + seedText
+            let judgeCompletion = verdicts * max(0, input.judgeCompletionTokens)
             prompt += judgePrompt
             completion += judgeCompletion
             judgeCost = (judge ?? model).costUSD(promptTokens: judgePrompt, completionTokens: judgeCompletion)

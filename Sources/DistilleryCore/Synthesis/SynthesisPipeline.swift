@@ -38,6 +38,8 @@ public struct SynthesisOutput: Sendable, Equatable {
     /// The judge's verdict and the order it saw the candidates in (original indices), when it judged.
     public var verdict: JudgeVerdict?
     public var judgeOrder: [Int]?
+    /// The swap check's second verdict (candidates in reverse order), when the seed was sampled for it.
+    public var swapVerdict: JudgeVerdict?
     /// The chosen candidate's own prompt and output tokens and the limit of the call that produced it.
     public var promptTokens: Int
     public var outputTokens: Int
@@ -46,7 +48,8 @@ public struct SynthesisOutput: Sendable, Equatable {
 
 /// Synthesis as a pipeline: stage 0 asks the teacher for k candidates (one request with `n = k` where the model
 /// takes `n`, k requests otherwise); stage 1, when k > 1, asks the judge (its own endpoint, or the teacher's)
-/// to pick one from the candidates in shuffled order; the item ends with one training row.
+/// to pick one from the candidates in shuffled order, and on the swap check's sample asks it a second time with them in
+/// reverse order (part 1 of the judge stage, sent with the first); the item ends with one training row.
 public struct SynthesisPipeline: Pipeline, Sendable {
     public struct Configuration: Sendable, Equatable {
         public var skillPrompt: String
@@ -64,11 +67,13 @@ public struct SynthesisPipeline: Pipeline, Sendable {
         public var judgeLimits: LadderSpec
         /// Mixed with each seed's key for the judge's shuffle (reproducible per job).
         public var shuffleSeed: UInt64
+        /// The seeds whose verdict is asked again with the candidates reversed.
+        public var swapCheck: SwapCheckSample
 
         public init(
             skillPrompt: String, teacherModel: String, judgeModel: String, judgeEndpoint: Int, teacherCapabilities: TeacherCapabilities,
             temperature: Double?, topP: Double? = nil, seed: Int?, candidates: Int, reasoningMode: ReasoningMode,
-            answerLimits: LadderSpec, judgeLimits: LadderSpec, shuffleSeed: UInt64
+            answerLimits: LadderSpec, judgeLimits: LadderSpec, shuffleSeed: UInt64, swapCheck: SwapCheckSample = SwapCheckSample(fraction: 0)
         ) {
             self.skillPrompt = skillPrompt
             self.teacherModel = teacherModel
@@ -83,6 +88,7 @@ public struct SynthesisPipeline: Pipeline, Sendable {
             self.answerLimits = answerLimits
             self.judgeLimits = judgeLimits
             self.shuffleSeed = shuffleSeed
+            self.swapCheck = swapCheck
         }
     }
 
@@ -92,6 +98,9 @@ public struct SynthesisPipeline: Pipeline, Sendable {
         public var answerUsage: [RequestUsage?]
         public var judge: JudgePrompt?
         public var verdict: JudgeVerdict?
+        /// The swap check's prompt (sampled seeds only) and its verdict.
+        public var swapJudge: JudgePrompt?
+        public var swapVerdict: JudgeVerdict?
     }
 
     public static let answerStage = 0
@@ -118,14 +127,20 @@ public struct SynthesisPipeline: Pipeline, Sendable {
         let missing = calls.indices.filter { progress.answers[calls[$0].firstCandidateIndex] == nil }
         if !missing.isEmpty { return .send(missing.map { answerRequest(item, call: $0) }) }
         if configuration.candidates == 1 { return .finish([output(item, progress, chosen: 0)], followUps: []) }
-        guard let verdict = progress.verdict else {
-            guard let judge = progress.judge else { return .skip(TeacherFailure(.judgeUnparseable, detail: "No judge prompt.")) }
-            return .send([StageRequest(
-                endpoint: configuration.judgeEndpoint, stage: Self.judgeStage,
-                request: judge.request(model: configuration.judgeModel, maxNewTokens: configuration.judgeLimits.initial),
-                expectsJSON: true, priority: true)])
-        }
+        guard let judge = progress.judge else { return .skip(TeacherFailure(.judgeUnparseable, detail: "No judge prompt.")) }
+        // The swap check's verdict does not depend on the first: both go out at once, so a checked seed takes no longer.
+        var verdicts: [StageRequest] = []
+        if progress.verdict == nil { verdicts.append(judgeRequest(judge, part: 0)) }
+        if let swapJudge = progress.swapJudge, progress.swapVerdict == nil { verdicts.append(judgeRequest(swapJudge, part: SwapCheck.part)) }
+        guard let verdict = progress.verdict, verdicts.isEmpty else { return .send(verdicts) }
         return .finish([output(item, progress, chosen: verdict.candidateIndex)], followUps: [])
+    }
+
+    func judgeRequest(_ prompt: JudgePrompt, part: Int) -> StageRequest {
+        StageRequest(
+            endpoint: configuration.judgeEndpoint, stage: Self.judgeStage, part: part,
+            request: prompt.request(model: configuration.judgeModel, maxNewTokens: configuration.judgeLimits.initial),
+            expectsJSON: true, priority: true)
     }
 
     func answerRequest(_ item: SeedItem, call index: Int) -> StageRequest {
@@ -143,7 +158,7 @@ public struct SynthesisPipeline: Pipeline, Sendable {
     public func accept(
         _ answer: ChatCompletionResult, usage: RequestUsage, to request: StageRequest, item: SeedItem, progress: inout Progress
     ) -> TeacherFailure? {
-        if request.stage == Self.judgeStage { return acceptVerdict(answer, progress: &progress) }
+        if request.stage == Self.judgeStage { return acceptVerdict(answer, swapCheck: request.part == SwapCheck.part, progress: &progress) }
         let call = calls[request.part]
         guard answer.candidates.count >= call.candidateCount else {
             return TeacherFailure(.malformedBody, detail: "Asked for \(call.candidateCount) answers, got \(answer.candidates.count).")
@@ -165,14 +180,20 @@ public struct SynthesisPipeline: Pipeline, Sendable {
         }
         if configuration.candidates > 1, progress.answers.allSatisfy({ $0 != nil }) {
             var random = SeededRandom(seed: configuration.shuffleSeed ^ (UInt64(bitPattern: item.key) &* 0x9E37_79B9_7F4A_7C15))
-            progress.judge = JudgePrompt(
-                skillPrompt: configuration.skillPrompt, seed: item.input, candidates: progress.answers.map { $0 ?? "" }, using: &random)
+            let candidates = progress.answers.map { $0 ?? "" }
+            let judge = JudgePrompt(skillPrompt: configuration.skillPrompt, seed: item.input, candidates: candidates, using: &random)
+            progress.judge = judge
+            if configuration.swapCheck.includes(item.key) {
+                progress.swapJudge = judge.reversed(skillPrompt: configuration.skillPrompt, seed: item.input, candidates: candidates)
+            }
         }
         return nil
     }
 
-    func acceptVerdict(_ answer: ChatCompletionResult, progress: inout Progress) -> TeacherFailure? {
-        guard let judge = progress.judge, let first = answer.candidates.first else {
+    /// Reads a verdict into the progress: the first, or the swap check's (read against its own, reversed prompt, so its
+    /// label maps back to the candidate as generated). An unreadable one is retried like any verdict.
+    func acceptVerdict(_ answer: ChatCompletionResult, swapCheck: Bool, progress: inout Progress) -> TeacherFailure? {
+        guard let judge = swapCheck ? progress.swapJudge : progress.judge, let first = answer.candidates.first else {
             return TeacherFailure(.judgeUnparseable, detail: "The judge returned no answer.")
         }
         switch AnswerExtraction.finalAnswer(first, mode: .answerOnly) {
@@ -183,7 +204,7 @@ public struct SynthesisPipeline: Pipeline, Sendable {
             switch JudgeVerdictParser.parse(text, prompt: judge) {
             case .failure(let failure): return failure
             case .success(let verdict):
-                progress.verdict = verdict
+                if swapCheck { progress.swapVerdict = verdict } else { progress.verdict = verdict }
                 return nil
             }
         }
@@ -200,7 +221,7 @@ public struct SynthesisPipeline: Pipeline, Sendable {
             rowJSON: TrainingRow.jsonLine(skillPrompt: configuration.skillPrompt, seed: item.input, answer: progress.answers[chosen] ?? ""),
             chosen: chosen, judgeReason: progress.verdict?.reason,
             candidates: configuration.candidates > 1 ? progress.answers.map { $0 ?? "" } : nil,
-            verdict: progress.verdict, judgeOrder: progress.judge?.order,
+            verdict: progress.verdict, judgeOrder: progress.judge?.order, swapVerdict: progress.swapVerdict,
             promptTokens: usage?.promptTokens ?? 0, outputTokens: usage?.completionTokens ?? 0, limit: usage?.limit ?? 0)
     }
 }

@@ -32,7 +32,7 @@ public struct TrainingRowMetadata: Sendable, Equatable {
     public var latencyMs: Int64
     public var attempts: Int
     /// The judge's verdict (rejection sampling): its provider and model, the label it picked, the candidates'
-    /// original indices in the order it saw them, and each candidate's length in characters.
+    /// original indices in the order it saw them, each candidate's length in characters, and its swap check.
     public var judge: JudgeRecord?
 
     public struct JudgeRecord: Sendable, Equatable {
@@ -41,13 +41,35 @@ public struct TrainingRowMetadata: Sendable, Equatable {
         public var label: Int
         public var order: [Int]
         public var candidateLengths: [Int]
+        /// The swap check's pick (the candidate's original index) when the seed was in its sample; nil otherwise.
+        public var swapPick: Int?
 
-        public init(provider: String, model: String, label: Int, order: [Int], candidateLengths: [Int]) {
+        public init(provider: String, model: String, label: Int, order: [Int], candidateLengths: [Int], swapPick: Int? = nil) {
             self.provider = provider
             self.model = model
             self.label = label
             self.order = order
             self.candidateLengths = candidateLengths
+            self.swapPick = swapPick
+        }
+
+        /// The pick, as generated.
+        public var pick: Int? { order.indices.contains(label - 1) ? order[label - 1] : nil }
+
+        /// The swap check picked another candidate: the verdict depends on the order, so the row is low-confidence.
+        public var flipped: Bool { swapPick.map { $0 != pick } ?? false }
+
+        public var json: SynthesisJSON {
+            var members: [(key: String, value: SynthesisJSON)] = [
+                ("provider", .string(provider)), ("model", .string(model)), ("label", .number(Double(label))),
+                ("order_seen", .array(order.map { .number(Double($0)) })),
+                ("candidate_lengths", .array(candidateLengths.map { .number(Double($0)) })),
+                ("swap_checked", .bool(swapPick != nil)),
+            ]
+            if let swapPick {
+                members += [("swap_pick", .number(Double(swapPick))), ("flipped", .bool(flipped)), ("low_confidence", .bool(flipped))]
+            }
+            return .object(members)
         }
     }
 
@@ -82,13 +104,7 @@ public struct TrainingRowMetadata: Sendable, Equatable {
         if let maxTokens { members.append(("max_tokens", .number(Double(maxTokens)))) }
         members.append(("latency_ms", .number(Double(latencyMs))))
         members.append(("attempts", .number(Double(attempts))))
-        if let judge {
-            members.append(("judge", .object([
-                ("provider", .string(judge.provider)), ("model", .string(judge.model)), ("label", .number(Double(judge.label))),
-                ("order_seen", .array(judge.order.map { .number(Double($0)) })),
-                ("candidate_lengths", .array(judge.candidateLengths.map { .number(Double($0)) })),
-            ])))
-        }
+        if let judge { members.append(("judge", judge.json)) }
         return .object(members)
     }
 

@@ -22,6 +22,8 @@ struct SynthesisJudgeBlock {
     let baseURL: String
     let savedKeys: [Option]
     let candidates: [Option]
+    /// The swap check's share of seeds (0–1), as typed.
+    let swapCheckFraction: String
     let topP: String
     /// The judge's own pacing (empty: the teacher's).
     let requestsPerMinute: String
@@ -48,6 +50,7 @@ struct SynthesisJudgeBlock {
         }
         let count = fields["candidates"].flatMap { Int($0) } ?? 3
         candidates = (1...5).map { Option(value: String($0), label: String($0), selected: $0 == count) }
+        swapCheckFraction = fields["swap_check_fraction"] ?? String(SwapCheck.defaultFraction)
         topP = fields["top_p"] ?? ""
         requestsPerMinute = fields["judge_requests_per_minute"] ?? ""
         tokensPerMinute = fields["judge_tokens_per_minute"] ?? ""

@@ -143,6 +143,7 @@ enum SkippedSeedRetry {
         merged["max_tokens_cap"] = settings.maxTokensCap.map(String.init)
         merged["judge_max_tokens"] = settings.judgeMaxTokens.map(String.init)
         merged["candidates"] = settings.candidates.map(String.init)
+        merged["swap_check_fraction"] = settings.swapCheckFraction.map { String($0) }
         merged["top_p"] = settings.topP.map { String($0) }
         if let distribution = settings.distribution { merged.merge(RecipeRunFields.fields(of: distribution)) { _, split in split } }
         if let judge = settings.judge {

@@ -125,9 +125,14 @@ final class SynthesisEngine {
                     tokensOut: output.outputTokens, tokensInBilled: state.tokensIn, tokensOutBilled: state.tokensOut,
                     maxTokens: output.limit, latencyMs: latency, attempts: state.attempts)
                 if let verdict = output.verdict, let order = output.judgeOrder, let candidates = output.candidates {
-                    metadata.judge = .init(
+                    let judge = TrainingRowMetadata.JudgeRecord(
                         provider: settings.judge?.provider ?? settings.provider, model: settings.judge?.model ?? settings.model,
-                        label: verdict.label, order: order, candidateLengths: candidates.map(\.count))
+                        label: verdict.label, order: order, candidateLengths: candidates.map(\.count),
+                        swapPick: output.swapVerdict?.candidateIndex)
+                    metadata.judge = judge
+                    // Counted in the transaction that writes the row: a seed redone after a crash is counted once.
+                    if judge.swapPick != nil { delta.swapChecked += 1 }
+                    if judge.flipped { delta.swapFlips += 1 }
                 }
                 updates.append(SeedUpdate(
                     index: key, status: .done, attempts: state.attempts, tokensIn: state.tokensIn, tokensOut: state.tokensOut,

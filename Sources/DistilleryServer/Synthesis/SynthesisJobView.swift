@@ -122,13 +122,15 @@ struct SynthesisJobView: Encodable {
     let hasEndpoints: Bool
     /// Set when the judge is of the teacher's model family.
     let judgeWarning: String?
+    /// Rejection sampling's swap check: seeds checked, flips, flip rate beside the published figure.
+    let swapCheck: SwapCheckView?
 
     enum CodingKeys: String, CodingKey {
         case jobID, number, status, statusLabel, isActive, parentDatasetID, childDatasetID, provider, teacherName, model, rejectionSampling
         case settings, retrySettings, recipeID, recipeName, runAgainFields, startedBy, createdAt, startedAt, finishedAt, total, processed, written, skipped, retries, inFlight, tokensIn, tokensOut
         case costUSD, costKnown, costText, ratePerMinute, rateLabel, rateText, elapsedSeconds, elapsedText, etaSeconds, etaText, percentDone
         case progressText, barTone, pausedForRateLimit, skipReasons, failure, estimate, estimateVersusActual, cancelRequested, skippedSeedsURL
-        case endpoints, judgeWarning
+        case endpoints, judgeWarning, swapCheck
     }
 
     init(job: SynthesisJobRecord, services: Services, parent: DatasetRecord?, child: DatasetRecord?, skippedPage: Int = 1) throws {
@@ -174,6 +176,7 @@ struct SynthesisJobView: Encodable {
                 teacherProvider: settings.provider, teacherModel: settings.model, judgeProvider: settings.judge?.provider ?? settings.provider,
                 judgeModel: settings.judge?.model ?? settings.model)
         }
+        swapCheck = runSettings.flatMap { SwapCheckView(settings: $0, tally: job.swapCheck) }
         startedBy = try job.createdBy.flatMap { try services.users.user(id: $0)?.name }
         createdAt = Formatting.iso8601(milliseconds: job.createdAt)
         createdText = Formatting.timestamp(milliseconds: job.createdAt)
@@ -265,6 +268,7 @@ struct SynthesisJobView: Encodable {
         if let topP = settings.topP { list.append(Setting(label: "Top p", value: "\(topP)")) }
         guard settings.rejectionSampling else { return list }
         list.append(Setting(label: "Candidates per seed", value: String(settings.candidateCount)))
+        list.append(Setting(label: "Swap check", value: "\(Formatting.oneDecimal((settings.swapCheckFraction ?? 0) * 100))% of seeds"))
         if let judge = settings.judge {
             list.append(Setting(label: "Judge", value: "\(judge.displayName ?? judge.provider): \(judge.model)"))
             if judge.selfHosted { list.append(Setting(label: "Judge base URL", value: judge.baseURL)) }

@@ -40,6 +40,8 @@ struct SynthesisRequest: Sendable {
     var recipeID: Int64?
     /// Candidates per seed with rejection sampling (1 to 5; nil: 3).
     var candidates: Int?
+    /// The share of judged seeds the swap check asks again with the candidates reversed (0 to 1; nil: 10%).
+    var swapCheckFraction: Double?
     var topP: Double?
     /// Rejection sampling's judge as its own endpoint; nil: the teacher judges.
     var judge: JudgeRequest?
@@ -108,6 +110,7 @@ enum SynthesisService {
         request.inputPricePerMillionUSD = number("input_price_per_million", 0.0...10_000.0)
         request.outputPricePerMillionUSD = number("output_price_per_million", 0.0...10_000.0)
         request.candidates = number("candidates", 1...5)
+        request.swapCheckFraction = number("swap_check_fraction", 0.0...1.0)
         request.topP = number("top_p", 0.0...1.0)
         func savedKey(_ name: String) -> Int64? {
             guard let saved = fields[name], !saved.isEmpty else { return nil }
@@ -230,7 +233,10 @@ enum SynthesisService {
             ? request.customSupportsJSONSchema ?? model.capabilities.supportsJSONSchema : model.capabilities.supportsJSONSchema
         settings.topP = request.topP
         settings.distribution = request.distribution
-        if request.rejectionSampling { settings.candidates = request.candidates ?? 3 }
+        if request.rejectionSampling {
+            settings.candidates = request.candidates ?? 3
+            settings.swapCheckFraction = request.swapCheckFraction ?? SwapCheck.defaultFraction
+        }
         if request.rejectionSampling, let judge = request.judge {
             settings.judge = try judgeSettings(judge, teacher: settings, catalog: catalog)
         }
@@ -290,12 +296,14 @@ enum SynthesisService {
         priced.inputPricePerMillionUSD = settings.inputPricePerMillionUSD
         priced.outputPricePerMillionUSD = settings.outputPricePerMillionUSD
         priced.capabilities.supportsN = settings.supportsN
+        var input = SynthesisEstimate.Input(
+            seeds: seeds, skillPrompt: skillPrompt, expectedCompletionTokens: completion,
+            rejectionSampling: settings.rejectionSampling, candidatesPerSeed: settings.candidateCount,
+            requestsPerMinute: settings.requestsPerMinute, tokensPerMinute: settings.tokensPerMinute, maxInFlight: settings.maxInFlight,
+            typicalLatencyMs: speed.latencyMs(completionTokens: completion))
+        input.swapCheckFraction = settings.swapCheckFraction ?? 0
         let estimate = SynthesisEstimate(
-            SynthesisEstimate.Input(
-                seeds: seeds, skillPrompt: skillPrompt, expectedCompletionTokens: completion,
-                rejectionSampling: settings.rejectionSampling, candidatesPerSeed: settings.candidateCount,
-                requestsPerMinute: settings.requestsPerMinute, tokensPerMinute: settings.tokensPerMinute, maxInFlight: settings.maxInFlight,
-                typicalLatencyMs: speed.latencyMs(completionTokens: completion)),
+            input,
             model: priced, judge: settings.judge.map { judge in
                 var priced = model
                 priced.inputPricePerMillionUSD = judge.inputPricePerMillionUSD

@@ -54,6 +54,9 @@ public struct SynthesisSettings: Codable, Sendable, Equatable {
     /// The train/validation/test distribution the child is split by when it is built (a recipe's, or given
     /// with the run); nil: the child is not split.
     public var distribution: RecipeDistribution?
+    /// The share of judged seeds whose verdict is asked again with the candidates reversed (0–1, the swap check); nil
+    /// in jobs stored before it existed: none.
+    public var swapCheckFraction: Double?
 
     public init(
         provider: String, model: String, baseURL: String, temperature: Double? = 0.7, maxNewTokens: Int = 1024, seed: Int? = nil,
@@ -218,7 +221,8 @@ extension SynthesisSettings {
             judgeLimits: LadderSpec(
                 initial: effectiveJudgeMaxTokens, userCap: max(effectiveJudgeMaxTokens, maxTokensCap ?? 0),
                 contextWindow: judge?.contextWindow ?? contextWindow ?? 0),
-            shuffleSeed: UInt64(bitPattern: jobID) &* 0xBF58_476D_1CE4_E5B9 &+ UInt64(bitPattern: Int64(seed ?? 0)))
+            shuffleSeed: UInt64(bitPattern: jobID) &* 0xBF58_476D_1CE4_E5B9 &+ UInt64(bitPattern: Int64(seed ?? 0)),
+            swapCheck: SwapCheckSample(fraction: swapCheckFraction ?? 0))
     }
 
     /// Pace a hair under the declared rate, so timer jitter never pushes a 60-second window past the limit; a
