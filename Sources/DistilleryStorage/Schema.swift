@@ -742,6 +742,8 @@ public enum Schema {
             PRIMARY KEY (job_id, idx)
         ) STRICT, WITHOUT ROWID;
         CREATE INDEX scoring_rows_status ON scoring_rows(job_id, status);
+        """,
+
         // 16 (issue 11, swap check): a synthesis job counts the seeds whose verdict was asked again with the candidates in
         // reverse order, and those whose pick flipped; added in the transaction that writes each row, so they survive a
         // restart exactly.
