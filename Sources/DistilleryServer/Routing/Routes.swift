@@ -73,6 +73,7 @@ enum Routes {
         Route("GET", "/templates/{id}/dry-run", access: .signedIn, format: .html, handler: showTemplateDryRun),
         Route("POST", "/templates/{id}/dry-run", access: .signedIn, format: .html, handler: submitTemplateDryRun),
         Route("POST", "/generations/{job}/cancel", access: .signedIn, format: .html, handler: submitGenerationCancel),
+        Route("GET", "/datasets/{id}/rows", access: .signedIn, format: .html, handler: showRowExplorerPage),
 
         Route("GET", "/api/datasets", access: .signedIn, format: .json, handler: getDatasetListJSON),
         Route("POST", "/api/datasets", access: .signedIn, format: .json, body: .upload, handler: createDatasetJSON),
