@@ -63,6 +63,6 @@ struct RowExplorerViewTests {
         #expect(view.jsonURL == "/api/datasets/3/rows?q=a%26b%20%C3%A9&flag=none&page=2&per_page=1")
         #expect(view.summary == "3 of 100 rows match: matching “a&b é” · no flags")
         #expect(view.rangeText == "2–2 of 3")
-        #expect(view.flagOptions.filter(\.selected).map(\.value) == ["none"])
+        #expect(view.form.flagOptions.filter(\.selected).map(\.value) == ["none"])
     }
 }
