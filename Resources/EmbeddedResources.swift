@@ -6,6 +6,7 @@ public enum EmbeddedResources {
         "app.css": ("text/css; charset=utf-8", PackageResources.app_css),
         "app.js": ("text/javascript; charset=utf-8", PackageResources.app_js),
         "favicon.svg": ("image/svg+xml", PackageResources.favicon_svg),
+        "explorer.js": ("text/javascript; charset=utf-8", PackageResources.explorer_js),
     ]
 
     /// Data files (the provider catalog), by name without extension.
@@ -45,6 +46,7 @@ public enum Template: String, CaseIterable, Sendable {
     case scoringJob = "scoring_job"
     case calibrationSection = "calibration_section"
     case datasetCalibration = "dataset_calibration"
+    case rowExplorer = "row_explorer"
 
     /// The file's bytes, embedded at compile time.
     public var source: [UInt8] {
@@ -76,6 +78,7 @@ public enum Template: String, CaseIterable, Sendable {
         case .scoringJob: PackageResources.scoring_job_mustache
         case .calibrationSection: PackageResources.calibration_section_mustache
         case .datasetCalibration: PackageResources.dataset_calibration_mustache
+        case .rowExplorer: PackageResources.row_explorer_mustache
         }
     }
 }

@@ -33,6 +33,10 @@ def pages_by_route(data):
         "/datasets/{id}": [("admin", f"/datasets/{data[kind]}") for kind in ("chat", "broken", "seeds", "child")],
         "/datasets/{id}/quality": [("admin", f"/datasets/{data[kind]}/quality") for kind in ("chat", "child")],
         "/datasets/{id}/calibration": [("admin", f"/datasets/{data[kind]}/calibration") for kind in ("chat", "child")],
+        "/datasets/{id}/rows": [
+            ("admin", f"/datasets/{data['chat']}/rows"), ("admin", f"/datasets/{data['child']}/rows"),
+            ("admin", f"/datasets/{data['seeds']}/rows"), ("member", f"/datasets/{data['chat']}/rows?q=password&flag=none&per_page=2"),
+        ],
         "/datasets/{id}/expand": [("admin", f"/datasets/{data['seeds']}/expand")],
         "/datasets/{id}/synthesize": [
             ("admin", f"/datasets/{data['seeds']}/synthesize"),

@@ -78,6 +78,7 @@ enum Routes {
         Route("POST", "/datasets/{id}/judge-scores", access: .signedIn, format: .html, handler: submitScoringForm),
         Route("GET", "/scoring/{job}", access: .signedIn, format: .html, handler: showScoringJobPage),
         Route("POST", "/scoring/{job}/cancel", access: .signedIn, format: .html, handler: submitScoringCancel),
+        Route("GET", "/datasets/{id}/rows", access: .signedIn, format: .html, handler: showRowExplorerPage),
 
         Route("GET", "/api/datasets", access: .signedIn, format: .json, handler: getDatasetListJSON),
         Route("POST", "/api/datasets", access: .signedIn, format: .json, body: .upload, handler: createDatasetJSON),
