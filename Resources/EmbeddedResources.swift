@@ -6,6 +6,7 @@ public enum EmbeddedResources {
         "app.css": ("text/css; charset=utf-8", PackageResources.app_css),
         "app.js": ("text/javascript; charset=utf-8", PackageResources.app_js),
         "favicon.svg": ("image/svg+xml", PackageResources.favicon_svg),
+        "row_review.js": ("text/javascript; charset=utf-8", PackageResources.row_review_js),
     ]
 
     /// Data files (the provider catalog), by name without extension.
@@ -41,6 +42,7 @@ public enum Template: String, CaseIterable, Sendable {
     case seedExpansion = "seed_expansion"
     case templateDryRun = "template_dry_run"
     case datasetQuality = "dataset_quality"
+    case row
 
     /// The file's bytes, embedded at compile time.
     public var source: [UInt8] {
@@ -68,6 +70,7 @@ public enum Template: String, CaseIterable, Sendable {
         case .seedExpansion: PackageResources.seed_expansion_mustache
         case .templateDryRun: PackageResources.template_dry_run_mustache
         case .datasetQuality: PackageResources.dataset_quality_mustache
+        case .row: PackageResources.row_mustache
         }
     }
 }

@@ -682,5 +682,12 @@ public enum Schema {
         CREATE INDEX evaluation_rows_status ON evaluation_rows(job_id, status);
         CREATE INDEX evaluation_rows_mode ON evaluation_rows(job_id, failure_mode_id);
         """,
+
+        // 15 (issue 11, curated child): where a curated dataset came from, as JSON (`DatasetProvenance`: the parent, the
+        // filter's parameters and its summary, rows selected, rejected rows left out, edits applied, the split copied
+        // from the parent). NULL for every other dataset. Written once, in the transaction that creates the dataset.
+        """
+        ALTER TABLE datasets ADD COLUMN provenance TEXT CHECK (provenance IS NULL OR json_valid(provenance));
+        """,
     ]
 }

@@ -221,6 +221,13 @@ def data(server, admin_state):
                        what=f"validation of dataset {dataset}")
     # The chat dataset is split (its page shows the split table); the broken one is not (only the form).
     api.call("PUT", f"/api/datasets/{chat}/split", {"train": 0.8, "validation": 0.1, "test": 0.1, "seed": 42})
+    # Row 0 is reviewed and row 1 edited twice, so the row page shows a review and an edit history.
+    api.call("POST", f"/api/datasets/{chat}/rows/0/review", {"verdict": "accepted", "rating": 4})
+    messages = find_key(api.call("GET", f"/api/datasets/{chat}/rows/1"), "messages")
+    for answer in ("A first, shorter answer.", "A second answer that replaces the first one."):
+        edited = [dict(m) for m in messages]
+        edited[-1]["content"] = answer
+        api.call("POST", f"/api/datasets/{chat}/rows/1/edit", {"messages": edited})
 
     job = api.call("POST", f"/api/datasets/{seeds}/synthesis", {
         "provider": "openai-compatible", "base_url": server.teacher_url, "custom_model": "fake-teacher",

@@ -32,6 +32,8 @@ def pages_by_route(data):
         "/datasets/new": [("admin", "/datasets/new")],
         "/datasets/{id}": [("admin", f"/datasets/{data[kind]}") for kind in ("chat", "broken", "seeds", "child")],
         "/datasets/{id}/quality": [("admin", f"/datasets/{data[kind]}/quality") for kind in ("chat", "child")],
+        "/datasets/{id}/rows/{idx}": [("admin", f"/datasets/{data['chat']}/rows/{idx}") for idx in (0, 1, 149)]
+        + [("member", f"/datasets/{data['child']}/rows/0")],
         "/datasets/{id}/expand": [("admin", f"/datasets/{data['seeds']}/expand")],
         "/datasets/{id}/synthesize": [
             ("admin", f"/datasets/{data['seeds']}/synthesize"),
