@@ -7,6 +7,7 @@ public enum EmbeddedResources {
         "app.js": ("text/javascript; charset=utf-8", PackageResources.app_js),
         "favicon.svg": ("image/svg+xml", PackageResources.favicon_svg),
         "row_review.js": ("text/javascript; charset=utf-8", PackageResources.row_review_js),
+        "explorer.js": ("text/javascript; charset=utf-8", PackageResources.explorer_js),
     ]
 
     /// Data files (the provider catalog), by name without extension.
@@ -43,6 +44,8 @@ public enum Template: String, CaseIterable, Sendable {
     case templateDryRun = "template_dry_run"
     case datasetQuality = "dataset_quality"
     case row
+    case curate
+    case rowExplorer = "row_explorer"
 
     /// The file's bytes, embedded at compile time.
     public var source: [UInt8] {
@@ -71,6 +74,8 @@ public enum Template: String, CaseIterable, Sendable {
         case .templateDryRun: PackageResources.template_dry_run_mustache
         case .datasetQuality: PackageResources.dataset_quality_mustache
         case .row: PackageResources.row_mustache
+        case .curate: PackageResources.curate_mustache
+        case .rowExplorer: PackageResources.row_explorer_mustache
         }
     }
 }

@@ -293,6 +293,9 @@ public struct DatasetStore: Sendable {
     private static func clearOutput(
         _ connection: Connection, datasetID: Int64, status: DatasetStatus, summaryJSON: String?, now: Int64
     ) throws {
+        // Unmarking drops the dataset's search entries at once (migration 15), rather than one trigger per deleted
+        // row; the next search indexes the new rows.
+        try connection.run("DELETE FROM row_search_datasets WHERE dataset_id = ?", .integer(datasetID))
         try connection.run("DELETE FROM dataset_rows WHERE dataset_id = ?", .integer(datasetID))
         try connection.run("DELETE FROM dataset_errors WHERE dataset_id = ?", .integer(datasetID))
         try connection.run("DELETE FROM dataset_splits WHERE dataset_id = ?", .integer(datasetID))
@@ -385,7 +388,7 @@ public struct DatasetStore: Sendable {
             mergeDuplicatesDropped: row.int("merge_duplicates_dropped"), trainRows: row.int("train_rows"))
     }
 
-    private static func storedRow(_ row: Row) -> StoredRow {
+    static func storedRow(_ row: Row) -> StoredRow {
         StoredRow(
             index: row.int64("idx") ?? 0, line: row.int("line") ?? 0, body: row.string("body") ?? "",
             tokens: row.int("tokens") ?? 0, meta: row.string("meta"),

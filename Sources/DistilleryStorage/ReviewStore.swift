@@ -183,15 +183,4 @@ public struct ReviewStore: Sendable {
             }
         }
     }
-
-    /// The rows before and after `index` in row order (the row page's k / j without a filter).
-    public func neighbors(datasetID: Int64, index: Int64) throws -> (previous: Int64?, next: Int64?) {
-        try database.read { connection in
-            let previous = try connection.scalar(
-                "SELECT MAX(idx) FROM dataset_rows WHERE dataset_id = ? AND idx < ?", .integer(datasetID), .integer(index))?.int64Value
-            let next = try connection.scalar(
-                "SELECT MIN(idx) FROM dataset_rows WHERE dataset_id = ? AND idx > ?", .integer(datasetID), .integer(index))?.int64Value
-            return (previous, next)
-        }
-    }
 }

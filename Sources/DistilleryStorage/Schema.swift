@@ -683,7 +683,48 @@ public enum Schema {
         CREATE INDEX evaluation_rows_mode ON evaluation_rows(job_id, failure_mode_id);
         """,
 
-        // 15 (issue 11, curated child): where a curated dataset came from, as JSON (`DatasetProvenance`: the parent, the
+        // 15 (issue 11, row explorer): full-text search over a row's messages. `row_search` is an FTS5 trigram index
+        // (substring matches, Chinese included) keyed by rowid = dataset_id · 2^32 + idx, since `dataset_rows` has no
+        // rowid. A dataset is indexed on its first search (`row_search_datasets` marks it), not at upload, so
+        // validation never pays for it; once marked, triggers keep it exact: an inserted row is indexed, a deleted row
+        // leaves, an edit (`row_edits`) replaces the row's text with the edited one, and dropping the mark (the dataset
+        // deleted, or its rows cleared for a re-validation) drops all its entries. `row_search_text` is the one rule
+        // for a row's searchable text: its messages' contents (a seed's input), from its latest edit if it has one.
+        """
+        CREATE VIRTUAL TABLE row_search USING fts5(text, tokenize = 'trigram');
+        CREATE TABLE row_search_datasets (
+            dataset_id INTEGER PRIMARY KEY REFERENCES datasets(id) ON DELETE CASCADE
+        ) STRICT;
+        CREATE VIEW row_search_text AS
+        SELECT dataset_id, idx, dataset_id * 4294967296 + idx AS search_key,
+            CASE WHEN json_valid(body) THEN COALESCE(
+                (SELECT group_concat(json_extract(m.value, '$.content'), char(10)) FROM json_each(body, '$.messages') AS m),
+                json_extract(body, '$.input'), '') ELSE body END AS text
+        FROM (SELECT r.dataset_id, r.idx, COALESCE(
+                (SELECT e.body FROM row_edits e WHERE e.dataset_id = r.dataset_id AND e.idx = r.idx ORDER BY e.seq DESC LIMIT 1),
+                r.body) AS body
+            FROM dataset_rows r);
+        CREATE TRIGGER row_search_datasets_dropped AFTER DELETE ON row_search_datasets BEGIN
+            DELETE FROM row_search WHERE rowid BETWEEN OLD.dataset_id * 4294967296 AND OLD.dataset_id * 4294967296 + 4294967295;
+        END;
+        CREATE TRIGGER row_search_row_inserted AFTER INSERT ON dataset_rows
+        WHEN EXISTS (SELECT 1 FROM row_search_datasets WHERE dataset_id = NEW.dataset_id) BEGIN
+            INSERT INTO row_search (rowid, text)
+            SELECT search_key, text FROM row_search_text WHERE dataset_id = NEW.dataset_id AND idx = NEW.idx;
+        END;
+        CREATE TRIGGER row_search_row_deleted AFTER DELETE ON dataset_rows
+        WHEN EXISTS (SELECT 1 FROM row_search_datasets WHERE dataset_id = OLD.dataset_id) BEGIN
+            DELETE FROM row_search WHERE rowid = OLD.dataset_id * 4294967296 + OLD.idx;
+        END;
+        CREATE TRIGGER row_search_row_edited AFTER INSERT ON row_edits
+        WHEN EXISTS (SELECT 1 FROM row_search_datasets WHERE dataset_id = NEW.dataset_id) BEGIN
+            DELETE FROM row_search WHERE rowid = NEW.dataset_id * 4294967296 + NEW.idx;
+            INSERT INTO row_search (rowid, text)
+            SELECT search_key, text FROM row_search_text WHERE dataset_id = NEW.dataset_id AND idx = NEW.idx;
+        END;
+        """,
+
+        // 16 (issue 11, curated child): where a curated dataset came from, as JSON (`DatasetProvenance`: the parent, the
         // filter's parameters and its summary, rows selected, rejected rows left out, edits applied, the split copied
         // from the parent). NULL for every other dataset. Written once, in the transaction that creates the dataset.
         """

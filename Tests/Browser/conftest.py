@@ -228,6 +228,10 @@ def data(server, admin_state):
         edited = [dict(m) for m in messages]
         edited[-1]["content"] = answer
         api.call("POST", f"/api/datasets/{chat}/rows/1/edit", {"messages": edited})
+    # A curated child of every row but the rejected ones (its page shows its provenance).
+    curated = find_key(api.call("POST", f"/api/datasets/{chat}/curated", {"name": "support replies, curated", "representatives": "1"}), "id")
+    api.eventually(f"/api/datasets/{curated}", lambda d: find_key(d, "status") not in ("validating", "queued"),
+                   what=f"validation of curated dataset {curated}")
 
     job = api.call("POST", f"/api/datasets/{seeds}/synthesis", {
         "provider": "openai-compatible", "base_url": server.teacher_url, "custom_model": "fake-teacher",
@@ -272,7 +276,7 @@ def data(server, admin_state):
     expansion_id = find_key(expansion, "jobID")
     api.eventually(f"/api/generations/{expansion_id}", lambda t: find_key(t, "isActive") is False,
                    what=f"seed expansion {expansion_id}")
-    return {"chat": chat, "broken": broken, "seeds": seeds, "child": child, "job": job_id, "recipe": recipe,
+    return {"chat": chat, "broken": broken, "seeds": seeds, "child": child, "curated": curated, "job": job_id, "recipe": recipe,
             "template": template, "generation": generation_id, "expansion": expansion_id, "api": api}
 
 

@@ -43,9 +43,14 @@ def test_upload_seeds_synthesize_and_open_the_child(server, playwright_browser, 
     screenshot(page, "flow-phone-job-finished")
     child.first.click()
     page.wait_for_url(re.compile(r".*/datasets/\d+$"))
-    expect(page.locator(".conversation").first).to_be_visible(timeout=30_000)
-    expect(page.get_by_text(re.compile(r"Answer to: Write a tagline")).first).to_be_visible()
+    expect(page.locator("#rows-preview li").first).to_be_visible(timeout=30_000)
     screenshot(page, "flow-phone-child-dataset")
+    # The rows themselves are read in the explorer, as conversations.
+    page.get_by_role("link", name="Explore the rows").click()
+    page.wait_for_url(re.compile(r".*/datasets/\d+/rows$"))
+    expect(page.locator(".conversation").first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Answer to: Write a tagline")).first).to_be_visible()
+    screenshot(page, "flow-phone-child-explorer")
 
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     problems = watch.take(page)

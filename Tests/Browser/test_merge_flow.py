@@ -29,8 +29,8 @@ def test_select_two_datasets_on_the_list_and_merge_them(server, playwright_brows
     head = page.locator(".eyebrow")
     expect(head.get_by_role("link", name=f"Dataset #{chat}")).to_be_visible()
     expect(head.get_by_role("link", name=f"Dataset #{child}")).to_be_visible()
-    # The page follows validation by itself: the preview shows once the merged rows are validated.
-    expect(page.locator(".conversation").first).to_be_visible(timeout=30_000)
+    # The page follows validation by itself: the rows' prompts show once the merged rows are validated.
+    expect(page.locator("#rows-preview li").first).to_be_visible(timeout=30_000)
     expect(page.locator("#merge-note")).to_contain_text("exact duplicate rows dropped")
     screenshot(page, "merge-phone-merged")
 

@@ -40,7 +40,9 @@ struct DatasetPagesTests {
         #expect(html.contains("Valid with warnings"))
         #expect(html.contains("Qwen"))
         #expect(html.contains("<svg class=\"histogram\""))
-        #expect(html.contains("<div class=\"message assistant\">"))
+        // The rows are read in the explorer; the page lists their prompts and links it (issue 11).
+        #expect(html.contains("<a class=\"button\" href=\"/datasets/\(id)/rows\">Explore the rows</a>"))
+        #expect(html.contains("<ol class=\"preview-rows\"><li title="))
         #expect(html.contains("href=\"/datasets/\(id)/download\""))
         #expect(!html.contains("<script>"), "no inline script on any page")
     }

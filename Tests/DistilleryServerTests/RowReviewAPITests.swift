@@ -151,6 +151,9 @@ struct RowReviewAPITests {
         #expect(saved.headers["Location"] == "/datasets/\(id)/rows/1#history")
         let row = try test.json("/api/datasets/\(id)/rows/1")
         #expect((row["messages"] as? [[String: String]])?.map { $0["content"] ?? "" } == ["Be kind.", "Typed question", "Typed answer"])
+        // The explorer's search finds the row by its edited text (the search index follows edits).
+        let found = try #require(try test.json("/api/datasets/\(id)/rows?q=Typed%20answer")["items"] as? [[String: Any]])
+        #expect(found.compactMap { $0["index"] as? Int } == [1])
     }
 
     @Test func unknownRowsAre404AndSeedsOrValidatingDatasetsAre409WithTheReason() throws {
@@ -199,5 +202,34 @@ struct RowReviewAPITests {
         let script = try test.get("/static/row_review.js")
         #expect(script.status == 200)
         #expect(script.text.contains("data-row-key"))
+    }
+
+    @Test func jAndKStayWithinTheExplorersFilterAndAReviewMovesOnToTheNextRowThatStillMatches() throws {
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let id = try Self.chatDataset(test, rows: 6)
+        #expect(try test.request("POST", "/api/datasets/\(id)/rows/2/review", headers: Self.json, body: Self.review("rejected")).status == 200)
+
+        let row = try test.json("/api/datasets/\(id)/rows/1?review=unreviewed")
+        #expect(row["previousURL"] as? String == "/datasets/\(id)/rows/0?review=unreviewed")
+        #expect(row["nextURL"] as? String == "/datasets/\(id)/rows/3?review=unreviewed")
+        #expect(row["filterSummary"] as? String == "unreviewed")
+        // The explorer's rows link to their page with the filter.
+        #expect(try test.get("/datasets/\(id)/rows?review=unreviewed").text.contains("href=\"/datasets/\(id)/rows/3?review=unreviewed\""))
+
+        let browser = BrowserSession(test)
+        try browser.signIn()
+        let page = try browser.get("/datasets/\(id)/rows/3?review=unreviewed").text
+        #expect(page.contains("action=\"/datasets/\(id)/rows/3/review?review=unreviewed\""))
+        let reviewed = try browser.submit(
+            "/datasets/\(id)/rows/3/review?review=unreviewed", fields: [("verdict", "accepted")], csrfFrom: "/datasets/\(id)/rows/3")
+        #expect(reviewed.headers["Location"] == "/datasets/\(id)/rows/4?review=unreviewed")
+        // Rows 2 and 3 are reviewed now: they have left the filter, so k from row 4 goes back to row 1.
+        #expect(try test.json("/api/datasets/\(id)/rows/4?review=unreviewed")["previousURL"] as? String == "/datasets/\(id)/rows/1?review=unreviewed")
+        // The last matching row's review stays on it.
+        let last = try browser.submit(
+            "/datasets/\(id)/rows/5/review?review=unreviewed", fields: [("verdict", "accepted")], csrfFrom: "/datasets/\(id)/rows/5")
+        #expect(last.headers["Location"] == "/datasets/\(id)/rows/5?review=unreviewed")
+        #expect(try test.get("/api/datasets/\(id)/rows/1?review=bogus").status == 400)
     }
 }

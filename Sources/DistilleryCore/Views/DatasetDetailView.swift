@@ -25,12 +25,15 @@ public struct PreviewRow: Codable, Sendable, Equatable {
     /// A synthesized row's teacher, candidate, judge reason, tokens and latency.
     public let metadata: [MetadataItem]
     public let hasMetadata: Bool
+    /// The first user turn: the page lists it on one line and links to the explorer for the rest.
+    public let prompt: String
 
     public init(line: Int, messages: [Message], metadata: [MetadataItem] = []) {
         self.line = line
         self.messages = messages
         self.metadata = metadata
         hasMetadata = !metadata.isEmpty
+        prompt = messages.first { $0.role == "user" }?.content ?? ""
     }
 }
 
@@ -166,6 +169,8 @@ public struct DatasetDetailView: Encodable, Sendable {
     public let preview: [PreviewRow]
     public let hasPreview: Bool
     public let previewCount: Int
+    /// The row explorer (`/datasets/{id}/rows`).
+    public let explorerURL: String
     public let hasChildren: Bool
     public let hasRows: Bool
     public let downloadURL: String
@@ -238,6 +243,7 @@ public struct DatasetDetailView: Encodable, Sendable {
         self.preview = preview
         hasPreview = !preview.isEmpty
         previewCount = preview.count
+        explorerURL = "\(base)/rows"
         hasRows = record.rowCount > 0 && !isValidating
         exports = hasRows && record.mode == .chat ? Self.exportLinks(record) : []
         hasExports = !exports.isEmpty

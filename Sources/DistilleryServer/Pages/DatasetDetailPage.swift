@@ -15,38 +15,6 @@ func getDatasetJSON(_ request: HTTPRequest, _ context: RequestContext) throws ->
     context.renderer.json(try loadDatasetDetailView(id: request.datasetID(), context: context))
 }
 
-// GET /api/datasets/{id}/rows?page=1&per_page=50  — the normalized rows, paged:
-// {"items": [{"index", "line", "estimatedTokens", "row", "metadata", "split"}], "page", "perPage", "total"};
-// `?split=train|validation|test` lists one split (split is null until the dataset has been split).
-// Rows are stored as validated JSON, so they are spliced in as-is rather than parsed and re-encoded.
-func getDatasetRowsJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
-    let (page, perPage) = try request.paging()
-    let record = try context.datasets.requireSettledDataset(id: request.datasetID())
-    let split = try request.query("split").map { name in
-        guard let split = DatasetSplit(rawValue: name) else {
-            throw AppError.badRequest("split must be train, validation or test; got \"\(name.prefix(40))\".")
-        }
-        return split
-    }
-    let rows = try context.datasets.rows(datasetID: record.id, offset: (page - 1) * perPage, limit: perPage, split: split)
-    var body = Array("{\"items\":[".utf8)
-    for (position, row) in rows.enumerated() {
-        if position > 0 { body.append(UInt8(ascii: ",")) }
-        body += Array("{\"index\":\(row.index),\"line\":\(row.line),\"estimatedTokens\":\(row.tokens),\"row\":".utf8)
-        body += Array(row.body.utf8)
-        body += Array(",\"metadata\":".utf8)
-        body += Array((row.meta ?? "null").utf8)
-        body += Array(",\"split\":".utf8)
-        body += Array((row.split.map { "\"\($0.rawValue)\"" } ?? "null").utf8)
-        body.append(UInt8(ascii: "}"))
-    }
-    let total = try split.map { try context.datasets.split(datasetID: record.id)?.counts[$0] ?? 0 } ?? record.rowCount
-    body += Array("],\"page\":\(page),\"perPage\":\(perPage),\"total\":\(total)}".utf8)
-    var headers = HTTPHeaders()
-    headers.set("Content-Type", "application/json; charset=utf-8")
-    return HTTPResponse(status: 200, headers: headers, body: .bytes(body))
-}
-
 // GET /api/datasets/{id}/errors?page=1&per_page=50  — every line error, paged.
 func getDatasetErrorsJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let (page, perPage) = try request.paging()
