@@ -177,7 +177,7 @@ struct CuratedDatasetTests {
         let blank = try browser.submit(
             "/datasets/\(parent)/curated", fields: [("flag", "none"), ("min_score", "2"), ("name", " ")], csrfFrom: "/datasets/\(parent)/curate")
         #expect(blank.status == 422)
-        #expect(blank.text.contains("Give the curated dataset a name."))
+        #expect(blank.text.contains("Give the dataset a name."))
         let created = try browser.submit(
             "/datasets/\(parent)/curated", fields: [("flag", "none"), ("min_score", "2"), ("name", "from the form")],
             csrfFrom: "/datasets/\(parent)/curate")

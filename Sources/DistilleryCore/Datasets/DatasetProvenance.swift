@@ -27,8 +27,10 @@ public struct DatasetProvenance: Codable, Sendable, Equatable {
             threshold = request.threshold
         }
 
-        public var request: SplitRequest {
-            SplitRequest(distribution: RecipeDistribution(train: train, validation: validation, test: test), seed: seed, threshold: threshold)
+        /// "70/20/10, seed 1234"
+        public var text: String {
+            func percent(_ fraction: Double) -> String { String(Int((fraction * 100).rounded())) }
+            return "\(percent(train))/\(percent(validation))/\(percent(test)), seed \(seed)"
         }
     }
 
@@ -69,8 +71,7 @@ public struct DatasetProvenance: Codable, Sendable, Equatable {
             "\(Formatting.count(editsApplied)) edit\(editsApplied == 1 ? "" : "s") applied",
         ]
         if let split {
-            func percent(_ fraction: Double) -> String { String(Int((fraction * 100).rounded())) }
-            parts.append("split \(percent(split.train))/\(percent(split.validation))/\(percent(split.test)), seed \(split.seed)")
+            parts.append("split \(split.text)")
         } else {
             parts.append("not split (nor is the parent)")
         }

@@ -33,11 +33,7 @@ enum CuratedDataset {
     /// The new dataset's id. 422 names a bad name, or says the rule selects no row.
     static func create(parentID: Int64, name: String, filter: RowFilter, context: RequestContext) throws -> Int64 {
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.isEmpty { throw AppError.invalid("Give the curated dataset a name.", fields: ["name": "Give the curated dataset a name."]) }
-        if name.count > DatasetCreation.maxNameLength {
-            let message = "The name is \(name.count) characters; the limit is \(DatasetCreation.maxNameLength)."
-            throw AppError.invalid(message, fields: ["name": message])
-        }
+        if let problem = DatasetCreation.nameProblem(name) { throw AppError.invalid(problem, fields: ["name": problem]) }
         let plan = try plan(parentID: parentID, filter: filter, context: context)
         let path = context.configuration.spoolDirectory + "/curated-\(UUID().uuidString).jsonl"
         defer { unlink(path) }

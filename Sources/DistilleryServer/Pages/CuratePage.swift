@@ -40,11 +40,7 @@ struct CuratePageView: Encodable {
         rowsSelected = plan.counts.selected
         rejectedLeftOut = plan.counts.rejected
         editsApplied = plan.counts.edited
-        splitText = plan.split.map { split in
-            func percent(_ fraction: Double) -> String { String(Int((fraction * 100).rounded())) }
-            let distribution = split.distribution
-            return "\(percent(distribution.train))/\(percent(distribution.validation))/\(percent(distribution.test)), seed \(split.seed)"
-        }
+        splitText = plan.split.map { DatasetProvenance.Split($0).text }
         rowsSelectedText = "\(Formatting.count(rowsSelected)) row\(rowsSelected == 1 ? "" : "s")"
         let query = plan.filter.queryString
         explorerURL = "/datasets/\(plan.parent.id)/rows\(query)"
