@@ -128,7 +128,7 @@ struct RowExplorerTests {
         #expect(html.contains("What does &lt;script&gt;alert(1)&lt;/script&gt; do?"))
         #expect(!html.contains("<script>alert(1)</script>"))
         for index in 0..<6 { #expect(html.contains("data-row-url=\"/datasets/\(id)/rows/\(index)\"")) }
-        #expect(html.contains("<a href=\"/datasets/\(id)/rows/0\">Row 1</a>"))
+        #expect(html.contains("<a href=\"/datasets/\(id)/rows/0\">Row 1</a> <span class=\"muted\">line 1</span>"))
         #expect(html.contains("<span class=\"status ok\">accepted · 4/5 · by rita</span>"))
         #expect(html.contains("<span class=\"status ok\">Answers the request: 5/5</span>"))
         #expect(html.contains("<span class=\"status ok\">Safe: pass</span>"))
@@ -136,6 +136,14 @@ struct RowExplorerTests {
         #expect(html.contains("<li><span class=\"status warn\">Refusals</span> flagged in the test</li>"))
         #expect(html.contains("<script src=\"/static/explorer.js\" defer></script>"))
         #expect(try test.get("/static/explorer.js").status == 200)
+
+        // A row's split and category show; the form's own (empty) category never leaks into a row without one.
+        try test.app.services.database.write { connection in
+            try connection.run("UPDATE dataset_rows SET split = 'train', meta = '{\"category\":\"billing\"}' WHERE dataset_id = ? AND idx = 1", .integer(id))
+        }
+        let categorized = try test.get("/datasets/\(id)/rows?category=billing").text
+        #expect(categorized.contains("<a href=\"/datasets/\(id)/rows/1\">Row 2</a> <span class=\"muted\">line 2 · train · billing</span>"))
+        #expect(categorized.contains("<input type=\"text\" name=\"category\" value=\"billing\""))
 
         let filtered = try test.get("/datasets/\(id)/rows?q=joke&flag=any&per_page=1").text
         #expect(filtered.contains("<strong>2 of 6 rows match: matching “joke” · flagged</strong>"))

@@ -128,20 +128,46 @@ public struct RowExplorerView: Sendable {
         public let selected: Bool
     }
 
+    /// The filter form's fields as sent. Nested, so the template's row sections never fall back to a form field of
+    /// the same name (a row without a category would otherwise find the form's empty `category`).
+    public struct FilterForm: Sendable {
+        public let action: String
+        public let query: String
+        public let category: String
+        public let minLength: String
+        public let maxLength: String
+        public let representativesOnly: Bool
+        public let splitOptions: [Option]
+        public let flagOptions: [Option]
+        public let scoreOptions: [Option]
+        public let reviewOptions: [Option]
+        public let isFiltered: Bool
+
+        init(_ filter: RowFilter, action: String) {
+            self.action = action
+            query = filter.query ?? ""
+            category = filter.category ?? ""
+            minLength = filter.minLength.map(String.init) ?? ""
+            maxLength = filter.maxLength.map(String.init) ?? ""
+            representativesOnly = filter.representativesOnly
+            func options(_ any: String, _ values: [(String, String)], selected: String?) -> [Option] {
+                [Option(value: "", label: any, selected: selected == nil)]
+                    + values.map { Option(value: $0.0, label: $0.1, selected: selected == $0.0) }
+            }
+            splitOptions = options("Any split", [("train", "Train"), ("validation", "Validation"), ("test", "Test")], selected: filter.split?.rawValue)
+            flagOptions = options(
+                "Any", [(RowFilter.noFlag, "No flags"), (RowFilter.anyFlag, "Some flag")] + QualityCheck.allCases.map { ($0.rawValue, $0.title) },
+                selected: filter.flag)
+            scoreOptions = options("Any", (1...5).reversed().map { (String($0), "≥ \($0) on every dimension") }, selected: filter.minScore.map(String.init))
+            reviewOptions = options("Any", RowReviewState.allCases.map { ($0.rawValue, $0.label) }, selected: filter.review?.rawValue)
+            isFiltered = !filter.isEmpty
+        }
+    }
+
     public var chrome: PageChrome?
     public let datasetID: Int64
     public let datasetName: String
-    public let formAction: String
-    public let query: String
-    public let category: String
-    public let minLength: String
-    public let maxLength: String
-    public let representativesOnly: Bool
-    public let splitOptions: [Option]
-    public let flagOptions: [Option]
-    public let scoreOptions: [Option]
-    public let reviewOptions: [Option]
-    public let isFiltered: Bool
+    public let form: FilterForm
     /// "12 of 1,400 rows match: no flags · score ≥ 4".
     public let summary: String
     public let rows: [ExplorerRowView]
@@ -164,24 +190,7 @@ public struct RowExplorerView: Sendable {
     ) {
         self.datasetID = datasetID
         self.datasetName = datasetName
-        formAction = "/datasets/\(datasetID)/rows"
-        query = filter.query ?? ""
-        category = filter.category ?? ""
-        minLength = filter.minLength.map(String.init) ?? ""
-        maxLength = filter.maxLength.map(String.init) ?? ""
-        representativesOnly = filter.representativesOnly
-        func options(_ any: String, _ values: [(String, String)], selected: String?) -> [Option] {
-            [Option(value: "", label: any, selected: selected == nil)]
-                + values.map { Option(value: $0.0, label: $0.1, selected: selected == $0.0) }
-        }
-        splitOptions = options("Any split", [("train", "Train"), ("validation", "Validation"), ("test", "Test")], selected: filter.split?.rawValue)
-        flagOptions = options(
-            "Any", [(RowFilter.noFlag, "No flags"), (RowFilter.anyFlag, "Some flag")] + QualityCheck.allCases.map { ($0.rawValue, $0.title) },
-            selected: filter.flag)
-        scoreOptions = options("Any", (1...5).reversed().map { (String($0), "≥ \($0) on every dimension") }, selected: filter.minScore.map(String.init))
-        reviewOptions = options(
-            "Any", RowReviewState.allCases.map { ($0.rawValue, $0.label) }, selected: filter.review?.rawValue)
-        isFiltered = !filter.isEmpty
+        form = FilterForm(filter, action: "/datasets/\(datasetID)/rows")
         summary = filter.isEmpty
             ? "\(Formatting.count(total)) rows"
             : "\(Formatting.count(total)) of \(Formatting.count(rowCount)) rows match: \(filter.summary)"
@@ -197,8 +206,8 @@ public struct RowExplorerView: Sendable {
             return base + "?" + parameters.map { "\($0.name)=\(FormDecoding.percentEncode($0.value))" }.joined(separator: "&")
         }
         let keptPerPage = perPage == Self.defaultPerPage ? nil : perPage
-        previousURL = page > 1 ? link(formAction, page: page - 1, perPage: keptPerPage) : nil
-        nextURL = page * perPage < total ? link(formAction, page: page + 1, perPage: keptPerPage) : nil
+        previousURL = page > 1 ? link(form.action, page: page - 1, perPage: keptPerPage) : nil
+        nextURL = page * perPage < total ? link(form.action, page: page + 1, perPage: keptPerPage) : nil
         jsonURL = link("/api/datasets/\(datasetID)/rows", page: page, perPage: perPage)
     }
 }
