@@ -6,6 +6,7 @@ public enum EmbeddedResources {
         "app.css": ("text/css; charset=utf-8", PackageResources.app_css),
         "app.js": ("text/javascript; charset=utf-8", PackageResources.app_js),
         "favicon.svg": ("image/svg+xml", PackageResources.favicon_svg),
+        "row_review.js": ("text/javascript; charset=utf-8", PackageResources.row_review_js),
         "explorer.js": ("text/javascript; charset=utf-8", PackageResources.explorer_js),
     ]
 
@@ -46,6 +47,8 @@ public enum Template: String, CaseIterable, Sendable {
     case scoringJob = "scoring_job"
     case calibrationSection = "calibration_section"
     case datasetCalibration = "dataset_calibration"
+    case row
+    case curate
     case rowExplorer = "row_explorer"
 
     /// The file's bytes, embedded at compile time.
@@ -78,6 +81,8 @@ public enum Template: String, CaseIterable, Sendable {
         case .scoringJob: PackageResources.scoring_job_mustache
         case .calibrationSection: PackageResources.calibration_section_mustache
         case .datasetCalibration: PackageResources.dataset_calibration_mustache
+        case .row: PackageResources.row_mustache
+        case .curate: PackageResources.curate_mustache
         case .rowExplorer: PackageResources.row_explorer_mustache
         }
     }

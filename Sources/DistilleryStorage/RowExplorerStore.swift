@@ -83,7 +83,7 @@ extension DatasetStore {
 
     /// A search on a dataset not yet indexed indexes it first (once: the mark is written with the entries, and
     /// migration 15's triggers keep them exact from then on).
-    private func prepareSearch(datasetID: Int64, filter: RowFilter) throws {
+    func prepareSearch(datasetID: Int64, filter: RowFilter) throws {
         guard let query = filter.query, !RowSearchQuery(query).isEmpty else { return }
         let marked = "SELECT 1 FROM row_search_datasets WHERE dataset_id = ?"
         guard try database.read({ try $0.queryOne(marked, .integer(datasetID)) }) == nil else { return }

@@ -792,5 +792,12 @@ public enum Schema {
             SELECT search_key, text FROM row_search_text WHERE dataset_id = NEW.dataset_id AND idx = NEW.idx;
         END;
         """,
+
+        // 18 (issue 11, curated child): where a curated dataset came from, as JSON (`DatasetProvenance`: the parent, the
+        // filter's parameters and its summary, rows selected, rejected rows left out, edits applied, the split copied
+        // from the parent). NULL for every other dataset. Written once, in the transaction that creates the dataset.
+        """
+        ALTER TABLE datasets ADD COLUMN provenance TEXT CHECK (provenance IS NULL OR json_valid(provenance));
+        """,
     ]
 }

@@ -236,6 +236,17 @@ def data(server, admin_state):
     # The chat dataset is split (its page shows the split table); the broken one is not (only the form).
     api.call("PUT", f"/api/datasets/{chat}/split", {"train": 0.8, "validation": 0.1, "test": 0.1, "seed": 42})
     golden_set(server.data, chat)
+    # Row 0 is reviewed and row 1 edited twice, so the row page shows a review and an edit history.
+    api.call("POST", f"/api/datasets/{chat}/rows/0/review", {"verdict": "accepted", "rating": 4})
+    messages = find_key(api.call("GET", f"/api/datasets/{chat}/rows/1"), "messages")
+    for answer in ("A first, shorter answer.", "A second answer that replaces the first one."):
+        edited = [dict(m) for m in messages]
+        edited[-1]["content"] = answer
+        api.call("POST", f"/api/datasets/{chat}/rows/1/edit", {"messages": edited})
+    # A curated child of every row but the rejected ones (its page shows its provenance).
+    curated = find_key(api.call("POST", f"/api/datasets/{chat}/curated", {"name": "support replies, curated", "representatives": "1"}), "id")
+    api.eventually(f"/api/datasets/{curated}", lambda d: find_key(d, "status") not in ("validating", "queued"),
+                   what=f"validation of curated dataset {curated}")
 
     job = api.call("POST", f"/api/datasets/{seeds}/synthesis", {
         "provider": "openai-compatible", "base_url": server.teacher_url, "custom_model": "fake-teacher",
@@ -288,7 +299,7 @@ def data(server, admin_state):
         "insist_same_family": True})
     scoring_id = find_key(scoring, "jobID")
     api.eventually(f"/api/scoring/{scoring_id}", lambda j: find_key(j, "isActive") is False, what=f"scoring job {scoring_id}")
-    return {"chat": chat, "broken": broken, "seeds": seeds, "child": child, "job": job_id, "recipe": recipe,
+    return {"chat": chat, "broken": broken, "seeds": seeds, "child": child, "curated": curated, "job": job_id, "recipe": recipe,
             "template": template, "generation": generation_id, "expansion": expansion_id, "scoring": scoring_id, "api": api}
 
 

@@ -30,9 +30,13 @@ def pages_by_route(data):
         "/admin/audit": [("admin", "/admin/audit")],
         "/datasets": [("admin", "/datasets"), ("member", "/datasets")],
         "/datasets/new": [("admin", "/datasets/new")],
-        "/datasets/{id}": [("admin", f"/datasets/{data[kind]}") for kind in ("chat", "broken", "seeds", "child")],
+        "/datasets/{id}": [("admin", f"/datasets/{data[kind]}") for kind in ("chat", "broken", "seeds", "child", "curated")],
         "/datasets/{id}/quality": [("admin", f"/datasets/{data[kind]}/quality") for kind in ("chat", "child")],
         "/datasets/{id}/calibration": [("admin", f"/datasets/{data[kind]}/calibration") for kind in ("chat", "child")],
+        "/datasets/{id}/rows/{idx}": [("admin", f"/datasets/{data['chat']}/rows/{idx}") for idx in (0, 1, 149)]
+        + [("admin", f"/datasets/{data['chat']}/rows/1?review=edited"), ("member", f"/datasets/{data['child']}/rows/0")],
+        "/datasets/{id}/curate": [("admin", f"/datasets/{data['chat']}/curate"),
+                                  ("admin", f"/datasets/{data['chat']}/curate?flag=none&review=edited&min_length=5")],
         "/datasets/{id}/rows": [
             ("admin", f"/datasets/{data['chat']}/rows"), ("admin", f"/datasets/{data['child']}/rows"),
             ("admin", f"/datasets/{data['seeds']}/rows"), ("member", f"/datasets/{data['chat']}/rows?q=password&flag=none&per_page=2"),
@@ -100,7 +104,7 @@ PAGE_CHECKS = """() => {
 
 
 def test_every_html_route_is_visited():
-    listed = set(pages_by_route({"chat": 1, "broken": 2, "seeds": 3, "child": 4, "job": 1, "recipe": 1, "template": 1, "generation": 1, "expansion": 1, "scoring": 1}))
+    listed = set(pages_by_route({"chat": 1, "broken": 2, "seeds": 3, "child": 4, "curated": 5, "job": 1, "recipe": 1, "template": 1, "generation": 1, "expansion": 1, "scoring": 1}))
     in_table = {pattern for pattern, _ in html_get_routes()}
     assert in_table - listed == set(), "HTML routes the browser suite does not open: add them to pages_by_route"
     assert listed - in_table == set(), "pages_by_route lists routes that are no longer in the table"

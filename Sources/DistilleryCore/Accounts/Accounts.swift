@@ -123,6 +123,9 @@ public enum AuditAction: String, Codable, Sendable, CaseIterable {
     case keyDeleted = "key_deleted"
     case keysRotated = "keys_rotated"
     case datasetDeleted = "dataset_deleted"
+    case rowReviewed = "row_reviewed"
+    case rowEdited = "row_edited"
+    case curatedDatasetCreated = "curated_dataset_created"
 
     public var label: String {
         switch self {
@@ -141,6 +144,9 @@ public enum AuditAction: String, Codable, Sendable, CaseIterable {
         case .keyDeleted: return "Teacher key deleted"
         case .keysRotated: return "Master key rotated"
         case .datasetDeleted: return "Dataset deleted"
+        case .rowReviewed: return "Row reviewed"
+        case .rowEdited: return "Row edited"
+        case .curatedDatasetCreated: return "Curated dataset created"
         }
     }
 }

@@ -137,6 +137,10 @@ public struct DatasetDetailView: Encodable, Sendable {
     public let producedBy: ProducingJob?
     /// Set by the loader for a chat dataset with rows: its splits and the (re)split form.
     public var splits: DatasetSplitsView?
+    /// A curated dataset's rule and what it did (`showProvenance`).
+    public private(set) var provenance: DatasetProvenance?
+    /// Page only: what the rule did, in words.
+    public private(set) var provenanceOutcome: String?
 
     // Page-only presentation, left out of the JSON twin.
     public var chrome: PageChrome?
@@ -182,7 +186,7 @@ public struct DatasetDetailView: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case dataset, baseModelName, contextWindow, skillPrompt, summary, children, synthesisJobs, canDelete, deleteBlockedReason, links
         case preview, downloadDescription, downloadLabel, errorCodeCounts, producedBy, statusExplanation, canValidateAgain, exports, splits
-        case splitExports
+        case splitExports, provenance
     }
 
     public init(
@@ -325,6 +329,12 @@ extension DatasetDetailView {
                 format: format.rawValue, label: format.label,
                 url: "/datasets/\(record.id)/export?format=\(format.rawValue)\(splitQuery)", unavailableReason: nil)
         }
+    }
+
+    /// Shows how a curated dataset was made.
+    public mutating func showProvenance(_ provenance: DatasetProvenance) {
+        self.provenance = provenance
+        provenanceOutcome = provenance.outcomeText
     }
 
     /// Adds each non-empty split's Export menu, for a dataset that has exports and is split.

@@ -54,11 +54,12 @@ public struct ExplorerRowView: Sendable {
     public let metadata: [Item]
     public let hasMetadata: Bool
 
-    public init(_ row: ExplorerRowInput, datasetID: Int64, usualSystemPrompt: String?) {
+    /// `filterQuery` (`RowFilter.queryString`) goes on the row's link, so its page moves within the filter.
+    public init(_ row: ExplorerRowInput, datasetID: Int64, usualSystemPrompt: String?, filterQuery: String = "") {
         index = row.index
         number = row.index + 1
         line = row.line
-        url = "/datasets/\(datasetID)/rows/\(row.index)"
+        url = "/datasets/\(datasetID)/rows/\(row.index)" + filterQuery
         split = row.split?.rawValue
         category = RowCategory.of(metadata: row.metadata)
         var turns = Self.turns(row.body)
@@ -177,6 +178,9 @@ public struct RowExplorerView: Sendable {
     public let nextURL: String?
     /// The rows API with the same filter and page.
     public let jsonURL: String
+    /// The curate page for this filter (a chat dataset's rows only: `canCurate`).
+    public let curateURL: String
+    public var canCurate = false
 
     public static let defaultPerPage = 20
 
@@ -190,7 +194,8 @@ public struct RowExplorerView: Sendable {
         summary = filter.isEmpty
             ? "\(Formatting.count(total)) rows"
             : "\(Formatting.count(total)) of \(Formatting.count(rowCount)) rows match: \(filter.summary)"
-        self.rows = rows.map { ExplorerRowView($0, datasetID: datasetID, usualSystemPrompt: usualSystemPrompt) }
+        self.rows = rows.map { ExplorerRowView($0, datasetID: datasetID, usualSystemPrompt: usualSystemPrompt, filterQuery: filter.queryString) }
+        curateURL = "/datasets/\(datasetID)/curate" + filter.queryString
         isEmpty = rows.isEmpty
         let first = (page - 1) * perPage + 1
         rangeText = rows.isEmpty ? "No rows" : "\(Formatting.count(first))–\(Formatting.count(first + rows.count - 1)) of \(Formatting.count(total))"

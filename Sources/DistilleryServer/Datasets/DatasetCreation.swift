@@ -8,6 +8,13 @@ import Foundation
 enum DatasetCreation {
     static let maxNameLength = 200
 
+    /// What is wrong with a new dataset's (trimmed) name, if anything.
+    static func nameProblem(_ name: String) -> String? {
+        if name.isEmpty { return "Give the dataset a name." }
+        if name.count > maxNameLength { return "The name is \(name.count) characters; the limit is \(maxNameLength)." }
+        return nil
+    }
+
     static func create(_ upload: DatasetUpload, context: RequestContext) throws -> Int64 {
         var fields = try checkedFields(upload)
         fields.createdBy = try context.requireUser().id
@@ -22,11 +29,7 @@ enum DatasetCreation {
     static func checkedFields(_ upload: DatasetUpload) throws -> NewDataset {
         var problems: [String: String] = [:]
         let name = (upload.fields["name"] ?? upload.filename ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.isEmpty {
-            problems["name"] = "Give the dataset a name."
-        } else if name.count > maxNameLength {
-            problems["name"] = "The name is \(name.count) characters; the limit is \(maxNameLength)."
-        }
+        if let problem = nameProblem(name) { problems["name"] = problem }
 
         let modeText = upload.fields["mode"].map { $0.isEmpty ? "chat" : $0 } ?? "chat"
         let mode = DatasetMode(rawValue: modeText)

@@ -21,7 +21,7 @@ struct ValidationJobRunner: JobRunner {
             return
         }
         do {
-            try validate(record, context: context)
+            try validate(record, split: Self.split(payload: job.payload), context: context)
         } catch let interruption as JobInterrupted {
             throw interruption
         } catch {
@@ -51,7 +51,24 @@ struct ValidationJobRunner: JobRunner {
             now: Clock.nowMilliseconds(), ending: .failed(context.lease, error: reason))
     }
 
-    private func validate(_ record: DatasetRecord, context: JobContext) throws {
+    /// The split a validation job applies in its final commit: a curated child's, copied from its parent (payload
+    /// `{"split": {"train", "validation", "test", "seed", "threshold"}}`). Other validations carry none.
+    static func split(payload: String) -> SplitRequest? {
+        guard let json = try? SynthesisJSON.parse(payload), let split = json["split"] else { return nil }
+        return try? SplitRequest.read(split).get()
+    }
+
+    /// The payload of a validation that splits the rows as `split` says.
+    static func payload(split: SplitRequest?) -> String {
+        guard let split else { return "{}" }
+        let fields: [(key: String, value: SynthesisJSON)] = [
+            ("train", .number(split.distribution.train)), ("validation", .number(split.distribution.validation)),
+            ("test", .number(split.distribution.test)), ("seed", .number(Double(split.seed))), ("threshold", .number(split.threshold)),
+        ]
+        return SynthesisJSON.object([("split", .object(fields))]).serialized
+    }
+
+    private func validate(_ record: DatasetRecord, split: SplitRequest?, context: JobContext) throws {
         let datasetID = record.id
         let options = ValidationOptions(
             mode: record.mode, baseModel: BaseModelCatalog.model(id: record.baseModel) ?? BaseModelCatalog.defaultModel,
@@ -60,6 +77,7 @@ struct ValidationJobRunner: JobRunner {
         let path = configuration.uploadPath(datasetID: datasetID)
         var sink = BatchingValidationSink(store: store, datasetID: datasetID, context: context)
         sink.endsJob = true
+        sink.split = split
         let summary: ValidationSummary
         do {
             summary = try validateJSONLFile(atPath: path, options: options, sink: &sink)

@@ -40,6 +40,11 @@ func loadDatasetDetailView(id: Int64, context: RequestContext) throws -> Dataset
     var view = DatasetDetailView(
         record: record, preview: preview, children: children, viewer: context.identity?.user, synthesisJobs: jobs,
         errorCodeCounts: record.status == .validating ? [] : try context.datasets.errorCountsByCode(datasetID: id), producedBy: producedBy)
+    if let json = try context.datasets.provenance(datasetID: id),
+        let provenance = try? JSONDecoder().decode(DatasetProvenance.self, from: Data(json.utf8))
+    {
+        view.showProvenance(provenance)
+    }
     if record.mode == .chat && record.rowCount > 0 && record.status != .validating {
         let applied = try context.datasets.split(datasetID: id)
         view.splits = DatasetSplitsView(applied: applied, lengths: try context.datasets.splitLengths(datasetID: id))

@@ -37,6 +37,7 @@ func showRowExplorerPage(_ request: HTTPRequest, _ context: RequestContext) thro
         page: loaded.page, perPage: loaded.perPage, total: loaded.total, rows: inputs,
         usualSystemPrompt: try loaded.record.skillPrompt ?? context.datasets.usualSystemPrompt(datasetID: loaded.record.id))
     view.chrome = context.chrome(section: .datasets)
+    view.canCurate = loaded.record.mode == .chat
     return context.renderer.html(.rowExplorer, view)
 }
 
