@@ -134,6 +134,8 @@ public struct DatasetDetailView: Encodable, Sendable {
     public let producedBy: ProducingJob?
     /// Set by the loader for a chat dataset with rows: its splits and the (re)split form.
     public var splits: DatasetSplitsView?
+    /// The tab bar (Overview · Rows · Quality) of a chat dataset with rows.
+    public var tabs: DatasetTabs?
 
     // Page-only presentation, left out of the JSON twin.
     public var chrome: PageChrome?
