@@ -37,7 +37,7 @@ func runDatasetQualityJSON(_ request: HTTPRequest, _ context: RequestContext) th
 func showDatasetQualityPage(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let report = try latestQualityReport(request, context)
     let others = try context.datasets.list().filter {
-        $0.id != report.datasetID && $0.status != .validating && $0.status != .invalid && $0.rowCount > 0
+        $0.id != report.datasetID && $0.status != .validating && $0.rowCount > 0
     }
     let options = others.map { other in
         DatasetQualityPage.Option(
