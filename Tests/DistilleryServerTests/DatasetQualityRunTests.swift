@@ -133,6 +133,21 @@ struct DatasetQualityRunTests {
         #expect(after.text.contains("line 6 ↔ line 4 of dataset #\(compared) (similarity 1.00)"))
     }
 
+    @Test func aMergedDatasetIsCheckedWhenItValidatesAndTheRunSaysMerge() throws {
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let a = try test.uploadRaw(Fixtures.jsonl(Fixtures.chatLines(60, tag: "a")), name: "a")
+        let b = try test.uploadRaw(Fixtures.jsonl(Fixtures.chatLines(60, tag: "b")), name: "b")
+        _ = try test.waitUntilValidated(a)
+        _ = try test.waitUntilValidated(b)
+        let response = try DatasetMergeTests.merge(test, "{\"dataset_ids\":[\(a),\(b)],\"name\":\"both\"}")
+        let merged = try #require(((try TestApp.object(response))["dataset"] as? [String: Any])?["id"] as? Int)
+        _ = try test.waitUntilValidated(Int64(merged))
+        #expect(try JobsPageTests.eventually(seconds: 30) {
+            Self.run(try test.json("/api/datasets/\(merged)/quality"))["trigger"] as? String == "merge"
+        })
+    }
+
     @Test func aSynthesizedChildIsCheckedWhenItIsBuilt() throws {
         let teacher = try FakeTeacherProcess(["--api-key", S.teacherKey, "--latency-ms", "2"])
         let test = try TestApp()
