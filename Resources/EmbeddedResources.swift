@@ -50,6 +50,7 @@ public enum Template: String, CaseIterable, Sendable {
     case row
     case curate
     case rowExplorer = "row_explorer"
+    case datasetTabs = "dataset_tabs"
 
     /// The file's bytes, embedded at compile time.
     public var source: [UInt8] {
@@ -84,6 +85,7 @@ public enum Template: String, CaseIterable, Sendable {
         case .row: PackageResources.row_mustache
         case .curate: PackageResources.curate_mustache
         case .rowExplorer: PackageResources.row_explorer_mustache
+        case .datasetTabs: PackageResources.dataset_tabs_mustache
         }
     }
 }

@@ -25,8 +25,9 @@ enum ChatFileGenerator {
     ]
     static let nonLatin = ["明日までに", "レポートを", "お送りいただけますでしょうか", "数据", "分析", "速度", "😀", "🚀", "✅", "Привет", "ありがとう"]
 
-    /// `answerScale` stretches every assistant answer (1: the validation benchmark's rows, about 1.9 KB each).
-    static func write(path: String, targetBytes: Int, answerScale: Double = 1) throws -> Result {
+    /// `answerScale` stretches every assistant answer (1: the validation benchmark's rows, about 1.9 KB each); the file
+    /// ends at `targetBytes` or after `maxLines` lines, whichever comes first.
+    static func write(path: String, targetBytes: Int, answerScale: Double = 1, maxLines: Int = .max) throws -> Result {
         guard FileManager.default.createFile(atPath: path, contents: nil),
               let handle = FileHandle(forWritingAtPath: path) else {
             throw PythonReference.Failure(description: "cannot create \(path)")
@@ -37,7 +38,7 @@ enum ChatFileGenerator {
         buffer.reserveCapacity(1 << 20 + 1 << 16)
         var result = Result()
         var row: [UInt8] = []
-        while result.bytes < targetBytes {
+        while result.bytes < targetBytes && result.lines < maxLines {
             row.removeAll(keepingCapacity: true)
             let lineNumber = result.lines + 1
             if lineNumber % 997 == 0 {

@@ -517,13 +517,21 @@ public struct SynthesisStore: Sendable {
         }
     }
 
-    /// The answered seeds' rows and metadata in seed order, a page at a time.
+    /// The answered seeds' rows and metadata in seed order, a page at a time. A seed that generation made keeps its
+    /// `generation` record (template, stratum, values) in its row's metadata, so the child's rows carry their category.
     public func doneRows(jobID: Int64, afterIndex: Int64, limit: Int) throws -> [(index: Int64, line: Int, row: String, metadata: String?)] {
         try database.read { connection in
             try connection.query(
                 """
-                SELECT idx, line, row_json, metadata FROM synthesis_seeds
-                WHERE job_id = ? AND status = 'done' AND idx > ? ORDER BY idx LIMIT ?
+                SELECT s.idx, s.line, s.row_json,
+                    CASE WHEN s.metadata IS NULL OR NOT json_valid(r.meta) THEN s.metadata
+                         WHEN json_type(r.meta, '$.generation') = 'object'
+                         THEN json_set(s.metadata, '$.generation', json_extract(r.meta, '$.generation'))
+                         ELSE s.metadata END AS metadata
+                FROM synthesis_seeds s
+                JOIN synthesis_jobs j ON j.job_id = s.job_id
+                LEFT JOIN dataset_rows r ON r.dataset_id = j.parent_dataset_id AND r.idx = s.idx
+                WHERE s.job_id = ? AND s.status = 'done' AND s.idx > ? ORDER BY s.idx LIMIT ?
                 """, .integer(jobID), .integer(afterIndex), SQLValue(limit)
             ).map { ($0.int64("idx") ?? 0, $0.int("line") ?? 0, $0.string("row_json") ?? "", $0.string("metadata")) }
         }

@@ -5,7 +5,7 @@ import Testing
 private func checksFlagging(prompt: String, answer: String, finishReason: String? = nil) -> Set<QualityCheck> {
     var checks = QualityChecks()
     checks.add(QualityRow(line: 7, lastUserTurn: prompt, answers: [answer], finishReason: finishReason))
-    return Set(checks.report().filter { $0.count > 0 }.map(\.check))
+    return Set(checks.report().findings.filter { $0.count > 0 }.map(\.check))
 }
 
 private let loop = String(repeating: "the cat sat down and ", count: 6)
@@ -60,7 +60,7 @@ func eachCheckFlagsWhatItMustAndNothingElse(prompt: String, answer: String, expe
     }
     checks.add(QualityRow(line: 101, lastUserTurn: longPrompt, answers: [String(repeating: "Light reactions feed the Calvin cycle. ", count: 200)]))
     checks.add(QualityRow(line: 102, lastUserTurn: longPrompt, answers: ["Yes."]))
-    let outliers = checks.report().first { $0.check == .lengthOutliers }
+    let outliers = checks.report().findings.first { $0.check == .lengthOutliers }
     #expect(outliers?.flags.map(\.line) == [101, 102])
     #expect(outliers?.flags.map(\.position) == [100, 101])
 }
@@ -69,7 +69,7 @@ func eachCheckFlagsWhatItMustAndNothingElse(prompt: String, answer: String, expe
     var checks = QualityChecks()
     for line in 1...5 { checks.add(QualityRow(line: line, lastUserTurn: longPrompt, answers: ["Light."])) }
     checks.add(QualityRow(line: 6, lastUserTurn: longPrompt, answers: [String(repeating: "Light reactions. ", count: 500)]))
-    #expect(checks.report().first { $0.check == .lengthOutliers }?.count == 0)
+    #expect(checks.report().findings.first { $0.check == .lengthOutliers }?.count == 0)
 }
 
 @Test func flaggedListsAreCappedButCountsAreNot() {
@@ -77,7 +77,7 @@ func eachCheckFlagsWhatItMustAndNothingElse(prompt: String, answer: String, expe
     for line in 1...(QualityChecks.listedFlags + 10) {
         checks.add(QualityRow(line: line, lastUserTurn: longPrompt, answers: ["I'm sorry, but I can't help with that."]))
     }
-    let refusals = checks.report().first { $0.check == .refusals }
+    let refusals = checks.report().findings.first { $0.check == .refusals }
     #expect(refusals?.count == QualityChecks.listedFlags + 10)
     #expect(refusals?.flags.count == QualityChecks.listedFlags)
     #expect(refusals?.flags.first == QualityFlag(position: 0, line: 1, detail: "\"I'm sorry, but\""))
@@ -85,13 +85,13 @@ func eachCheckFlagsWhatItMustAndNothingElse(prompt: String, answer: String, expe
 
 @Test func theVerdictCountsEachCheckThatFlagged() {
     var checks = QualityChecks()
-    #expect(QualityChecks.verdict(checks.report()) == "No problems found")
+    #expect(QualityChecks.verdict(checks.report().findings) == "No problems found")
     checks.add(QualityRow(line: 1, lastUserTurn: "What is the capital of France?", answers: ["I'm sorry, but no."]))
     checks.add(QualityRow(line: 2, lastUserTurn: "What is the boiling point of water?", answers: ["I'm sorry, but no."]))
     checks.add(QualityRow(line: 3, lastUserTurn: longPrompt, answers: [longPrompt]))
-    #expect(QualityChecks.verdict(checks.report()) == "2 refusals, 1 echo")
+    #expect(QualityChecks.verdict(checks.report().findings) == "2 refusals, 1 echo")
     checks.add(QualityRow(line: 4, lastUserTurn: longPrompt, answers: ["Chlorophyll absorbs light."]))
-    #expect(QualityChecks.verdict(checks.report()) == "1 duplicate prompt, 2 refusals, 1 echo")
+    #expect(QualityChecks.verdict(checks.report().findings) == "1 duplicate prompt, 2 refusals, 1 echo")
 }
 
 @Test func aRowIsReadFromItsStoredBodyAndMetadata() {
@@ -129,7 +129,7 @@ func naturalLogMatchesKnownValues(x: Double) {
     for (offset, prompt) in prompts.enumerated() {
         checks.add(QualityRow(line: offset + 1, lastUserTurn: prompt, answers: ["Open Settings."]))
     }
-    let duplicates = checks.report().first { $0.check == .duplicatePrompts }
+    let duplicates = checks.report().findings.first { $0.check == .duplicatePrompts }
     #expect(duplicates?.flags == [
         QualityFlag(position: 1, line: 2, detail: "duplicate of line 1"),
         QualityFlag(position: 3, line: 4, detail: "duplicate of line 3"),

@@ -13,16 +13,24 @@ struct DatasetQualityAPITests {
         "Keep the file somewhere safe.", "Large accounts take a few minutes longer.",
     ]
 
-    /// 20 ordinary rows, with a refusal on line 3, a Chinese refusal on line 8 and an echo on line 12.
+    static let longAnswer = "Open Settings, choose Export, pick JSON or CSV, confirm with your password, wait for the email that "
+        + "carries the download link, and open that link on the same device within one day."
+
+    /// 20 ordinary rows, with a refusal on line 3, a Chinese refusal on line 8, an echo on line 12 and, on line 19, a
+    /// near duplicate of line 17's answer.
     static func lines() -> [String] {
         (0..<20).map { index in
             let (user, answer): (String, String) = switch index {
             case 2: ("Question \(index): how do I export my data?", "I'm sorry, but I can't help with that request.")
             case 7: ("第\(index)个问题：怎么导出我的数据？", "抱歉，我无法回答这个问题，因为它涉及我无法访问的账户数据和系统设置，请联系管理员。")
             case 11: (echoedQuestion, "You asked: \(echoedQuestion) Open Settings.")
+            case 16: ("Question \(index): how do I export my data?", longAnswer)
+            case 18: ("Question \(index): how do I export my data?", longAnswer + " Done.")
             default:
+                // The row's number after every sentence keeps the ordinary answers far apart (word-shingle Jaccard < 0.5).
                 ("Question \(index): how do I export my data?",
-                 (["Open Settings, choose Export, and pick a format (\(index))."] + extraSentences.prefix(index % 6)).joined(separator: " "))
+                 (["Open Settings, choose Export, and pick a format (\(index))."] + extraSentences.prefix(index % 6).map { "\($0) (\(index))" })
+                    .joined(separator: " "))
             }
             let object = ["messages": [["role": "system", "content": "You are a support agent."], ["role": "user", "content": user], ["role": "assistant", "content": answer]]]
             return String(decoding: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
@@ -36,11 +44,11 @@ struct DatasetQualityAPITests {
         _ = try test.waitUntilValidated(id)
 
         let quality = try test.json("/api/datasets/\(id)/quality")
-        #expect(quality["verdict"] as? String == "2 refusals, 1 echo")
+        #expect(quality["verdict"] as? String == "1 near-duplicate answer, 2 refusals, 1 echo")
         #expect(quality["rows"] as? Int == 20)
         let checks = try #require(quality["checks"] as? [[String: Any]])
         #expect(checks.compactMap { $0["check"] as? String }
-            == ["duplicatePrompts", "refusals", "repetition", "echoes", "truncated", "languageMismatch", "lengthOutliers"])
+            == ["leakage", "duplicatePrompts", "duplicateAnswers", "refusals", "repetition", "echoes", "truncated", "languageMismatch", "lengthOutliers"])
         #expect(checks.allSatisfy { ($0["description"] as? String)?.isEmpty == false })
         func flagged(_ name: String) -> [[String: Any]] {
             checks.first { $0["check"] as? String == name }?["flagged"] as? [[String: Any]] ?? []
@@ -48,6 +56,8 @@ struct DatasetQualityAPITests {
         #expect(flagged("refusals").compactMap { $0["line"] as? Int } == [3, 8])
         #expect(flagged("refusals").compactMap { $0["detail"] as? String } == ["\"I'm sorry, but\"", "\"抱歉，我\""])
         #expect(flagged("echoes").compactMap { $0["line"] as? Int } == [12])
+        #expect(flagged("duplicateAnswers").compactMap { $0["line"] as? Int } == [19])
+        #expect(flagged("duplicateAnswers").compactMap { $0["detail"] as? String } == ["duplicate of line 17"])
 
         // The link of a flagged row opens that row in the rows API.
         let link = try #require(flagged("echoes").first?["row"] as? String)
@@ -57,8 +67,9 @@ struct DatasetQualityAPITests {
         // The page shows the same report, linked from the dataset's page.
         let page = try test.get("/datasets/\(id)/quality")
         #expect(page.status == 200)
-        #expect(page.text.contains("<strong>2 refusals, 1 echo</strong>"))
-        #expect(page.text.contains("<a href=\"/api/datasets/\(id)/rows?page=3&amp;per_page=1\">Line 3</a>"))
+        #expect(page.text.contains("<strong>1 near-duplicate answer, 2 refusals, 1 echo</strong>"))
+        #expect(page.text.contains("<a href=\"/datasets/\(id)/rows/2\">Line 3</a>"))
+        #expect(page.text.contains("<a class=\"muted\" href=\"/datasets/\(id)/rows?flag=refusals\">(2)</a>"))
         #expect(page.text.contains("Line 12</a>: the answer contains the whole prompt"))
         #expect(try test.get("/datasets/\(id)").text.contains("href=\"/datasets/\(id)/quality\""))
     }

@@ -1,12 +1,18 @@
 /// One data check: what it flags, in the README's words.
 public enum QualityCheck: String, CaseIterable, Sendable {
-    case duplicatePrompts, refusals, repetition, echoes, truncated, languageMismatch, lengthOutliers
+    case leakage, duplicatePrompts, duplicateAnswers, refusals, repetition, echoes, truncated, languageMismatch, lengthOutliers
 
     public var description: String {
         switch self {
+        case .leakage:
+            "The last user turn is an exact or near duplicate of a row's in another split of this dataset (the row of the later "
+                + "split is flagged: validation after train, test after both), or of a last user turn of the dataset compared against."
         case .duplicatePrompts:
             "The last user turn is an exact or near duplicate of an earlier row's (the splits' MinHash rule, Jaccard ≥ "
                 + "\(NearDuplicateGrouping.defaultThreshold)); the first row of each cluster is kept as its representative, the others are flagged."
+        case .duplicateAnswers:
+            "The answer is an exact or near duplicate of an earlier row's (the same rule; answers under \(QualityChecks.minimumAnswerWords) "
+                + "words are not compared); the first row of each cluster is kept, the others are flagged."
         case .refusals: "An assistant turn contains a refusal phrase (the README lists them; English and Chinese)."
         case .repetition:
             "An answer repeats one \(AnswerRepetition.gramSize)-word sequence at least \(AnswerRepetition.minimumRepeats) times, "
@@ -25,7 +31,9 @@ public enum QualityCheck: String, CaseIterable, Sendable {
     /// The check's heading on the page.
     public var title: String {
         switch self {
+        case .leakage: "Leakage"
         case .duplicatePrompts: "Duplicate prompts"
+        case .duplicateAnswers: "Near-duplicate answers"
         case .refusals: "Refusals"
         case .repetition: "Degenerate repetition"
         case .echoes: "Answers that echo the prompt"
@@ -39,7 +47,9 @@ public enum QualityCheck: String, CaseIterable, Sendable {
     public func noun(_ count: Int) -> String {
         let one = count == 1
         switch self {
+        case .leakage: return one ? "leakage pair" : "leakage pairs"
         case .duplicatePrompts: return one ? "duplicate prompt" : "duplicate prompts"
+        case .duplicateAnswers: return one ? "near-duplicate answer" : "near-duplicate answers"
         case .refusals: return one ? "refusal" : "refusals"
         case .repetition: return one ? "repetitive answer" : "repetitive answers"
         case .echoes: return one ? "echo" : "echoes"
@@ -64,29 +74,78 @@ public struct QualityFlag: Sendable, Equatable {
     }
 }
 
-/// A check's result: how many rows it flags and the first `QualityChecks.listedFlags` of them.
+/// A check's result: how many rows it flags, the first `QualityChecks.listedFlags` of them (`flags`, what a report
+/// lists) and every one (`everyFlag`, what a stored run records per row).
 public struct QualityFinding: Sendable, Equatable {
     public let check: QualityCheck
-    public internal(set) var count = 0
-    public internal(set) var flags: [QualityFlag] = []
+    public var count: Int { everyFlag.count }
+    public var flags: ArraySlice<QualityFlag> { everyFlag.prefix(QualityChecks.listedFlags) }
+    public internal(set) var everyFlag: [QualityFlag] = []
 
     mutating func flag(_ position: Int, _ line: Int, _ detail: String) {
-        count += 1
-        if flags.count < QualityChecks.listedFlags { flags.append(QualityFlag(position: position, line: line, detail: detail)) }
+        everyFlag.append(QualityFlag(position: position, line: line, detail: detail))
     }
 }
 
-/// The data checks over a chat dataset, fed one row at a time in row order (one pass; memory is bounded
-/// except what two checks must keep: the answer lengths for the length outliers, kept as integers, and the last
-/// user turns for the duplicate prompts).
+/// A leakage pair: a row of this dataset and the row it near-duplicates, in another split (`otherPosition` set) or
+/// in the dataset compared against (`otherPosition` nil, `otherLine` that dataset's line).
+public struct LeakagePair: Sendable, Equatable {
+    public let position: Int
+    public let line: Int
+    public let split: DatasetSplit?
+    public let otherPosition: Int?
+    public let otherLine: Int
+    public let otherSplit: DatasetSplit?
+    public let similarity: Double
+
+    public var isAgainstOtherDataset: Bool { otherPosition == nil }
+}
+
+/// Rows per category or per split, with their share of all rows.
+public struct BalanceShare: Sendable, Equatable {
+    public let name: String
+    public let count: Int
+    public let share: Double
+}
+
+/// The balance: rows per category (`RowCategory`) and per split; empty lists when no row carries one.
+public struct QualityBalance: Sendable, Equatable {
+    public let categories: [BalanceShare]
+    public let uncategorized: Int
+    public let splits: [BalanceShare]
+}
+
+/// Everything one pass of the data checks found.
+public struct QualityReport: Sendable {
+    public let rows: Int
+    public let findings: [QualityFinding]
+    /// Every leakage pair, in row order (split pairs before the other dataset's for one row).
+    public let leakagePairs: [LeakagePair]
+    public let balance: QualityBalance
+
+    public var verdict: String { QualityChecks.verdict(findings) }
+}
+
+/// The data checks over a chat dataset, fed one row at a time in row order (one pass). Memory is bounded by the
+/// number of rows, not their size: per row its line, split and answer length, and per distinct prompt and answer a
+/// 256-byte MinHash signature (`CompactNearDuplicates`); the texts themselves are dropped once checked. Flags are
+/// kept for the flagged rows only.
 public struct QualityChecks: Sendable {
     public static let listedFlags = 50
+    public static let minimumAnswerWords = 10
 
     private var findings: [QualityCheck: QualityFinding] =
         Dictionary(uniqueKeysWithValues: QualityCheck.allCases.map { ($0, QualityFinding(check: $0)) })
     private var lengths = LengthOutliers()
     private var lines: [Int] = []
-    private var prompts: [String] = []
+    private var splits: [DatasetSplit?] = []
+    private var prompts = CompactNearDuplicates()
+    private var answers = CompactNearDuplicates()
+    private var answerEntryRows: [Int32] = []
+    private var comparedPrompts = CompactNearDuplicates()
+    private var comparedLines: [Int] = []
+    private var categoryCounts: [String: Int] = [:]
+    private var splitCounts: [DatasetSplit: Int] = [:]
     public private(set) var rowCount = 0
 
     public init() {}
@@ -95,7 +154,11 @@ public struct QualityChecks: Sendable {
         let position = rowCount
         rowCount += 1
         lines.append(row.line)
-        prompts.append(row.lastUserTurn)
+        splits.append(row.split)
+        // Each split is a namespace of its own, so exact duplicates across splits stay separate entries and meet as a pair.
+        prompts.insert(row.lastUserTurn, namespace: row.split.map { UInt64(DatasetSplit.allCases.firstIndex(of: $0)! + 1) } ?? 0)
+        if let category = row.category { categoryCounts[category, default: 0] += 1 }
+        if let split = row.split { splitCounts[split, default: 0] += 1 }
         for answer in row.answers {
             if let phrase = RefusalPhrases.firstMatch(in: answer) {
                 findings[.refusals]?.flag(position, row.line, "\"\(phrase)\"")
@@ -103,7 +166,12 @@ public struct QualityChecks: Sendable {
             }
         }
         let answer = row.answer
-        if let repeated = AnswerRepetition.degenerateGram(in: answer) {
+        let answerWords = AnswerRepetition.tokens(NearDuplicateText.normalized(answer))
+        if answerWords.count >= Self.minimumAnswerWords {
+            answers.insert(answer)
+            answerEntryRows.append(Int32(position))
+        }
+        if let repeated = AnswerRepetition.degenerateGram(in: answerWords) {
             findings[.repetition]?.flag(position, row.line, "\"\(repeated.gram)\" \(repeated.count) times")
         }
         if EchoCheck.echoes(prompt: row.lastUserTurn, answer: answer) {
@@ -118,17 +186,110 @@ public struct QualityChecks: Sendable {
         lengths.add(answer.unicodeScalars.count)
     }
 
-    /// Every check's finding, in `QualityCheck.allCases` order.
-    public func report() -> [QualityFinding] {
+    /// A last user turn of the dataset compared against (`?against=`): rows of this dataset that near-duplicate it leak.
+    public mutating func addComparedPrompt(line: Int, prompt: String) {
+        comparedPrompts.insert(prompt)
+        comparedLines.append(line)
+    }
+
+    public func report() -> QualityReport {
         var result = findings
-        let grouping = NearDuplicateGrouping(texts: prompts)
-        for (position, group) in grouping.groupOfRow.enumerated() where grouping.firstRowOfGroup[group] != position {
-            result[.duplicatePrompts]?.flag(position, lines[position], "duplicate of line \(lines[grouping.firstRowOfGroup[group]])")
+        let threshold = NearDuplicateGrouping.defaultThreshold
+        let promptPairs = prompts.pairs(threshold: threshold, with: comparedLines.isEmpty ? nil : comparedPrompts)
+
+        let promptGroups = Self.firstOfGroup(count: rowCount, canonical: prompts.canonical, pairs: promptPairs.within)
+        for position in 0..<rowCount where promptGroups[position] != position {
+            result[.duplicatePrompts]?.flag(position, lines[position], "duplicate of line \(lines[promptGroups[position]])")
         }
+
+        let answerGroups = Self.firstOfGroup(count: answers.count, canonical: answers.canonical, pairs: answers.pairs(threshold: threshold).within)
+        for (entry, first) in answerGroups.enumerated() where first != entry {
+            let position = Int(answerEntryRows[entry])
+            result[.duplicateAnswers]?.flag(position, lines[position], "duplicate of line \(lines[Int(answerEntryRows[first])])")
+        }
+
+        let leakagePairs = leakage(promptPairs)
+        var pairIndex = 0
+        while pairIndex < leakagePairs.count {
+            let position = leakagePairs[pairIndex].position
+            var details: [String] = []
+            while pairIndex < leakagePairs.count, leakagePairs[pairIndex].position == position {
+                let pair = leakagePairs[pairIndex]
+                details.append(pair.isAgainstOtherDataset
+                    ? "near duplicate of line \(pair.otherLine) of the compared dataset (similarity \(Self.twoDecimals(pair.similarity)))"
+                    : "\(pair.split?.rawValue ?? "") row, near duplicate of line \(pair.otherLine) in \(pair.otherSplit?.rawValue ?? "") "
+                        + "(similarity \(Self.twoDecimals(pair.similarity)))")
+                pairIndex += 1
+            }
+            result[.leakage]?.flag(position, lines[position], details.joined(separator: "; "))
+        }
+
         for outlier in lengths.outliers() {
             result[.lengthOutliers]?.flag(outlier.position, lines[outlier.position], "\(outlier.length) characters, z = \(outlier.z)")
         }
-        return QualityCheck.allCases.compactMap { result[$0] }
+        return QualityReport(
+            rows: rowCount, findings: QualityCheck.allCases.compactMap { result[$0] }, leakagePairs: leakagePairs, balance: balance())
+    }
+
+    /// The first entry of each entry's cluster: exact duplicates (`canonical`) and verified pairs joined transitively.
+    private static func firstOfGroup(count: Int, canonical: [Int32], pairs: [CompactNearDuplicates.Pair]) -> [Int] {
+        var unionFind = UnionFind(count: count)
+        for entry in 0..<count { unionFind.union(entry, Int(canonical[entry])) }
+        for pair in pairs { unionFind.union(pair.left, pair.right) }
+        return (0..<count).map { unionFind.find($0) }
+    }
+
+    /// The leakage pairs in row order: each row whose prompt (or its first exact duplicate in its split) pairs with a
+    /// prompt of an earlier split, or with one of the compared dataset; the most similar partner of each kind.
+    private func leakage(_ pairs: (within: [CompactNearDuplicates.Pair], across: [CompactNearDuplicates.Pair])) -> [LeakagePair] {
+        func rank(_ split: DatasetSplit) -> Int { DatasetSplit.allCases.firstIndex(of: split)! }
+        func better(_ candidate: (Int, Double), than current: (Int, Double)?) -> Bool {
+            guard let current else { return true }
+            return candidate.1 > current.1 || (candidate.1 == current.1 && candidate.0 < current.0)
+        }
+        var splitPartner: [Int: (Int, Double)] = [:]
+        for pair in pairs.within {
+            guard let left = splits[pair.left], let right = splits[pair.right], left != right else { continue }
+            let (later, earlier) = rank(left) > rank(right) ? (pair.left, pair.right) : (pair.right, pair.left)
+            if better((earlier, pair.similarity), than: splitPartner[later]) { splitPartner[later] = (earlier, pair.similarity) }
+        }
+        var comparedPartner: [Int: (Int, Double)] = [:]
+        for pair in pairs.across where better((pair.right, pair.similarity), than: comparedPartner[pair.left]) {
+            comparedPartner[pair.left] = (pair.right, pair.similarity)
+        }
+        guard !splitPartner.isEmpty || !comparedPartner.isEmpty else { return [] }
+        var result: [LeakagePair] = []
+        for position in 0..<rowCount {
+            let first = Int(prompts.canonical[position])
+            if let (other, similarity) = splitPartner[first] {
+                result.append(LeakagePair(
+                    position: position, line: lines[position], split: splits[position], otherPosition: other, otherLine: lines[other],
+                    otherSplit: splits[other], similarity: similarity))
+            }
+            if let (other, similarity) = comparedPartner[first] {
+                result.append(LeakagePair(
+                    position: position, line: lines[position], split: splits[position], otherPosition: nil,
+                    otherLine: comparedLines[other], otherSplit: nil, similarity: similarity))
+            }
+        }
+        return result
+    }
+
+    private func balance() -> QualityBalance {
+        func share(_ count: Int) -> Double { rowCount == 0 ? 0 : (Double(count) / Double(rowCount) * 1000).rounded() / 1000 }
+        let categories = categoryCounts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            .map { BalanceShare(name: $0.key, count: $0.value, share: share($0.value)) }
+        let splitShares = DatasetSplit.allCases.compactMap { split in
+            splitCounts[split].map { BalanceShare(name: split.rawValue, count: $0, share: share($0)) }
+        }
+        return QualityBalance(
+            categories: categories, uncategorized: categories.isEmpty ? 0 : rowCount - categoryCounts.values.reduce(0, +), splits: splitShares)
+    }
+
+    /// "0.94" for a share in 0…1.
+    public static func twoDecimals(_ value: Double) -> String {
+        let hundredths = Int((value * 100).rounded())
+        return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
     }
 
     /// "3 refusals, 2 truncated answers, 1 echo" (checks with no flags left out), or "No problems found".
@@ -144,8 +305,7 @@ enum AnswerRepetition {
     static let minimumRepeats = 5
     static let minimumCoverage = 0.2
 
-    static func degenerateGram(in answer: String) -> (gram: String, count: Int)? {
-        let words = tokens(NearDuplicateText.normalized(answer))
+    static func degenerateGram(in words: [Substring]) -> (gram: String, count: Int)? {
         guard words.count >= gramSize * minimumRepeats else { return nil }
         var counts: [ArraySlice<Substring>: Int] = [:]
         var best: (gram: ArraySlice<Substring>, count: Int)?

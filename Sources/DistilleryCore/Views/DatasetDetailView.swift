@@ -141,6 +141,8 @@ public struct DatasetDetailView: Encodable, Sendable {
     public private(set) var provenance: DatasetProvenance?
     /// Page only: what the rule did, in words.
     public private(set) var provenanceOutcome: String?
+    /// The tab bar (Overview · Rows · Quality) of a chat dataset with rows.
+    public var tabs: DatasetTabs?
 
     // Page-only presentation, left out of the JSON twin.
     public var chrome: PageChrome?

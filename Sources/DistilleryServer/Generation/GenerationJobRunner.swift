@@ -97,7 +97,7 @@ enum GenerationOutputBuilder {
                 name: job.outputName, mode: seeds ? .seeds : .chat, baseModel: BaseModelCatalog.defaultModel.id,
                 skillPrompt: seeds ? (settings.skillPrompt ?? job.systemPrompt) : nil, byteSize: 0, parentID: job.sourceDatasetID,
                 createdBy: job.createdBy),
-            statusForValid: seeds ? .validSeeds : .readyForTraining,
+            statusForValid: seeds ? .validSeeds : .readyForTraining, qualityTrigger: .generation,
             link: { connection, id in try GenerationStore.linkOutput(connection, jobID: job.jobID, datasetID: id) })
         return try DerivedDataset.build(spec, jobID: job.jobID, services: services, context: context) { after in
             try store.acceptedItems(jobID: job.jobID, afterSeq: Int(after), limit: 1000).map { item in

@@ -10,6 +10,8 @@ struct ValidationJobRunner: JobRunner {
     let kind = DatasetStore.validationJobKind
     let store: DatasetStore
     let configuration: AppConfiguration
+    /// For the data checks that run after a chat dataset passes (README "Data checks").
+    let services: Services
     /// A file that kills the process every time it is validated must not loop forever at boot. Only
     /// crashes spend attempts (a clean stop hands its attempt back), so this many crashes give up.
     static let maxAttempts = 3
@@ -90,6 +92,9 @@ struct ValidationJobRunner: JobRunner {
             return
         }
         try sink.finish(summary: summary)
+        if summary.status == .valid || summary.status == .validWithWarnings {
+            DataQualityRun.runAutomatically(datasetID: datasetID, trigger: record.mergeParentIDs.isEmpty ? .validation : .merge, services: services)
+        }
     }
 
     static func failureSummary(options: ValidationOptions, code: String, reason: String) -> ValidationSummary {

@@ -48,6 +48,7 @@ func loadDatasetDetailView(id: Int64, context: RequestContext) throws -> Dataset
     if record.mode == .chat && record.rowCount > 0 && record.status != .validating {
         let applied = try context.datasets.split(datasetID: id)
         view.splits = DatasetSplitsView(applied: applied, lengths: try context.datasets.splitLengths(datasetID: id))
+        view.tabs = DatasetTabs(datasetID: id, current: .overview)
         if let applied { view.showSplitExports(record, counts: applied.counts) }
     }
     if ScoringService.isScorable(record) {
