@@ -142,12 +142,20 @@ enum EvaluationService {
 
     // MARK: Held-out rows
 
+    /// Chat rows that passed validation, or failed it only for being too few to train on (a held-out set is small).
+    static func isEvaluable(_ dataset: DatasetRecord) -> Bool {
+        guard dataset.mode == .chat, dataset.rowCount > 0 else { return false }
+        if [.valid, .validWithWarnings, .readyForTraining].contains(dataset.status) { return true }
+        guard dataset.status == .invalid, let summary = dataset.summary else { return false }
+        return summary.invalidLines == 0 && summary.datasetErrors.allSatisfy { $0.code == "too_few_examples" }
+    }
+
     /// The rows the run evaluates, with the split it records (nil: every row).
     static func heldOutRows(_ request: EvaluationRequest, services: Services) throws -> (split: String?, rows: [NewEvaluationRow]) {
         guard let dataset = try services.datasets.dataset(id: request.datasetID) else {
             throw AppError.invalid("Unknown dataset.", fields: ["dataset_id": "No dataset \(request.datasetID)."])
         }
-        guard dataset.mode == .chat, [.valid, .validWithWarnings, .readyForTraining].contains(dataset.status) else {
+        guard isEvaluable(dataset) else {
             throw AppError.invalid(
                 "Only a chat dataset that passed validation has reference answers to evaluate against.",
                 fields: ["dataset_id": "Dataset #\(dataset.id) is a \(dataset.mode.rawValue) dataset, \(dataset.status.rawValue)."])
