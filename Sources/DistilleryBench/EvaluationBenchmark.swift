@@ -78,13 +78,20 @@ struct EvaluationBenchmark: ParsableCommand {
         let studentRounds = (rows + studentInFlight - 1) / studentInFlight
         let judgeRounds = (3 * rows + judgeInFlight - 1) / judgeInFlight
         let floor = latency * Double(max(studentRounds, judgeRounds) + 1)
-        let studentCalls = student.synthesisLog().count
-        let judgeCalls = judge.synthesisLog().count
+        let studentLog = student.synthesisLog()
+        let judgeLog = judge.synthesisLog()
+        let studentCalls = studentLog.count
+        let judgeCalls = judgeLog.count
+        // The teachers' own span: the student's first request received to the judge's last answer sent.
+        let firstReceived = studentLog.compactMap { $0["t_received"] as? Double }.min() ?? 0
+        let lastAnswered = judgeLog.compactMap { $0["t"] as? Double }.max() ?? 0
+        let wire = lastAnswered - firstReceived
         print("""
             \(rows) rows evaluated (\(judged) judged, status \(try status() ?? "?")); student and judge on separate endpoints at \(latencyMs) ms
               student: \(studentCalls) calls, \(studentInFlight) in flight → \(studentRounds) rounds; judge: \(judgeCalls) calls (3 per row), \(judgeInFlight) in flight → \(judgeRounds) rounds
               floor = L × (max(⌈n/Cs⌉, ⌈3n/Cj⌉) + 1) = \(latencyMs) ms × \(max(studentRounds, judgeRounds) + 1) = \(String(format: "%.2f", floor)) s
               wall time (POST → run ended): \(String(format: "%.2f", seconds)) s; ratio \(String(format: "%.3f", seconds / floor)) (target ≤ 1.10)
+              first student request to last verdict (the teachers' logs): \(String(format: "%.2f", wire)) s = \(String(format: "%.3f", wire / floor))× the floor
               server peak RSS: \(peakKB.map { "\($0 / 1024) MiB" } ?? "unknown")
             """)
     }
