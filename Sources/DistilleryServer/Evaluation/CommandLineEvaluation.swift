@@ -178,8 +178,7 @@ public enum CommandLineEvaluation {
             do {
                 _ = try check.wait()
             } catch AppError.invalid(let message, let fields) {
-                let named = fields.sorted { $0.key < $1.key }.map { "--\(role)-\($0.key.replacingOccurrences(of: "_", with: "-")): \($0.value)" }
-                throw Failure(description: "the \(role)'s pre-flight failed: \(message) \(named.joined(separator: "; "))")
+                throw Failure(description: "the \(role)'s pre-flight failed: \(message) \(flags(fields, role: role))")
             }
         }
         let request = EvaluationRequest(
@@ -208,8 +207,12 @@ public enum CommandLineEvaluation {
             settings.keyDescription = key == nil ? "none" : "from the environment (distillery eval)"
             return EvaluationService.KeyedEndpoint(request: request, settings: settings, provider: provider, savedKey: nil)
         } catch AppError.invalid(let message, let fields) {
-            let named = fields.sorted { $0.key < $1.key }.map { "--\(role)-\($0.key.replacingOccurrences(of: "_", with: "-")): \($0.value)" }
-            throw Failure(description: "\(message) \(named.joined(separator: "; "))")
+            throw Failure(description: "\(message) \(flags(fields, role: role))")
         }
+    }
+
+    /// Field errors as the flags that set them: `base_url` of the student is `--student-base-url`.
+    private static func flags(_ fields: [String: String], role: String) -> String {
+        fields.sorted { $0.key < $1.key }.map { "--\(role)-\($0.key.replacingOccurrences(of: "_", with: "-")): \($0.value)" }.joined(separator: "; ")
     }
 }

@@ -192,18 +192,13 @@ enum EvaluationService {
 
     // MARK: Endpoints
 
-    /// One endpoint's settings with its key: a saved key opened for the pre-flight, the key to send (pasted or saved).
-    struct KeyedEndpoint: Sendable {
-        let request: SynthesisRequest
-        let settings: SynthesisSettings
-        let provider: TeacherProvider
-        let savedKey: SecureBytes?
-        var key: SecureBytes? { request.pastedKey ?? savedKey }
+    /// One endpoint's settings with its key (a generation teacher's shape): a saved key opened for the pre-flight, the
+    /// key to send (pasted or saved).
+    typealias KeyedEndpoint = GenerationService.KeyedTeacher
 
-        func free() {
-            request.pastedKey?.free()
-            savedKey?.free()
-        }
+    /// A field error of an endpoint, named under its object (`student.base_url`); `recipe_id` keeps its own name.
+    static func named(_ fields: [String: String], under role: String) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: fields.map { ($0.key == "recipe_id" ? $0.key : "\(role).\($0.key)", $0.value) })
     }
 
     /// Resolves an endpoint (a recipe's fields under the student's), errors named under `role.`; a provider that needs a
@@ -222,7 +217,7 @@ enum EvaluationService {
                 throw error
             }
         } catch AppError.invalid(let message, let problems) {
-            throw AppError.invalid(message, fields: Dictionary(uniqueKeysWithValues: problems.map { ($0.key == "recipe_id" ? $0.key : "\(role).\($0.key)", $0.value) }))
+            throw AppError.invalid(message, fields: named(problems, under: role))
         }
         var savedKey: SecureBytes?
         do {
@@ -301,7 +296,7 @@ enum EvaluationService {
             switch result {
             case .success: completion(.success(()))
             case .failure(.invalid(let message, let fields)):
-                completion(.failure(.invalid(message, fields: Dictionary(uniqueKeysWithValues: fields.map { ("\(role).\($0.key)", $0.value) }))))
+                completion(.failure(.invalid(message, fields: named(fields, under: role))))
             case .failure(let error): completion(.failure(error))
             }
         }
