@@ -41,6 +41,8 @@ public enum Template: String, CaseIterable, Sendable {
     case seedExpansion = "seed_expansion"
     case templateDryRun = "template_dry_run"
     case datasetQuality = "dataset_quality"
+    case scoringNew = "scoring_new"
+    case scoringJob = "scoring_job"
 
     /// The file's bytes, embedded at compile time.
     public var source: [UInt8] {
@@ -68,6 +70,8 @@ public enum Template: String, CaseIterable, Sendable {
         case .seedExpansion: PackageResources.seed_expansion_mustache
         case .templateDryRun: PackageResources.template_dry_run_mustache
         case .datasetQuality: PackageResources.dataset_quality_mustache
+        case .scoringNew: PackageResources.scoring_new_mustache
+        case .scoringJob: PackageResources.scoring_job_mustache
         }
     }
 }

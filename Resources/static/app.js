@@ -167,6 +167,29 @@
     setTimeout(followGeneration, 1000);
   }
 
+  // Scoring job page: follow the progress until the job ends (then reload for the results).
+  var scoringHead = document.querySelector("[data-scoring-url]");
+  if (scoringHead) {
+    var scoringURL = scoringHead.getAttribute("data-scoring-url");
+    var followScoring = function () {
+      fetch(scoringURL, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (job) {
+          if (!job) { setTimeout(followScoring, 3000); return; }
+          if (!job.isActive) { window.location.reload(); return; }
+          document.querySelectorAll("[data-score-field]").forEach(function (el) {
+            var key = el.getAttribute("data-score-field");
+            if (key in job) { el.textContent = String(job[key]); }
+          });
+          var bar = document.querySelector("[data-score-progress]");
+          if (bar) { bar.value = job.percentDone; }
+          setTimeout(followScoring, 1000);
+        })
+        .catch(function () { setTimeout(followScoring, 3000); });
+    };
+    setTimeout(followScoring, 1000);
+  }
+
   // Jobs page: while a listed job is active, copy its row's figures from the JSON twin (same filter and page).
   var jobsTable = document.querySelector("[data-jobs-poll]");
   if (jobsTable) {
@@ -216,8 +239,8 @@
     syncProvider();
   });
 
-  // Synthesis dialog: keep the estimate current.
-  var synthesis = document.querySelector("[data-synthesis-form]");
+  // Synthesis dialog and judge scoring form: keep the estimate current.
+  var synthesis = document.querySelector("form[data-estimate-url]");
   if (synthesis) {
     var estimateURL = synthesis.getAttribute("data-estimate-url");
     var timer = null;

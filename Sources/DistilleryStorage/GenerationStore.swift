@@ -514,14 +514,7 @@ public struct GenerationStore: Sendable {
     public func finish(jobID: Int64, status: GenerationStatus, failure: String?, now: Int64) throws {
         try database.write { connection in
             try Self.end(in: connection, jobID: jobID, status: status, failure: failure, now: now)
-            let queueStatus = status.jobStatus
-            try connection.run(
-                """
-                UPDATE jobs SET state = ?, error = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
-                WHERE id = ? AND state IN (\(JobStatus.sqlList(JobStatus.predecessors(of: queueStatus))))
-                """,
-                .text(queueStatus.rawValue), SQLValue(status == .failed ? failure : nil), .integer(now), .integer(jobID))
-            guard connection.changes == 1 else { throw try StatusTransitions.queueRefusal(connection, id: jobID, to: queueStatus) }
+            try JobQueue.endEntry(in: connection, jobID: jobID, status: status.jobStatus, failure: failure, now: now)
         }
     }
 

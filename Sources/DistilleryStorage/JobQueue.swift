@@ -127,9 +127,22 @@ public struct JobQueue: Sendable {
             guard try Self.finish(in: connection, jobID: jobID, owner: owner, state: .failed, error: error, now: now) else { return false }
             try SynthesisStore.endAfterQueueFailure(in: connection, jobID: jobID, now: now)
             try GenerationStore.endAfterQueueFailure(in: connection, jobID: jobID, now: now)
+            try ScoringStore.endAfterQueueFailure(in: connection, jobID: jobID, now: now)
             try EvaluationStore.endAfterQueueFailure(in: connection, jobID: jobID, now: now)
             return true
         }
+    }
+
+    /// Ends a job's queue entry as its own record ended (synthesis, generation, scoring), inside the caller's transaction:
+    /// the same status word, the failure text when it failed, the lease released. A move the life cycle forbids is refused.
+    static func endEntry(in connection: Connection, jobID: Int64, status: JobStatus, failure: String?, now: Int64) throws {
+        try connection.run(
+            """
+            UPDATE jobs SET state = ?, error = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
+            WHERE id = ? AND state IN (\(JobStatus.sqlList(JobStatus.predecessors(of: status))))
+            """,
+            .text(status.rawValue), SQLValue(status == .failed ? failure : nil), .integer(now), .integer(jobID))
+        guard connection.changes == 1 else { throw try StatusTransitions.queueRefusal(connection, id: jobID, to: status) }
     }
 
     private func finish(jobID: Int64, owner: String, state: JobStatus, error: String?) throws -> Bool {

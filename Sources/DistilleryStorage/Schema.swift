@@ -682,5 +682,66 @@ public enum Schema {
         CREATE INDEX evaluation_rows_status ON evaluation_rows(job_id, status);
         CREATE INDEX evaluation_rows_mode ON evaluation_rows(job_id, failure_mode_id);
         """,
+
+        // 15 (issue 11, judge scoring): a scoring job (its queue entry's own row) grading a chat dataset's rows with a
+        // judge endpoint on chosen dimensions, and one work item per row (the engine's, like `synthesis_seeds`). The
+        // snapshot (judge settings without a key, dimensions, prompt version) never changes after creation. Completing
+        // a row writes its `row_scores` (migration 13), the job's totals and its `job_endpoint_usage` ('judge') in one
+        // transaction; a row whose verdict never parsed ends 'skipped' (unscored) and writes no score. `scores` keeps the
+        // job's own scores of the row (`{"dimension": score}`), so the job's figures stay its own after a later job
+        // replaces the row's latest scores.
+        """
+        CREATE TABLE scoring_jobs (
+            job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+            dataset_id INTEGER REFERENCES datasets(id) ON DELETE SET NULL,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            settings TEXT NOT NULL,
+            dimensions TEXT NOT NULL,
+            prompt_version TEXT NOT NULL,
+            key_id INTEGER REFERENCES teacher_keys(id) ON DELETE SET NULL,
+            recipe_id INTEGER REFERENCES recipes(id) ON DELETE SET NULL,
+            insisted_same_family INTEGER NOT NULL DEFAULT 0 CHECK (insisted_same_family IN (0, 1)),
+            family_warning TEXT,
+            status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled')),
+            total INTEGER NOT NULL DEFAULT 0 CHECK (total >= 0),
+            scored INTEGER NOT NULL DEFAULT 0 CHECK (scored >= 0),
+            unscored INTEGER NOT NULL DEFAULT 0 CHECK (unscored >= 0),
+            retries INTEGER NOT NULL DEFAULT 0 CHECK (retries >= 0),
+            tokens_in INTEGER NOT NULL DEFAULT 0 CHECK (tokens_in >= 0),
+            tokens_out INTEGER NOT NULL DEFAULT 0 CHECK (tokens_out >= 0),
+            cost_usd REAL NOT NULL DEFAULT 0 CHECK (cost_usd >= 0),
+            estimate TEXT,
+            cancel_requested INTEGER NOT NULL DEFAULT 0 CHECK (cancel_requested IN (0, 1)),
+            created_at INTEGER NOT NULL,
+            started_at INTEGER,
+            finished_at INTEGER,
+            failure TEXT
+        ) STRICT;
+        CREATE INDEX scoring_jobs_dataset ON scoring_jobs(dataset_id, job_id);
+        CREATE TRIGGER scoring_jobs_snapshot_immutable
+        BEFORE UPDATE OF settings, dimensions, prompt_version, provider, model ON scoring_jobs
+        BEGIN SELECT RAISE(ABORT, 'a scoring job keeps the judge and dimensions it was created with'); END;
+
+        CREATE TABLE scoring_rows (
+            job_id INTEGER NOT NULL REFERENCES scoring_jobs(job_id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            answer_chars INTEGER NOT NULL CHECK (answer_chars >= 0),
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'in_flight', 'done', 'skipped')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            failures INTEGER NOT NULL DEFAULT 0,
+            judge_limit INTEGER,
+            error_code TEXT,
+            error_message TEXT,
+            tokens_in INTEGER NOT NULL DEFAULT 0,
+            tokens_out INTEGER NOT NULL DEFAULT 0,
+            cost_usd REAL NOT NULL DEFAULT 0,
+            latency_ms INTEGER,
+            scores TEXT,
+            PRIMARY KEY (job_id, idx)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX scoring_rows_status ON scoring_rows(job_id, status);
+        """,
     ]
 }

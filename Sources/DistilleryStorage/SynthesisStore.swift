@@ -372,13 +372,7 @@ public struct SynthesisStore: Sendable {
     public func finish(jobID: Int64, status: JobStatus, childDatasetID: Int64?, failure: String?, now: Int64) throws {
         try database.write { connection in
             try Self.end(in: connection, jobID: jobID, status: status, childDatasetID: childDatasetID, failure: failure, now: now)
-            try connection.run(
-                """
-                UPDATE jobs SET state = ?, error = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
-                WHERE id = ? AND state IN (\(JobStatus.sqlList(JobStatus.predecessors(of: status))))
-                """,
-                .text(status.rawValue), SQLValue(status == .failed ? failure : nil), .integer(now), .integer(jobID))
-            guard connection.changes == 1 else { throw try StatusTransitions.queueRefusal(connection, id: jobID, to: status) }
+            try JobQueue.endEntry(in: connection, jobID: jobID, status: status, failure: failure, now: now)
         }
     }
 

@@ -265,8 +265,16 @@ def data(server, admin_state):
     expansion_id = find_key(expansion, "jobID")
     api.eventually(f"/api/generations/{expansion_id}", lambda t: find_key(t, "isActive") is False,
                    what=f"seed expansion {expansion_id}")
+    # A judge scoring job on the child, by a judge of its teacher's family (insisted on: its page shows the warning),
+    # with a custom dimension.
+    scoring = api.call("POST", f"/api/datasets/{child}/judge-scores", {
+        "provider": "openai-compatible", "base_url": server.teacher_url, "custom_model": "fake-judge",
+        "dimensions": ["answers_request", "safe"], "custom": "tone | Warm tone | 1-5 | The answer sounds friendly",
+        "insist_same_family": True})
+    scoring_id = find_key(scoring, "jobID")
+    api.eventually(f"/api/scoring/{scoring_id}", lambda j: find_key(j, "isActive") is False, what=f"scoring job {scoring_id}")
     return {"chat": chat, "broken": broken, "seeds": seeds, "child": child, "job": job_id, "recipe": recipe,
-            "template": template, "generation": generation_id, "expansion": expansion_id, "api": api}
+            "template": template, "generation": generation_id, "expansion": expansion_id, "scoring": scoring_id, "api": api}
 
 
 class PageWatch:

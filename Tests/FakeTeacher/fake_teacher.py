@@ -37,6 +37,13 @@ With --judge-garbage-at-zero the judge behaves like a small deterministic model:
 without response_format json_object it always answers the same prose; a nudged temperature or JSON mode gets JSON.
 With --judge-tokens N the verdict needs N completion tokens: under max_tokens N it is cut off (finish_reason "length").
 
+Scoring requests (Distillery's judge scoring: a system message containing "impartial grader"): the user message lists the
+dimensions as <dimension id="ID" scale="1-5|pass/fail"> blocks; the answer is one JSON object with, per dimension in that
+order, {"reasoning": "...", "score": S} (reasoning first). S is 4 for 1-5 dimensions and "pass" for pass/fail ones, or N for
+every 1-5 dimension when the message contains [score:N] (any integer: [score:9] is a verdict no parser may accept). A
+scoring request is a judge request: [fail:badjudgexK] answers prose for its first K requests, then a good verdict. The
+log entry adds "scoring": true.
+
 Evaluation (Distillery's evaluation runs; --eval-script FILE, JSON {"student": {...}, "judge": {...}}):
   As the student (not a judge request): the first "student" key contained in the last user message answers that
   key's text instead of "Answer to: ...".
@@ -137,6 +144,8 @@ LABEL_PATTERN = re.compile(
     r'|(?:candidate|answer)[ \t]*#?(\d+)[ \t]*[:.)\]]?'
     r')')
 LEN_PATTERN = re.compile(r"\[len:(\d+)\]")
+SCORE_PATTERN = re.compile(r"\[score:(-?\d+)\]")
+DIMENSION_PATTERN = re.compile(r'<dimension id="([a-z0-9_]+)" scale="(1-5|pass/fail)">')
 FAIL_PATTERN = re.compile(r"\[fail:(400|401|500|429|empty|hang|malformed|truncated|badjudge)(?:x(\d+))?\]")
 
 
@@ -350,8 +359,9 @@ class FakeTeacher:
         seed_text = last_message(messages, "user")
         system_text = last_message(messages, "system")
         # Distillery's own judge prompt opens "You are a strict evaluator"; JUDGE (or --judge-word) marks hand-made ones.
+        scoring = "impartial grader" in system_text
         evaluation = "impartial judge" in system_text
-        judge = config.judge_word in system_text or "strict evaluator" in system_text or evaluation
+        judge = config.judge_word in system_text or "strict evaluator" in system_text or scoring or evaluation
         response_format = payload.get("response_format")
         format_type = response_format.get("type") if isinstance(response_format, dict) else None
         entry.update(model=model, seed=seed_text, n=n, judge=judge, fault=None, temperature=payload.get("temperature"), top_p=payload.get("top_p"),
@@ -403,7 +413,11 @@ class FakeTeacher:
             return (200, rate_headers, b'{"id": "chatcmpl-broken", "object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assi')
 
         answers = self.answers(seed_text, n, judge, fault)
-        if evaluation and fault != "badjudge":
+        if scoring:
+            entry["scoring"] = True
+            if fault != "badjudge":
+                answers = [(scoring_answer(seed_text), "stop")]
+        elif evaluation and fault != "badjudge":
             answers = [(evaluation_judge_answer(seed_text, self.eval_script().get("judge", {})), "stop")]
         elif not judge and fault is None:
             scripted = next((text for key, text in self.eval_script().get("student", {}).items() if key in seed_text), None)
@@ -665,6 +679,19 @@ def judge_answer(text, marker):
             return json.dumps({"best": number, "reason": f"candidate {number} contains the marker"})
     best = max(number for number, _ in blocks)
     return json.dumps({"best": best, "reason": f"no candidate has the marker; picked the highest, {best}"})
+
+
+def scoring_answer(text):
+    """A judge scoring verdict: per dimension listed, its reasoning first, then its score."""
+    forced = SCORE_PATTERN.search(text)
+    verdict = {}
+    for dimension, scale in DIMENSION_PATTERN.findall(text):
+        if scale == "1-5":
+            score = int(forced.group(1)) if forced else 4
+        else:
+            score = "pass"
+        verdict[dimension] = {"reasoning": f"Reasoning about {dimension}: the answer was read in full.", "score": score}
+    return json.dumps(verdict)
 
 
 def tagged_block(text, tag):

@@ -1,13 +1,14 @@
 /// What a job does. The public name (`validation`) is what pages, filters and JSON say; the stored name
 /// (`validate`) is the `jobs.kind` column, which the worker pool dispatches on.
 public enum JobKind: String, Sendable, Codable, CaseIterable {
-    case validation, synthesis, generation, evaluation
+    case validation, synthesis, generation, scoring, evaluation
 
     public var storedName: String {
         switch self {
         case .validation: return "validate"
         case .synthesis: return "synthesize"
         case .generation: return "generate"
+        case .scoring: return "score"
         case .evaluation: return "evaluate"
         }
     }
@@ -22,6 +23,7 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
         case .validation: return "Validation"
         case .synthesis: return "Synthesis"
         case .generation: return "Generation"
+        case .scoring: return "Judge scoring"
         case .evaluation: return "Evaluation"
         }
     }
@@ -32,6 +34,7 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
         case .validation: return "Validating"
         case .synthesis: return "Synthesizing"
         case .generation: return "Generating"
+        case .scoring: return "Scoring"
         case .evaluation: return "Evaluating"
         }
     }
@@ -42,6 +45,7 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
         case .validation: return "lines"
         case .synthesis: return "seeds"
         case .generation: return "items"
+        case .scoring: return "rows"
         case .evaluation: return "rows"
         }
     }

@@ -137,6 +137,8 @@ public struct DatasetDetailView: Encodable, Sendable {
 
     // Page-only presentation, left out of the JSON twin.
     public var chrome: PageChrome?
+    /// Set by the loader on a chat dataset a judge can score: the "Score with a judge" form.
+    public var judgeScoresURL: String?
     public let isValidating: Bool
     public let hasSummary: Bool
     /// One sentence under the status badge saying what the status means for the user.

@@ -36,7 +36,8 @@ func trainerBundleResponse(_ record: DatasetRecord, applied: SplitRecord?, _ con
 }
 
 /// Where a dataset came from, for `provenance.json` and `recipe.json`: its parents (merged or synthesized
-/// from), the teachers and cost of the synthesis jobs that made it or its merged parents, and the settings
+/// from), the teachers and cost of the synthesis jobs that made it or its merged parents (plus the judges and cost
+/// of the scoring jobs run on it), and the settings
 /// snapshot of the job that made it. Snapshots hold no key; the key's label is dropped as well.
 private struct BundleProvenance {
     var parents: [TrainerBundle.Parent] = []
@@ -59,6 +60,12 @@ private struct BundleProvenance {
             for teacher in made where !teachers.contains(teacher) { teachers.append(teacher) }
         }
         costUSD = jobs.isEmpty ? nil : jobs.reduce(0) { $0 + $1.costUSD }
+        // Judging the dataset is part of what it cost: every scoring job on it, and its judges.
+        if let judging = try context.services.scoring.costUSD(datasetID: record.id) { costUSD = (costUSD ?? 0) + judging }
+        for job in try context.services.scoring.jobs(datasetID: record.id) {
+            let judge = TrainerBundle.Teacher(provider: job.provider, model: job.model)
+            if !teachers.contains(judge) { teachers.append(judge) }
+        }
         if let job = try synthesis.job(childDatasetID: record.id), case .object(let settings) = try SynthesisJSON.parse(job.settingsSnapshotJSON) {
             recipe = .object([
                 ("synthesis_job", .number(Double(job.jobID))),

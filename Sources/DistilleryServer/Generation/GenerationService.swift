@@ -257,8 +257,13 @@ enum GenerationService {
     /// Resolves the teacher and opens a saved key; a provider that needs a key and got none is refused naming
     /// `api_key`. On an error nothing stays open (a pasted key included).
     static func keyedTeacher(_ request: GenerationRequest, user: User, context: RequestContext) throws -> KeyedTeacher {
+        let (teacherRequest, settings) = try teacher(request, services: context.services)
+        return try keyed(teacherRequest, settings: settings, user: user, context: context)
+    }
+
+    /// A resolved endpoint (a generation task's teacher, a scoring job's judge) with its key, as `keyedTeacher` says.
+    static func keyed(_ teacherRequest: SynthesisRequest, settings: SynthesisSettings, user: User, context: RequestContext) throws -> KeyedTeacher {
         let services = context.services
-        let (teacherRequest, settings) = try teacher(request, services: services)
         var savedKey: SecureBytes?
         do {
             guard let provider = services.catalog.provider(id: settings.provider) else { throw AppError.badRequest("Unknown teacher.") }

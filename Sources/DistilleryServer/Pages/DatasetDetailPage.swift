@@ -77,6 +77,9 @@ func loadDatasetDetailView(id: Int64, context: RequestContext) throws -> Dataset
         view.splits = DatasetSplitsView(applied: applied, lengths: try context.datasets.splitLengths(datasetID: id))
         if let applied { view.showSplitExports(record, counts: applied.counts) }
     }
+    if ScoringService.isScorable(record) {
+        view.judgeScoresURL = "/datasets/\(id)/judge-scores/new"
+    }
     return view
 }
 

@@ -26,6 +26,7 @@ private func loadJobListView(_ request: HTTPRequest, _ context: RequestContext) 
         if let settings = listing.settingsJSON {
             switch entry.kind {
             case .generation: entry.costKnown = (try? GenerationSettings.decode(settings))?.teacher.costKnown ?? true
+            case .scoring: entry.costKnown = (try? ScoringSettings.decode(settings))?.judge.costKnown ?? true
             case .evaluation:
                 entry.costKnown = (try? EvaluationSettings.decode(settings)).map { $0.student.costKnown && $0.judge.costKnown } ?? true
             default: entry.costKnown = (try? SynthesisSettings.decode(settings))?.costKnown ?? true

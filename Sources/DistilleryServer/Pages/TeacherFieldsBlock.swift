@@ -21,8 +21,11 @@ struct TeacherFieldsBlock {
     let inputPricePerMillion: String
     let outputPricePerMillion: String
     let supportsStructuredOutput: Bool
+    /// The fieldset's name: "Teacher", or "Judge" where the endpoint grades.
+    let legend: String
 
-    init(context: RequestContext, fields: [String: String]) throws {
+    init(context: RequestContext, fields: [String: String], legend: String = "Teacher") throws {
+        self.legend = legend
         let services = context.services
         recipes = try services.recipes.list().map { RecipeOption(id: $0.id, name: $0.recipe.name, selected: fields["recipe_id"] == String($0.id)) }
         hasRecipes = !recipes.isEmpty
