@@ -57,6 +57,7 @@ bench: bench-deps
 	.build/release/distillery-bench split-export
 	.build/release/distillery-bench generate
 	.build/release/distillery-bench quality-checks
+	.build/release/distillery-bench eval-speed
 
 clean:
 	rm -rf .build

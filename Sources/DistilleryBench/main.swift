@@ -8,7 +8,7 @@ struct DistilleryBench: ParsableCommand {
         subcommands: [
             ValidateBenchmark.self, ServeLoadBenchmark.self, SynthSpeedBenchmark.self, SynthRateLimitBenchmark.self, SynthFaultsBenchmark.self, SynthJudgeBenchmark.self,
             SynthCrashBenchmark.self, SlowHeadersBenchmark.self, SplitDedupBenchmark.self, SplitExportBenchmark.self,
-            GenerationBenchmark.self, ExplorerBenchmark.self, QualityChecksBenchmark.self,
+            GenerationBenchmark.self, ExplorerBenchmark.self, QualityChecksBenchmark.self, EvaluationBenchmark.self,
         ]
     )
 }

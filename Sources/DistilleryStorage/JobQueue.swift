@@ -128,6 +128,7 @@ public struct JobQueue: Sendable {
             try SynthesisStore.endAfterQueueFailure(in: connection, jobID: jobID, now: now)
             try GenerationStore.endAfterQueueFailure(in: connection, jobID: jobID, now: now)
             try ScoringStore.endAfterQueueFailure(in: connection, jobID: jobID, now: now)
+            try EvaluationStore.endAfterQueueFailure(in: connection, jobID: jobID, now: now)
             return true
         }
     }

@@ -60,8 +60,11 @@ struct TeacherFlags: ParsableArguments {
 
     /// The key named by --api-key-env, copied from the environment block straight into sodium memory (never a Swift
     /// String); nil without the flag.
-    func openKey() throws -> SecureBytes? {
-        guard let variable = apiKeyEnvironment else { return nil }
+    func openKey() throws -> SecureBytes? { try Self.openKey(named: apiKeyEnvironment) }
+
+    /// The key in the environment variable `variable` (when given), straight into sodium memory; exit 2 when it is unset.
+    static func openKey(named variable: String?) throws -> SecureBytes? {
+        guard let variable else { return nil }
         guard let raw = getenv(variable), strlen(raw) > 0 else {
             FileHandle.standardError.write(Data("distillery: the environment variable \(variable) is not set\n".utf8))
             throw ExitCode(2)

@@ -1,7 +1,7 @@
 /// What a job does. The public name (`validation`) is what pages, filters and JSON say; the stored name
 /// (`validate`) is the `jobs.kind` column, which the worker pool dispatches on.
 public enum JobKind: String, Sendable, Codable, CaseIterable {
-    case validation, synthesis, generation, scoring
+    case validation, synthesis, generation, scoring, evaluation
 
     public var storedName: String {
         switch self {
@@ -9,6 +9,7 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
         case .synthesis: return "synthesize"
         case .generation: return "generate"
         case .scoring: return "score"
+        case .evaluation: return "evaluate"
         }
     }
 
@@ -23,6 +24,7 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
         case .synthesis: return "Synthesis"
         case .generation: return "Generation"
         case .scoring: return "Judge scoring"
+        case .evaluation: return "Evaluation"
         }
     }
 
@@ -33,6 +35,7 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
         case .synthesis: return "Synthesizing"
         case .generation: return "Generating"
         case .scoring: return "Scoring"
+        case .evaluation: return "Evaluating"
         }
     }
 
@@ -43,6 +46,7 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
         case .synthesis: return "seeds"
         case .generation: return "items"
         case .scoring: return "rows"
+        case .evaluation: return "rows"
         }
     }
 }

@@ -18,6 +18,7 @@ public final class Services: Sendable {
     public let templates: TemplateStore
     public let generations: GenerationStore
     public let scoring: ScoringStore
+    public let evaluations: EvaluationStore
     let transport: TeacherTransport
     let synthesisRegistry = SynthesisRegistry()
     let catalog: ProviderCatalog
@@ -39,6 +40,7 @@ public final class Services: Sendable {
         self.templates = TemplateStore(database: database, clock: configuration.clock)
         self.generations = GenerationStore(database: database)
         self.scoring = ScoringStore(database: database)
+        self.evaluations = EvaluationStore(database: database)
         self.catalog = catalog
         self.transport = transport
         self.configuration = configuration

@@ -119,6 +119,8 @@ enum Routes {
         Route("GET", "/api/datasets/{id}/judge-scores/estimate", access: .signedIn, format: .json, handler: getScoringEstimateJSON),
         Route("GET", "/api/scoring/{job}", access: .signedIn, format: .json, handler: getScoringJobJSON),
         Route("POST", "/api/scoring/{job}/cancel", access: .signedIn, format: .json, handler: cancelScoringJSON),
+        Route("POST", "/api/evaluations", access: .signedIn, format: .json, handler: startEvaluationJSON),
+        Route("POST", "/api/evaluations/{job}/cancel", access: .signedIn, format: .json, handler: cancelEvaluationJSON),
         Route("GET", "/api/providers", access: .signedIn, format: .json, handler: getProvidersJSON),
         Route("GET", "/api/jobs", access: .signedIn, format: .json, handler: getJobListJSON),
         Route("GET", "/api/recipes", access: .signedIn, format: .json, handler: getRecipeListJSON),

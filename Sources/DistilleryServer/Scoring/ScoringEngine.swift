@@ -98,8 +98,8 @@ final class ScoringEngine {
                 batch.delta.tokensOut += usage.completionTokens
                 batch.delta.costUSD += usage.costUSD
                 batch.delta.byEndpoint[endpointName, default: EndpointUsage()].add(usage)
-            case .added:
-                // Scoring adds no follow-up items: each row ends scored or unscored.
+            case .added, .answered:
+                // Scoring adds no follow-up items (each row ends scored or unscored) and commits a row's verdicts when it ends.
                 break
             }
         }
