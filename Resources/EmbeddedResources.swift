@@ -41,6 +41,10 @@ public enum Template: String, CaseIterable, Sendable {
     case seedExpansion = "seed_expansion"
     case templateDryRun = "template_dry_run"
     case datasetQuality = "dataset_quality"
+    case evaluationList = "evaluation_list"
+    case evaluationNew = "evaluation_new"
+    case evaluation
+    case evaluationCompare = "evaluation_compare"
 
     /// The file's bytes, embedded at compile time.
     public var source: [UInt8] {
@@ -68,6 +72,10 @@ public enum Template: String, CaseIterable, Sendable {
         case .seedExpansion: PackageResources.seed_expansion_mustache
         case .templateDryRun: PackageResources.template_dry_run_mustache
         case .datasetQuality: PackageResources.dataset_quality_mustache
+        case .evaluationList: PackageResources.evaluation_list_mustache
+        case .evaluationNew: PackageResources.evaluation_new_mustache
+        case .evaluation: PackageResources.evaluation_mustache
+        case .evaluationCompare: PackageResources.evaluation_compare_mustache
         }
     }
 }
