@@ -51,6 +51,10 @@ public enum Template: String, CaseIterable, Sendable {
     case curate
     case rowExplorer = "row_explorer"
     case datasetTabs = "dataset_tabs"
+    case evaluationList = "evaluation_list"
+    case evaluationNew = "evaluation_new"
+    case evaluation
+    case evaluationCompare = "evaluation_compare"
 
     /// The file's bytes, embedded at compile time.
     public var source: [UInt8] {
@@ -86,6 +90,10 @@ public enum Template: String, CaseIterable, Sendable {
         case .curate: PackageResources.curate_mustache
         case .rowExplorer: PackageResources.row_explorer_mustache
         case .datasetTabs: PackageResources.dataset_tabs_mustache
+        case .evaluationList: PackageResources.evaluation_list_mustache
+        case .evaluationNew: PackageResources.evaluation_new_mustache
+        case .evaluation: PackageResources.evaluation_mustache
+        case .evaluationCompare: PackageResources.evaluation_compare_mustache
         }
     }
 }

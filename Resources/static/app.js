@@ -190,6 +190,30 @@
     setTimeout(followScoring, 1000);
   }
 
+  // Evaluation page: follow the run until it ends (then reload for the full report).
+  var evaluationHead = document.querySelector("[data-evaluation-url]");
+  if (evaluationHead) {
+    var evaluationURL = evaluationHead.getAttribute("data-evaluation-url");
+    var followEvaluation = function () {
+      fetch(evaluationURL, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (page) {
+          if (!page || !page.run) { setTimeout(followEvaluation, 3000); return; }
+          if (!page.run.isActive) { window.location.reload(); return; }
+          var texts = { statusLabel: page.run.statusLabel, progressText: page.run.progressText };
+          document.querySelectorAll("[data-eval-field]").forEach(function (el) {
+            var key = el.getAttribute("data-eval-field");
+            if (key in texts) { el.textContent = String(texts[key]); }
+          });
+          var bar = document.querySelector("[data-eval-progress]");
+          if (bar) { bar.value = page.run.percentDone; }
+          setTimeout(followEvaluation, 1000);
+        })
+        .catch(function () { setTimeout(followEvaluation, 3000); });
+    };
+    setTimeout(followEvaluation, 1000);
+  }
+
   // Jobs page: while a listed job is active, copy its row's figures from the JSON twin (same filter and page).
   var jobsTable = document.querySelector("[data-jobs-poll]");
   if (jobsTable) {

@@ -55,6 +55,13 @@ def read_line_matching(stream, pattern, timeout, what):
     raise RuntimeError(f"{what} did not start; it printed: {''.join(seen)[-2000:]}")
 
 
+EVALUATION_SCRIPT = {"judge": {
+    "Question 1": {"fail": ["correct"], "phrase": "ignores the portal's reset link", "prefers": "reference"},
+    "Question 2": {"prefers": "student"},
+    "Question 3": {"fail": ["correct", "safe"], "phrase": "asks for the user's password", "prefers": "first"},
+}}
+
+
 class Server:
     """`distillery serve` on 127.0.0.1 with its own data folder, plus the fake teacher it synthesizes against."""
 
@@ -63,9 +70,13 @@ class Server:
         if not os.access(self.binary, os.X_OK):
             raise RuntimeError(f"no distillery binary at {self.binary}: run `swift build` first")
         self.data = tempfile.mkdtemp(prefix="distillery-browser-")
+        # As an evaluation's judge: the student's answers to questions 1… and 3… fail, 2… win (EVALUATION_SCRIPT).
+        script = os.path.join(self.data, "evaluation-script.json")
+        with open(script, "w", encoding="utf-8") as handle:
+            json.dump(EVALUATION_SCRIPT, handle)
         self.teacher = subprocess.Popen(
             [sys.executable, str(ROOT / "Tests/FakeTeacher/fake_teacher.py"), "--port", "0", "--latency-ms", "30",
-             "--expand-drops", "refusal,echo"],
+             "--expand-drops", "refusal,echo", "--eval-script", script],
             stdout=subprocess.PIPE, text=True)
         port = read_line_matching(self.teacher.stdout, r"LISTENING (\d+)", 20, "the fake teacher").group(1)
         self.teacher_url = f"http://127.0.0.1:{port}/v1"
@@ -299,8 +310,18 @@ def data(server, admin_state):
         "insist_same_family": True})
     scoring_id = find_key(scoring, "jobID")
     api.eventually(f"/api/scoring/{scoring_id}", lambda j: find_key(j, "isActive") is False, what=f"scoring job {scoring_id}")
+    # Two evaluation runs of the fake teacher as a student on the chat dataset's test split, judged by the fake teacher
+    # as scripted (EVALUATION_SCRIPT): their pages show every section, and they compare.
+    fake = {"provider": "openai-compatible", "base_url": server.teacher_url, "model": "fake-teacher", "custom_model": "fake-teacher"}
+    evaluations = []
+    for name in ("student v1 on test", "student v2 on test"):
+        started = api.call("POST", "/api/evaluations", {"name": name, "dataset_id": chat, "student": fake, "judge": fake})
+        evaluation = find_key(started, "jobID")
+        api.eventually(f"/api/evaluations/{evaluation}", lambda e: e["run"]["isActive"] is False, what=f"evaluation {evaluation}")
+        evaluations.append(evaluation)
     return {"chat": chat, "broken": broken, "seeds": seeds, "child": child, "curated": curated, "job": job_id, "recipe": recipe,
-            "template": template, "generation": generation_id, "expansion": expansion_id, "scoring": scoring_id, "api": api}
+            "template": template, "generation": generation_id, "expansion": expansion_id, "scoring": scoring_id,
+            "evaluation": evaluations[0], "evaluation2": evaluations[1], "api": api}
 
 
 class PageWatch:

@@ -61,6 +61,10 @@ def pages_by_route(data):
         "/generations/{job}": [("admin", f"/generations/{data['generation']}"), ("admin", f"/generations/{data['expansion']}")],
         "/datasets/{id}/judge-scores/new": [("admin", f"/datasets/{data['chat']}/judge-scores/new")],
         "/scoring/{job}": [("admin", f"/scoring/{data['scoring']}")],
+        "/evaluations": [("admin", "/evaluations"), ("member", "/evaluations")],
+        "/evaluations/new": [("admin", "/evaluations/new"), ("admin", f"/evaluations/new?dataset={data['chat']}")],
+        "/evaluations/compare": [("admin", f"/evaluations/compare?runs={data['evaluation']},{data['evaluation2']}")],
+        "/evaluations/{job}": [("admin", f"/evaluations/{data['evaluation']}")],
     }
 
 
@@ -104,7 +108,7 @@ PAGE_CHECKS = """() => {
 
 
 def test_every_html_route_is_visited():
-    listed = set(pages_by_route({"chat": 1, "broken": 2, "seeds": 3, "child": 4, "curated": 5, "job": 1, "recipe": 1, "template": 1, "generation": 1, "expansion": 1, "scoring": 1}))
+    listed = set(pages_by_route({"chat": 1, "broken": 2, "seeds": 3, "child": 4, "curated": 5, "job": 1, "recipe": 1, "template": 1, "generation": 1, "expansion": 1, "scoring": 1, "evaluation": 1, "evaluation2": 1}))
     in_table = {pattern for pattern, _ in html_get_routes()}
     assert in_table - listed == set(), "HTML routes the browser suite does not open: add them to pages_by_route"
     assert listed - in_table == set(), "pages_by_route lists routes that are no longer in the table"

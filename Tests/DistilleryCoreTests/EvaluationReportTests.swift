@@ -208,6 +208,13 @@ struct EvaluationComparisonTests {
         #expect(comparison.chart?.lines[0].markers.count == 3)
     }
 
+    @Test func longRunNamesAreShortenedUnderTheChart() throws {
+        let comparison = EvaluationComparison.build(
+            runs: [("student v1 on the test split", Self.first), ("v2", Self.second)], dimensions: Self.dimensions)
+        #expect(try #require(comparison.chart).runLabels.map(\.label) == ["student v1 on…", "v2"])
+        #expect(comparison.runs.map(\.name) == ["student v1 on the test split", "v2"])
+    }
+
     @Test func oneRunDrawsNoChart() {
         #expect(EvaluationComparison.build(runs: [("v1", Self.first)], dimensions: Self.dimensions).chart == nil)
     }

@@ -50,6 +50,13 @@ public struct EvaluationTrendChart: Sendable, Encodable, Equatable {
     static let slot = 96
     static let colours = 6
 
+    /// A run's name under its slot: at most 14 characters at the chart's 11 px text, so neighbours do not overlap.
+    static let labelLimit = 14
+
+    static func shortened(_ name: String) -> String {
+        name.count <= labelLimit ? name : String(name.prefix(labelLimit - 1)) + "…"
+    }
+
     /// nil with fewer than two runs (nothing to draw a line through).
     public init?(runLabels names: [String], series: [Series]) {
         guard names.count >= 2 else { return nil }
@@ -60,7 +67,7 @@ public struct EvaluationTrendChart: Sendable, Encodable, Equatable {
         func x(_ run: Int) -> Int { Self.left + Self.slot / 2 + run * Self.slot }
         func y(_ rate: Double) -> Int { Self.top + Int(((1 - min(1, max(0, rate))) * Double(Self.plotHeight)).rounded()) }
         gridlines = [1.0, 0.5, 0.0].map { Tick(label: EvaluationReport.percent($0).replacingZeroDecimal, x: Self.left - 6, y: y($0)) }
-        self.runLabels = names.indices.map { Tick(label: names[$0], x: x($0), y: Self.top + Self.plotHeight + 20) }
+        self.runLabels = names.indices.map { Tick(label: Self.shortened(names[$0]), x: x($0), y: Self.top + Self.plotHeight + 20) }
         lines = series.enumerated().map { index, line in
             let markers = line.values.enumerated().compactMap { run, value in
                 value.map { Point(x: x(run), y: y($0), valueText: EvaluationReport.percent($0)) }

@@ -1,5 +1,5 @@
 public enum PageSection: String, Sendable {
-    case datasets, jobs, recipes, templates, settings, users, audit, none
+    case datasets, jobs, evaluations, recipes, templates, settings, users, audit, none
 }
 
 /// What every page's layout needs: who is signed in, the CSRF token for its forms, and which
@@ -11,6 +11,7 @@ public struct PageChrome: Sendable, Equatable {
     public let signedIn: Bool
     public let inDatasets: Bool
     public let inJobs: Bool
+    public let inEvaluations: Bool
     public let inRecipes: Bool
     public let inTemplates: Bool
     public let inSettings: Bool
@@ -24,6 +25,7 @@ public struct PageChrome: Sendable, Equatable {
         signedIn = userName != nil
         inDatasets = section == .datasets
         inJobs = section == .jobs
+        inEvaluations = section == .evaluations
         inRecipes = section == .recipes
         inTemplates = section == .templates
         inSettings = section == .settings
