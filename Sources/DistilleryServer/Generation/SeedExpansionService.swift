@@ -7,6 +7,16 @@ struct SeedExpansionSettings: Codable, Sendable, Equatable {
     var variationsPerSeed: Int
     /// Mutation raw value → weight, as given (0 for a mutation left out).
     var mutations: [String: Double]
+    /// Set for a failure-mode dataset: the seeds are an evaluation run's failing prompts (the task's link to the run).
+    var failures: FailureExpansionSource? = nil
+}
+
+/// What a failure-mode dataset was made from: the evaluation run (whose evaluated prompts every variation is checked
+/// against), the chosen modes, and whether the failing prompts themselves go into the output.
+struct FailureExpansionSource: Codable, Sendable, Equatable {
+    var evaluationJobID: Int64
+    var modeIDs: [Int64]
+    var includeFailingPrompts: Bool
 }
 
 /// "Expand these seeds": a generation task of type `prompts` on the built-in expansion template, whose strata are
