@@ -89,7 +89,7 @@ enum SeedExpansionService {
     }
 
     /// `variations_per_seed` (required) and `mutations` (`{"deepen": 2, …}`, every mutation weighted 1 when absent).
-    private static func readPlan(_ json: SynthesisJSON, problems: inout [String: String]) -> SeedExpansionPlan? {
+    static func readPlan(_ json: SynthesisJSON, problems: inout [String: String]) -> SeedExpansionPlan? {
         let range = 1...SeedExpansionPlan.maximumVariationsPerSeed
         guard let count = json["variations_per_seed"]?.intValue else {
             let given = json["variations_per_seed"].map { !$0.isNull } ?? false
