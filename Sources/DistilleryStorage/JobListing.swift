@@ -3,7 +3,7 @@ import DistilleryCore
 /// A job as the jobs page lists it, with the synthesis settings the server reads its cost's certainty from.
 public struct StoredJobListing: Sendable, Equatable {
     public var entry: JobListEntry
-    /// A synthesis job's settings JSON, or a generation task's (nil for other kinds).
+    /// A synthesis job's settings JSON, a generation task's or an evaluation run's (nil for other kinds).
     public let settingsJSON: String?
 }
 
@@ -17,9 +17,12 @@ extension JobQueue {
             SELECT j.id, j.kind, j.dataset_id, d.name AS dataset_name, d.status AS dataset_status, d.line_count, d.row_count,
                 j.state, j.created_at, j.started_at, j.finished_at, u.name AS started_by,
                 s.job_id AS synthesis_id, s.recipe_id, r.name AS recipe_name, s.cancel_requested, s.total, s.written, s.skipped,
-                s.cost_usd, COALESCE(s.settings, g.settings) AS settings,
+                s.cost_usd, COALESCE(s.settings, g.settings, e.settings) AS settings,
                 g.job_id AS generation_id, g.status AS generation_status, g.target, g.accepted, g.cost_usd AS generation_cost,
                 g.cancel_requested AS generation_cancel, g.recipe_id AS generation_recipe_id, gr.name AS generation_recipe_name,
+                e.job_id AS evaluation_id, e.total AS evaluation_total, e.judged AS evaluation_judged, e.skipped AS evaluation_skipped,
+                e.cancel_requested AS evaluation_cancel, e.recipe_id AS evaluation_recipe_id, er.name AS evaluation_recipe_name,
+                (SELECT SUM(cost_usd) FROM job_endpoint_usage WHERE job_id = e.job_id) AS evaluation_cost,
                 CASE WHEN j.kind = '\(JobKind.validation.storedName)' AND j.state = 'running' THEN
                     (SELECT COUNT(*) FROM dataset_rows WHERE dataset_id = j.dataset_id)
                     + (SELECT COUNT(DISTINCT line) FROM dataset_errors WHERE dataset_id = j.dataset_id)
@@ -30,6 +33,8 @@ extension JobQueue {
             LEFT JOIN recipes r ON r.id = s.recipe_id
             LEFT JOIN generation_jobs g ON g.job_id = j.id
             LEFT JOIN recipes gr ON gr.id = g.recipe_id
+            LEFT JOIN evaluation_runs e ON e.job_id = j.id
+            LEFT JOIN recipes er ON er.id = e.recipe_id
             LEFT JOIN users u ON u.id = j.created_by
             \(condition)
             ORDER BY j.id DESC LIMIT ? OFFSET ?
@@ -107,7 +112,16 @@ extension JobQueue {
             if row.string("generation_status") == GenerationStatus.completedWithShortfall.rawValue {
                 entry.outcome = GenerationStatus.completedWithShortfall.label
             }
-        case .synthesis, .generation, nil:
+        case .evaluation where row.int64("evaluation_id") != nil:
+            let judged = row.int("evaluation_judged") ?? 0
+            entry.recipeID = row.int64("evaluation_recipe_id")
+            entry.recipeName = row.string("evaluation_recipe_name")
+            entry.cancelRequested = row.int("evaluation_cancel") == 1
+            entry.processed = judged + (row.int("evaluation_skipped") ?? 0)
+            entry.total = row.int("evaluation_total") ?? 0
+            entry.rowsProduced = judged
+            entry.costUSD = row.double("evaluation_cost") ?? 0
+        case .synthesis, .generation, .evaluation, nil:
             break
         }
         return StoredJobListing(entry: entry, settingsJSON: row.string("settings"))

@@ -127,6 +127,7 @@ public struct JobQueue: Sendable {
             guard try Self.finish(in: connection, jobID: jobID, owner: owner, state: .failed, error: error, now: now) else { return false }
             try SynthesisStore.endAfterQueueFailure(in: connection, jobID: jobID, now: now)
             try GenerationStore.endAfterQueueFailure(in: connection, jobID: jobID, now: now)
+            try EvaluationStore.endAfterQueueFailure(in: connection, jobID: jobID, now: now)
             return true
         }
     }

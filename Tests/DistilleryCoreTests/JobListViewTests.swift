@@ -100,12 +100,14 @@ import Testing
     @Test func kindsKeepTheirStoredNames() {
         #expect(JobKind.validation.storedName == "validate")
         #expect(JobKind.synthesis.storedName == "synthesize")
+        #expect(JobKind.evaluation.storedName == "evaluate")
+        #expect(JobKind(storedName: "evaluate") == .evaluation)
         #expect(JobKind(storedName: "synthesize") == .synthesis)
         #expect(JobKind(storedName: "train") == nil)
     }
 
     @Test(arguments: [
-        ("kind", "bogus", "kind must be one of validation, synthesis, generation; got \"bogus\"."),
+        ("kind", "bogus", "kind must be one of validation, synthesis, generation, evaluation; got \"bogus\"."),
         ("status", "succeeded", "status must be one of queued, running, completed, failed, cancelled; got \"succeeded\"."),
         ("status", "synthesis_failed", "status must be one of queued, running, completed, failed, cancelled; got \"synthesis_failed\"."),
     ])
@@ -142,7 +144,7 @@ import Testing
         #expect(first.isEmpty && !first.isFiltered && !first.hasActive)
         #expect(first.rangeText == "No jobs")
         #expect(first.pollURL == "/api/jobs?page=1&per_page=50")
-        #expect(first.kindOptions.map(\.value) == ["", "validation", "synthesis", "generation"])
+        #expect(first.kindOptions.map(\.value) == ["", "validation", "synthesis", "generation", "evaluation"])
         #expect(first.statusOptions.map(\.value) == ["", "queued", "running", "completed", "failed", "cancelled"])
         let last = JobListView(
             chrome: chrome, entries: entries, filter: JobListFilter(), page: 2, perPage: 50, total: 52, now: Self.now)

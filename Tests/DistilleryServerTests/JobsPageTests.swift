@@ -84,7 +84,7 @@ struct JobsPageTests {
         #expect(try test.json("/api/jobs?kind=validation&status=completed")["total"] as? Int == 3)
         #expect(try test.json("/api/jobs?kind=validation&status=failed")["total"] as? Int == 0)
         for (query, message) in [
-            ("kind=bogus", "kind must be one of validation, synthesis, generation; got \\\"bogus\\\"."),
+            ("kind=bogus", "kind must be one of validation, synthesis, generation, evaluation; got \\\"bogus\\\"."),
             ("status=succeeded", "status must be one of queued, running, completed, failed, cancelled; got \\\"succeeded\\\"."),
             ("per_page=201", "per_page must be at most 200; got 201."),
         ] {

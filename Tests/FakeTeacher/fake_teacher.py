@@ -37,6 +37,18 @@ With --judge-garbage-at-zero the judge behaves like a small deterministic model:
 without response_format json_object it always answers the same prose; a nudged temperature or JSON mode gets JSON.
 With --judge-tokens N the verdict needs N completion tokens: under max_tokens N it is cut off (finish_reason "length").
 
+Evaluation (Distillery's evaluation runs; --eval-script FILE, JSON {"student": {...}, "judge": {...}}):
+  As the student (not a judge request): the first "student" key contained in the last user message answers that
+  key's text instead of "Answer to: ...".
+  As the judge (a system message containing "impartial judge", Distillery's evaluation prompts): a grade request
+  (the user message has <student_answer>) answers {"verdicts": [{"dimension", "reasoning", "pass"}], "failure"} for
+  every dimension listed as "- <id>:" under <dimensions>; a preference request (<answer_a>, <answer_b>) answers
+  {"reasoning", "winner"}. The first "judge" key contained in the student's answer (grade) or in either answer
+  (preference; that answer is taken as the student's) picks the entry {"fail": [dimension ids], "phrase": "...",
+  "prefers": "student" | "reference" | "tie" | "first" (always answer A: an order flip)}. Without an entry every
+  dimension passes and the preference is a tie. [fail:badjudge] in the judge's user message (e.g. carried by the
+  student's answer) answers prose instead, as for any judge request.
+
 Answer length: a user message containing [len:N] gets an answer of N completion tokens; when max_tokens is below N
 the answer is cut off at max_tokens (finish_reason "length", completion_tokens = max_tokens), like a real model.
 
@@ -136,7 +148,8 @@ class Config:
         "api_key": str, "models": None, "reasoning": bool, "no_n": bool,
         "judge_word": str, "judge_marker": str, "echo_auth": bool, "models_latency_ms": float, "hold_models": bool,
         "judge_garbage_at_zero": bool, "judge_tokens": int,
-        "gen_duplicate_rate": float, "gen_malformed_rate": float, "gen_duplicates_for": str, "expand_drops": str,
+        "gen_duplicate_rate": float, "gen_malformed_rate": float, "gen_duplicates_for": str,
+        "expand_drops": str, "eval_script": str,
     }
 
     def __init__(self, args):
@@ -221,6 +234,7 @@ class FakeTeacher:
         self.gen_fresh = collections.defaultdict(list)  # fields -> fresh items of well-formed answers (copied as duplicates)
         self.expand_served = collections.Counter()  # (seed, mutation line) -> expansion items answered so far
         self.expand_seeds = []  # seeds of expansion requests, in the order first asked about
+        self.eval_script_cache = (None, {})  # (path, parsed --eval-script)
 
     # ---- request dispatch ----------------------------------------------------------------------
 
@@ -336,7 +350,8 @@ class FakeTeacher:
         seed_text = last_message(messages, "user")
         system_text = last_message(messages, "system")
         # Distillery's own judge prompt opens "You are a strict evaluator"; JUDGE (or --judge-word) marks hand-made ones.
-        judge = config.judge_word in system_text or "strict evaluator" in system_text
+        evaluation = "impartial judge" in system_text
+        judge = config.judge_word in system_text or "strict evaluator" in system_text or evaluation
         response_format = payload.get("response_format")
         format_type = response_format.get("type") if isinstance(response_format, dict) else None
         entry.update(model=model, seed=seed_text, n=n, judge=judge, fault=None, temperature=payload.get("temperature"), top_p=payload.get("top_p"),
@@ -388,6 +403,12 @@ class FakeTeacher:
             return (200, rate_headers, b'{"id": "chatcmpl-broken", "object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assi')
 
         answers = self.answers(seed_text, n, judge, fault)
+        if evaluation and fault != "badjudge":
+            answers = [(evaluation_judge_answer(seed_text, self.eval_script().get("judge", {})), "stop")]
+        elif not judge and fault is None:
+            scripted = next((text for key, text in self.eval_script().get("student", {}).items() if key in seed_text), None)
+            if scripted is not None:
+                answers = [(scripted, "stop")]
         shape = None if judge or fault in ("empty", "truncated") else generation_shape(response_format, seed_text)
         if shape is not None:
             answers = [(self.generation_answer(shape, seed_text, entry), "stop")]
@@ -421,6 +442,15 @@ class FakeTeacher:
         return (200, rate_headers, json.dumps(body).encode())
 
     # ---- behaviour helpers ----------------------------------------------------------------------
+
+    def eval_script(self):
+        path = self.config.eval_script
+        if not path:
+            return {}
+        if self.eval_script_cache[0] != path:
+            with open(path, encoding="utf-8") as handle:
+                self.eval_script_cache = (path, json.load(handle))
+        return self.eval_script_cache[1]
 
     def scripted_fault(self, message):
         match = FAIL_PATTERN.search(message)
@@ -635,6 +665,32 @@ def judge_answer(text, marker):
             return json.dumps({"best": number, "reason": f"candidate {number} contains the marker"})
     best = max(number for number, _ in blocks)
     return json.dumps({"best": best, "reason": f"no candidate has the marker; picked the highest, {best}"})
+
+
+def tagged_block(text, tag):
+    match = re.search(f"<{tag}>\\n(.*?)\\n</{tag}>", text, re.S)
+    return match.group(1) if match else ""
+
+
+def evaluation_judge_answer(text, script):
+    """Distillery's evaluation judge prompts, answered from the script (see the module docstring)."""
+    def entry_for(answer):
+        return next((value for key, value in script.items() if key in answer), None)
+
+    if "<student_answer>" in text:
+        entry = entry_for(tagged_block(text, "student_answer")) or {}
+        failing = set(entry.get("fail", []))
+        dimensions = re.findall(r"(?m)^- ([a-z][a-z0-9_]*):", tagged_block(text, "dimensions"))
+        verdicts = [{"dimension": d, "reasoning": f"scripted: {'fails' if d in failing else 'passes'}", "pass": d not in failing}
+                    for d in dimensions]
+        return json.dumps({"verdicts": verdicts, "failure": entry.get("phrase", "") if failing else ""})
+    first, second = tagged_block(text, "answer_a"), tagged_block(text, "answer_b")
+    entry, student = entry_for(first), "A"
+    if entry is None:
+        entry, student = entry_for(second), "B"
+    prefers = (entry or {}).get("prefers", "tie")
+    winner = {"student": student, "reference": "B" if student == "A" else "A", "first": "A"}.get(prefers, "tie")
+    return json.dumps({"reasoning": f"scripted: prefers {prefers}", "winner": winner})
 
 
 def last_message(messages, role):
@@ -856,6 +912,7 @@ def parse_arguments(argv):
     parser.add_argument("--gen-duplicates-for", default=None, help="comma-separated words: prompts with one answer one item, always")
     parser.add_argument("--expand-drops", default=None, help=f"comma-separated kinds ({', '.join(EXPAND_KINDS)}): "
                         "the first items answered for each seed and mutation of a seed-expansion request")
+    parser.add_argument("--eval-script", default=None, help="JSON {\"student\": {...}, \"judge\": {...}} for evaluation runs")
     parser.add_argument("--log", default=None, help="append one JSON line per request to this file")
     return parser.parse_args(argv)
 

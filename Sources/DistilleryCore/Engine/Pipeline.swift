@@ -61,6 +61,13 @@ public protocol Pipeline {
     ) -> TeacherFailure?
     /// The token-limit ladder of a request's stage for this item (raised after a truncation).
     func ladder(for request: StageRequest, item: Item) -> TokenLimitLadder
+    /// Whether the scheduler reports every accepted answer (`answered`) so the driver commits it before the item ends
+    /// (evaluation: a stored student answer or verdict is never asked again after a restart).
+    static var commitsPartialAnswers: Bool { get }
+}
+
+extension Pipeline {
+    public static var commitsPartialAnswers: Bool { false }
 }
 
 /// One answered request's usage (the provider's figures, or estimates when it sent none).

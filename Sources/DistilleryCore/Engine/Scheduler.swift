@@ -36,6 +36,9 @@ public final class Scheduler<P: Pipeline> {
         case added(key: Int64, item: P.Item)
         /// An answered request's usage, on its endpoint.
         case usage(endpoint: Int, usage: RequestUsage)
+        /// An answer the pipeline accepted, with the item's progress after it and the request's own usage and latency
+        /// (only for pipelines that commit partial answers).
+        case answered(key: Int64, request: StageRequest, progress: P.Progress, usage: RequestUsage, latencyMs: Int64)
     }
 
     /// How the job ended once `isIdle` (a cancel or shutdown is the driver's).
@@ -69,6 +72,7 @@ public final class Scheduler<P: Pipeline> {
         var request: StageRequest
         var limit: Int
         var estimatedPromptTokens: Int
+        var sentAt: Int64
     }
 
     struct EndpointQueue {
@@ -270,7 +274,8 @@ public final class Scheduler<P: Pipeline> {
         if entries[index].firstSentAt == nil { entries[index].firstSentAt = now }
         let ticket = nextTicket
         nextTicket += 1
-        inFlight[ticket] = Flight(entry: index, request: queued.request, limit: limit, estimatedPromptTokens: request.estimatedPromptTokens)
+        inFlight[ticket] = Flight(
+            entry: index, request: queued.request, limit: limit, estimatedPromptTokens: request.estimatedPromptTokens, sentAt: now)
         queues[queued.request.endpoint].inFlight += 1
         return Dispatch(ticket: ticket, endpoint: queued.request.endpoint, itemKey: entries[index].key, request: request)
     }
@@ -324,6 +329,11 @@ public final class Scheduler<P: Pipeline> {
                 answer, usage: usage, to: flight.request, item: entries[index].item, progress: &entries[index].progress) {
                 fail(flight, failure, now: now)
                 return
+            }
+            if P.commitsPartialAnswers {
+                events.append(.answered(
+                    key: entries[index].key, request: flight.request, progress: entries[index].progress, usage: usage,
+                    latencyMs: now - flight.sentAt))
             }
             entries[index].underWay.remove(Self.partKey(flight.request))
             advance(index, now: now)

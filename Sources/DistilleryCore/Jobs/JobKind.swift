@@ -1,13 +1,14 @@
 /// What a job does. The public name (`validation`) is what pages, filters and JSON say; the stored name
 /// (`validate`) is the `jobs.kind` column, which the worker pool dispatches on.
 public enum JobKind: String, Sendable, Codable, CaseIterable {
-    case validation, synthesis, generation
+    case validation, synthesis, generation, evaluation
 
     public var storedName: String {
         switch self {
         case .validation: return "validate"
         case .synthesis: return "synthesize"
         case .generation: return "generate"
+        case .evaluation: return "evaluate"
         }
     }
 
@@ -21,6 +22,7 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
         case .validation: return "Validation"
         case .synthesis: return "Synthesis"
         case .generation: return "Generation"
+        case .evaluation: return "Evaluation"
         }
     }
 
@@ -30,6 +32,7 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
         case .validation: return "Validating"
         case .synthesis: return "Synthesizing"
         case .generation: return "Generating"
+        case .evaluation: return "Evaluating"
         }
     }
 
@@ -39,6 +42,7 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
         case .validation: return "lines"
         case .synthesis: return "seeds"
         case .generation: return "items"
+        case .evaluation: return "rows"
         }
     }
 }

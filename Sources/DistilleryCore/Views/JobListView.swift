@@ -103,6 +103,8 @@ public struct JobListItem: Codable, Sendable, Equatable {
         switch entry.kind {
         case .synthesis: url = "/synthesis/\(entry.id)"
         case .generation: url = "/generations/\(entry.id)"
+        // The report page (G's, issue 12).
+        case .evaluation: url = "/evaluations/\(entry.id)"
         case .validation, nil: url = entry.datasetID.map { "/datasets/\($0)" }
         }
         datasetID = entry.datasetID

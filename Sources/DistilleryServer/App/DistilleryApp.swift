@@ -47,7 +47,7 @@ public final class DistilleryApp: @unchecked Sendable {
             workerCount: configuration.workerCount, logger: logger)
         // Synthesis and generation jobs mostly wait on the network, so they get their own threads and never hold up validation.
         synthesisPool = WorkerPool(
-            queue: services.jobs, runners: [SynthesisJobRunner(services: services), GenerationJobRunner(services: services)], workerCount: configuration.synthesisJobCount,
+            queue: services.jobs, runners: [SynthesisJobRunner(services: services), GenerationJobRunner(services: services), EvaluationJobRunner(services: services)], workerCount: configuration.synthesisJobCount,
             logger: logger)
         poolBox.pools = [pool, synthesisPool]
         sessionSweeper = SessionSweeper(services: services)

@@ -17,6 +17,7 @@ public final class Services: Sendable {
     public let recipes: RecipeStore
     public let templates: TemplateStore
     public let generations: GenerationStore
+    public let evaluations: EvaluationStore
     let transport: TeacherTransport
     let synthesisRegistry = SynthesisRegistry()
     let catalog: ProviderCatalog
@@ -37,6 +38,7 @@ public final class Services: Sendable {
         self.recipes = RecipeStore(database: database)
         self.templates = TemplateStore(database: database, clock: configuration.clock)
         self.generations = GenerationStore(database: database)
+        self.evaluations = EvaluationStore(database: database)
         self.catalog = catalog
         self.transport = transport
         self.configuration = configuration

@@ -250,7 +250,7 @@ final class EngineDriver<P: Pipeline> {
             case .finished: written += 1
             case .skipped: skipped += 1
             case .retrying: retries += 1
-            case .started, .added, .usage: break
+            case .started, .added, .usage, .answered: break
             }
         }
         if written + skipped + retries > 0 {

@@ -131,7 +131,7 @@ final class GenerationEngine {
                 }
                 events[index] = .finished(key: key, state: state, outputs: reviewed, latencyMs: latency)
                 followUps += more
-            case .started, .usage:
+            case .started, .usage, .answered:
                 break
             }
         }
@@ -172,6 +172,9 @@ final class GenerationEngine {
                 batch.delta.tokensOut += usage.completionTokens
                 batch.delta.costUSD += usage.costUSD
                 batch.delta.byEndpoint["teacher", default: EndpointUsage()].add(usage)
+            case .answered:
+                // Generation commits a call's items when it finishes.
+                break
             }
         }
         return batch

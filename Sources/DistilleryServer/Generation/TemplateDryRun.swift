@@ -137,7 +137,7 @@ enum TemplateDryRun {
             case .skipped(let key, let state, _):
                 calls[Int(key)].failure = state.lastMessage ?? "The call was not answered."
                 calls[Int(key)].record(state)
-            case .added, .started, .retrying, .usage:
+            case .added, .started, .retrying, .usage, .answered:
                 break
             }
         }

@@ -23,10 +23,13 @@ private func loadJobListView(_ request: HTTPRequest, _ context: RequestContext) 
     let entries = listings.map { listing in
         var entry = listing.entry
         // A self-hosted teacher without a price has no known cost (as on the job's own page).
-        if let settings = listing.settingsJSON,
-            let decoded = entry.kind == .generation ? (try? GenerationSettings.decode(settings))?.teacher : try? SynthesisSettings.decode(settings)
-        {
-            entry.costKnown = decoded.costKnown
+        if let settings = listing.settingsJSON {
+            switch entry.kind {
+            case .generation: entry.costKnown = (try? GenerationSettings.decode(settings))?.teacher.costKnown ?? true
+            case .evaluation:
+                entry.costKnown = (try? EvaluationSettings.decode(settings)).map { $0.student.costKnown && $0.judge.costKnown } ?? true
+            default: entry.costKnown = (try? SynthesisSettings.decode(settings))?.costKnown ?? true
+            }
         }
         return entry
     }

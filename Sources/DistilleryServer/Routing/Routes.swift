@@ -96,6 +96,8 @@ enum Routes {
         Route("POST", "/api/templates/{id}/dry-run", access: .signedIn, format: .json, handler: dryRunTemplateJSON),
         Route("GET", "/api/generations/{job}", access: .signedIn, format: .json, handler: getGenerationJSON),
         Route("POST", "/api/generations/{job}/cancel", access: .signedIn, format: .json, handler: cancelGenerationJSON),
+        Route("POST", "/api/evaluations", access: .signedIn, format: .json, handler: startEvaluationJSON),
+        Route("POST", "/api/evaluations/{job}/cancel", access: .signedIn, format: .json, handler: cancelEvaluationJSON),
         Route("GET", "/api/providers", access: .signedIn, format: .json, handler: getProvidersJSON),
         Route("GET", "/api/jobs", access: .signedIn, format: .json, handler: getJobListJSON),
         Route("GET", "/api/recipes", access: .signedIn, format: .json, handler: getRecipeListJSON),

@@ -137,8 +137,8 @@ final class SynthesisEngine {
                 delta.tokensOut += usage.completionTokens
                 delta.costUSD += usage.costUSD
                 delta.byEndpoint[Self.endpointName(endpoint), default: EndpointUsage()].add(usage)
-            case .added:
-                // Synthesis adds no follow-up items: each seed ends with one row or a skip.
+            case .added, .answered:
+                // Synthesis adds no follow-up items, and commits a seed's answers with its row when it ends.
                 break
             }
         }
