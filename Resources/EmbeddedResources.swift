@@ -41,6 +41,7 @@ public enum Template: String, CaseIterable, Sendable {
     case seedExpansion = "seed_expansion"
     case templateDryRun = "template_dry_run"
     case datasetQuality = "dataset_quality"
+    case failureModes = "failure_modes"
 
     /// The file's bytes, embedded at compile time.
     public var source: [UInt8] {
@@ -68,6 +69,7 @@ public enum Template: String, CaseIterable, Sendable {
         case .seedExpansion: PackageResources.seed_expansion_mustache
         case .templateDryRun: PackageResources.template_dry_run_mustache
         case .datasetQuality: PackageResources.dataset_quality_mustache
+        case .failureModes: PackageResources.failure_modes_mustache
         }
     }
 }

@@ -74,6 +74,11 @@ enum Routes {
         Route("POST", "/templates/{id}/dry-run", access: .signedIn, format: .html, handler: submitTemplateDryRun),
         Route("POST", "/generations/{job}/cancel", access: .signedIn, format: .html, handler: submitGenerationCancel),
 
+        Route("GET", "/evaluations/{id}/failure-modes", access: .signedIn, format: .html, handler: showFailureModesPage),
+        Route("POST", "/evaluations/{id}/failure-modes/merge", access: .signedIn, format: .html, handler: submitFailureModeMerge),
+        Route("POST", "/evaluations/{id}/failure-modes/{mode}", access: .signedIn, format: .html, handler: submitFailureModeRename),
+        Route("POST", "/evaluations/{id}/failure-dataset", access: .signedIn, format: .html, handler: submitFailureDataset),
+
         Route("GET", "/api/datasets", access: .signedIn, format: .json, handler: getDatasetListJSON),
         Route("POST", "/api/datasets", access: .signedIn, format: .json, body: .upload, handler: createDatasetJSON),
         Route("POST", "/api/datasets/merge", access: .signedIn, format: .json, handler: mergeDatasetsJSON),
@@ -98,6 +103,10 @@ enum Routes {
         Route("POST", "/api/generations/{job}/cancel", access: .signedIn, format: .json, handler: cancelGenerationJSON),
         Route("POST", "/api/evaluations", access: .signedIn, format: .json, handler: startEvaluationJSON),
         Route("POST", "/api/evaluations/{job}/cancel", access: .signedIn, format: .json, handler: cancelEvaluationJSON),
+        Route("GET", "/api/evaluations/{id}/failure-modes", access: .signedIn, format: .json, handler: getFailureModesJSON),
+        Route("POST", "/api/evaluations/{id}/failure-modes/merge", access: .signedIn, format: .json, handler: mergeFailureModesJSON),
+        Route("POST", "/api/evaluations/{id}/failure-modes/{mode}", access: .signedIn, format: .json, handler: renameFailureModeJSON),
+        Route("POST", "/api/evaluations/{id}/failure-dataset", access: .signedIn, format: .json, handler: createFailureDatasetJSON),
         Route("GET", "/api/providers", access: .signedIn, format: .json, handler: getProvidersJSON),
         Route("GET", "/api/jobs", access: .signedIn, format: .json, handler: getJobListJSON),
         Route("GET", "/api/recipes", access: .signedIn, format: .json, handler: getRecipeListJSON),
