@@ -62,9 +62,15 @@ class Server:
         if not os.access(self.binary, os.X_OK):
             raise RuntimeError(f"no distillery binary at {self.binary}: run `swift build` first")
         self.data = tempfile.mkdtemp(prefix="distillery-browser-")
+        # The evaluation judge fails five rows with phrases that cluster into three failure modes.
+        self.eval_script = os.path.join(self.data, "eval-script.json")
+        with open(self.eval_script, "w", encoding="utf-8") as handle:
+            json.dump({"judge": {f"Question {index}:": {"fail": ["correct"], "phrase": phrase} for index, phrase in [
+                (3, "ignores the word limit"), (4, "Ignores the word-limit."), (5, "invents an API"), (6, "invented API call"),
+                (7, "answers in English to a Chinese prompt, which the user cannot read at all")]}}, handle)
         self.teacher = subprocess.Popen(
             [sys.executable, str(ROOT / "Tests/FakeTeacher/fake_teacher.py"), "--port", "0", "--latency-ms", "30",
-             "--expand-drops", "refusal,echo"],
+             "--expand-drops", "refusal,echo", "--eval-script", self.eval_script],
             stdout=subprocess.PIPE, text=True)
         port = read_line_matching(self.teacher.stdout, r"LISTENING (\d+)", 20, "the fake teacher").group(1)
         self.teacher_url = f"http://127.0.0.1:{port}/v1"
@@ -265,8 +271,16 @@ def data(server, admin_state):
     expansion_id = find_key(expansion, "jobID")
     api.eventually(f"/api/generations/{expansion_id}", lambda t: find_key(t, "isActive") is False,
                    what=f"seed expansion {expansion_id}")
+    # An evaluation run of the chat dataset (the fake teacher as student and judge), whose failure modes page has modes.
+    endpoint = {"provider": "openai-compatible", "base_url": server.teacher_url, "model": "fake-teacher", "max_in_flight": 8}
+    evaluation = api.call("POST", "/api/evaluations", {
+        "name": "support student v1", "dataset_id": chat, "split": "all", "dimensions": ["correct"],
+        "student": endpoint, "judge": endpoint})
+    evaluation_id = find_key(evaluation, "jobID")
+    api.eventually(f"/api/evaluations/{evaluation_id}/failure-modes", lambda r: find_key(r, "status") not in ("queued", "running"),
+                   what=f"evaluation run {evaluation_id}")
     return {"chat": chat, "broken": broken, "seeds": seeds, "child": child, "job": job_id, "recipe": recipe,
-            "template": template, "generation": generation_id, "expansion": expansion_id, "api": api}
+            "template": template, "generation": generation_id, "expansion": expansion_id, "evaluation": evaluation_id, "api": api}
 
 
 class PageWatch:

@@ -50,6 +50,7 @@ def pages_by_route(data):
         "/templates/{id}/generate": [("admin", f"/templates/{data['template']}/generate")],
         "/templates/{id}/dry-run": [("admin", f"/templates/{data['template']}/dry-run")],
         "/generations/{job}": [("admin", f"/generations/{data['generation']}"), ("admin", f"/generations/{data['expansion']}")],
+        "/evaluations/{id}/failure-modes": [("admin", f"/evaluations/{data['evaluation']}/failure-modes")],
     }
 
 
@@ -93,7 +94,7 @@ PAGE_CHECKS = """() => {
 
 
 def test_every_html_route_is_visited():
-    listed = set(pages_by_route({"chat": 1, "broken": 2, "seeds": 3, "child": 4, "job": 1, "recipe": 1, "template": 1, "generation": 1, "expansion": 1}))
+    listed = set(pages_by_route({"chat": 1, "broken": 2, "seeds": 3, "child": 4, "job": 1, "recipe": 1, "template": 1, "generation": 1, "expansion": 1, "evaluation": 1}))
     in_table = {pattern for pattern, _ in html_get_routes()}
     assert in_table - listed == set(), "HTML routes the browser suite does not open: add them to pages_by_route"
     assert listed - in_table == set(), "pages_by_route lists routes that are no longer in the table"
