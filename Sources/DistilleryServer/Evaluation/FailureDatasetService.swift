@@ -15,17 +15,9 @@ enum FailureDatasetService {
     static let ownFields: Set<String> = ["modes", "variations", "include_failing_prompts", "mutations"]
     /// Generation fields the failure dataset decides itself.
     static let setByService = ["template_id", "count", "variables", "combinations", "input_dataset_id", "variations_per_seed"]
-    private static let builtInTemplateID = 1
 
     static func defaultName(runName: String) -> String {
         String("\(runName) failure modes".prefix(DatasetCreation.maxNameLength))
-    }
-
-    static var templateSnapshot: TemplateSnapshot {
-        let template = FailureModeExpansion.template
-        return TemplateSnapshot(
-            id: nil, name: template.name, type: template.type, systemPrompt: template.systemPrompt, prompt: template.prompt,
-            settings: TemplateSettings(storedJSON: template.settingsJSON))
     }
 
     static func read(_ json: SynthesisJSON, run: EvaluationRunRecord, services: Services) throws -> GenerationRequest {
@@ -50,14 +42,7 @@ enum FailureDatasetService {
             generation.removeAll { $0.key == "name" }
             generation.append(("name", .string(defaultName(runName: run.name))))
         }
-        generation.append(("template_id", .number(Double(builtInTemplateID))))
-        generation.append(("count", .number(1)))
-        var request: GenerationRequest?
-        do {
-            request = try GenerationService.read(.object(generation)) { _ in templateSnapshot }
-        } catch AppError.invalid(_, let fields) {
-            problems.merge(fields) { mine, _ in mine }
-        }
+        let request = try SeedExpansionService.readGeneration(generation, template: FailureModeExpansion.template, problems: &problems)
         let dataset = try run.datasetID.flatMap { try services.datasets.dataset(id: $0) }
         if let request, request.skillPrompt == nil, dataset?.skillPrompt == nil {
             problems["skill_prompt"] = "Required: the evaluated dataset has no skill prompt, and the seeds dataset needs one to be synthesized."

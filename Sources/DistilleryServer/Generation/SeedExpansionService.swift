@@ -32,11 +32,27 @@ enum SeedExpansionService {
     /// Stands in for `template_id` when the generation reader checks the rest: the built-in template has no row.
     private static let builtInTemplateID = 1
 
-    static var templateSnapshot: TemplateSnapshot {
-        let template = SeedExpansion.template
-        return TemplateSnapshot(
+    /// A built-in template (no row of its own) as a task snapshots it.
+    static func snapshot(of template: TemplateDraft) -> TemplateSnapshot {
+        TemplateSnapshot(
             id: nil, name: template.name, type: template.type, systemPrompt: template.systemPrompt, prompt: template.prompt,
             settings: TemplateSettings(storedJSON: template.settingsJSON))
+    }
+
+    /// The generation request's own fields (`members`, without the expansion's) read and checked by
+    /// `GenerationService.read` on a built-in template; its problems join `problems` (the caller's win).
+    static func readGeneration(
+        _ members: [(key: String, value: SynthesisJSON)], template: TemplateDraft, problems: inout [String: String]
+    ) throws -> GenerationRequest? {
+        let snapshot = snapshot(of: template)
+        do {
+            return try GenerationService.read(.object(members + [("template_id", .number(Double(builtInTemplateID))), ("count", .number(1))])) { _ in
+                snapshot
+            }
+        } catch AppError.invalid(_, let fields) {
+            problems.merge(fields) { mine, _ in mine }
+            return nil
+        }
     }
 
     /// A seeds dataset that passed validation; another is refused saying why.
@@ -59,15 +75,8 @@ enum SeedExpansionService {
                 + "the seed and mutation of each stratum, this dataset)."
         }
         let plan = readPlan(json, problems: &problems)
-        var generation = members.filter { !ownFields.contains($0.key) && !setByExpansion.contains($0.key) }
-        generation.append(("template_id", .number(Double(builtInTemplateID))))
-        generation.append(("count", .number(1)))
-        var request: GenerationRequest?
-        do {
-            request = try GenerationService.read(.object(generation)) { _ in templateSnapshot }
-        } catch AppError.invalid(_, let fields) {
-            problems.merge(fields) { mine, _ in mine }
-        }
+        let generation = members.filter { !ownFields.contains($0.key) && !setByExpansion.contains($0.key) }
+        let request = try readGeneration(generation, template: SeedExpansion.template, problems: &problems)
         guard problems.isEmpty, var request, let plan else { throw AppError.invalid("Check the fields marked.", fields: problems) }
         let strata: [Stratum]
         do {

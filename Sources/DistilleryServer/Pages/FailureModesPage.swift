@@ -321,22 +321,11 @@ func createFailureDatasetJSON(_ request: HTTPRequest, _ context: RequestContext)
 func submitFailureDataset(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let run = try evaluationRun(request, context)
     let fields = try FormFields.fields(request)
-    @Sendable func answer(_ started: Result<Int64, any Error>) throws -> HTTPResponse {
-        do {
-            return Renderer.redirect(to: "/generations/\(try started.get())")
-        } catch AppError.invalid(let message, let problems) {
-            var kept = fields
-            kept["api_key"] = nil
-            let report = try FailureModesReport.load(run: run, services: context.services)
-            let page = try FailureModesPage(context: context, report: report, fields: kept, problems: problems, formError: message)
-            return context.renderer.html(.failureModes, page, status: 422)
-        }
+    return try startGenerationFromForm(fields, context: context) {
+        try FailureDatasetService.read(FailureModeForms.datasetJSON(fields), run: run, services: context.services)
+    } showForm: { kept, problems, message in
+        let report = try FailureModesReport.load(run: run, services: context.services)
+        let page = try FailureModesPage(context: context, report: report, fields: kept, problems: problems, formError: message)
+        return context.renderer.html(.failureModes, page, status: 422)
     }
-    let generation: GenerationRequest
-    do {
-        generation = try FailureDatasetService.read(FailureModeForms.datasetJSON(fields), run: run, services: context.services)
-    } catch {
-        return try answer(.failure(error))
-    }
-    return try GenerationService.start(generation, context: context, answer: answer)
 }
