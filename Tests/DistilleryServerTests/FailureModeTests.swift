@@ -112,6 +112,37 @@ struct FailureModeTests {
         #expect(again.status == 422 && again.text.contains("merged already"))
     }
 
+    @Test func thePagesFormsRenameMergeAndRefuseATestRowsOnlyDataset() throws {
+        let script = try Self.script()
+        let student = try FakeTeacherProcess(["--eval-script", script])
+        let judge = try FakeTeacherProcess(["--eval-script", script])
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let (run, report) = try Self.evaluate(test, dataset: try Self.dataset(test), student: student, judge: judge)
+        let modes = Self.modes(report)
+        let browser = BrowserSession(test)
+        try browser.signIn()
+        let page = "/evaluations/\(run)/failure-modes"
+
+        let renamed = try browser.submit("\(page)/\(modes[0].id)", fields: [("name", "too long")], csrfFrom: page)
+        #expect(renamed.status == 303 && renamed.headers["Location"] == page)
+        let merged = try browser.submit(
+            "\(page)/merge", fields: [("merge_\(modes[0].id)", "on"), ("merge_\(modes[1].id)", "on"), ("name", "")], csrfFrom: page)
+        #expect(merged.status == 303)
+        let after = Self.modes(try test.json("/api/evaluations/\(run)/failure-modes"))
+        // No name given: the largest mode's (a tie: the first listed, renamed "too long").
+        #expect(after.map(\.name) == ["too long", "too long", "invents an API"])
+        #expect(after.map(\.count) == [4, 0, 0])
+
+        let refused = try browser.submit(
+            "/evaluations/\(run)/failure-dataset", fields: [("mode_\(after[0].id)", "on"), ("variations", "0"), ("name", "x"), ("provider", "openai-compatible")],
+            csrfFrom: page)
+        #expect(refused.status == 422)
+        #expect(refused.text.contains("never built from test rows alone"))
+        let withoutToken = try browser.send("POST", "\(page)/\(after[0].id)", headers: [("Content-Type", "application/x-www-form-urlencoded")], body: .bytes(Array("name=x".utf8)))
+        #expect(withoutToken.status == 403)
+    }
+
     @Test func theFailureDatasetHoldsVariationsOfTheFailingPromptsAndNoNearDuplicateOfATestPrompt() throws {
         let script = try Self.script()
         let student = try FakeTeacherProcess(["--eval-script", script])
