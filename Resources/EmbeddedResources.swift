@@ -55,6 +55,7 @@ public enum Template: String, CaseIterable, Sendable {
     case evaluationNew = "evaluation_new"
     case evaluation
     case evaluationCompare = "evaluation_compare"
+    case failureModes = "failure_modes"
 
     /// The file's bytes, embedded at compile time.
     public var source: [UInt8] {
@@ -94,6 +95,7 @@ public enum Template: String, CaseIterable, Sendable {
         case .evaluationNew: PackageResources.evaluation_new_mustache
         case .evaluation: PackageResources.evaluation_mustache
         case .evaluationCompare: PackageResources.evaluation_compare_mustache
+        case .failureModes: PackageResources.failure_modes_mustache
         }
     }
 }

@@ -59,6 +59,11 @@ EVALUATION_SCRIPT = {"judge": {
     "Question 1": {"fail": ["correct"], "phrase": "ignores the portal's reset link", "prefers": "reference"},
     "Question 2": {"prefers": "student"},
     "Question 3": {"fail": ["correct", "safe"], "phrase": "asks for the user's password", "prefers": "first"},
+    # Phrases that cluster into failure modes (the failure-modes page): two pairs and one of their own.
+    "Question 4:": {"fail": ["correct"], "phrase": "ignores the word limit"},
+    "Question 5:": {"fail": ["correct"], "phrase": "Ignores the word-limit."},
+    "Question 6:": {"fail": ["correct"], "phrase": "invents an API"},
+    "Question 7:": {"fail": ["correct"], "phrase": "invented API call"},
 }}
 
 

@@ -65,6 +65,7 @@ def pages_by_route(data):
         "/evaluations/new": [("admin", "/evaluations/new"), ("admin", f"/evaluations/new?dataset={data['chat']}")],
         "/evaluations/compare": [("admin", f"/evaluations/compare?runs={data['evaluation']},{data['evaluation2']}")],
         "/evaluations/{job}": [("admin", f"/evaluations/{data['evaluation']}")],
+        "/evaluations/{id}/failure-modes": [("admin", f"/evaluations/{data['evaluation']}/failure-modes")],
     }
 
 

@@ -80,6 +80,8 @@ refusal_zh ("抱歉，我无法完成这个请求。"), near_copy (the seed in c
 once normalised), near_reworded (the seed with one word appended: word-shingle Jaccard (n-2)/(n-1) for n words),
 too_short ("Why?"), other_seed (the first other seed this teacher was asked about, verbatim; a 400 when there is none
 yet). The log entry adds "expand_kinds" (each item's kind, "fresh" for the others).
+With --expand-first TEXT the very first item of the first expansion answer is TEXT (kind "first"), e.g. a near
+duplicate of a held-out prompt that a failure-mode dataset must drop; every later item is as above.
 
 Rate limit: --rpm-limit N, a sliding 60 s window over accepted chat completions. Over it: 429 with
 Retry-After (whole seconds, rounded up) and an OpenAI-style error body. Every chat-completion response
@@ -157,6 +159,7 @@ class Config:
         "latency_ms": float, "jitter_ms": float, "rpm_limit": int,
         "rate_500": float, "rate_malformed": float, "rate_empty": float, "rate_truncated": float,
         "rate_hang": float, "judge_garbage_rate": float,
+        "expand_first": str,
         "api_key": str, "models": None, "reasoning": bool, "no_n": bool,
         "judge_word": str, "judge_marker": str, "echo_auth": bool, "models_latency_ms": float, "hold_models": bool,
         "judge_garbage_at_zero": bool, "judge_tokens": int,
@@ -246,6 +249,7 @@ class FakeTeacher:
         self.gen_fresh = collections.defaultdict(list)  # fields -> fresh items of well-formed answers (copied as duplicates)
         self.expand_served = collections.Counter()  # (seed, mutation line) -> expansion items answered so far
         self.expand_seeds = []  # seeds of expansion requests, in the order first asked about
+        self.expand_first_served = False  # --expand-first: answered already
         self.eval_script_cache = (None, {})  # (path, parsed --eval-script)
 
     # ---- request dispatch ----------------------------------------------------------------------
@@ -541,6 +545,9 @@ class FakeTeacher:
         items, fresh, duplicates = [], [], 0
         earlier = self.gen_fresh[tuple(fields)]
         expansion = self.expansion_kinds(seed_text, count)
+        if config.expand_first and not self.expand_first_served and EXPAND_SEED_PATTERN.search(seed_text or ""):
+            self.expand_first_served = True
+            expansion = ["first"] + (expansion or ["fresh"] * count)[1:]
         if expansion is not None:
             entry["expand_kinds"] = expansion
         for position in range(count):
@@ -573,6 +580,8 @@ class FakeTeacher:
         """A variation seed expansion must drop, made from the request's seed and mutation."""
         seed = EXPAND_SEED_PATTERN.search(text).group(1)
         mutation = EXPAND_MUTATION_PATTERN.search(text)
+        if kind == "first":
+            return self.config.expand_first
         if kind == "echo":
             return mutation.group(2) if mutation else text
         if kind == "refusal":
@@ -946,6 +955,7 @@ def parse_arguments(argv):
     parser.add_argument("--expand-drops", default=None, help=f"comma-separated kinds ({', '.join(EXPAND_KINDS)}): "
                         "the first items answered for each seed and mutation of a seed-expansion request")
     parser.add_argument("--eval-script", default=None, help="JSON {\"student\": {...}, \"judge\": {...}} for evaluation runs")
+    parser.add_argument("--expand-first", default=None, help="the first item of the first seed-expansion answer, verbatim")
     parser.add_argument("--log", default=None, help="append one JSON line per request to this file")
     return parser.parse_args(argv)
 

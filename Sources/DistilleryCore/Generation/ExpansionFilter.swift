@@ -4,6 +4,8 @@ public enum ExpansionDropReason: String, Sendable, CaseIterable {
     case refusal
     case echo
     case nearDuplicateOfSeed = "near_duplicate_of_seed"
+    /// Failure-mode expansion only (`FailureModeExpansion.itemFilter`): the variation would leak the test.
+    case nearDuplicateOfHeldOut = "near_duplicate_of_held_out"
 
     public var sentence: String {
         switch self {
@@ -18,6 +20,9 @@ public enum ExpansionDropReason: String, Sendable, CaseIterable {
         case .nearDuplicateOfSeed:
             "The variation is a near duplicate of its seed: their word-shingle Jaccard similarity is at or above "
                 + "the near-duplicate threshold (\(NearDuplicateGrouping.defaultThreshold) by default)."
+        case .nearDuplicateOfHeldOut:
+            "The variation is a near duplicate of a prompt of the evaluated (held-out) split, its own failing prompt "
+                + "included: training on it would leak the test."
         }
     }
 }

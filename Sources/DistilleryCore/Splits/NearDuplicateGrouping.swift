@@ -6,7 +6,19 @@
 /// J = (1/32)^(1/4) ≈ 0.42, so a pair at J = 0.8 is missed with probability about 5·10⁻⁸; every candidate
 /// is then verified with the exact word-shingle Jaccard similarity ≥ `threshold`. Groups are the connected
 /// components of the verified pairs (union-find), so near-duplicate chains join one group.
+///
+/// Short texts clustered at a lower threshold (failure phrases: single-word shingles, J ≥ 0.6) ask for `.allPairs`:
+/// at J = 0.5 the bands would miss about one pair in eight, and a few thousand short phrases verify every pair in
+/// milliseconds. The defaults (3-word shingles, `.minHashBands`) are the splits' rule.
 public struct NearDuplicateGrouping: Sendable {
+    /// How candidate pairs are found before the exact Jaccard check.
+    public enum PairSearch: Sendable {
+        /// MinHash signatures and LSH bands: for many texts at a high threshold.
+        case minHashBands
+        /// Every pair of distinct texts: exact at any threshold, quadratic in the number of distinct texts.
+        case allPairs
+    }
+
     public static let permutations = 128
     public static let bands = 32
     public static let rows = 4
@@ -25,7 +37,10 @@ public struct NearDuplicateGrouping: Sendable {
 
     public var groupCount: Int { firstRowOfGroup.count }
 
-    public init(texts: [String], threshold: Double = defaultThreshold) {
+    public init(
+        texts: [String], threshold: Double = defaultThreshold, shingleSize: Int = NearDuplicateText.shingleSize,
+        pairSearch: PairSearch = .minHashBands
+    ) {
         let normalizedTexts = texts.map(NearDuplicateText.normalized)
         self.normalizedTexts = normalizedTexts
         var unionFind = UnionFind(count: texts.count)
@@ -44,38 +59,50 @@ public struct NearDuplicateGrouping: Sendable {
         }
         firstByText = [:]
 
-        let shingles = ShingleTable(texts: distinct.map { normalizedTexts[$0] })
-        let bandKeys = Self.bandKeys(shingles)
-        var checked = Set<UInt64>()
-        // Each band's (key, member) pairs packed into one UInt64 (the key's high bits, then the member) so a
-        // plain integer sort groups equal keys; keys that agree only in their high bits become extra
-        // candidates, which the exact Jaccard check turns away.
-        let memberBits = max(1, UInt64.bitWidth - UInt64(max(1, distinct.count)).leadingZeroBitCount)
-        let memberMask: UInt64 = (1 << memberBits) - 1
-        var column = [UInt64](repeating: 0, count: distinct.count)
-        for band in 0..<Self.bands {
-            for member in 0..<distinct.count {
-                column[member] = (bandKeys[member * Self.bands + band] & ~memberMask) | UInt64(member)
+        let shingles = ShingleTable(texts: distinct.map { normalizedTexts[$0] }, shingleSize: shingleSize)
+        /// Verifies a candidate pair of distinct texts (their positions in `distinct`, not yet in one group) and links
+        /// it when similar enough.
+        func verify(_ a: Int, _ b: Int) {
+            let (rowA, rowB) = (distinct[a], distinct[b])
+            if NearDuplicateText.jaccard(shingles.set(a), shingles.set(b)) >= threshold {
+                unionFind.union(rowA, rowB)
+                pairs.append((rowA, rowB))
             }
-            column.sort()
-            var runStart = 0
-            while runStart < column.count {
-                let runKey = column[runStart] & ~memberMask
-                var runEnd = runStart + 1
-                while runEnd < column.count && column[runEnd] & ~memberMask == runKey { runEnd += 1 }
-                for left in runStart..<runEnd {
-                    for right in (left + 1)..<runEnd {
-                        let a = Int(column[left] & memberMask), b = Int(column[right] & memberMask)
-                        let (rowA, rowB) = (distinct[a], distinct[b])
-                        if unionFind.find(rowA) == unionFind.find(rowB) { continue }
-                        guard checked.insert(UInt64(a) << 32 | UInt64(b)).inserted else { continue }
-                        if NearDuplicateText.jaccard(shingles.set(a), shingles.set(b)) >= threshold {
-                            unionFind.union(rowA, rowB)
-                            pairs.append((rowA, rowB))
+        }
+        switch pairSearch {
+        case .allPairs:
+            for a in distinct.indices {
+                for b in distinct.indices where b > a && unionFind.find(distinct[a]) != unionFind.find(distinct[b]) { verify(a, b) }
+            }
+        case .minHashBands:
+            let bandKeys = Self.bandKeys(shingles)
+            var checked = Set<UInt64>()
+            // Each band's (key, member) pairs packed into one UInt64 (the key's high bits, then the member) so a
+            // plain integer sort groups equal keys; keys that agree only in their high bits become extra
+            // candidates, which the exact Jaccard check turns away.
+            let memberBits = max(1, UInt64.bitWidth - UInt64(max(1, distinct.count)).leadingZeroBitCount)
+            let memberMask: UInt64 = (1 << memberBits) - 1
+            var column = [UInt64](repeating: 0, count: distinct.count)
+            for band in 0..<Self.bands {
+                for member in 0..<distinct.count {
+                    column[member] = (bandKeys[member * Self.bands + band] & ~memberMask) | UInt64(member)
+                }
+                column.sort()
+                var runStart = 0
+                while runStart < column.count {
+                    let runKey = column[runStart] & ~memberMask
+                    var runEnd = runStart + 1
+                    while runEnd < column.count && column[runEnd] & ~memberMask == runKey { runEnd += 1 }
+                    for left in runStart..<runEnd {
+                        for right in (left + 1)..<runEnd {
+                            let a = Int(column[left] & memberMask), b = Int(column[right] & memberMask)
+                            if unionFind.find(distinct[a]) == unionFind.find(distinct[b]) { continue }
+                            guard checked.insert(UInt64(a) << 32 | UInt64(b)).inserted else { continue }
+                            verify(a, b)
                         }
                     }
+                    runStart = runEnd
                 }
-                runStart = runEnd
             }
         }
 
@@ -126,8 +153,8 @@ struct ShingleTable {
     private var hashes: [UInt64] = []
     private var starts: [Int] = [0]
 
-    init(texts: [String]) {
-        for text in texts { append(NearDuplicateText.shingleHashes(normalized: text)) }
+    init(texts: [String], shingleSize: Int = NearDuplicateText.shingleSize) {
+        for text in texts { append(NearDuplicateText.shingleHashes(normalized: text, size: shingleSize)) }
     }
 
     mutating func append(_ set: [UInt64]) {

@@ -2,7 +2,8 @@
 ///
 /// Normalization: lowercase (Unicode), every punctuation or symbol character becomes a space, then the
 /// text is split on whitespace and the words are joined by single spaces. "Hello,  WORLD!" → "hello world".
-/// Shingles: every run of `shingleSize` (3) consecutive words; a text of fewer words is one shingle.
+/// Shingles: every run of `shingleSize` (3) consecutive words; a text of at most that many words is one shingle
+/// (its whole text). Short texts such as failure phrases may ask for a smaller size (`FailureModeClustering` uses 1).
 public enum NearDuplicateText {
     public static let shingleSize = 3
 
@@ -29,8 +30,9 @@ public enum NearDuplicateText {
         normalized(text).split(separator: " ")
     }
 
-    /// The distinct shingle hashes of a normalized text, sorted ascending (the form `jaccard` expects).
-    public static func shingleHashes(normalized text: String) -> [UInt64] {
+    /// The distinct shingle hashes of a normalized text, sorted ascending (the form `jaccard` expects): runs of `size`
+    /// consecutive words, or the whole text's hash when it has at most `size` words.
+    public static func shingleHashes(normalized text: String, size: Int = shingleSize) -> [UInt64] {
         // Word hashes straight from the UTF-8 bytes (the words are separated by single spaces); a shingle's
         // hash combines its words' hashes in order, so no string is built per word or shingle.
         var wordHashes: [UInt64] = []
@@ -47,12 +49,12 @@ public enum NearDuplicateText {
             }
         }
         if inWord { wordHashes.append(StableHash.finish(hash)) }
-        guard wordHashes.count > shingleSize else { return [StableHash.of(text)] }
+        guard wordHashes.count > size else { return [StableHash.of(text)] }
         var hashes: [UInt64] = []
-        hashes.reserveCapacity(wordHashes.count - shingleSize + 1)
-        for start in 0...(wordHashes.count - shingleSize) {
+        hashes.reserveCapacity(wordHashes.count - size + 1)
+        for start in 0...(wordHashes.count - size) {
             var hash: UInt64 = 0
-            for word in wordHashes[start..<(start + shingleSize)] { hash = StableHash.mix(hash &* 31 ^ word) }
+            for word in wordHashes[start..<(start + size)] { hash = StableHash.mix(hash &* 31 ^ word) }
             hashes.append(hash)
         }
         hashes.sort()

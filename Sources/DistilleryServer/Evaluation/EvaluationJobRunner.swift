@@ -51,6 +51,9 @@ struct EvaluationJobRunner: JobRunner {
 
         guard let finished = try store.run(jobID: job.id) else { return }
         let (status, failure) = try Self.ending(outcome, run: finished, skipReasons: { try store.skipReasons(jobID: job.id) })
+        // The failure modes before the run reads as completed: a kill in between resumes the run, which assigns them then
+        // (once: a run that has modes keeps them, with their renames and merges).
+        if status == .completed { try FailureModeStore(database: services.database).assign(jobID: job.id, now: services.now()) }
         try store.finish(jobID: job.id, status: status, failure: failure, now: services.now())
         services.logger.info(
             "evaluation finished",

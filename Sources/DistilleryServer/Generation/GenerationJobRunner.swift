@@ -45,9 +45,24 @@ struct GenerationJobRunner: JobRunner {
         try store.markRunning(jobID: job.id, now: services.now())
         let live = services.synthesisRegistry.register(job.id)
         defer { services.synthesisRegistry.unregister(job.id) }
-        // Seed expansion: every variation is also compared with the seeds, and filtered against its own seed.
-        let expansion = settings.expansion.map { _ in
-            (seeds: SeedExpansion.seeds(of: strata.map(\.stratum)), filter: SeedExpansion.itemFilter(nearDuplicateThreshold: settings.duplicateThreshold))
+        // Seed expansion: every variation is also compared with the seeds, and filtered against its own seed (a
+        // failure-mode dataset's against every prompt of the evaluated split).
+        var expansion: (seeds: [String], filter: GenerationLedger.ItemFilter)?
+        if let expansionSettings = settings.expansion {
+            var filter = SeedExpansion.itemFilter(nearDuplicateThreshold: settings.duplicateThreshold)
+            if let failures = expansionSettings.failures {
+                let heldOut = try FailureModeStore(database: services.database).evaluatedPrompts(jobID: failures.evaluationJobID)
+                guard !heldOut.isEmpty else {
+                    try store.finish(
+                        jobID: job.id, status: .failed,
+                        failure: "Evaluation run #\(failures.evaluationJobID) is gone: its held-out prompts, which every variation is "
+                            + "checked against, cannot be read.",
+                        now: services.now())
+                    return
+                }
+                filter = FailureModeExpansion.itemFilter(heldOutPrompts: heldOut, nearDuplicateThreshold: settings.duplicateThreshold)
+            }
+            expansion = (SeedExpansion.seeds(of: strata.map(\.stratum)), filter)
         }
         let engine = GenerationEngine(
             record: record, settings: settings, strata: strata, key: key, transport: services.transport, store: store,
@@ -99,11 +114,23 @@ enum GenerationOutputBuilder {
                 createdBy: job.createdBy),
             statusForValid: seeds ? .validSeeds : .readyForTraining, qualityTrigger: .generation,
             link: { connection, id in try GenerationStore.linkOutput(connection, jobID: job.jobID, datasetID: id) })
+        // A failure-mode dataset that includes its failing prompts (held-out rows, on the user's request) starts with them.
+        let failingPrompts = settings.expansion?.failures.map { $0.includeFailingPrompts ? SeedExpansion.seeds(of: strata) : [] } ?? []
         return try DerivedDataset.build(spec, jobID: job.jobID, services: services, context: context) { after in
-            try store.acceptedItems(jobID: job.jobID, afterSeq: Int(after), limit: 1000).map { item in
+            if after < 0 && !failingPrompts.isEmpty {
+                let source = failingPromptMetadata(job: job, evaluationJobID: settings.expansion?.failures?.evaluationJobID ?? 0)
+                return failingPrompts.map { (0, GeneratedItem.prompt($0).datasetLine(system: nil, input: nil), source) }
+            }
+            return try store.acceptedItems(jobID: job.jobID, afterSeq: Int(max(0, after)), limit: 1000).map { item in
                 (Int64(item.seq), item.line, metadata(job: job, settings: settings, stratum: strata.indices.contains(item.stratum) ? strata[item.stratum] : nil))
             }
         }
+    }
+
+    /// `{"failing_prompt": {"evaluation", "job"}}`: a held-out prompt copied from the evaluation run, not generated.
+    static func failingPromptMetadata(job: GenerationJobRecord, evaluationJobID: Int64) -> String {
+        let source: [(key: String, value: SynthesisJSON)] = [("evaluation", .number(Double(evaluationJobID))), ("job", .number(Double(job.jobID)))]
+        return SynthesisJSON.object([("failing_prompt", .object(source))]).serialized
     }
 
     /// `{"generation": {"job", "template_id", "template", "stratum", "values", "provider", "model"}}`.

@@ -7,6 +7,16 @@ struct SeedExpansionSettings: Codable, Sendable, Equatable {
     var variationsPerSeed: Int
     /// Mutation raw value → weight, as given (0 for a mutation left out).
     var mutations: [String: Double]
+    /// Set for a failure-mode dataset: the seeds are an evaluation run's failing prompts (the task's link to the run).
+    var failures: FailureExpansionSource? = nil
+}
+
+/// What a failure-mode dataset was made from: the evaluation run (whose evaluated prompts every variation is checked
+/// against), the chosen modes, and whether the failing prompts themselves go into the output.
+struct FailureExpansionSource: Codable, Sendable, Equatable {
+    var evaluationJobID: Int64
+    var modeIDs: [Int64]
+    var includeFailingPrompts: Bool
 }
 
 /// "Expand these seeds": a generation task of type `prompts` on the built-in expansion template, whose strata are
@@ -22,11 +32,27 @@ enum SeedExpansionService {
     /// Stands in for `template_id` when the generation reader checks the rest: the built-in template has no row.
     private static let builtInTemplateID = 1
 
-    static var templateSnapshot: TemplateSnapshot {
-        let template = SeedExpansion.template
-        return TemplateSnapshot(
+    /// A built-in template (no row of its own) as a task snapshots it.
+    static func snapshot(of template: TemplateDraft) -> TemplateSnapshot {
+        TemplateSnapshot(
             id: nil, name: template.name, type: template.type, systemPrompt: template.systemPrompt, prompt: template.prompt,
             settings: TemplateSettings(storedJSON: template.settingsJSON))
+    }
+
+    /// The generation request's own fields (`members`, without the expansion's) read and checked by
+    /// `GenerationService.read` on a built-in template; its problems join `problems` (the caller's win).
+    static func readGeneration(
+        _ members: [(key: String, value: SynthesisJSON)], template: TemplateDraft, problems: inout [String: String]
+    ) throws -> GenerationRequest? {
+        let snapshot = snapshot(of: template)
+        do {
+            return try GenerationService.read(.object(members + [("template_id", .number(Double(builtInTemplateID))), ("count", .number(1))])) { _ in
+                snapshot
+            }
+        } catch AppError.invalid(_, let fields) {
+            problems.merge(fields) { mine, _ in mine }
+            return nil
+        }
     }
 
     /// A seeds dataset that passed validation; another is refused saying why.
@@ -49,15 +75,8 @@ enum SeedExpansionService {
                 + "the seed and mutation of each stratum, this dataset)."
         }
         let plan = readPlan(json, problems: &problems)
-        var generation = members.filter { !ownFields.contains($0.key) && !setByExpansion.contains($0.key) }
-        generation.append(("template_id", .number(Double(builtInTemplateID))))
-        generation.append(("count", .number(1)))
-        var request: GenerationRequest?
-        do {
-            request = try GenerationService.read(.object(generation)) { _ in templateSnapshot }
-        } catch AppError.invalid(_, let fields) {
-            problems.merge(fields) { mine, _ in mine }
-        }
+        let generation = members.filter { !ownFields.contains($0.key) && !setByExpansion.contains($0.key) }
+        let request = try readGeneration(generation, template: SeedExpansion.template, problems: &problems)
         guard problems.isEmpty, var request, let plan else { throw AppError.invalid("Check the fields marked.", fields: problems) }
         let strata: [Stratum]
         do {
@@ -79,7 +98,7 @@ enum SeedExpansionService {
     }
 
     /// `variations_per_seed` (required) and `mutations` (`{"deepen": 2, …}`, every mutation weighted 1 when absent).
-    private static func readPlan(_ json: SynthesisJSON, problems: inout [String: String]) -> SeedExpansionPlan? {
+    static func readPlan(_ json: SynthesisJSON, problems: inout [String: String]) -> SeedExpansionPlan? {
         let range = 1...SeedExpansionPlan.maximumVariationsPerSeed
         guard let count = json["variations_per_seed"]?.intValue else {
             let given = json["variations_per_seed"].map { !$0.isNull } ?? false

@@ -76,23 +76,36 @@ func showSeedExpansionForm(_ request: HTTPRequest, _ context: RequestContext) th
 func submitSeedExpansion(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let dataset = try SeedExpansionService.expandableDataset(id: try request.datasetID(), context: context)
     let fields = try FormFields.fields(request)
+    return try startGenerationFromForm(fields, context: context) {
+        try SeedExpansionService.read(SeedExpansionForm.requestJSON(fields), dataset: dataset, services: context.services)
+    } showForm: { kept, problems, message in
+        let form = try SeedExpansionForm(context: context, dataset: dataset, fields: kept, problems: problems, formError: message)
+        return context.renderer.html(.seedExpansion, form, status: 422)
+    }
+}
+
+/// Starts a generation task from a page's form: 303 to the task once its pre-flight has passed; a bad field or a
+/// failed pre-flight shows the form again (`showForm`, 422) with the messages and the fields without the pasted key.
+func startGenerationFromForm(
+    _ fields: [String: String], context: RequestContext, read: () throws -> GenerationRequest,
+    showForm: @escaping @Sendable (_ kept: [String: String], _ problems: [String: String], _ message: String) throws -> HTTPResponse
+) throws -> HTTPResponse {
     @Sendable func answer(_ started: Result<Int64, any Error>) throws -> HTTPResponse {
         do {
             return Renderer.redirect(to: "/generations/\(try started.get())")
         } catch AppError.invalid(let message, let problems) {
             var kept = fields
             kept["api_key"] = nil
-            let form = try SeedExpansionForm(context: context, dataset: dataset, fields: kept, problems: problems, formError: message)
-            return context.renderer.html(.seedExpansion, form, status: 422)
+            return try showForm(kept, problems, message)
         }
     }
-    let expansion: GenerationRequest
+    let generation: GenerationRequest
     do {
-        expansion = try SeedExpansionService.read(SeedExpansionForm.requestJSON(fields), dataset: dataset, services: context.services)
+        generation = try read()
     } catch {
         return try answer(.failure(error))
     }
-    return try GenerationService.start(expansion, context: context, answer: answer)
+    return try GenerationService.start(generation, context: context, answer: answer)
 }
 
 // POST /api/datasets/{id}/expand  (JSON: variations_per_seed, mutations? {"deepen": 2, …}, name, teacher {…} or recipe_id,

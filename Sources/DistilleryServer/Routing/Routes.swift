@@ -92,6 +92,11 @@ enum Routes {
         Route("GET", "/evaluations/{job}", access: .signedIn, format: .html, handler: showEvaluationPage),
         Route("POST", "/evaluations/{job}/cancel", access: .signedIn, format: .html, handler: submitEvaluationCancel),
 
+        Route("GET", "/evaluations/{id}/failure-modes", access: .signedIn, format: .html, handler: showFailureModesPage),
+        Route("POST", "/evaluations/{id}/failure-modes/merge", access: .signedIn, format: .html, handler: submitFailureModeMerge),
+        Route("POST", "/evaluations/{id}/failure-modes/{mode}", access: .signedIn, format: .html, handler: submitFailureModeRename),
+        Route("POST", "/evaluations/{id}/failure-dataset", access: .signedIn, format: .html, handler: submitFailureDataset),
+
         Route("GET", "/api/datasets", access: .signedIn, format: .json, handler: getDatasetListJSON),
         Route("POST", "/api/datasets", access: .signedIn, format: .json, body: .upload, handler: createDatasetJSON),
         Route("POST", "/api/datasets/merge", access: .signedIn, format: .json, handler: mergeDatasetsJSON),
@@ -130,6 +135,10 @@ enum Routes {
         Route("GET", "/api/evaluations", access: .signedIn, format: .json, handler: getEvaluationListJSON),
         Route("GET", "/api/evaluations/compare", access: .signedIn, format: .json, handler: getEvaluationCompareJSON),
         Route("GET", "/api/evaluations/{job}", access: .signedIn, format: .json, handler: getEvaluationJSON),
+        Route("GET", "/api/evaluations/{id}/failure-modes", access: .signedIn, format: .json, handler: getFailureModesJSON),
+        Route("POST", "/api/evaluations/{id}/failure-modes/merge", access: .signedIn, format: .json, handler: mergeFailureModesJSON),
+        Route("POST", "/api/evaluations/{id}/failure-modes/{mode}", access: .signedIn, format: .json, handler: renameFailureModeJSON),
+        Route("POST", "/api/evaluations/{id}/failure-dataset", access: .signedIn, format: .json, handler: createFailureDatasetJSON),
         Route("GET", "/api/providers", access: .signedIn, format: .json, handler: getProvidersJSON),
         Route("GET", "/api/jobs", access: .signedIn, format: .json, handler: getJobListJSON),
         Route("GET", "/api/recipes", access: .signedIn, format: .json, handler: getRecipeListJSON),

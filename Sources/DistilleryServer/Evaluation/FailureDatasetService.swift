@@ -1,0 +1,123 @@
+import DistilleryCore
+import DistilleryStorage
+
+/// "Create failure-mode dataset": a seed expansion (`FailureModeExpansion`) of the failing prompts of chosen failure
+/// modes, guided by each prompt's mode name, whose variations are checked against every prompt of the evaluated split
+/// (a near duplicate is dropped as `near_duplicate_of_held_out` and counted in the task's report). Its output is a
+/// seeds dataset whose parent is the evaluated dataset; the task's settings name the run (its link to it).
+///
+/// The failing prompts are held-out rows: the output holds them only when `include_failing_prompts` is true (the
+/// form warns that the next student then trains on test rows), and `variations` must be at least 1, so the dataset is
+/// never test rows alone. The request is the seed expansion's without `variations_per_seed` (`variations`, default
+/// 3), plus `modes` (required) and `include_failing_prompts`; `name` defaults to "<run> failure modes".
+enum FailureDatasetService {
+    static let defaultVariations = 3
+    static let ownFields: Set<String> = ["modes", "variations", "include_failing_prompts", "mutations"]
+    /// Generation fields the failure dataset decides itself.
+    static let setByService = ["template_id", "count", "variables", "combinations", "input_dataset_id", "variations_per_seed"]
+
+    static func defaultName(runName: String) -> String {
+        String("\(runName) failure modes".prefix(DatasetCreation.maxNameLength))
+    }
+
+    static func read(_ json: SynthesisJSON, run: EvaluationRunRecord, services: Services) throws -> GenerationRequest {
+        guard case .object(let members) = json else { throw AppError.badRequest("The request body must be a JSON object.") }
+        let store = FailureModeStore(database: services.database)
+        let activeModes = try store.modes(jobID: run.jobID).filter { $0.mergedInto == nil && $0.count > 0 }
+        guard !activeModes.isEmpty else {
+            throw AppError.conflict(
+                "Evaluation run \(run.jobID) has no failure modes\(run.status.isActive ? " yet: they are clustered when the run completes" : "").")
+        }
+        var problems: [String: String] = [:]
+        for field in setByService where json[field] != nil {
+            problems[field] = "Not used by a failure-mode dataset: it sets this itself (the failure-mode template, the failing prompts "
+                + "× variations, each prompt's mode)."
+        }
+        let modeIDs = readModes(json, active: activeModes, problems: &problems)
+        let include = readInclude(json, problems: &problems)
+        let plan = readPlan(json, includeFailingPrompts: include, problems: &problems)
+
+        var generation = members.filter { !ownFields.contains($0.key) && !setByService.contains($0.key) }
+        if json["name"] == nil || json["name"]?.stringValue?.allSatisfy(\.isWhitespace) == true {
+            generation.removeAll { $0.key == "name" }
+            generation.append(("name", .string(defaultName(runName: run.name))))
+        }
+        let request = try SeedExpansionService.readGeneration(generation, template: FailureModeExpansion.template, problems: &problems)
+        let dataset = try run.datasetID.flatMap { try services.datasets.dataset(id: $0) }
+        if let request, request.skillPrompt == nil, dataset?.skillPrompt == nil {
+            problems["skill_prompt"] = "Required: the evaluated dataset has no skill prompt, and the seeds dataset needs one to be synthesized."
+        }
+        guard problems.isEmpty, var request, let plan, let modeIDs else { throw AppError.invalid("Check the fields marked.", fields: problems) }
+
+        let names = Dictionary(uniqueKeysWithValues: activeModes.map { ($0.id, $0.name) })
+        let failing = try store.failingRows(jobID: run.jobID, modeIDs: modeIDs).map {
+            FailureModeExpansion.FailingPrompt(prompt: $0.prompt, mode: names[$0.modeID] ?? "")
+        }
+        let strata: [Stratum]
+        do {
+            strata = try FailureModeExpansion.strata(plan, failing: failing)
+        } catch {
+            throw AppError.invalid("Check the fields marked.", fields: [error.path == "variations_per_seed" ? "variations" : error.path: error.message])
+        }
+        request.count = strata.reduce(0) { $0 + $1.quota }
+        request.inputDatasetID = dataset?.id
+        request.skillPrompt = request.skillPrompt ?? dataset?.skillPrompt
+        request.expansion = (
+            strata,
+            SeedExpansionSettings(
+                variationsPerSeed: plan.variationsPerSeed,
+                mutations: Dictionary(uniqueKeysWithValues: EvolMutation.allCases.map { ($0.rawValue, plan.weights[$0] ?? 0) }),
+                failures: FailureExpansionSource(evaluationJobID: run.jobID, modeIDs: modeIDs, includeFailingPrompts: include))
+        )
+        return request
+    }
+
+    /// `modes`: a non-empty array of the run's failure modes in use (not merged away).
+    private static func readModes(_ json: SynthesisJSON, active: [FailureModeRecord], problems: inout [String: String]) -> [Int64]? {
+        guard case .array(let items)? = json["modes"], !items.isEmpty else {
+            problems["modes"] = "Required: an array of the failure mode ids to expand (see GET /api/evaluations/{id}/failure-modes)."
+            return nil
+        }
+        var ids: [Int64] = []
+        for (position, item) in items.enumerated() {
+            guard let id = item.intValue.map(Int64.init), active.contains(where: { $0.id == id }) else {
+                problems["modes[\(position)]"] = "Not a failure mode of this run in use: the modes are \(active.map { String($0.id) }.joined(separator: ", "))."
+                continue
+            }
+            if !ids.contains(id) { ids.append(id) }
+        }
+        return ids.count == Set(items.compactMap(\.intValue)).count && problems.keys.allSatisfy({ !$0.hasPrefix("modes[") }) ? ids : nil
+    }
+
+    private static func readInclude(_ json: SynthesisJSON, problems: inout [String: String]) -> Bool {
+        guard let value = json["include_failing_prompts"], !value.isNull else { return false }
+        guard case .bool(let include) = value else {
+            problems["include_failing_prompts"] = "Must be true or false."
+            return false
+        }
+        return include
+    }
+
+    /// `variations` (default 3, at least 1: the dataset is never built from test rows alone) and `mutations`.
+    private static func readPlan(_ json: SynthesisJSON, includeFailingPrompts: Bool, problems: inout [String: String]) -> SeedExpansionPlan? {
+        var variations = defaultVariations
+        if let value = json["variations"], !value.isNull {
+            guard let count = value.intValue, (0...SeedExpansionPlan.maximumVariationsPerSeed).contains(count) else {
+                problems["variations"] = "Must be a whole number from 1 to \(SeedExpansionPlan.maximumVariationsPerSeed)."
+                return nil
+            }
+            variations = count
+        }
+        guard variations > 0 else {
+            problems["variations"] = includeFailingPrompts
+                ? "Must be at least 1: the failing prompts are test rows, and a failure-mode dataset is never built from them alone."
+                : "Must be at least 1: a failure-mode dataset is never built from test rows alone."
+            return nil
+        }
+        var expansion = json
+        if case .object(let members) = json {
+            expansion = .object(members.filter { $0.key == "mutations" } + [("variations_per_seed", .number(Double(variations)))])
+        }
+        return SeedExpansionService.readPlan(expansion, problems: &problems)
+    }
+}
