@@ -215,10 +215,10 @@ def admin_state(server, playwright_browser):
 
 
 def golden_set(data_folder, dataset):
-    """Judge scores and reviews on the first 25 rows (the scoring job and the review page write these in the product),
+    """Judge scores and reviews on the last 25 rows (the scoring job and the review page write these in the product),
     so the calibration page shows its figures: a 1-5 dimension and a pass/fail one."""
     with sqlite3.connect(os.path.join(data_folder, "distillery.sqlite"), timeout=10) as db:
-        indexes = [row[0] for row in db.execute("SELECT idx FROM dataset_rows WHERE dataset_id = ? ORDER BY idx LIMIT 25", (dataset,))]
+        indexes = [row[0] for row in db.execute("SELECT idx FROM dataset_rows WHERE dataset_id = ? ORDER BY idx DESC LIMIT 25", (dataset,))]
         for position, idx in enumerate(indexes):
             for dimension, rubric, score in (("correct", "scale", 1 + position % 5), ("safe", "pass_fail", position % 3 and 1)):
                 db.execute("INSERT INTO row_scores (dataset_id, idx, dimension, rubric, score, reasoning, model, prompt_version, created_at)"
