@@ -83,6 +83,11 @@ struct DatasetCalibrationTests {
         #expect(page.contains("<strong>ρ 0.86 · τ-b 0.77</strong>"))
         #expect(page.contains("<strong>accuracy 85.7%</strong>"))
         #expect(page.contains("15 more reviewed rows needed (with the reviewer&#39;s rating)") || page.contains("15 more reviewed rows needed (with the reviewer&#x27;s rating)"))
+        // The Quality tab reports the same agreement under its data checks.
+        let quality = try browser.get("/datasets/\(id)/quality").text
+        #expect(quality.contains("<h2>Judge vs reviewers</h2>"))
+        #expect(quality.contains("<strong>ρ 0.86 · τ-b 0.77</strong>"))
+        #expect(quality.contains("<strong>accuracy 85.7%</strong>"))
     }
 
     @Test func aDatasetWithoutScoresSaysSoAndAnUnknownOneIs404() throws {

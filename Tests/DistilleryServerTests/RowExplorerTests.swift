@@ -121,6 +121,7 @@ struct RowExplorerTests {
         #expect(page.status == 200)
         let html = page.text
         #expect(html.contains("<strong>6 rows</strong>"))
+        #expect(html.contains("<a href=\"/datasets/\(id)/rows\" aria-current=\"page\">Rows</a>"))
         // The usual system prompt is folded away on the five rows that repeat it; the pirate's own one is shown.
         #expect(html.components(separatedBy: "<details class=\"system-prompt\">").count - 1 == 5)
         #expect(html.contains("<div class=\"message system\"><span class=\"role\">system</span><div class=\"content\">You are a pirate.</div>"))

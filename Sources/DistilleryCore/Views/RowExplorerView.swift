@@ -181,6 +181,8 @@ public struct RowExplorerView: Sendable {
     /// The curate page for this filter (a chat dataset's rows only: `canCurate`).
     public let curateURL: String
     public var canCurate = false
+    /// The tab bar (Overview · Rows · Quality) of a chat dataset.
+    public var tabs: DatasetTabs?
 
     public static let defaultPerPage = 20
 

@@ -14,6 +14,8 @@ struct DatasetQualityPage {
     let tabs: DatasetTabs
     let againstOptions: [Option]
     let hasAgainstOptions: Bool
+    /// The judge's agreement with reviewers (README "Calibration against people").
+    let calibration: DatasetCalibrationView
 }
 
 // GET /api/datasets/{id}/quality[?against=ID]  — the dataset's latest stored run of the data checks (README "Data
@@ -45,7 +47,7 @@ func showDatasetQualityPage(_ request: HTTPRequest, _ context: RequestContext) t
     }
     let page = DatasetQualityPage(
         chrome: context.chrome(section: .datasets), report: report, tabs: DatasetTabs(datasetID: report.datasetID, current: .quality),
-        againstOptions: options, hasAgainstOptions: !options.isEmpty)
+        againstOptions: options, hasAgainstOptions: !options.isEmpty, calibration: try DatasetCalibrationView.load(request, context))
     return context.renderer.html(.datasetQuality, page)
 }
 

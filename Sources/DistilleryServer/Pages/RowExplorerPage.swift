@@ -38,6 +38,7 @@ func showRowExplorerPage(_ request: HTTPRequest, _ context: RequestContext) thro
         usualSystemPrompt: try loaded.record.skillPrompt ?? context.datasets.usualSystemPrompt(datasetID: loaded.record.id))
     view.chrome = context.chrome(section: .datasets)
     view.canCurate = loaded.record.mode == .chat
+    if loaded.record.mode == .chat { view.tabs = DatasetTabs(datasetID: loaded.record.id, current: .rows) }
     return context.renderer.html(.rowExplorer, view)
 }
 
