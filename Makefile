@@ -56,6 +56,7 @@ bench: bench-deps
 	.build/release/distillery-bench split-dedup
 	.build/release/distillery-bench split-export
 	.build/release/distillery-bench generate
+	.build/release/distillery-bench explorer
 	.build/release/distillery-bench quality-checks
 	.build/release/distillery-bench eval-speed
 
