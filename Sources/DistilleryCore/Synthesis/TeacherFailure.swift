@@ -73,7 +73,7 @@ public enum FailureClass: String, Sendable, CaseIterable, Equatable {
         case .malformedBody: return "The teacher's response was not valid chat-completions JSON."
         case .emptyAnswer: return "The teacher returned an empty answer."
         case .truncated: return "The answer was cut off at the token limit (finish_reason \"length\")."
-        case .judgeUnparseable: return "The judge's verdict could not be read as {\"best\": n, \"reason\": \"...\"}."
+        case .judgeUnparseable: return "The judge's verdict could not be read."
         case .judgeTruncated:
             return "The judge's verdict was cut off at the judge's token limit (finish_reason \"length\"); raise the judge's max tokens."
         case .unparseableItems: return "The answer was not the JSON list of items asked for."
