@@ -266,7 +266,7 @@ struct EngineSchedulerTests {
         #expect(harness.poll() == [])
         #expect(harness.skipped.map(\.code) == ["bad_request", "bad_request", "bad_request"] + Array(repeating: "not_attempted", count: 5))
         guard case .stoppedEarly(let text) = harness.scheduler.outcome else { Issue.record("not stopped"); return }
-        #expect(text.contains("first 3 seeds"))
+        #expect(text.contains("first 3 items"))
     }
 
     @Test func transientFailuresNeverStopAJobEarly() {

@@ -165,5 +165,7 @@ struct FailFastRuleTests {
     @Test func theStopMessageSaysHowManyAndWhy() {
         let text = FailFastRule.stopMessage(window: 5, failure: .truncated, example: "Truncated at 480 tokens.")
         #expect(text == "Stopped early: the first 5 seeds all failed the same way (truncated_answer), so the rest would too. Truncated at 480 tokens.")
+        let rows = FailFastRule.stopMessage(window: 5, items: "rows", failure: .judgeUnparseable, example: "The judge's verdict could not be read.")
+        #expect(rows == "Stopped early: the first 5 rows all failed the same way (judge_unparseable), so the rest would too. The judge's verdict could not be read.")
     }
 }

@@ -428,7 +428,7 @@ public final class Scheduler<P: Pipeline> {
     private func checkFailFast(after failure: TeacherFailure, now: Int64) {
         guard earlyStop == nil, abortFailure == nil, failFast.verdict == .undecided else { return }
         guard case .stop(let failureClass, let example) = failFast.recordFailure(failure) else { return }
-        earlyStop = FailFastRule.stopMessage(window: failFast.window, failure: failureClass, example: example)
+        earlyStop = FailFastRule.stopMessage(window: failFast.window, items: pipeline.vocabulary.items, failure: failureClass, example: example)
         skipEverythingLeft(TeacherFailure(.notAttempted), now: now)
     }
 

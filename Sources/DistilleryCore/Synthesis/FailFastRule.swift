@@ -60,7 +60,7 @@ public struct FailFastRule: Sendable, Equatable {
     }
 
     /// The job's failure text for a stop.
-    public static func stopMessage(window: Int, failure: FailureClass, example: String) -> String {
-        "Stopped early: the first \(window) seeds all failed the same way (\(failure.code)), so the rest would too. \(example)"
+    public static func stopMessage(window: Int, items: String = "seeds", failure: FailureClass, example: String) -> String {
+        "Stopped early: the first \(window) \(items) all failed the same way (\(failure.code)), so the rest would too. \(example)"
     }
 }
