@@ -8,7 +8,10 @@ struct PhraseList: Sendable {
     private struct Phrase: Sendable {
         let written: String
         let key: String
+        /// `key` with a space on either side, the form a whole-word phrase is looked up in.
+        let paddedKey: String
         let spaceless: Bool
+        let keyIsPlain: Bool
     }
 
     private let phrases: [Phrase]
@@ -17,7 +20,10 @@ struct PhraseList: Sendable {
         phrases = written.map { phrase in
             let normalized = NearDuplicateText.normalized(phrase)
             let spaceless = normalized.unicodeScalars.contains { !$0.isASCII }
-            return Phrase(written: phrase, key: spaceless ? Self.removingSpaces(normalized) : normalized, spaceless: spaceless)
+            let key = spaceless ? Self.removingSpaces(normalized) : normalized
+            return Phrase(
+                written: phrase, key: key, paddedKey: " \(key) ", spaceless: spaceless,
+                keyIsPlain: CanonicalContains.isCanonicallyPlain(key))
         }
     }
 
@@ -26,16 +32,19 @@ struct PhraseList: Sendable {
     func firstMatch(in text: MatchableText, atStart: Bool = false) -> String? {
         phrases.first { phrase in
             switch (phrase.spaceless, atStart) {
-            case (true, false): text.spaceless.contains(phrase.key)
+            case (true, false):
+                CanonicalContains.contains(text.spaceless, phrase.key, textIsPlain: text.isPlain, keyIsPlain: phrase.keyIsPlain)
             case (true, true): text.spaceless.hasPrefix(phrase.key)
-            case (false, false): text.padded.contains(" \(phrase.key) ")
-            case (false, true): text.padded.hasPrefix(" \(phrase.key) ")
+            case (false, false):
+                CanonicalContains.contains(text.padded, phrase.paddedKey, textIsPlain: text.isPlain, keyIsPlain: phrase.keyIsPlain)
+            case (false, true): text.padded.hasPrefix(phrase.paddedKey)
             }
         }?.written
     }
 
+    /// The text without its spaces (a space is one UTF-8 byte, never part of another scalar's encoding).
     static func removingSpaces(_ text: String) -> String {
-        String(text.unicodeScalars.filter { $0 != " " }.map(Character.init))
+        String(decoding: text.utf8.filter { $0 != UInt8(ascii: " ") }, as: UTF8.self)
     }
 }
 
@@ -45,10 +54,17 @@ struct MatchableText: Sendable {
     let padded: String
     /// The normalized text with no spaces at all, for phrases in scripts that do not space words.
     let spaceless: String
+    /// Whether the text is `CanonicalContains.isCanonicallyPlain` (spaces do not change it).
+    let isPlain: Bool
 
     init(_ text: String) {
-        let normalized = NearDuplicateText.normalized(text)
+        self.init(normalized: NearDuplicateText.normalized(text))
+    }
+
+    /// For a text already normalized (`NearDuplicateText.normalized`), so a caller that has it does not normalize twice.
+    init(normalized: String) {
         padded = " \(normalized) "
         spaceless = PhraseList.removingSpaces(normalized)
+        isPlain = CanonicalContains.isCanonicallyPlain(normalized)
     }
 }

@@ -31,7 +31,15 @@ public enum RefusalPhrases {
 
     /// The refusal phrase `text` contains (as written in the lists), or nil.
     public static func firstMatch(in text: String) -> String? {
-        let matchable = MatchableText(text)
-        return openingList.firstMatch(in: matchable, atStart: true) ?? anywhereList.firstMatch(in: matchable)
+        firstMatch(in: MatchableText(text))
+    }
+
+    /// The same, for a text already normalized (`NearDuplicateText.normalized`).
+    static func firstMatch(inNormalized normalized: String) -> String? {
+        firstMatch(in: MatchableText(normalized: normalized))
+    }
+
+    private static func firstMatch(in matchable: MatchableText) -> String? {
+        openingList.firstMatch(in: matchable, atStart: true) ?? anywhereList.firstMatch(in: matchable)
     }
 }

@@ -24,8 +24,12 @@ struct CompactNearDuplicates: Sendable {
 
     /// Adds `text` as entry `count` in `namespace` and returns its id.
     @discardableResult mutating func insert(_ text: String, namespace: UInt64 = 0) -> Int {
+        insert(normalized: NearDuplicateText.normalized(text), namespace: namespace)
+    }
+
+    /// The same for a text already normalized (`NearDuplicateText.normalized`).
+    @discardableResult mutating func insert(normalized: String, namespace: UInt64 = 0) -> Int {
         let entry = Int32(count)
-        let normalized = NearDuplicateText.normalized(text)
         let key = StableHash.of(normalized, key: namespace)
         if let first = firstByText[key] {
             canonical.append(first)

@@ -155,26 +155,30 @@ public struct QualityChecks: Sendable {
         rowCount += 1
         lines.append(row.line)
         splits.append(row.split)
+        // Each text is normalized once here and the normalized form handed to every check that compares words.
+        let prompt = NearDuplicateText.normalized(row.lastUserTurn)
+        let answer = row.answer
+        let normalizedAnswer = NearDuplicateText.normalized(answer)
         // Each split is a namespace of its own, so exact duplicates across splits stay separate entries and meet as a pair.
-        prompts.insert(row.lastUserTurn, namespace: row.split.map { UInt64(DatasetSplit.allCases.firstIndex(of: $0)! + 1) } ?? 0)
+        prompts.insert(normalized: prompt, namespace: row.split.map { UInt64(DatasetSplit.allCases.firstIndex(of: $0)! + 1) } ?? 0)
         if let category = row.category { categoryCounts[category, default: 0] += 1 }
         if let split = row.split { splitCounts[split, default: 0] += 1 }
-        for answer in row.answers {
-            if let phrase = RefusalPhrases.firstMatch(in: answer) {
+        for (turn, text) in row.answers.enumerated() {
+            let normalized = turn == row.answers.count - 1 ? normalizedAnswer : NearDuplicateText.normalized(text)
+            if let phrase = RefusalPhrases.firstMatch(inNormalized: normalized) {
                 findings[.refusals]?.flag(position, row.line, "\"\(phrase)\"")
                 break
             }
         }
-        let answer = row.answer
-        let answerWords = AnswerRepetition.tokens(NearDuplicateText.normalized(answer))
+        let answerWords = AnswerRepetition.tokens(normalizedAnswer)
         if answerWords.count >= Self.minimumAnswerWords {
-            answers.insert(answer)
+            answers.insert(normalized: normalizedAnswer)
             answerEntryRows.append(Int32(position))
         }
         if let repeated = AnswerRepetition.degenerateGram(in: answerWords) {
             findings[.repetition]?.flag(position, row.line, "\"\(repeated.gram)\" \(repeated.count) times")
         }
-        if EchoCheck.echoes(prompt: row.lastUserTurn, answer: answer) {
+        if EchoCheck.echoes(normalizedPrompt: prompt, normalizedAnswer: normalizedAnswer) {
             findings[.echoes]?.flag(position, row.line, "the answer contains the whole prompt")
         }
         if let reason = TruncationCheck.reason(answer: answer, finishReason: row.finishReason) {
@@ -307,23 +311,41 @@ enum AnswerRepetition {
 
     static func degenerateGram(in words: [Substring]) -> (gram: String, count: Int)? {
         guard words.count >= gramSize * minimumRepeats else { return nil }
-        var counts: [ArraySlice<Substring>: Int] = [:]
-        var best: (gram: ArraySlice<Substring>, count: Int)?
-        for start in 0...(words.count - gramSize) {
-            let gram = words[start..<(start + gramSize)]
+        // Each word as a small integer (equal words, equal integers), so a gram (`gramSize` is 4: one lane a word) hashes
+        // as four integers, not four strings.
+        var idOfWord: [Substring: Int32] = [:]
+        var occurrences: [Int] = []
+        let ids = words.map { word in
+            if let id = idOfWord[word] {
+                occurrences[Int(id)] += 1
+                return id
+            }
+            let id = Int32(idOfWord.count)
+            idOfWord[word] = id
+            occurrences.append(1)
+            return id
+        }
+        // A gram occurs at most as often as its first word, so only grams whose first word could pass are counted: the
+        // most frequent gram, and the first to reach that count, are the same as when every gram is counted.
+        func couldPass(_ count: Int) -> Bool { count >= minimumRepeats && Double(count * gramSize) >= minimumCoverage * Double(words.count) }
+        guard occurrences.contains(where: couldPass) else { return nil }
+        var counts: [SIMD4<Int32>: Int] = [:]
+        var best: (start: Int, count: Int)?
+        for start in 0...(words.count - gramSize) where couldPass(occurrences[Int(ids[start])]) {
+            let gram = SIMD4(ids[start], ids[start + 1], ids[start + 2], ids[start + 3])
             let count = counts[gram, default: 0] + 1
             counts[gram] = count
-            if count > (best?.count ?? 0) { best = (gram, count) }
+            if count > (best?.count ?? 0) { best = (start, count) }
         }
         guard let best, best.count >= minimumRepeats,
               Double(best.count * gramSize) >= minimumCoverage * Double(words.count) else { return nil }
-        return (best.gram.joined(separator: " "), best.count)
+        return (words[best.start..<(best.start + gramSize)].joined(separator: " "), best.count)
     }
 
     /// The normalized text's words, with each CJK character a word of its own (those scripts do not space words).
     static func tokens(_ normalized: String) -> [Substring] {
         var result: [Substring] = []
-        for word in normalized.split(separator: " ") {
+        for word in words(normalized) {
             guard word.unicodeScalars.contains(where: { Script(of: $0) == .cjk }) else { result.append(word); continue }
             var start = word.startIndex
             for index in word.indices {
@@ -336,16 +358,24 @@ enum AnswerRepetition {
         }
         return result
     }
+
+    /// The normalized text split on its spaces, as `split(separator: " ")` splits it. When every scalar is one that
+    /// always stands alone as a Character (`CanonicalContains.isGraphemeSimple`), each space byte is a whole Character,
+    /// so the UTF-8 bytes are split instead of walking the text Character by Character.
+    private static func words(_ normalized: String) -> [Substring] {
+        guard CanonicalContains.isGraphemeSimple(normalized) else { return normalized.split(separator: " ") }
+        return normalized.utf8.split(separator: UInt8(ascii: " ")).map { Substring($0) }
+    }
 }
 
 /// An answer that echoes the prompt: its normalized text equals or contains the whole normalized user turn.
 enum EchoCheck {
     static let minimumPromptLength = 20
 
-    static func echoes(prompt: String, answer: String) -> Bool {
-        let prompt = NearDuplicateText.normalized(prompt)
+    /// Both texts already normalized (`NearDuplicateText.normalized`).
+    static func echoes(normalizedPrompt prompt: String, normalizedAnswer answer: String) -> Bool {
         guard prompt.unicodeScalars.count >= minimumPromptLength else { return false }
-        return " \(NearDuplicateText.normalized(answer)) ".contains(" \(prompt) ")
+        return CanonicalContains.contains(" \(answer) ", " \(prompt) ")
     }
 }
 
@@ -360,7 +390,9 @@ enum TruncationCheck {
         let trimmed = answer[...end]
         let last = trimmed[end]
         if commas.contains(last) { return "ends on a comma" }
-        let finalLine = trimmed.split(separator: "\n").last ?? ""
+        // The text after the last line break (the same line `split(separator: "\n").last` gives, since `trimmed` ends
+        // on a non-space), found from the end so a long answer is not split whole.
+        let finalLine = trimmed.lastIndex(of: "\n").map { trimmed[trimmed.index(after: $0)...] } ?? trimmed
         if last.isLetter, finalLine.count >= minimumFinalLineLength { return "ends mid-sentence" }
         return nil
     }

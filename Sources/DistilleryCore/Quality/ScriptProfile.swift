@@ -1,5 +1,5 @@
 /// The writing systems the language-mismatch check tells apart, by Unicode block.
-enum Script: String, Sendable {
+enum Script: String, Sendable, CaseIterable {
     case latin = "Latin", cjk = "CJK", cyrillic = "Cyrillic", greek = "Greek", arabic = "Arabic", hebrew = "Hebrew"
     case devanagari = "Devanagari", thai = "Thai"
 
@@ -16,6 +16,20 @@ enum Script: String, Sendable {
         default: return nil
         }
     }
+
+    /// Its place in `allCases`.
+    var index: Int {
+        switch self {
+        case .latin: 0
+        case .cjk: 1
+        case .cyrillic: 2
+        case .greek: 3
+        case .arabic: 4
+        case .hebrew: 5
+        case .devanagari: 6
+        case .thai: 7
+        }
+    }
 }
 
 /// The script most of a text's letters are written in. A CJK character weighs three letters (it carries about
@@ -29,17 +43,19 @@ struct ScriptProfile {
     let majority: Script?
 
     init(_ text: String) {
-        var weights: [Script: Int] = [:]
+        // One counter per script, indexed by its place in `allCases`: a dictionary would hash every letter.
+        var weights = [Int](repeating: 0, count: Script.allCases.count)
         for scalar in text.unicodeScalars {
             guard let script = Script(of: scalar) else { continue }
-            weights[script, default: 0] += script == .cjk ? Self.cjkWeight : 1
+            weights[script.index] += script == .cjk ? Self.cjkWeight : 1
         }
-        let total = weights.values.reduce(0, +)
-        guard total >= Self.minimumWeight, let top = weights.max(by: { $0.value < $1.value }),
-              Double(top.value) >= Self.minimumShare * Double(total) else {
+        let total = weights.reduce(0, +)
+        // Ties cannot pass the share test (two scripts at the top hold at most half the weight each), so the first is as good.
+        guard total >= Self.minimumWeight, let top = weights.indices.max(by: { weights[$0] < weights[$1] }),
+              Double(weights[top]) >= Self.minimumShare * Double(total) else {
             majority = nil
             return
         }
-        majority = top.key
+        majority = Script.allCases[top]
     }
 }

@@ -13,17 +13,42 @@ public enum NearDuplicateText {
             for byte in text.utf8 { folded.appendASCII(byte) }
         } else {
             // Character by character: a character's first scalar decides (as `Character.isPunctuation`,
-            // `isSymbol` and `isWhitespace` do), so a flag or an accented "!" is one separator.
-            for character in text {
-                let scalars = character.unicodeScalars
-                if folded.separates(scalars[scalars.startIndex]) {
-                    folded.separate()
+            // `isSymbol` and `isWhitespace` do), so a flag or an accented "!" is one separator. A scalar that
+            // stands alone (`standsAlone`) followed by another such scalar is a whole Character by itself, so it is
+            // folded without the cost of finding grapheme boundaries.
+            let scalars = text.unicodeScalars
+            var index = scalars.startIndex
+            while index < scalars.endIndex {
+                let scalar = scalars[index]
+                let next = scalars.index(after: index)
+                if Self.standsAlone(scalar), next == scalars.endIndex || Self.standsAlone(scalars[next]) {
+                    folded.fold(scalar)
+                    index = next
                 } else {
-                    for scalar in scalars { folded.appendLowercased(scalar) }
+                    folded.fold(text[index])
+                    index = text.index(after: index)
                 }
             }
         }
         return String(decoding: folded.bytes, as: UTF8.self)
+    }
+
+    /// The rule the fast path of `normalized` must match: every Character folded by its first scalar.
+    static func normalizedByCharacter(_ text: String) -> String {
+        var folded = FoldedText(capacity: text.utf8.count)
+        for character in text { folded.fold(character) }
+        return String(decoding: folded.bytes, as: UTF8.self)
+    }
+
+    /// A scalar that forms a Character of its own when the next scalar is one too: no combining mark, joiner,
+    /// prepended or extending scalar, Hangul, regional indicator or emoji. CR LF is one Character, but both are
+    /// whitespace, so folding them apart gives the same text.
+    @inline(__always)
+    private static func standsAlone(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x2FF, 0x400...0x482, 0x48A...0x52F, 0x3041...0x3096, 0x30A0...0x30FF, 0x3400...0x4DBF, 0x4E00...0x9FFF: true
+        default: false
+        }
     }
 
     public static func words(_ text: String) -> [Substring] {
@@ -127,6 +152,21 @@ private struct FoldedText {
     init(capacity: Int) { bytes.reserveCapacity(capacity) }
 
     mutating func separate() { separatorPending = !bytes.isEmpty }
+
+    /// One Character: a separator when its first scalar separates, else its scalars lowercased.
+    mutating func fold(_ character: Character) {
+        let scalars = character.unicodeScalars
+        if separates(scalars[scalars.startIndex]) {
+            separate()
+        } else {
+            for scalar in scalars { appendLowercased(scalar) }
+        }
+    }
+
+    /// A Character of one scalar.
+    mutating func fold(_ scalar: Unicode.Scalar) {
+        if separates(scalar) { separate() } else { appendLowercased(scalar) }
+    }
 
     @inline(__always)
     mutating func append(_ byte: UInt8) {
