@@ -68,6 +68,14 @@ struct Eval: ParsableCommand {
     @Option(name: .customLong("judge-max-in-flight"), help: "Judge requests in flight at once (default: 16).")
     var judgeMaxInFlight: Int?
 
+    @Option(name: .customLong("judge-max-new-tokens"), help: "The judge's verdict limit, reasoning included (default: 1024).")
+    var judgeMaxNewTokens: Int?
+
+    @Option(
+        name: .customLong("judge-structured-output"),
+        help: "How a custom judge server takes the verdict's JSON schema: none, json_schema, or json_object_schema (llama-cpp-python).")
+    var judgeStructuredOutput: String?
+
     @Option(help: "A folder for the run's state; run again with it to resume.")
     var state: String?
 
@@ -96,6 +104,8 @@ struct Eval: ParsableCommand {
         var judge: [String: String] = ["provider": judgeProvider, "model": judgeModel, "custom_model": judgeModel]
         judge["base_url"] = judgeBaseURL
         judge["max_in_flight"] = judgeMaxInFlight.map(String.init)
+        judge["max_new_tokens"] = judgeMaxNewTokens.map(String.init)
+        judge["supports_structured_output"] = judgeStructuredOutput
 
         let bar = ProgressBar()
         let document: CommandLineEvaluation.Document

@@ -16,6 +16,11 @@ struct TeacherFlags: ParsableArguments {
     @Option(name: .customLong("api-key-env"), help: "Name of the environment variable holding the API key.")
     var apiKeyEnvironment: String?
 
+    @Option(
+        name: .customLong("structured-output"),
+        help: "How a custom server takes a JSON schema: none, json_schema, or json_object_schema (llama-cpp-python).")
+    var structuredOutput: String?
+
     @Option(help: "Sampling temperature (default: the recipe's; generate: then the template's; else 0.7).")
     var temperature: Double?
 
@@ -51,6 +56,7 @@ struct TeacherFlags: ParsableArguments {
         fields["max_in_flight"] = maxInFlight.map(String.init)
         fields["request_timeout_seconds"] = timeout.map { String($0) }
         fields["base_url"] = baseURL
+        fields["supports_structured_output"] = structuredOutput
         fields["seed"] = seed.map(String.init)
         fields["max_tokens_cap"] = maxTokensCap.map(String.init)
         fields["requests_per_minute"] = requestsPerMinute.map(String.init)
