@@ -124,6 +124,10 @@ struct EvaluationPromptTests {
         #expect(instruction < user.range(of: "\"pass\"")!.lowerBound)
         let schema = request.sampling.jsonSchema!.schema.serialized
         #expect(schema.range(of: "\"reasoning\"")!.lowerBound < schema.range(of: "\"pass\"")!.lowerBound)
+        // One verdict a dimension, no more and no fewer (what a grammar-constrained judge is held to).
+        let verdicts = request.sampling.jsonSchema!.schema["properties"]?["verdicts"]
+        #expect(verdicts?["minItems"]?.intValue == 2)
+        #expect(verdicts?["maxItems"]?.intValue == 2)
     }
 
     @Test func thePreferenceShowsTheAnswersUnderNeutralLabels() {

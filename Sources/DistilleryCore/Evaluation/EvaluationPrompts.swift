@@ -67,7 +67,12 @@ public enum EvaluationPrompts {
             schema: .object([
                 ("type", "object"),
                 ("properties", .object([
-                    ("verdicts", .object([("type", "array"), ("items", verdict)])), ("failure", .object([("type", "string")])),
+                    // Exactly one verdict a dimension: a grammar-constrained small model otherwise stops early or repeats.
+                    ("verdicts", .object([
+                        ("type", "array"), ("items", verdict), ("minItems", .number(Double(dimensions.count))),
+                        ("maxItems", .number(Double(dimensions.count))),
+                    ])),
+                    ("failure", .object([("type", "string")])),
                 ])),
                 ("required", ["verdicts", "failure"]),
                 ("additionalProperties", false),
