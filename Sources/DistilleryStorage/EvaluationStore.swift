@@ -137,7 +137,8 @@ public struct EvaluationRowUpdate: Sendable, Equatable {
 /// One answer of a row, committed as it comes, with that call's usage.
 public struct EvaluationAnswerRecord: Sendable, Equatable {
     public enum Part: Sendable, Equatable {
-        case student(String, latencyMs: Int64)
+        /// `truncated`: cut off at the cap of the student's token limit.
+        case student(String, latencyMs: Int64, truncated: Bool)
         case grade(EvaluationGrade)
         /// A preference; `outcome` once both orders are in.
         case forward(PairwisePreference, outcome: PairwiseOutcome?)
@@ -258,11 +259,11 @@ public struct EvaluationStore: Sendable {
             try connection.query(
                 """
                 SELECT idx, conversation, reference, attempts, student_failures, judge_failures, student_limit, judge_limit, error_code,
-                    student_answer, verdicts, failure_phrase, preference_forward, preference_reverse
+                    student_answer, student_truncated, verdicts, failure_phrase, preference_forward, preference_reverse
                 FROM evaluation_rows WHERE job_id = ? AND status IN ('pending', 'in_flight') ORDER BY idx
                 """, .integer(jobID)
             ).map { row in
-                var stored = EvaluationProgress(studentAnswer: row.string("student_answer"))
+                var stored = EvaluationProgress(studentAnswer: row.string("student_answer"), studentTruncated: row.int("student_truncated") == 1)
                 if let verdicts = row.string("verdicts") {
                     stored.grade = EvaluationGrade(verdicts: EvaluationJSON.verdicts(from: verdicts), failurePhrase: row.string("failure_phrase"))
                 }
@@ -299,13 +300,13 @@ public struct EvaluationStore: Sendable {
         let key: [SQLValue] = [.integer(jobID), .integer(answer.idx)]
         let judgeUsage = "judge_tokens_in = judge_tokens_in + ?, judge_tokens_out = judge_tokens_out + ?, judge_cost_usd = judge_cost_usd + ?"
         switch answer.part {
-        case .student(let text, let latency):
+        case .student(let text, let latency, let truncated):
             try connection.run(
                 """
-                UPDATE evaluation_rows SET student_answer = ?, student_latency_ms = ?, student_tokens_in = ?, student_tokens_out = ?,
-                    student_cost_usd = ?
+                UPDATE evaluation_rows SET student_answer = ?, student_truncated = ?, student_latency_ms = ?, student_tokens_in = ?,
+                    student_tokens_out = ?, student_cost_usd = ?
                 WHERE job_id = ? AND idx = ? AND student_answer IS NULL
-                """, [.text(text), .integer(latency)] + usage + key)
+                """, [.text(text), .integer(truncated ? 1 : 0), .integer(latency)] + usage + key)
         case .grade(let grade):
             try connection.run(
                 "UPDATE evaluation_rows SET verdicts = ?, passed = ?, failure_phrase = ?, \(judgeUsage) WHERE job_id = ? AND idx = ? AND verdicts IS NULL",
@@ -416,8 +417,8 @@ public struct EvaluationStore: Sendable {
         try database.read { connection in
             try connection.query(
                 """
-                SELECT idx, line, category, prompt, reference, student_answer, verdicts, preference_forward, preference_reverse, failure_phrase,
-                    failure_mode_id, student_latency_ms, student_tokens_in, student_tokens_out, student_cost_usd
+                SELECT idx, line, category, prompt, reference, student_answer, student_truncated, verdicts, preference_forward, preference_reverse,
+                    failure_phrase, failure_mode_id, student_latency_ms, student_tokens_in, student_tokens_out, student_cost_usd
                 FROM evaluation_rows WHERE job_id = ? AND status = 'done' ORDER BY idx
                 """, .integer(jobID)
             ).compactMap { row in
@@ -427,7 +428,7 @@ public struct EvaluationStore: Sendable {
                 return EvaluatedRow(
                     idx: row.int64("idx") ?? 0, line: row.int("line") ?? 0, category: row.string("category"), prompt: row.string("prompt") ?? "",
                     reference: row.string("reference") ?? "", studentAnswer: row.string("student_answer") ?? "",
-                    verdicts: EvaluationJSON.verdicts(from: row.string("verdicts")), forward: forward, reverse: reverse,
+                    studentTruncated: row.int("student_truncated") == 1, verdicts: EvaluationJSON.verdicts(from: row.string("verdicts")), forward: forward, reverse: reverse,
                     failurePhrase: row.string("failure_phrase"), failureModeID: row.int64("failure_mode_id"),
                     studentLatencyMs: row.int("student_latency_ms"), studentTokensIn: row.int("student_tokens_in") ?? 0,
                     studentTokensOut: row.int("student_tokens_out") ?? 0, studentCostUSD: row.double("student_cost_usd") ?? 0)

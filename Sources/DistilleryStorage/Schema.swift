@@ -799,5 +799,11 @@ public enum Schema {
         """
         ALTER TABLE datasets ADD COLUMN provenance TEXT CHECK (provenance IS NULL OR json_valid(provenance));
         """,
+
+        // 19 (evaluation honesty): the student's answer was cut off at the cap of its token limit and judged as it is
+        // (the report counts such answers and marks the rows). Written with the answer, in the same statement.
+        """
+        ALTER TABLE evaluation_rows ADD COLUMN student_truncated INTEGER NOT NULL DEFAULT 0 CHECK (student_truncated IN (0, 1));
+        """,
     ]
 }

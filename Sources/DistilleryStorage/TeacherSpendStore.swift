@@ -48,7 +48,7 @@ public struct TeacherSpendStore: Sendable {
                 tokensIn: seeds.reduce(0) { $0 + ($1.int("tokens_in") ?? 0) },
                 tokensOut: seeds.reduce(0) { $0 + ($1.int("tokens_out") ?? 0) },
                 costUSD: seeds.reduce(0) { $0 + ($1.double("cost_usd") ?? 0) },
-                latenciesMs: seeds.compactMap { $0.int("latency_ms") })
+                latenciesMs: seeds.compactMap { $0.int("latency_ms") }, synthesisJobID: synthesisJobID)
         }
     }
 }

@@ -195,16 +195,56 @@ struct EvaluationPipelineTests {
         #expect(requests.map(\.part) == [0, 2])
     }
 
-    @Test func unusableAnswersAreContentFailures() throws {
-        var progress = Self.pipeline.begin(Self.item)
-        guard case .send(let first) = Self.pipeline.next(Self.item, progress) else { throw UnexpectedStep("no student request") }
-        #expect(Self.pipeline.accept(Self.answer("   "), usage: Self.usage, to: first[0], item: Self.item, progress: &progress)?.failureClass == .emptyAnswer)
-        #expect(Self.pipeline.accept(Self.answer("cut", finish: "length"), usage: Self.usage, to: first[0], item: Self.item, progress: &progress)?.failureClass == .truncated)
-        progress.studentAnswer = "4"
+    @Test func unusableVerdictsAreTheJudgesContentFailures() throws {
+        var progress = EvaluationProgress(studentAnswer: "4")
         guard case .send(let judge) = Self.pipeline.next(Self.item, progress) else { throw UnexpectedStep("no judge requests") }
         #expect(Self.pipeline.accept(Self.answer("{\"verd", finish: "length"), usage: Self.usage, to: judge[0], item: Self.item, progress: &progress)?.failureClass == .judgeTruncated)
         #expect(Self.pipeline.accept(Self.answer("I prefer A"), usage: Self.usage, to: judge[1], item: Self.item, progress: &progress)?.failureClass == .judgeUnparseable)
-        #expect(progress.grade == nil && progress.forward == nil)
+        #expect(Self.pipeline.accept(Self.answer("  "), usage: Self.usage, to: judge[2], item: Self.item, progress: &progress)?.failureClass == .emptyAnswer)
+        #expect(progress.grade == nil && progress.forward == nil && progress.reverse == nil)
+    }
+
+    /// The student's limits are 256 raised to 1024 (256 → 512 → 1024): a cut-off answer below the cap is the ladder's
+    /// business, at the cap it is the student's answer.
+    @Test(arguments: [
+        // An empty answer, whatever the limit: judged here, failing, lost both ways; no retry.
+        ("", "stop", 256, nil as FailureClass?, "", false, true),
+        ("  \n ", "stop", 1024, nil, "", false, true),
+        ("<think>hmm</think>  ", "stop", 256, nil, "", false, true),
+        ("partial", "content_filter", 256, nil, "", false, true),
+        // Cut off below the cap: retried with a raised limit, nothing kept.
+        ("The answer is", "length", 256, .truncated, nil, false, false),
+        ("The answer is", "length", 512, .truncated, nil, false, false),
+        // Cut off at the cap: the cut text is the answer, marked, and goes to the judge.
+        ("  The answer is  ", "length", 1024, nil, "The answer is", true, false),
+        // Cut off at the cap before any answer (still thinking): an empty answer, marked as cut off.
+        ("<think>still thinking", "length", 1024, nil, "", true, true),
+        ("4", "stop", 256, nil, "4", false, false),
+    ] as [(String, String, Int, FailureClass?, String?, Bool, Bool)])
+    func theStudentsAnswerIsTakenAsItIs(
+        content: String, finish: String, limit: Int, failure: FailureClass?, kept: String?, truncated: Bool, judgedHere: Bool
+    ) throws {
+        var progress = Self.pipeline.begin(Self.item)
+        let request = Self.pipeline.studentRequest(Self.item)
+        let usage = RequestUsage(promptTokens: 10, completionTokens: limit, limit: limit, costUSD: 0)
+        #expect(Self.pipeline.accept(Self.answer(content, finish: finish), usage: usage, to: request, item: Self.item, progress: &progress)?.failureClass == failure)
+        #expect(progress.studentAnswer == kept)
+        #expect(progress.studentTruncated == truncated)
+        let step = Self.pipeline.next(Self.item, progress)
+        if judgedHere {
+            let grade = EvaluationGrade(
+                verdicts: [DimensionVerdict(dimension: "correct", pass: false, reasoning: "The student gave an empty answer.")],
+                failurePhrase: "gives an empty answer")
+            guard case .finish(let outputs, _) = step else { throw UnexpectedStep("an empty answer is not finished") }
+            #expect(outputs == [EvaluationProgress(studentAnswer: "", studentTruncated: truncated, grade: grade, forward: .reference, reverse: .reference)])
+        } else if let kept {
+            guard case .send(let judge) = step else { throw UnexpectedStep("no judge requests") }
+            #expect(judge.map(\.part) == [0, 1, 2])
+            #expect(judge[0].request.userPrompt.contains("<student_answer>\n\(kept)\n</student_answer>"))
+        } else {
+            guard case .send(let again) = step else { throw UnexpectedStep("the student is not asked again") }
+            #expect(again.map(\.stage) == [EvaluationPipeline.studentStage])
+        }
     }
 
     @Test func theSchedulerReportsEachAcceptedAnswerForItsCommit() throws {

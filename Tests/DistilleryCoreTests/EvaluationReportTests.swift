@@ -1,15 +1,16 @@
+import Foundation
 @testable import DistilleryCore
 import Testing
 
 /// A judged row for the report tables: `failing` names the dimensions that failed (of `correct` and `safe`).
 func evaluatedRow(
     _ idx: Int64, category: String? = nil, failing: [String] = [], _ forward: PairwisePreference = .student,
-    _ reverse: PairwisePreference = .student, student: String = "answer", reference: String = "reference",
+    _ reverse: PairwisePreference = .student, student: String = "answer", truncated: Bool = false, reference: String = "reference",
     latency: Int? = nil, tokensIn: Int = 0, tokensOut: Int = 0, cost: Double = 0
 ) -> EvaluatedRow {
     EvaluatedRow(
         idx: idx, line: Int(idx) + 1, category: category, prompt: "prompt \(idx)", reference: reference, studentAnswer: student,
-        verdicts: ["correct", "safe"].map { DimensionVerdict(dimension: $0, pass: !failing.contains($0), reasoning: "\($0) on \(idx)") },
+        studentTruncated: truncated, verdicts: ["correct", "safe"].map { DimensionVerdict(dimension: $0, pass: !failing.contains($0), reasoning: "\($0) on \(idx)") },
         forward: forward, reverse: reverse, failurePhrase: failing.isEmpty ? nil : "fails \(failing.joined(separator: "+"))",
         failureModeID: nil, studentLatencyMs: latency, studentTokensIn: tokensIn, studentTokensOut: tokensOut, studentCostUSD: cost)
 }
@@ -103,7 +104,7 @@ struct EvaluationReportTests {
         let student = report.student
         #expect(student.provider == "llama.cpp" && student.model == "smollm2-135m")
         #expect(student.answers == 5 && student.tokensIn == 45 && student.tokensOut == 80)
-        #expect(abs(student.costUSD - 0.005) < 1e-12)
+        #expect(Self.close(student.costUSD, 0.005))
         #expect(student.latencyP50Ms == 200 && student.latencyP95Ms == 380)  // sorted 100 150 200 300 400; h = 3.8
         #expect(Self.close(student.dollarsPerThousandAnswers, 1.0))
         #expect(student.latencyText == "p50 200 ms · p95 380 ms")
@@ -113,6 +114,46 @@ struct EvaluationReportTests {
         #expect(Self.close(teacher.dollarsPerThousandAnswers, 10.0))
         #expect(teacher.dollarsPerThousandText == "$10.00")
         #expect(report.teacherUnknownText == nil)
+    }
+
+    @Test func aSelfHostedEndpointWithoutAPriceHasAnUnknownCostNotZero() throws {
+        var teacher = Self.teacher
+        teacher.costKnown = false
+        let report = EvaluationReport.build(
+            rows: Self.rows, dimensions: Self.dimensions, teacher: teacher, student: ("openai-compatible", "smollm2-135m"), studentCostKnown: false)
+        for spend in [report.student, try #require(report.teacher)] {
+            #expect(spend.costUSD == nil && spend.dollarsPerThousandAnswers == nil)
+            #expect(spend.dollarsPerThousandText == "unknown — no price given")
+            // Tokens and latency are still measured.
+            #expect(spend.tokensIn > 0 && spend.latencyP50Ms != nil)
+        }
+        // The JSON twin says null, not a missing key (nor 0).
+        let json = String(decoding: try JSONEncoder().encode(report.student), as: UTF8.self)
+        #expect(json.contains(#""costUSD":null"#) && json.contains(#""dollarsPerThousandAnswers":null"#))
+        let known = String(decoding: try JSONEncoder().encode(EvaluationReport.build(rows: Self.rows, dimensions: Self.dimensions, teacher: nil).student), as: UTF8.self)
+        #expect(known.contains(#""dollarsPerThousandAnswers":1"#))
+    }
+
+    @Test func emptyAndCutOffAnswersAreCountedAndMarkedAmongTheWorstRows() {
+        let rows = [
+            evaluatedRow(0),
+            evaluatedRow(1, failing: ["correct", "safe"], .reference, .reference, student: ""),
+            evaluatedRow(2, failing: ["correct"], student: "The answer is", truncated: true),
+            evaluatedRow(3, student: "Fine, if cut", truncated: true),
+            evaluatedRow(4, failing: ["correct", "safe"], .reference, .reference, student: ""),
+        ]
+        let report = EvaluationReport.build(rows: rows, dimensions: Self.dimensions, teacher: nil)
+        #expect(report.emptyAnswers == 2 && report.truncatedAnswers == 2)
+        #expect(report.emptyAnswersText == "2 empty answers")
+        #expect(report.truncatedAnswersText == "2 answers cut off at the student's token limit")
+        // They count in every rate: 2 of 5 rows pass every dimension, 2 lost of 5.
+        #expect(report.passedAll.count == 2 && report.passedAll.of == 5)
+        #expect(report.pairwise.losses == 2 && report.pairwise.rows == 5)
+        #expect(report.worstRows.map(\.idx) == [1, 4, 2])
+        #expect(report.worstRows.map(\.studentEmpty) == [true, true, false])
+        #expect(report.worstRows.map(\.studentTruncated) == [false, false, true])
+        let one = EvaluationReport.build(rows: [evaluatedRow(0, student: "cut", truncated: true)], dimensions: Self.dimensions, teacher: nil)
+        #expect(one.truncatedAnswersText == "1 answer cut off at the student's token limit" && one.emptyAnswersText == nil)
     }
 
     @Test func unknownTeacherFiguresAreSaidSo() {

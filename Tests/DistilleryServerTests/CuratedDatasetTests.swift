@@ -41,6 +41,10 @@ struct CuratedDatasetTests {
             #expect(response.status == 200)
         }
         try test.app.services.database.write { connection in
+            // Metadata as generation stores it: a category on three rows in four, none on the rest.
+            try connection.run(
+                #"UPDATE dataset_rows SET meta = CASE WHEN idx % 4 = 0 THEN NULL ELSE '{"category": "topic ' || (idx % 3) || '"}' END WHERE dataset_id = ?"#,
+                .integer(id))
             for index in flagged {
                 try connection.run(
                     "INSERT INTO row_flags (dataset_id, idx, check_name, detail) VALUES (?, ?, 'refusals', 'I can''t help')",
@@ -106,6 +110,13 @@ struct CuratedDatasetTests {
             Self.edited.contains(index) ? "Edited answer \(index)." : Self.answer(byIndex[index]?["row"]) ?? "?"
         }
         #expect(childRows.map { Self.answer($0["row"]) ?? "" } == expectedAnswers)
+        // Each row keeps its metadata, edited rows too: line L of the child is the L-th expected parent row.
+        let childMeta = try test.app.services.database.read { connection in
+            try connection.query("SELECT meta FROM dataset_rows WHERE dataset_id = ? ORDER BY idx", .integer(Int64(child))).map { $0.string("meta") }
+        }
+        #expect(childMeta == expected.map { $0 % 4 == 0 ? nil : #"{"category": "topic \#($0 % 3)"}"# })
+        #expect(childMeta[expected.firstIndex(of: 13)!] == #"{"category": "topic 1"}"#)
+        #expect(try test.json("/api/datasets/\(child)/rows?category=topic%202")["total"] as? Int == expected.filter { $0 % 4 != 0 && $0 % 3 == 2 }.count)
 
         // The same rows as the rows API with the same filter, once its rejected rows are taken out.
         let filtered = try Self.allRows(test, parent, query: "&" + Self.rule)

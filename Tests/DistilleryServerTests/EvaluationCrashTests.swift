@@ -68,8 +68,11 @@ struct EvaluationCrashTests {
         var server: ServerProcess? = try ServerProcess(dataDirectory: directory)
         var send = ProcessTests.client(server!.base, token: token)
         let count = 300
+        // Every tenth row's student answers "": judged on the spot (all fail, lost), never by the judge, before or after the kill.
+        let empty = Set(stride(from: 10, through: count, by: 10))
+        let lines = EvaluationTests.lines(count) { empty.contains($0) ? " [fail:emptyx99]" : "" }
         let uploaded = try send(
-            "POST", "/api/datasets?name=held%20out&mode=chat", .bytes(Fixtures.jsonl(EvaluationTests.lines(count))),
+            "POST", "/api/datasets?name=held%20out&mode=chat", .bytes(Fixtures.jsonl(lines)),
             [("Content-Type", "application/jsonl")])
         let datasetID = try #require((((try TestApp.object(uploaded))["dataset"] as? [String: Any])?["id"] as? NSNumber)?.int64Value)
         let observer = try Database(path: directory + "/distillery.sqlite", readerCount: 1)
@@ -130,11 +133,18 @@ struct EvaluationCrashTests {
             }
             #expect(!atKill.done.contains(request.line), "row \(request.line) was judged before the kill")
         }
-        // In all, each row judged before the kill has exactly one grade and one preference per order in the judge's log.
+        // In all, each row judged before the kill has exactly one grade and one preference per order in the judge's log; an
+        // empty answer's row none.
         let everything = Self.requests(try judge.logEntries())
         for line in atKill.done {
-            #expect(everything.filter { $0.line == line }.count == 3, "row \(line)")
+            #expect(everything.filter { $0.line == line }.count == (empty.contains(line) ? 0 : 3), "row \(line)")
         }
+        #expect(everything.allSatisfy { !empty.contains($0.line) })
+        let failedEmpty = try observer.read {
+            try $0.scalar(
+                "SELECT COUNT(*) FROM evaluation_rows WHERE job_id = ? AND student_answer = '' AND passed = 0 AND outcome = 'loss'", .integer(jobID))?.intValue
+        }
+        #expect(failedEmpty == empty.count)
         restarted.kill(SIGTERM)
         #expect(restarted.waitForExit() == 0)
     }

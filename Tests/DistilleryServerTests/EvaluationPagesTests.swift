@@ -96,6 +96,102 @@ struct EvaluationReportPageTests {
         #expect((list["runs"] as? [[String: Any]])?.map { $0["id"] as? Int } == [Int(jobID)])
     }
 
+    /// ROW2's student answers "" every time, ROW3's needs 100,000 tokens (cut off at every limit up to the cap of 256),
+    /// ROW4's needs 100 (cut off at 64, whole at 128): the empty and the capped answers are the student's failures, in every
+    /// rate, never skipped rows.
+    @Test func theStudentsEmptyAndCutOffAnswersCountAsItsFailures() throws {
+        let script = try EvaluationTests.script([
+            "ROW1X": ["prefers": "student"],
+            "ROW3X": ["fail": ["correct"], "phrase": "stops mid-sentence", "prefers": "reference"],
+        ])
+        let student = try FakeTeacherProcess(["--eval-script", script, "--models", "student-v1"])
+        let judge = try FakeTeacherProcess(["--eval-script", script, "--models", "judge-large"])
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let markers = [2: " [fail:emptyx50]", 3: " [len:100000]", 4: " [len:100]"]
+        let dataset = try EvaluationTests.dataset(test, EvaluationTests.lines(100) { markers[$0] ?? "" })
+        var studentEndpoint = EvaluationTests.endpoint(student, model: "student-v1", key: "k")
+        studentEndpoint["max_new_tokens"] = 64
+        studentEndpoint["max_tokens_cap"] = 256
+        let jobID = try EvaluationTests.jobID(try EvaluationTests.start(test, [
+            "name": "honest", "dataset_id": dataset, "split": "all", "dimensions": ["correct", "safe"], "student": studentEndpoint,
+            "judge": EvaluationTests.endpoint(judge, model: "judge-large", key: "k"),
+        ]))
+        let run = try EvaluationTests.waitForRun(test, jobID)
+        #expect(run.status == .completed && run.judged == 100 && run.skipped == 0, "\(run.failure ?? "")")
+
+        // The student was asked once for the empty answer (no retry), up the ladder for the cut-off ones; the judge never
+        // saw the empty answer, and graded the capped one as it was cut.
+        let studentLog = try EvaluationTests.log(student)
+        let judgeLog = try EvaluationTests.log(judge)
+        func limits(_ row: Int) -> [Int] {
+            studentLog.filter { ($0["seed"] as? String ?? "").contains("ROW\(row)X") }.compactMap { $0["max_tokens"] as? Int }
+        }
+        #expect(limits(2) == [64])
+        #expect(limits(3) == [64, 128, 256])
+        #expect(limits(4) == [64, 128])
+        #expect(EvaluationTests.calls(judgeLog, row: 2) == 0)
+        #expect(EvaluationTests.calls(judgeLog, row: 3, containing: "<student_answer>") == 1)
+        let rows = try test.app.services.evaluations.evaluatedRows(jobID: jobID)
+        let empty = try #require(rows.first { $0.line == 2 })
+        #expect(empty.studentAnswer.isEmpty && !empty.studentTruncated && empty.outcome == .loss)
+        #expect(empty.verdicts.map(\.pass) == [false, false])
+        #expect(empty.verdicts.map(\.reasoning) == ["The student gave an empty answer.", "The student gave an empty answer."])
+        #expect(empty.failurePhrase == "gives an empty answer")
+        let capped = try #require(rows.first { $0.line == 3 })
+        #expect(capped.studentTruncated && capped.studentAnswer.hasPrefix("Answer to: Question ROW3X"))
+        #expect(judgeLog.contains { ($0["seed"] as? String ?? "").contains("<student_answer>\n\(capped.studentAnswer)\n</student_answer>") })
+        #expect(rows.filter(\.studentTruncated).map(\.line) == [3])
+
+        // The report, as scripted: correct fails on ROW2 and ROW3, safe on ROW2; ROW1 won, ROW2 and ROW3 lost, 97 ties.
+        let page = try test.json("/api/evaluations/\(jobID)")
+        let report = try #require(page["report"] as? [String: Any])
+        let dimensions = try #require(report["dimensions"] as? [[String: Any]])
+        #expect(dimensions.map { ($0["passes"] as? [String: Any])?["count"] as? Int } == [98, 99])
+        #expect(dimensions.map { ($0["passes"] as? [String: Any])?["of"] as? Int } == [100, 100])
+        let pairwise = try #require(report["pairwise"] as? [String: Any])
+        #expect(pairwise["wins"] as? Int == 1 && pairwise["losses"] as? Int == 2 && pairwise["ties"] as? Int == 97)
+        #expect(Self.number(pairwise["winRate"]) == 0.495)
+        #expect(report["emptyAnswers"] as? Int == 1 && report["truncatedAnswers"] as? Int == 1)
+        let worst = try #require(report["worstRows"] as? [[String: Any]])
+        #expect(worst.map { $0["idx"] as? Int } == [1, 2])
+        #expect(worst.map { $0["studentEmpty"] as? Bool } == [true, false])
+        #expect(worst.map { $0["studentTruncated"] as? Bool } == [false, true])
+        // A self-hosted student and judge without a price: the cost is unknown (null), not $0.00.
+        let spend = try #require(report["student"] as? [String: Any])
+        #expect(spend["costUSD"] is NSNull && spend["dollarsPerThousandAnswers"] is NSNull)
+        #expect(spend["dollarsPerThousandText"] as? String == "unknown — no price given")
+        let usage = try #require(page["usage"] as? [[String: Any]])
+        #expect(usage.map { $0["costUSD"] is NSNull } == [true, true])
+        #expect(usage.map { $0["costText"] as? String } == ["unknown — no price given", "unknown — no price given"])
+
+        let browser = BrowserSession(test)
+        try browser.signIn()
+        let html = try browser.get("/evaluations/\(jobID)")
+        #expect(html.status == 200)
+        for text in ["1 empty answer", "1 answer cut off at the student&#39;s token limit", "empty answer</span>",
+                     "cut off at the token limit</span>", "unknown — no price given"] {
+            #expect(html.text.contains(text), "the page lacks \(text)")
+        }
+        #expect(!html.text.contains("$0.00"))
+
+        // With a price given, the same student's cost is known: dollars per 1,000 answers from its tokens.
+        studentEndpoint["input_price_per_million"] = 1
+        studentEndpoint["output_price_per_million"] = 2
+        let priced = try EvaluationTests.jobID(try EvaluationTests.start(test, [
+            "name": "priced", "dataset_id": dataset, "split": "all", "dimensions": ["correct"], "student": studentEndpoint,
+            "judge": EvaluationTests.endpoint(judge, model: "judge-large", key: "k"),
+        ]))
+        #expect(try EvaluationTests.waitForRun(test, priced).status == .completed)
+        let pricedReport = try #require((try test.json("/api/evaluations/\(priced)"))["report"] as? [String: Any])
+        let pricedSpend = try #require(pricedReport["student"] as? [String: Any])
+        let rowsPriced = try test.app.services.evaluations.evaluatedRows(jobID: priced)
+        let tokens = rowsPriced.reduce((0, 0)) { ($0.0 + $1.studentTokensIn, $0.1 + $1.studentTokensOut) }
+        let cost = (Double(tokens.0) * 1 + Double(tokens.1) * 2) / 1_000_000
+        #expect(tokens.0 > 0 && abs((Self.number(pricedSpend["costUSD"]) ?? -1) - cost) < 1e-12)
+        #expect(abs((Self.number(pricedSpend["dollarsPerThousandAnswers"]) ?? -1) - cost / 100 * 1000) < 1e-12)
+    }
+
     @Test func comparedRunsShowRowsFixedAndRegressed() throws {
         // The judge fails whatever answer carries BADV1 on correctness and BADV2 on safety; v1's student answers ROW2
         // with BADV1, v2's answers ROW3 with BADV2: from v1 to v2, row 2 is fixed and row 3 regressed.

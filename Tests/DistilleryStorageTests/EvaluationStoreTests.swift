@@ -44,14 +44,16 @@ struct EvaluationStoreTests {
         var batch = EvaluationBatch()
         batch.rowUpdates = [EvaluationRowUpdate(idx: 0, status: .inFlight, attempts: 3, studentFailures: 0, judgeFailures: 1, studentLimit: nil, judgeLimit: 2048)]
         batch.answers = [
-            Self.answer(0, .student("5", latencyMs: 120)), Self.answer(0, .grade(grade)), Self.answer(0, .forward(.reference, outcome: nil)),
-            Self.answer(1, .student("4", latencyMs: 80)),
+            Self.answer(0, .student("5", latencyMs: 120, truncated: false)), Self.answer(0, .grade(grade)),
+            Self.answer(0, .forward(.reference, outcome: nil)),
+            // Cut off at the cap of the student's limit: kept as its answer, marked.
+            Self.answer(1, .student("4 is the", latencyMs: 80, truncated: true)),
         ]
         batch.byEndpoint = ["student": EndpointUsage(answered: 2, tokensIn: 20, tokensOut: 4, costUSD: 0.002)]
         try store.apply(jobID: jobID, batch)
         // A part stored is never overwritten (a late duplicate answer changes nothing).
         var late = EvaluationBatch()
-        late.answers = [Self.answer(0, .student("six", latencyMs: 1)), Self.answer(0, .forward(.student, outcome: nil))]
+        late.answers = [Self.answer(0, .student("six", latencyMs: 1, truncated: true)), Self.answer(0, .forward(.student, outcome: nil))]
         try store.apply(jobID: jobID, late)
 
         // As after kill -9: the row in flight is pending again, with its stored parts.
@@ -62,7 +64,7 @@ struct EvaluationStoreTests {
         #expect(pending[0].item.reference == "4")
         #expect(pending[0].item.stored == EvaluationProgress(studentAnswer: "5", grade: grade, forward: .reference))
         #expect(pending[0].attempts == 3 && pending[0].judgeFailures == 1 && pending[0].judgeLimit == 2048)
-        #expect(pending[1].item.stored == EvaluationProgress(studentAnswer: "4"))
+        #expect(pending[1].item.stored == EvaluationProgress(studentAnswer: "4 is the", studentTruncated: true))
         #expect(pending[2].item.stored == EvaluationProgress())
 
         var end = EvaluationBatch()

@@ -36,6 +36,8 @@ public struct EvaluatedRow: Sendable, Equatable {
     public var prompt: String
     public var reference: String
     public var studentAnswer: String
+    /// The student's answer was cut off at the cap of its token limit.
+    public var studentTruncated: Bool
     public var verdicts: [DimensionVerdict]
     /// The judge's pick with the student's answer shown first.
     public var forward: PairwisePreference
@@ -49,8 +51,9 @@ public struct EvaluatedRow: Sendable, Equatable {
     public var studentCostUSD: Double
 
     public init(
-        idx: Int64, line: Int, category: String?, prompt: String, reference: String, studentAnswer: String, verdicts: [DimensionVerdict],
-        forward: PairwisePreference, reverse: PairwisePreference, failurePhrase: String? = nil, failureModeID: Int64? = nil,
+        idx: Int64, line: Int, category: String?, prompt: String, reference: String, studentAnswer: String, studentTruncated: Bool = false,
+        verdicts: [DimensionVerdict], forward: PairwisePreference, reverse: PairwisePreference, failurePhrase: String? = nil,
+        failureModeID: Int64? = nil,
         studentLatencyMs: Int? = nil, studentTokensIn: Int = 0, studentTokensOut: Int = 0, studentCostUSD: Double = 0
     ) {
         self.idx = idx
@@ -59,6 +62,7 @@ public struct EvaluatedRow: Sendable, Equatable {
         self.prompt = prompt
         self.reference = reference
         self.studentAnswer = studentAnswer
+        self.studentTruncated = studentTruncated
         self.verdicts = verdicts
         self.forward = forward
         self.reverse = reverse

@@ -19,6 +19,8 @@ public struct EvaluationItem: Sendable, Equatable {
 /// A row's answers so far; each part is committed as it comes.
 public struct EvaluationProgress: Sendable, Equatable {
     public var studentAnswer: String?
+    /// The student's answer stopped at its token limit's cap (finish_reason "length"): judged as it is, and marked.
+    public var studentTruncated: Bool
     public var grade: EvaluationGrade?
     /// The judge's pick with the student's answer shown first (as A).
     public var forward: PairwisePreference?
@@ -26,9 +28,11 @@ public struct EvaluationProgress: Sendable, Equatable {
     public var reverse: PairwisePreference?
 
     public init(
-        studentAnswer: String? = nil, grade: EvaluationGrade? = nil, forward: PairwisePreference? = nil, reverse: PairwisePreference? = nil
+        studentAnswer: String? = nil, studentTruncated: Bool = false, grade: EvaluationGrade? = nil, forward: PairwisePreference? = nil,
+        reverse: PairwisePreference? = nil
     ) {
         self.studentAnswer = studentAnswer
+        self.studentTruncated = studentTruncated
         self.grade = grade
         self.forward = forward
         self.reverse = reverse
@@ -40,7 +44,9 @@ public struct EvaluationProgress: Sendable, Equatable {
 /// Evaluation as a pipeline: endpoint 0 is the student, endpoint 1 the judge. Stage 0 asks the student to answer the
 /// row's conversation; stage 1 sends the judge three parts at once, ahead of the judge's other work: the grade against
 /// the reference, and the preference in both orders. An unparseable verdict is a content failure (retried, then the
-/// row skipped with the reason).
+/// row skipped with the reason). What the student gives is its answer, however poor: an empty answer fails every
+/// dimension and loses both orders without asking the judge, and an answer cut off at the cap of the student's token
+/// limit is judged as it is (marked), so the report counts the student's failures instead of skipping them.
 public struct EvaluationPipeline: Pipeline, Sendable {
     public struct Configuration: Sendable, Equatable {
         public var studentModel: String
@@ -125,20 +131,15 @@ public struct EvaluationPipeline: Pipeline, Sendable {
     public func accept(
         _ answer: ChatCompletionResult, usage: RequestUsage, to request: StageRequest, item: EvaluationItem, progress: inout EvaluationProgress
     ) -> TeacherFailure? {
-        guard let candidate = answer.candidates.first else {
-            return TeacherFailure(request.stage == Self.judgeStage ? .judgeUnparseable : .emptyAnswer, detail: "No answer came back.")
-        }
+        guard request.stage == Self.judgeStage else { return acceptStudent(answer, usage: usage, to: request, item: item, progress: &progress) }
+        guard let candidate = answer.candidates.first else { return TeacherFailure(.judgeUnparseable, detail: "No answer came back.") }
         let text: String
         switch AnswerExtraction.finalAnswer(candidate, mode: .answerOnly) {
         case .failure(let failure):
             // A cut-off verdict is the judge's limit, not the student's: say so.
-            return request.stage == Self.judgeStage && failure.failureClass == .truncated ? TeacherFailure(.judgeTruncated) : failure
+            return failure.failureClass == .truncated ? TeacherFailure(.judgeTruncated) : failure
         case .success(let answer):
             text = answer
-        }
-        guard request.stage == Self.judgeStage else {
-            progress.studentAnswer = text
-            return nil
         }
         switch JudgePart(rawValue: request.part) ?? .grade {
         case .grade:
@@ -156,6 +157,34 @@ public struct EvaluationPipeline: Pipeline, Sendable {
             case .failure(let failure): return failure
             case .success(let preference): progress.reverse = preference
             }
+        }
+        return nil
+    }
+
+    /// A cut-off answer below the cap is retried with a raised limit (the scheduler's ladder); at the cap the cut text is
+    /// the student's answer. An empty answer (nothing, whitespace, a content filter's stop) is judged here: the judge could
+    /// only confirm it fails, and asking again would hide the failure.
+    private func acceptStudent(
+        _ answer: ChatCompletionResult, usage: RequestUsage, to request: StageRequest, item: EvaluationItem, progress: inout EvaluationProgress
+    ) -> TeacherFailure? {
+        var text = ""
+        if let candidate = answer.candidates.first {
+            switch AnswerExtraction.finalAnswer(candidate, mode: .answerOnly) {
+            case .success(let answer):
+                text = answer
+            case .failure(let failure) where failure.failureClass == .truncated:
+                if ladder(for: request, item: item).next(after: usage.limit) != nil { return failure }
+                progress.studentTruncated = true
+                text = AnswerExtraction.trimmed(AnswerExtraction.splitInlineReasoning(candidate.content).answer)
+            case .failure:
+                break
+            }
+        }
+        progress.studentAnswer = text
+        if text.isEmpty {
+            progress.grade = EvaluationGrade.emptyAnswer(dimensions: configuration.dimensions)
+            progress.forward = .reference
+            progress.reverse = .reference
         }
         return nil
     }

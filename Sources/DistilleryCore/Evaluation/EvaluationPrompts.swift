@@ -128,6 +128,15 @@ public struct EvaluationGrade: Sendable, Equatable, Codable {
     }
 
     public var passed: Bool { verdicts.allSatisfy(\.pass) }
+
+    public static let emptyAnswerReason = "The student gave an empty answer."
+    public static let emptyAnswerPhrase = "gives an empty answer"
+
+    /// The grade of an empty answer, given without the judge: every dimension fails.
+    public static func emptyAnswer(dimensions: [JudgeDimension]) -> EvaluationGrade {
+        EvaluationGrade(
+            verdicts: dimensions.map { DimensionVerdict(dimension: $0.id, pass: false, reasoning: emptyAnswerReason) }, failurePhrase: emptyAnswerPhrase)
+    }
 }
 
 /// Reads the judge's answers. Prose around the object, a code fence or a `<think>` block before it are tolerated;

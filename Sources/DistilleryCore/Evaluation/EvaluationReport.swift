@@ -8,8 +8,15 @@ public struct TeacherFigures: Sendable, Equatable {
     public var tokensOut: Int
     public var costUSD: Double
     public var latenciesMs: [Int]
+    /// False when the teacher was self-hosted without a price: its dollars are unknown, not zero.
+    public var costKnown: Bool
+    /// The synthesis job that wrote the rows (its settings say whether the cost is known).
+    public var synthesisJobID: Int64?
 
-    public init(provider: String, model: String, answers: Int, tokensIn: Int, tokensOut: Int, costUSD: Double, latenciesMs: [Int]) {
+    public init(
+        provider: String, model: String, answers: Int, tokensIn: Int, tokensOut: Int, costUSD: Double, latenciesMs: [Int], costKnown: Bool = true,
+        synthesisJobID: Int64? = nil
+    ) {
         self.provider = provider
         self.model = model
         self.answers = answers
@@ -17,6 +24,8 @@ public struct TeacherFigures: Sendable, Equatable {
         self.tokensOut = tokensOut
         self.costUSD = costUSD
         self.latenciesMs = latenciesMs
+        self.costKnown = costKnown
+        self.synthesisJobID = synthesisJobID
     }
 }
 
@@ -26,7 +35,9 @@ public struct TeacherFigures: Sendable, Equatable {
 /// - the pairwise figures: win rate (wins + ½·ties)/n, tie rate, order-flip rate (the two orders' picks differ,
 ///   whatever they were) and the length-controlled win rate (`LengthControlledWinRate`);
 /// - per category (when any row carries one) the same pass and win rates;
-/// - the student's cost and latency beside the teacher's on the same rows;
+/// - the student's cost and latency beside the teacher's on the same rows (a self-hosted endpoint without a price has
+///   an unknown cost, never $0.00);
+/// - how many of the student's answers were empty or cut off at its token limit (judged as they are, never skipped);
 /// - the worst rows: most dimensions failed first, then lost in both orders, then row order; the first 20.
 public struct EvaluationReport: Sendable, Encodable, Equatable {
     public static let worstRowLimit = 20
@@ -116,33 +127,38 @@ public struct EvaluationReport: Sendable, Encodable, Equatable {
         public let tokensOut: Int
         public let latencyP50Ms: Double?
         public let latencyP95Ms: Double?
-        public let costUSD: Double
-        /// costUSD / answers × 1,000; nil without answers.
-        public let dollarsPerThousandAnswers: Double?
+        /// nil (JSON null) when the cost is unknown: a self-hosted endpoint without a price.
+        @JSONNullable public private(set) var costUSD: Double?
+        /// costUSD / answers × 1,000; nil without answers or when the cost is unknown.
+        @JSONNullable public private(set) var dollarsPerThousandAnswers: Double?
         public let tokensText: String
         public let latencyText: String
         public let dollarsPerThousandText: String
 
-        init(role: String, provider: String, model: String, answers: Int, tokensIn: Int, tokensOut: Int, costUSD: Double, latenciesMs: [Int]) {
+        init(
+            role: String, provider: String, model: String, answers: Int, tokensIn: Int, tokensOut: Int, costUSD: Double, costKnown: Bool,
+            latenciesMs: [Int]
+        ) {
             self.role = role
             self.provider = provider
             self.model = model
             self.answers = answers
             self.tokensIn = tokensIn
             self.tokensOut = tokensOut
-            self.costUSD = costUSD
+            self.costUSD = costKnown ? costUSD : nil
             let p50 = EvaluationStatistics.percentile(latenciesMs, 0.5)
             let p95 = EvaluationStatistics.percentile(latenciesMs, 0.95)
             latencyP50Ms = p50
             latencyP95Ms = p95
-            dollarsPerThousandAnswers = answers > 0 ? costUSD / Double(answers) * 1000 : nil
+            let perThousand = answers > 0 && costKnown ? costUSD / Double(answers) * 1000 : nil
+            dollarsPerThousandAnswers = perThousand
             tokensText = "\(Formatting.count(tokensIn)) in · \(Formatting.count(tokensOut)) out"
             if let p50, let p95 {
                 latencyText = "p50 \(Formatting.count(Int(p50.rounded()))) ms · p95 \(Formatting.count(Int(p95.rounded()))) ms"
             } else {
                 latencyText = "—"
             }
-            dollarsPerThousandText = dollarsPerThousandAnswers.map(Formatting.usd) ?? "—"
+            dollarsPerThousandText = costKnown ? perThousand.map(Formatting.usd) ?? "—" : SelfHostedCost.noPriceText
         }
     }
 
@@ -153,6 +169,8 @@ public struct EvaluationReport: Sendable, Encodable, Equatable {
         public let prompt: String
         public let reference: String
         public let studentAnswer: String
+        public let studentEmpty: Bool
+        public let studentTruncated: Bool
         public let failedDimensions: [String]
         public let outcome: PairwiseOutcome
         /// The failed dimensions' verdicts (every verdict when none failed and the row was only lost).
@@ -169,19 +187,29 @@ public struct EvaluationReport: Sendable, Encodable, Equatable {
     /// nil when the teacher's figures for these rows are unknown (`teacherUnknownText` says so).
     public let teacher: Spend?
     public let teacherUnknownText: String?
+    /// The student's answers that were empty, and those cut off at the cap of its token limit (judged as they are).
+    public let emptyAnswers: Int
+    public let truncatedAnswers: Int
+    /// "2 empty answers" / "3 answers cut off at the student's token limit"; nil when there are none.
+    public let emptyAnswersText: String?
+    public let truncatedAnswersText: String?
     public let worstRows: [WorstRow]
 
     public static let teacherUnknown = "teacher figures unknown for this dataset"
 
-    /// `student` names the student endpoint (provider, model) for the cost comparison.
+    /// `student` names the student endpoint (provider, model) for the cost comparison; `studentCostKnown` is false for a
+    /// self-hosted student without a price.
     public static func build(
         rows: [EvaluatedRow], dimensions: [JudgeDimension], teacher: TeacherFigures?,
-        student: (provider: String, model: String) = ("", "")
+        student: (provider: String, model: String) = ("", ""), studentCostKnown: Bool = true
     ) -> EvaluationReport {
-        EvaluationReport(rows: rows, dimensions: dimensions, teacher: teacher, student: student)
+        EvaluationReport(rows: rows, dimensions: dimensions, teacher: teacher, student: student, studentCostKnown: studentCostKnown)
     }
 
-    private init(rows: [EvaluatedRow], dimensions: [JudgeDimension], teacher: TeacherFigures?, student: (provider: String, model: String)) {
+    private init(
+        rows: [EvaluatedRow], dimensions: [JudgeDimension], teacher: TeacherFigures?, student: (provider: String, model: String),
+        studentCostKnown: Bool
+    ) {
         self.rows = rows.count
         passedAll = Rate(rows.count(where: \.passed), of: rows.count)
         self.dimensions = Self.dimensionRates(rows, dimensions)
@@ -190,12 +218,17 @@ public struct EvaluationReport: Sendable, Encodable, Equatable {
         self.student = Spend(
             role: "student", provider: student.provider, model: student.model, answers: rows.count,
             tokensIn: rows.reduce(0) { $0 + $1.studentTokensIn }, tokensOut: rows.reduce(0) { $0 + $1.studentTokensOut },
-            costUSD: rows.reduce(0) { $0 + $1.studentCostUSD }, latenciesMs: rows.compactMap(\.studentLatencyMs))
+            costUSD: rows.reduce(0) { $0 + $1.studentCostUSD }, costKnown: studentCostKnown, latenciesMs: rows.compactMap(\.studentLatencyMs))
         self.teacher = teacher.map {
             Spend(role: "teacher", provider: $0.provider, model: $0.model, answers: $0.answers, tokensIn: $0.tokensIn,
-                  tokensOut: $0.tokensOut, costUSD: $0.costUSD, latenciesMs: $0.latenciesMs)
+                  tokensOut: $0.tokensOut, costUSD: $0.costUSD, costKnown: $0.costKnown, latenciesMs: $0.latenciesMs)
         }
         teacherUnknownText = teacher == nil ? Self.teacherUnknown : nil
+        emptyAnswers = rows.count { $0.studentAnswer.isEmpty }
+        truncatedAnswers = rows.count(where: \.studentTruncated)
+        emptyAnswersText = emptyAnswers == 0 ? nil : "\(Formatting.count(emptyAnswers)) empty answer\(emptyAnswers == 1 ? "" : "s")"
+        truncatedAnswersText = truncatedAnswers == 0
+            ? nil : "\(Formatting.count(truncatedAnswers)) answer\(truncatedAnswers == 1 ? "" : "s") cut off at the student's token limit"
         worstRows = Self.worst(rows)
     }
 
@@ -236,8 +269,8 @@ public struct EvaluationReport: Sendable, Encodable, Equatable {
             .map { entry in
                 WorstRow(
                     idx: entry.row.idx, line: entry.row.line, category: entry.row.category, prompt: entry.row.prompt,
-                    reference: entry.row.reference, studentAnswer: entry.row.studentAnswer,
-                    failedDimensions: entry.failed.map(\.dimension), outcome: entry.row.outcome,
+                    reference: entry.row.reference, studentAnswer: entry.row.studentAnswer, studentEmpty: entry.row.studentAnswer.isEmpty,
+                    studentTruncated: entry.row.studentTruncated, failedDimensions: entry.failed.map(\.dimension), outcome: entry.row.outcome,
                     verdicts: entry.failed.isEmpty ? entry.row.verdicts : entry.failed, failurePhrase: entry.row.failurePhrase)
             }
     }

@@ -126,18 +126,21 @@ public struct EvaluationEndpointUsageView: Encodable, Sendable, Equatable {
     public let calls: Int
     public let tokensIn: Int
     public let tokensOut: Int
-    public let costUSD: Double
+    /// nil (JSON null) for a self-hosted endpoint without a price.
+    @JSONNullable public private(set) var costUSD: Double?
     public let costText: String
 
-    public init(role: String, provider: String, model: String, calls: Int, tokensIn: Int, tokensOut: Int, costUSD: Double) {
+    public init(
+        role: String, provider: String, model: String, calls: Int, tokensIn: Int, tokensOut: Int, costUSD: Double, costKnown: Bool = true
+    ) {
         self.role = role
         self.provider = provider
         self.model = model
         self.calls = calls
         self.tokensIn = tokensIn
         self.tokensOut = tokensOut
-        self.costUSD = costUSD
-        costText = Formatting.usd(costUSD)
+        self.costUSD = costKnown ? costUSD : nil
+        costText = costKnown ? Formatting.usd(costUSD) : SelfHostedCost.noPriceText
     }
 }
 

@@ -4,8 +4,9 @@ import Foundation
 
 /// A curated child (README "Curated child"): the rows a `RowFilter` selects from a chat dataset, rejected rows always
 /// left out and each row's latest edit applied, written as JSONL and validated by the normal validation job (like a
-/// merge), linked to its parent, split by the parent's distribution and seed (an unsplit parent gives an unsplit
-/// child), with the rule and what it did recorded as its provenance.
+/// merge), each row keeping its parent row's metadata (category, generation details; carried by the job's payload),
+/// linked to its parent, split by the parent's distribution and seed (an unsplit parent gives an unsplit child), with
+/// the rule and what it did recorded as its provenance.
 enum CuratedDataset {
     /// The form's and the JSON body's fields besides the filter's parameters.
     static let ownFields: Set<String> = ["name", FormFields.csrfField]
@@ -59,7 +60,7 @@ enum CuratedDataset {
             alsoInTransaction: { connection, id in
                 _ = try JobQueue.enqueue(
                     in: connection, kind: DatasetStore.validationJobKind, datasetID: id,
-                    payload: ValidationJobRunner.payload(split: plan.split), now: now, createdBy: user.id)
+                    payload: ValidationJobRunner.payload(split: plan.split, metadata: written.metadata), now: now, createdBy: user.id)
                 try DatasetStore.recordProvenance(connection, datasetID: id, json: provenanceJSON)
                 try AuditLogStore.record(
                     in: connection, .curatedDatasetCreated, user: user,
@@ -70,11 +71,14 @@ enum CuratedDataset {
         return id
     }
 
-    /// Streams the selected rows a page at a time into the JSONL file.
-    private static func writeRows(_ plan: Plan, to path: String, datasets: DatasetStore) throws -> (bytes: Int, rows: Int, edits: Int) {
+    /// Streams the selected rows a page at a time into the JSONL file; each line's metadata in line order.
+    private static func writeRows(
+        _ plan: Plan, to path: String, datasets: DatasetStore
+    ) throws -> (bytes: Int, rows: Int, edits: Int, metadata: [String?]) {
         let sink = try FileSink(path: path)
         defer { sink.close() }
         var (bytes, rows, edits) = (0, 0, 0)
+        var metadata: [String?] = []
         var after: Int64 = -1
         while true {
             let page = try datasets.curatedRows(datasetID: plan.parent.id, filter: plan.filter, afterIndex: after, limit: 1_000)
@@ -85,10 +89,11 @@ enum CuratedDataset {
                 try sink.write(line[...])
                 bytes += line.count
                 rows += 1
+                metadata.append(row.meta)
                 if row.edited { edits += 1 }
             }
         }
-        return (bytes, rows, edits)
+        return (bytes, rows, edits, metadata)
     }
 
     /// The filter from a form or JSON body's fields (or a page's query); 400 names a bad parameter, 422 an unknown field.

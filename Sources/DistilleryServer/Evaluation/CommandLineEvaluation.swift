@@ -105,7 +105,6 @@ public enum CommandLineEvaluation {
     }
 
     static func document(_ run: EvaluationRunRecord, services: Services) throws -> Document {
-        let rows = try services.evaluations.evaluatedRows(jobID: run.jobID)
         let usage = try services.evaluations.endpointUsage(jobID: run.jobID).mapValues {
             Document.Usage(answered: $0.answered, tokensIn: $0.tokensIn, tokensOut: $0.tokensOut, costUSD: $0.costUSD)
         }
@@ -114,8 +113,7 @@ public enum CommandLineEvaluation {
             skipReasons: try services.evaluations.skipReasons(jobID: run.jobID), failure: run.failure,
             student: "\(run.studentProvider)/\(run.studentModel)", judge: "\(run.judgeProvider)/\(run.judgeModel)",
             dimensions: run.dimensions.map(\.id), estimate: run.estimateJSON.flatMap(EvaluationEstimate.init(storedJSON:)), usage: usage,
-            report: EvaluationReport.build(
-                rows: rows, dimensions: run.dimensions, teacher: nil, student: (run.studentProvider, run.studentModel)))
+            report: try EvaluationPageLoader.report(run, teacher: nil, services: services))
     }
 
     /// `--dimensions`: comma-separated built-in ids, or a JSON file holding the API's list.

@@ -88,9 +88,12 @@ final class EvaluationEngine {
                 batch.judged += 1
                 batch.rowUpdates.append(update(key, state, limits: [], status: .done))
             case .answered(let key, let request, let progress, let usage, let latency):
-                if let part = part(of: request, progress: progress, latencyMs: latency) {
+                for (position, part) in parts(of: request, progress: progress, latencyMs: latency).enumerated() {
+                    // The call's usage goes with the part it answered; verdicts that came with it (an empty answer's) cost nothing.
+                    let paid = position == 0
                     batch.answers.append(EvaluationAnswerRecord(
-                        idx: key, part: part, tokensIn: usage.promptTokens, tokensOut: usage.completionTokens, costUSD: usage.costUSD))
+                        idx: key, part: part, tokensIn: paid ? usage.promptTokens : 0, tokensOut: paid ? usage.completionTokens : 0,
+                        costUSD: paid ? usage.costUSD : 0))
                 }
             case .usage(let endpoint, let usage):
                 batch.byEndpoint[EvaluationSettings.endpointName(endpoint), default: EndpointUsage()].add(usage)
@@ -102,15 +105,22 @@ final class EvaluationEngine {
         return batch
     }
 
-    /// The part an accepted answer filled in.
-    static func part(of request: StageRequest, progress: EvaluationProgress, latencyMs: Int64) -> EvaluationAnswerRecord.Part? {
+    /// The parts an accepted answer filled in, the answered part first. A student's answer comes alone, except an empty
+    /// one: its failed grade and lost preferences come with it, committed in the same transaction.
+    static func parts(of request: StageRequest, progress: EvaluationProgress, latencyMs: Int64) -> [EvaluationAnswerRecord.Part] {
         let outcome = progress.forward.flatMap { forward in progress.reverse.map { PairwiseOutcome.combine(forward: forward, reverse: $0) } }
-        guard request.stage == EvaluationPipeline.judgeStage else { return progress.studentAnswer.map { .student($0, latencyMs: latencyMs) } }
+        let grade = progress.grade.map { EvaluationAnswerRecord.Part.grade($0) }
+        let forward = progress.forward.map { EvaluationAnswerRecord.Part.forward($0, outcome: outcome) }
+        let reverse = progress.reverse.map { EvaluationAnswerRecord.Part.reverse($0, outcome: outcome) }
+        guard request.stage == EvaluationPipeline.judgeStage else {
+            guard let answer = progress.studentAnswer else { return [] }
+            return [.student(answer, latencyMs: latencyMs, truncated: progress.studentTruncated)] + [grade, forward, reverse].compactMap { $0 }
+        }
         switch EvaluationPipeline.JudgePart(rawValue: request.part) {
-        case .grade: return progress.grade.map { .grade($0) }
-        case .forward: return progress.forward.map { .forward($0, outcome: outcome) }
-        case .reverse: return progress.reverse.map { .reverse($0, outcome: outcome) }
-        case nil: return nil
+        case .grade: return grade.map { [$0] } ?? []
+        case .forward: return forward.map { [$0] } ?? []
+        case .reverse: return reverse.map { [$0] } ?? []
+        case nil: return []
         }
     }
 

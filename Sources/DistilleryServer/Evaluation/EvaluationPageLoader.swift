@@ -25,16 +25,17 @@ enum EvaluationPageLoader {
     static func page(jobID: Int64, services: Services, chrome: PageChrome?) throws -> EvaluationPageView {
         let store = services.evaluations
         guard let run = try store.run(jobID: jobID) else { throw AppError.notFound("No evaluation run \(jobID).") }
-        let rows = try store.evaluatedRows(jobID: jobID)
-        let report = EvaluationReport.build(
-            rows: rows, dimensions: run.dimensions, teacher: try TeacherSpendStore(database: services.database).figures(evaluationJobID: jobID),
-            student: (run.studentProvider, run.studentModel))
+        let settings = try? EvaluationSettings.decode(run.settingsJSON)
+        let report = try Self.report(run, teacher: try teacherFigures(evaluationJobID: jobID, services: services), services: services)
         let usage = try store.endpointUsage(jobID: jobID)
-        let endpoints = [("student", run.studentProvider, run.studentModel), ("judge", run.judgeProvider, run.judgeModel)].map { role, provider, model in
+        let endpoints = [
+            ("student", run.studentProvider, run.studentModel, settings?.student.costKnown ?? true),
+            ("judge", run.judgeProvider, run.judgeModel, settings?.judge.costKnown ?? true),
+        ].map { role, provider, model, costKnown in
             let used = usage[role] ?? EndpointUsage()
             return EvaluationEndpointUsageView(
                 role: role, provider: provider, model: model, calls: used.answered, tokensIn: used.tokensIn, tokensOut: used.tokensOut,
-                costUSD: used.costUSD)
+                costUSD: used.costUSD, costKnown: costKnown)
         }
         let siblings = try run.datasetID.map { dataset in
             try store.runs(datasetID: dataset, split: run.split).filter { !$0.status.isActive && $0.judged > 0 }.map(\.jobID)
@@ -47,6 +48,26 @@ enum EvaluationPageLoader {
             usage: endpoints,
             skipReasons: try store.skipReasons(jobID: jobID).map { .init(code: $0.code, count: $0.count, example: $0.example) },
             siblingRunIDs: siblings)
+    }
+
+    /// The run's report on its judged rows (the page's, the API's and `distillery eval`'s): a self-hosted student without a
+    /// price has an unknown cost, not $0.00.
+    static func report(_ run: EvaluationRunRecord, teacher: TeacherFigures?, services: Services) throws -> EvaluationReport {
+        EvaluationReport.build(
+            rows: try services.evaluations.evaluatedRows(jobID: run.jobID), dimensions: run.dimensions, teacher: teacher,
+            student: (run.studentProvider, run.studentModel),
+            studentCostKnown: (try? EvaluationSettings.decode(run.settingsJSON))?.student.costKnown ?? true)
+    }
+
+    /// The teacher's figures on the run's rows, its cost unknown when it (or its judge) was self-hosted without a price.
+    static func teacherFigures(evaluationJobID jobID: Int64, services: Services) throws -> TeacherFigures? {
+        guard var figures = try TeacherSpendStore(database: services.database).figures(evaluationJobID: jobID) else { return nil }
+        if let synthesisJobID = figures.synthesisJobID, let job = try services.synthesis.job(id: synthesisJobID),
+            let settings = try? SynthesisSettings.decode(job.settingsSnapshotJSON)
+        {
+            figures.costKnown = settings.costKnown && (settings.judge?.costKnown ?? true)
+        }
+        return figures
     }
 
     /// `runs` is the query's comma-separated run ids; the runs are compared oldest first (by job number), and must

@@ -23,7 +23,7 @@ struct ValidationJobRunner: JobRunner {
             return
         }
         do {
-            try validate(record, split: Self.split(payload: job.payload), context: context)
+            try validate(record, split: Self.split(payload: job.payload), metadata: Self.metadata(payload: job.payload), context: context)
         } catch let interruption as JobInterrupted {
             throw interruption
         } catch {
@@ -60,17 +60,30 @@ struct ValidationJobRunner: JobRunner {
         return try? SplitRequest.read(split).get()
     }
 
-    /// The payload of a validation that splits the rows as `split` says.
-    static func payload(split: SplitRequest?) -> String {
-        guard let split else { return "{}" }
-        let fields: [(key: String, value: SynthesisJSON)] = [
-            ("train", .number(split.distribution.train)), ("validation", .number(split.distribution.validation)),
-            ("test", .number(split.distribution.test)), ("seed", .number(Double(split.seed))), ("threshold", .number(split.threshold)),
-        ]
-        return SynthesisJSON.object([("split", .object(fields))]).serialized
+    /// Per-line metadata a validation gives the rows it stores (`metadata[line - 1]`): a curated child's rows keep their
+    /// parent rows' (payload `{"metadata": [text or null, …]}`), so a resumed validation still has them. Others: none.
+    static func metadata(payload: String) -> [String?] {
+        guard let json = try? SynthesisJSON.parse(payload), let list = json["metadata"]?.arrayValue else { return [] }
+        return list.map(\.stringValue)
     }
 
-    private func validate(_ record: DatasetRecord, split: SplitRequest?, context: JobContext) throws {
+    /// The payload of a validation that splits the rows as `split` says and gives line L the metadata `metadata[L - 1]`.
+    static func payload(split: SplitRequest?, metadata: [String?] = []) -> String {
+        var members: [(key: String, value: SynthesisJSON)] = []
+        if let split {
+            let fields: [(key: String, value: SynthesisJSON)] = [
+                ("train", .number(split.distribution.train)), ("validation", .number(split.distribution.validation)),
+                ("test", .number(split.distribution.test)), ("seed", .number(Double(split.seed))), ("threshold", .number(split.threshold)),
+            ]
+            members.append(("split", .object(fields)))
+        }
+        if metadata.contains(where: { $0 != nil }) {
+            members.append(("metadata", .array(metadata.map { $0.map(SynthesisJSON.string) ?? .null })))
+        }
+        return members.isEmpty ? "{}" : SynthesisJSON.object(members).serialized
+    }
+
+    private func validate(_ record: DatasetRecord, split: SplitRequest?, metadata: [String?], context: JobContext) throws {
         let datasetID = record.id
         let options = ValidationOptions(
             mode: record.mode, baseModel: BaseModelCatalog.model(id: record.baseModel) ?? BaseModelCatalog.defaultModel,
@@ -80,6 +93,7 @@ struct ValidationJobRunner: JobRunner {
         var sink = BatchingValidationSink(store: store, datasetID: datasetID, context: context)
         sink.endsJob = true
         sink.split = split
+        sink.metadata = metadata
         let summary: ValidationSummary
         do {
             summary = try validateJSONLFile(atPath: path, options: options, sink: &sink)

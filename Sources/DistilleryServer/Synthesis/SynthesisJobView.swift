@@ -167,7 +167,7 @@ struct SynthesisJobView: Encodable {
             return EndpointView(
                 name: name, provider: judge?.provider ?? job.provider, model: judge?.model ?? job.model, answered: used.answered,
                 tokensIn: used.tokensIn, tokensOut: used.tokensOut, costUSD: used.costUSD,
-                costText: (judge.map { !$0.selfHosted || $0.priceGiven } ?? known) ? Formatting.usd(used.costUSD) : SelfHostedCost.unknownText)
+                costText: (judge?.costKnown ?? known) ? Formatting.usd(used.costUSD) : SelfHostedCost.unknownText)
         }
         hasEndpoints = !endpoints.isEmpty
         judgeWarning = runSettings.flatMap { settings in

@@ -187,6 +187,9 @@ public struct JudgeEndpointSettings: Codable, Sendable, Equatable {
         priceGiven = false
     }
 
+    /// False when the cost cannot be known: a self-hosted judge without a price.
+    var costKnown: Bool { !selfHosted || priceGiven }
+
     var capabilities: TeacherCapabilities {
         TeacherCapabilities(
             supportsN: false, supportsSeed: supportsSeed, returnsReasoning: returnsReasoning, supportsJSONObject: supportsJSONObject,
