@@ -123,8 +123,8 @@ struct Eval: ParsableCommand {
         }
         bar.finish()
         let report = document.report
-        let cost = document.usage.values.reduce(0) { $0 + $1.costUSD }
-        print("\(document.status): \(document.judged) of \(document.total) rows judged, \(document.skipped) skipped; report written to \(out); cost \(Formatting.usd(cost))")
+        let cost = document.costUSD.map(Formatting.usd) ?? SelfHostedCost.unknownText
+        print("\(document.status): \(document.judged) of \(document.total) rows judged, \(document.skipped) skipped; report written to \(out); cost \(cost)")
         for dimension in report.dimensions {
             print("  \(dimension.id): \(dimension.passes.rateText) pass (\(dimension.passes.count)/\(dimension.passes.of), 95% \(dimension.passes.intervalText ?? "—"))")
         }

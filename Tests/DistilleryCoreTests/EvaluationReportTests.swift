@@ -123,7 +123,7 @@ struct EvaluationReportTests {
             rows: Self.rows, dimensions: Self.dimensions, teacher: teacher, student: ("openai-compatible", "smollm2-135m"), studentCostKnown: false)
         for spend in [report.student, try #require(report.teacher)] {
             #expect(spend.costUSD == nil && spend.dollarsPerThousandAnswers == nil)
-            #expect(spend.dollarsPerThousandText == "unknown — no price given")
+            #expect(spend.dollarsPerThousandText == "unknown (self-hosted)")
             // Tokens and latency are still measured.
             #expect(spend.tokensIn > 0 && spend.latencyP50Ms != nil)
         }

@@ -43,6 +43,11 @@ struct EvalCommandTests {
         #expect(dimensions.map { $0["id"] as? String } == ["correct", "safe"])
         #expect(dimensions.map { ($0["passes"] as? [String: Any])?["count"] as? Int } == [11, 12])
         #expect(!(try String(contentsOfFile: out, encoding: .utf8)).contains(studentKey))
+        // Both servers are self-hosted without a price: their cost is unknown, never $0.00.
+        #expect(ok.out.contains("cost unknown (self-hosted)"), "\(ok.out)")
+        let usage = try #require(report["usage"] as? [String: [String: Any]])
+        #expect(usage.keys.sorted() == ["judge", "student"])
+        #expect(usage.values.allSatisfy { $0["costUSD"] is NSNull })
 
         // Bad input: named, exit 2.
         let badSplit = try DistilleryBinary.run(

@@ -160,17 +160,17 @@ struct EvaluationReportPageTests {
         // A self-hosted student and judge without a price: the cost is unknown (null), not $0.00.
         let spend = try #require(report["student"] as? [String: Any])
         #expect(spend["costUSD"] is NSNull && spend["dollarsPerThousandAnswers"] is NSNull)
-        #expect(spend["dollarsPerThousandText"] as? String == "unknown — no price given")
+        #expect(spend["dollarsPerThousandText"] as? String == "unknown (self-hosted)")
         let usage = try #require(page["usage"] as? [[String: Any]])
         #expect(usage.map { $0["costUSD"] is NSNull } == [true, true])
-        #expect(usage.map { $0["costText"] as? String } == ["unknown — no price given", "unknown — no price given"])
+        #expect(usage.map { $0["costText"] as? String } == ["unknown (self-hosted)", "unknown (self-hosted)"])
 
         let browser = BrowserSession(test)
         try browser.signIn()
         let html = try browser.get("/evaluations/\(jobID)")
         #expect(html.status == 200)
         for text in ["1 empty answer", "1 answer cut off at the student&#39;s token limit", "empty answer</span>",
-                     "cut off at the token limit</span>", "unknown — no price given"] {
+                     "cut off at the token limit</span>", "unknown (self-hosted)"] {
             #expect(html.text.contains(text), "the page lacks \(text)")
         }
         #expect(!html.text.contains("$0.00"))

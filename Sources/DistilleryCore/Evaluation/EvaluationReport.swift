@@ -158,7 +158,7 @@ public struct EvaluationReport: Sendable, Encodable, Equatable {
             } else {
                 latencyText = "—"
             }
-            dollarsPerThousandText = costKnown ? perThousand.map(Formatting.usd) ?? "—" : SelfHostedCost.noPriceText
+            dollarsPerThousandText = costKnown ? perThousand.map(Formatting.usd) ?? "—" : SelfHostedCost.unknownText
         }
     }
 

@@ -140,7 +140,7 @@ public struct EvaluationEndpointUsageView: Encodable, Sendable, Equatable {
         self.tokensIn = tokensIn
         self.tokensOut = tokensOut
         self.costUSD = costKnown ? costUSD : nil
-        costText = costKnown ? Formatting.usd(costUSD) : SelfHostedCost.noPriceText
+        costText = costKnown ? Formatting.usd(costUSD) : SelfHostedCost.unknownText
     }
 }
 

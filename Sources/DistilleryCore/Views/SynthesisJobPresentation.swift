@@ -122,6 +122,4 @@ public struct SynthesisJobPresentation: Sendable, Equatable {
 /// A self-hosted teacher has no list price: its cost is unknown unless the user gives one.
 public enum SelfHostedCost {
     public static let unknownText = "unknown (self-hosted)"
-    /// An evaluation's figures (page and JSON twin) for a self-hosted endpoint without a price.
-    public static let noPriceText = "unknown — no price given"
 }

@@ -62,7 +62,13 @@ public enum CommandLineEvaluation {
             public let answered: Int
             public let tokensIn: Int
             public let tokensOut: Int
-            public let costUSD: Double
+            /// null for a self-hosted endpoint without a price: unknown, not free.
+            @JSONNullable public var costUSD: Double?
+        }
+
+        /// The run's cost; nil when an endpoint's cost is unknown.
+        public var costUSD: Double? {
+            usage.values.reduce(Double?.some(0)) { total, used in total.flatMap { total in used.costUSD.map { total + $0 } } }
         }
     }
 
@@ -105,8 +111,12 @@ public enum CommandLineEvaluation {
     }
 
     static func document(_ run: EvaluationRunRecord, services: Services) throws -> Document {
-        let usage = try services.evaluations.endpointUsage(jobID: run.jobID).mapValues {
-            Document.Usage(answered: $0.answered, tokensIn: $0.tokensIn, tokensOut: $0.tokensOut, costUSD: $0.costUSD)
+        let settings = try? EvaluationSettings.decode(run.settingsJSON)
+        let known = ["student": settings?.student.costKnown ?? true, "judge": settings?.judge.costKnown ?? true]
+        let usage = try services.evaluations.endpointUsage(jobID: run.jobID).reduce(into: [String: Document.Usage]()) { usage, entry in
+            let used = entry.value
+            usage[entry.key] = Document.Usage(
+                answered: used.answered, tokensIn: used.tokensIn, tokensOut: used.tokensOut, costUSD: known[entry.key] ?? true ? used.costUSD : nil)
         }
         return Document(
             name: run.name, status: run.status.rawValue, split: run.split, total: run.total, judged: run.judged, skipped: run.skipped,
