@@ -105,7 +105,7 @@ final class ProgressBar {
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
         let eta = progress.etaSeconds.map { $0 == 0 ? "ETA done" : "ETA \(Formatting.duration(seconds: $0))" } ?? "ETA —"
-        let line = "\(bar) \(Formatting.count(progress.processed))/\(Formatting.count(progress.total)) · \(Formatting.count(progress.written)) written · \(Formatting.count(progress.skipped)) skipped · \(Formatting.count(progress.retries)) retries · \(progress.inFlight) in flight · \(Formatting.ratePerMinute(progress.ratePerMinute, noun: progress.unit)) · \(eta) · \(Formatting.usd(progress.costUSD))"
+        let line = "\(bar) \(Formatting.count(progress.processed))/\(Formatting.count(progress.total)) · \(Formatting.count(progress.written)) written · \(Formatting.count(progress.skipped)) skipped · \(Formatting.count(progress.retries)) retries · \(progress.inFlight) in flight · \(Formatting.ratePerMinute(progress.ratePerMinute, noun: progress.unit)) · \(eta) · \(progress.costText)"
         if isTerminal {
             FileHandle.standardError.write(Data("\r\u{1B}[2K\(line)".utf8))
             drewSomething = true

@@ -67,7 +67,9 @@ public enum CommandLineEvaluation {
         }
 
         /// The run's cost; nil when an endpoint's cost is unknown.
-        public var costUSD: Double? {
+        public var costUSD: Double? { Self.cost(usage) }
+
+        static func cost(_ usage: [String: Usage]) -> Double? {
             usage.values.reduce(Double?.some(0)) { total, used in total.flatMap { total in used.costUSD.map { total + $0 } } }
         }
     }
@@ -87,10 +89,10 @@ public enum CommandLineEvaluation {
                     let elapsed = Date().timeIntervalSince(started)
                     let done = run.judged + run.skipped
                     let rate = elapsed > 0 ? Double(done) / elapsed * 60 : 0
-                    let usage = try services.evaluations.endpointUsage(jobID: jobID)
+                    let cost = Document.cost(try usage(run, services: services))
                     var line = CommandLineSynthesis.Progress(
                         total: run.total, processed: done, written: run.judged, skipped: run.skipped, retries: run.retries,
-                        inFlight: services.synthesisRegistry.progress(jobID)?.inFlight ?? 0, costUSD: usage.values.reduce(0) { $0 + $1.costUSD },
+                        inFlight: services.synthesisRegistry.progress(jobID)?.inFlight ?? 0, costText: cost.map(Formatting.usd) ?? SelfHostedCost.unknownText,
                         ratePerMinute: rate, etaSeconds: rate > 0 ? Double(run.total - done) / rate * 60 : nil, elapsedSeconds: elapsed)
                     line.unit = "rows"
                     progress(line)
@@ -110,14 +112,19 @@ public enum CommandLineEvaluation {
         }
     }
 
-    static func document(_ run: EvaluationRunRecord, services: Services) throws -> Document {
+    /// Each endpoint's usage, its cost nil where the endpoint is self-hosted without a price.
+    static func usage(_ run: EvaluationRunRecord, services: Services) throws -> [String: Document.Usage] {
         let settings = try? EvaluationSettings.decode(run.settingsJSON)
         let known = ["student": settings?.student.costKnown ?? true, "judge": settings?.judge.costKnown ?? true]
-        let usage = try services.evaluations.endpointUsage(jobID: run.jobID).reduce(into: [String: Document.Usage]()) { usage, entry in
+        return try services.evaluations.endpointUsage(jobID: run.jobID).reduce(into: [String: Document.Usage]()) { usage, entry in
             let used = entry.value
             usage[entry.key] = Document.Usage(
                 answered: used.answered, tokensIn: used.tokensIn, tokensOut: used.tokensOut, costUSD: known[entry.key] ?? true ? used.costUSD : nil)
         }
+    }
+
+    static func document(_ run: EvaluationRunRecord, services: Services) throws -> Document {
+        let usage = try usage(run, services: services)
         return Document(
             name: run.name, status: run.status.rawValue, split: run.split, total: run.total, judged: run.judged, skipped: run.skipped,
             skipReasons: try services.evaluations.skipReasons(jobID: run.jobID), failure: run.failure,

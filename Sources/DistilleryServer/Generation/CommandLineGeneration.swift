@@ -71,7 +71,7 @@ public enum CommandLineGeneration {
                 let rate = elapsed > 0 ? Double(view.accepted) / elapsed * 60 : 0
                 var line = CommandLineSynthesis.Progress(
                     total: view.target, processed: view.accepted, written: view.accepted, skipped: view.totals.duplicates + view.totals.rejected,
-                    retries: view.retries, inFlight: view.inFlight, costUSD: view.costUSD, ratePerMinute: rate,
+                    retries: view.retries, inFlight: view.inFlight, costText: view.costText, ratePerMinute: rate,
                     etaSeconds: rate > 0 ? Double(view.target - view.accepted) / rate * 60 : nil, elapsedSeconds: elapsed)
                 line.unit = "items"
                 progress(line)

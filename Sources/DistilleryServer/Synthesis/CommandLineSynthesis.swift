@@ -38,7 +38,8 @@ public enum CommandLineSynthesis {
         public let skipped: Int
         public let retries: Int
         public let inFlight: Int
-        public let costUSD: Double
+        /// The cost so far ("$0.42"), or that it is unknown (a self-hosted endpoint without a price).
+        public let costText: String
         public let ratePerMinute: Double
         public let etaSeconds: Double?
         public let elapsedSeconds: Double
@@ -111,7 +112,7 @@ public enum CommandLineSynthesis {
                 let view = try SynthesisJobView(job: job, services: services, parent: nil, child: nil)
                 progress(Progress(
                     total: view.total, processed: view.processed, written: view.written, skipped: view.skipped, retries: view.retries,
-                    inFlight: view.inFlight, costUSD: view.costUSD, ratePerMinute: view.ratePerMinute ?? 0, etaSeconds: view.etaSeconds,
+                    inFlight: view.inFlight, costText: view.costText, ratePerMinute: view.ratePerMinute ?? 0, etaSeconds: view.etaSeconds,
                     elapsedSeconds: view.elapsedSeconds))
             }
             if !job.status.isActive {
