@@ -43,7 +43,7 @@ struct ExplorerBenchmark: ParsableCommand {
         var id: Int64 = 0
         var rows = 0
         for _ in 0..<max(1, runs) {
-            let (seconds, (uploaded, count)) = timed { () throws -> (Int64, Int) in
+            let (seconds, (uploaded, count)) = try timed { () throws -> (Int64, Int) in
                 let id = try server.upload(file, name: "explorer")
                 return (id, try server.rowsOnceValidated(datasetID: id))
             }

@@ -1,4 +1,4 @@
-import Foundation
+import DistilleryCore
 
 /// A job kind's JSON report (`GET /api/generations/{job}`, `/api/scoring/{job}`, `/api/evaluations/{job}`): also what
 /// starting a job answers (201, with its address) and what cancelling one answers (202).
