@@ -50,6 +50,9 @@ public struct NewGenerationJob: Sendable {
     public var keyID: Int64?
     public var recipeID: Int64?
     public var sourceDatasetID: Int64?
+    /// The items the task aims at; nil: its strata's quotas. A failure-mode task copying the failing prompts alone
+    /// asks the teacher for nothing (every quota 0) and aims at the prompts it copies.
+    public var target: Int?
 
     public init(
         templateID: Int64?, templateName: String, templateType: TemplateType, systemPrompt: String, prompt: String, outputName: String,
@@ -170,7 +173,7 @@ public struct GenerationStore: Sendable {
                 .integer(jobID), SQLValue(job.templateID), .text(job.templateName), .text(job.templateType.rawValue), .text(job.systemPrompt),
                 .text(job.prompt), .text(job.outputName), SQLValue(job.createdBy), .text(job.provider), .text(job.model),
                 .text(job.settingsJSON), SQLValue(job.keyID), SQLValue(job.recipeID), SQLValue(job.sourceDatasetID),
-                SQLValue(strata.reduce(0) { $0 + $1.quota }), .integer(now))
+                SQLValue(job.target ?? strata.reduce(0) { $0 + $1.quota }), .integer(now))
             let insert = try connection.cachedStatement(
                 """
                 INSERT INTO generation_strata (job_id, idx, label, value_json, descriptions, weight, quota) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -503,6 +506,11 @@ public struct GenerationStore: Sendable {
 
     /// Ends the task: its status, its queue entry's (in `JobStatus`'s words), the failure text, and the keys pasted
     /// for it deleted. A move its life cycle does not allow is refused.
+    /// A failure-mode task that copies the failing prompts alone counts them as its accepted output.
+    public func recordCopiedPrompts(jobID: Int64, count: Int) throws {
+        try database.write { try $0.run("UPDATE generation_jobs SET accepted = ? WHERE job_id = ?", SQLValue(count), .integer(jobID)) }
+    }
+
     public func finish(jobID: Int64, status: GenerationStatus, failure: String?, now: Int64) throws {
         try database.write { connection in
             try Self.table.end(in: connection, jobID: jobID, status: status, failure: failure, now: now)

@@ -64,6 +64,11 @@ struct EndpointFlags<Role: EndpointRole>: ParsableArguments {
     @Option(name: .customLong(Role.flagPrefix + "api-key-env"), help: "Name of the environment variable holding the API key.")
     var apiKeyEnvironment: String?
 
+    @Option(
+        name: .customLong(Role.flagPrefix + "structured-output"),
+        help: "How a custom server takes a JSON schema: none, json_schema, or json_object_schema (llama-cpp-python).")
+    var structuredOutput: String?
+
     @Option(name: .customLong(Role.flagPrefix + "temperature"), help: Self.samplingHelp("Sampling temperature (default: \(Self.defaults("0.7")))."))
     var temperature: Double?
 
@@ -115,6 +120,7 @@ struct EndpointFlags<Role: EndpointRole>: ParsableArguments {
         fields["max_in_flight"] = maxInFlight.map(String.init)
         fields["request_timeout_seconds"] = timeout.map { String($0) }
         fields["base_url"] = baseURL
+        fields["supports_structured_output"] = structuredOutput
         fields["seed"] = seed.map(String.init)
         fields["max_tokens_cap"] = maxTokensCap.map(String.init)
         fields["requests_per_minute"] = requestsPerMinute.map(String.init)

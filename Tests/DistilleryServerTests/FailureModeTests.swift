@@ -159,9 +159,9 @@ struct FailureModeTests {
             "teacher": ["provider": "openai-compatible", "model": "fake-teacher", "base_url": expander.baseURL + "/v1", "max_in_flight": 4],
         ]
 
-        // Never test rows alone, and only the run's modes.
-        let none = try Self.post(test, "/api/evaluations/\(run)/failure-dataset", base.merging(["variations": 0, "include_failing_prompts": true]) { $1 })
-        #expect(none.status == 422 && none.text.contains("never built from them alone"))
+        // Never test rows alone unless asked (include_failing_prompts), and only the run's modes.
+        let none = try Self.post(test, "/api/evaluations/\(run)/failure-dataset", base.merging(["variations": 0]) { $1 })
+        #expect(none.status == 422 && none.text.contains("never built from test rows alone"))
         let unknown = try Self.post(test, "/api/evaluations/\(run)/failure-dataset", base.merging(["modes": [999]]) { $1 })
         #expect(unknown.status == 422 && unknown.text.contains("modes[0]"))
 
@@ -229,5 +229,39 @@ struct FailureModeTests {
         #expect(inputs.count == 4)
         #expect(Array(inputs.prefix(2)) == [Self.prompts[0].0, Self.prompts[1].0])
         #expect(rows.prefix(2).allSatisfy { (($0["metadata"] as? [String: Any])?["failing_prompt"] as? [String: Any])?["evaluation"] as? Int64 == run })
+    }
+
+    @Test func askedForTheFailingPromptsAloneTheTaskCopiesThemWithoutCallingTheTeacher() throws {
+        let script = try Self.script()
+        let student = try FakeTeacherProcess(["--eval-script", script])
+        let judge = try FakeTeacherProcess(["--eval-script", script])
+        let expander = try FakeTeacherProcess([])
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let (run, report) = try Self.evaluate(test, dataset: try Self.dataset(test), student: student, judge: judge)
+        let modes = Self.modes(report)
+        let teacher: [String: Any] = ["provider": "openai-compatible", "model": "fake-teacher", "base_url": expander.baseURL + "/v1"]
+        let notAsked = try Self.post(test, "/api/evaluations/\(run)/failure-dataset", [
+            "modes": modes.map(\.id), "variations": 0, "skill_prompt": Self.skill, "teacher": teacher,
+        ])
+        #expect(notAsked.status == 422)
+        #expect(notAsked.text.contains("never built from test rows alone"))
+        #expect(notAsked.text.contains("include_failing_prompts"))
+
+        let created = try Self.post(test, "/api/evaluations/\(run)/failure-dataset", [
+            "modes": modes.map(\.id), "variations": 0, "include_failing_prompts": true, "skill_prompt": Self.skill, "teacher": teacher,
+        ])
+        guard created.status == 201, let jobID = ((try TestApp.object(created))["jobID"] as? NSNumber)?.int64Value else {
+            throw TestFailure("failure dataset -> \(created.status): \(created.text)")
+        }
+        let task = try GenerationTests.waitForTask(test, jobID)
+        #expect(task["status"] as? String == "completed")
+        let rows = try GenerationTests.rows(test, dataset: try #require(task["datasetID"] as? Int64))
+        let inputs = rows.compactMap { ($0["row"] as? [String: Any])?["input"] as? String }
+        #expect(inputs.sorted() == Self.prompts.prefix(4).map(\.0).sorted(), "the four failing prompts, nothing else")
+        #expect(rows.allSatisfy { (($0["metadata"] as? [String: Any])?["failing_prompt"] as? [String: Any])?["evaluation"] as? Int64 == run })
+        #expect(try expander.logEntries().filter { $0["path"] as? String == "/v1/chat/completions" }.isEmpty)
+        let listed = try test.json("/api/evaluations/\(run)/failure-modes")
+        #expect(((listed["failureDatasets"] as? [[String: Any]]) ?? []).contains { ($0["datasetID"] as? NSNumber)?.int64Value == task["datasetID"] as? Int64 })
     }
 }

@@ -115,7 +115,8 @@ Request log (--log FILE): one JSON line per request, flushed per line, written w
 (or, for a hang, when the hang starts): {"t", "t_received", "method", "path", "model", "seed" (the last
 user message), "n", "judge", "status" (0 for a hang), "fault", "auth" (whether an Authorization header
 was present; never its value), "temperature", "top_p", "max_tokens", "sampling_seed" (the request's `seed`),
-"response_format" (its type, or null)}.
+"response_format" (its type, or null), "response_schema" (whether a json_object format carried a "schema")}.
+--json-object-schema-only refuses (422) any response_format type but json_object, as llama-cpp-python's server does.
 """
 
 import argparse
@@ -164,7 +165,7 @@ class Config:
         "judge_word": str, "judge_marker": str, "echo_auth": bool, "models_latency_ms": float, "hold_models": bool,
         "judge_garbage_at_zero": bool, "judge_tokens": int,
         "gen_duplicate_rate": float, "gen_malformed_rate": float, "gen_duplicates_for": str,
-        "expand_drops": str, "eval_script": str,
+        "expand_drops": str, "eval_script": str, "json_object_schema_only": bool,
     }
 
     def __init__(self, args):
@@ -372,7 +373,11 @@ class FakeTeacher:
         response_format = payload.get("response_format")
         format_type = response_format.get("type") if isinstance(response_format, dict) else None
         entry.update(model=model, seed=seed_text, n=n, judge=judge, fault=None, temperature=payload.get("temperature"), top_p=payload.get("top_p"),
-                     max_tokens=payload.get("max_tokens"), sampling_seed=payload.get("seed"), response_format=format_type)
+                     max_tokens=payload.get("max_tokens"), sampling_seed=payload.get("seed"), response_format=format_type,
+                     response_schema=isinstance(response_format, dict) and isinstance(response_format.get("schema"), dict))
+        if config.json_object_schema_only and format_type not in (None, "text", "json_object"):
+            # llama-cpp-python's server: its response_format model takes json_object (with an optional schema) only.
+            raise BadRequest(422, f"response_format type {format_type!r} is not supported; use json_object with a schema")
         if not self.authorized(request):
             return self.unauthorized()
         if not isinstance(messages, list) or not messages:
@@ -622,8 +627,12 @@ GEN_WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "h
 
 def generation_shape(response_format, text):
     """(N, the item's fields) for a generation request, else None."""
+    schema = None
     if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
         schema = (response_format.get("json_schema") or {}).get("schema") or {}
+    elif isinstance(response_format, dict) and response_format.get("type") == "json_object" and isinstance(response_format.get("schema"), dict):
+        schema = response_format["schema"]
+    if schema is not None:
         items = ((schema.get("properties") or {}).get("items")) or {}
         if items.get("type") == "array" and isinstance(items.get("minItems"), int):
             fields = (items.get("items") or {}).get("required") or []
@@ -956,6 +965,8 @@ def parse_arguments(argv):
                         "the first items answered for each seed and mutation of a seed-expansion request")
     parser.add_argument("--eval-script", default=None, help="JSON {\"student\": {...}, \"judge\": {...}} for evaluation runs")
     parser.add_argument("--expand-first", default=None, help="the first item of the first seed-expansion answer, verbatim")
+    parser.add_argument("--json-object-schema-only", action="store_true",
+                        help="refuse a response_format other than json_object (with an optional schema), as llama-cpp-python does")
     parser.add_argument("--log", default=None, help="append one JSON line per request to this file")
     return parser.parse_args(argv)
 

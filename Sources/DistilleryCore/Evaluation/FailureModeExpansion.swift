@@ -48,6 +48,17 @@ public enum FailureModeExpansion {
         }
     }
 
+    /// The strata of a failure-mode dataset without variations (the user asked for the failing prompts alone): one
+    /// per failing prompt, with a quota of 0, so the task asks the teacher for nothing and its output is the prompts.
+    public static func promptsOnlyStrata(failing: [FailingPrompt]) -> [Stratum] {
+        failing.enumerated().map { position, failing in
+            Stratum(
+                index: position,
+                values: [SeedExpansion.seedVariable: failing.prompt, SeedExpansionPlan.seedIndexValue: String(position + 1), failureModeVariable: failing.mode],
+                descriptions: [:], weight: 0, quota: 0, label: "seed \(position + 1) · as is")
+        }
+    }
+
     /// The item filter: `ExpansionFilter`'s checks for this template (too short, refusal, echo), then the leakage
     /// check: a variation that is a near duplicate of any prompt of the evaluated split — the `NearDuplicateIndex`
     /// of `heldOutPrompts`, at `nearDuplicateThreshold` — is dropped as `near_duplicate_of_held_out`. Its own seed

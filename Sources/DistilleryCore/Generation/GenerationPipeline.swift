@@ -117,7 +117,7 @@ public struct GenerationPipeline: Pipeline, Sendable {
             call.promptContext(strata: configuration.strata, seed: configuration.seed, nowUnixMs: configuration.createdAtUnixMs))
         var sampling = SamplingSettings(
             temperature: configuration.temperature, maxNewTokens: configuration.limits.initial, topP: configuration.topP)
-        if configuration.capabilities.supportsJSONSchema {
+        if configuration.capabilities.takesSchema {
             sampling.jsonSchema = JSONSchemaFormat(name: "generated_items", schema: configuration.type.responseSchema(count: call.count))
         } else {
             prompt += "\n\n" + configuration.type.formatInstruction(count: call.count)

@@ -9,8 +9,8 @@ public struct SamplingSettings: Sendable, Equatable {
     public var topP: Double?
     /// Stop sequences (`stop`), left out when empty.
     public var stop: [String]
-    /// A JSON schema the answer must follow (`response_format: {"type": "json_schema", …}`), sent only where the
-    /// catalog says the model supports it; elsewhere `jsonObjectResponse` (JSON mode) applies as before.
+    /// A JSON schema the answer must follow, sent only where the model takes one (`json_schema`, or llama-cpp-python's
+    /// `json_object` with a `schema`); elsewhere `jsonObjectResponse` (JSON mode) applies as before.
     public var jsonSchema: JSONSchemaFormat?
 
     public init(
@@ -98,6 +98,8 @@ public struct ChatCompletionRequest: Sendable, Equatable {
                 ("type", .string("json_schema")),
                 ("json_schema", .object([("name", .string(schema.name)), ("schema", schema.schema), ("strict", true)])),
             ])))
+        } else if let schema = sampling.jsonSchema, capabilities.supportsJSONObjectSchema {
+            members.append(("response_format", .object([("type", .string("json_object")), ("schema", schema.schema)])))
         } else if sampling.jsonObjectResponse && capabilities.supportsJSONObject {
             members.append(("response_format", .object([("type", .string("json_object"))])))
         }

@@ -11,15 +11,61 @@ public struct TeacherCapabilities: Sendable, Equatable {
     /// Accepts `response_format: {"type": "json_schema", …}` (structured output); optional in the catalog,
     /// false when absent.
     public var supportsJSONSchema: Bool
+    /// Accepts `response_format: {"type": "json_object", "schema": …}`: llama-cpp-python's server, which constrains
+    /// the answer to the schema by a grammar but refuses the `json_schema` type. Set for custom servers only.
+    public var supportsJSONObjectSchema: Bool
 
     public init(
-        supportsN: Bool, supportsSeed: Bool, returnsReasoning: Bool, supportsJSONObject: Bool = false, supportsJSONSchema: Bool = false
+        supportsN: Bool, supportsSeed: Bool, returnsReasoning: Bool, supportsJSONObject: Bool = false, supportsJSONSchema: Bool = false,
+        supportsJSONObjectSchema: Bool = false
     ) {
         self.supportsN = supportsN
         self.supportsSeed = supportsSeed
         self.returnsReasoning = returnsReasoning
         self.supportsJSONObject = supportsJSONObject
         self.supportsJSONSchema = supportsJSONSchema
+        self.supportsJSONObjectSchema = supportsJSONObjectSchema
+    }
+
+    /// The answer's schema reaches the server in one form or the other, so the prompt need not spell it out.
+    public var takesSchema: Bool { supportsJSONSchema || supportsJSONObjectSchema }
+
+    /// The way a custom server takes a schema, as the dialog and the API name it.
+    public var structuredOutput: StructuredOutputStyle {
+        supportsJSONSchema ? .jsonSchema : supportsJSONObjectSchema ? .jsonObjectSchema : .none
+    }
+}
+
+/// How a custom server takes the JSON schema an answer must follow (`supports_structured_output`).
+public enum StructuredOutputStyle: String, Sendable, Codable, CaseIterable {
+    /// No schema: the prompt describes the format (and JSON mode where the model has it).
+    case none
+    /// `{"type": "json_schema", "json_schema": {…}}`: OpenAI's form, taken by vLLM and llama.cpp's `llama-server`.
+    case jsonSchema = "json_schema"
+    /// `{"type": "json_object", "schema": …}`: llama-cpp-python's server (grammar-constrained JSON).
+    case jsonObjectSchema = "json_object_schema"
+
+    /// Reads the field: the style's name, or a checkbox's yes/no (yes being `json_schema`, as the field began);
+    /// nil for anything else.
+    public init?(field: String) {
+        let value = String(field.lowercased().drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+        if let style = StructuredOutputStyle(rawValue: value) {
+            self = style
+        } else if ["on", "true", "1", "yes"].contains(value) {
+            self = .jsonSchema
+        } else if ["off", "false", "0", "no"].contains(value) {
+            self = .none
+        } else {
+            return nil
+        }
+    }
+
+    /// The capabilities of a custom server that takes schemas this way.
+    public func applied(to capabilities: TeacherCapabilities) -> TeacherCapabilities {
+        var applied = capabilities
+        applied.supportsJSONSchema = self == .jsonSchema
+        applied.supportsJSONObjectSchema = self == .jsonObjectSchema
+        return applied
     }
 }
 

@@ -7,8 +7,9 @@ import DistilleryStorage
 /// seeds dataset whose parent is the evaluated dataset; the task's settings name the run (its link to it).
 ///
 /// The failing prompts are held-out rows: the output holds them only when `include_failing_prompts` is true (the
-/// form warns that the next student then trains on test rows), and `variations` must be at least 1, so the dataset is
-/// never test rows alone. The request is the seed expansion's without `variations_per_seed` (`variations`, default
+/// form warns that the next student then trains on test rows). `variations` may be 0 only then: the user asked for
+/// the failing prompts alone, and the task copies them without asking the teacher; otherwise the dataset is never
+/// test rows alone. The request is the seed expansion's without `variations_per_seed` (`variations`, default
 /// 3), plus `modes` (required) and `include_failing_prompts`; `name` defaults to "<run> failure modes".
 enum FailureDatasetService {
     static let defaultVariations = 3
@@ -48,25 +49,27 @@ enum FailureDatasetService {
             problems["skill_prompt"] = "Required: the evaluated dataset has no skill prompt, and the seeds dataset needs one to be synthesized."
         }
         guard problems.isEmpty, var request, let plan, let modeIDs else { throw AppError.invalid("Check the fields marked.", fields: problems) }
+        let weights = plan?.weights ?? [:]
 
         let names = Dictionary(uniqueKeysWithValues: activeModes.map { ($0.id, $0.name) })
         let failing = try store.failingRows(jobID: run.jobID, modeIDs: modeIDs).map {
             FailureModeExpansion.FailingPrompt(prompt: $0.prompt, mode: names[$0.modeID] ?? "")
         }
-        let strata: [Stratum]
-        do {
-            strata = try FailureModeExpansion.strata(plan, failing: failing)
+        var strata = FailureModeExpansion.promptsOnlyStrata(failing: failing)
+        do throws(GenerationPlanError) {
+            if let plan { strata = try FailureModeExpansion.strata(plan, failing: failing) }
         } catch {
             throw AppError.invalid("Check the fields marked.", fields: [error.path == "variations_per_seed" ? "variations" : error.path: error.message])
         }
-        request.count = strata.reduce(0) { $0 + $1.quota }
+        // The failing prompts alone: the task's target is the prompts it copies (its strata ask the teacher for none).
+        request.count = plan == nil ? failing.count : strata.reduce(0) { $0 + $1.quota }
         request.inputDatasetID = dataset?.id
         request.skillPrompt = request.skillPrompt ?? dataset?.skillPrompt
         request.expansion = (
             strata,
             SeedExpansionSettings(
-                variationsPerSeed: plan.variationsPerSeed,
-                mutations: Dictionary(uniqueKeysWithValues: EvolMutation.allCases.map { ($0.rawValue, plan.weights[$0] ?? 0) }),
+                variationsPerSeed: plan?.variationsPerSeed ?? 0,
+                mutations: Dictionary(uniqueKeysWithValues: EvolMutation.allCases.map { ($0.rawValue, weights[$0] ?? 0) }),
                 failures: FailureExpansionSource(evaluationJobID: run.jobID, modeIDs: modeIDs, includeFailingPrompts: include))
         )
         return request
@@ -98,20 +101,21 @@ enum FailureDatasetService {
         return include
     }
 
-    /// `variations` (default 3, at least 1: the dataset is never built from test rows alone) and `mutations`.
-    private static func readPlan(_ json: SynthesisJSON, includeFailingPrompts: Bool, problems: inout [String: String]) -> SeedExpansionPlan? {
+    /// `variations` (default 3) and `mutations`: the expansion's plan, `.some(nil)` for the failing prompts alone
+    /// (`variations` 0 with `include_failing_prompts`), nil when a field is wrong.
+    private static func readPlan(_ json: SynthesisJSON, includeFailingPrompts: Bool, problems: inout [String: String]) -> SeedExpansionPlan?? {
         var variations = defaultVariations
         if let value = json["variations"], !value.isNull {
             guard let count = value.intValue, (0...SeedExpansionPlan.maximumVariationsPerSeed).contains(count) else {
-                problems["variations"] = "Must be a whole number from 1 to \(SeedExpansionPlan.maximumVariationsPerSeed)."
+                problems["variations"] = "Must be a whole number from 0 to \(SeedExpansionPlan.maximumVariationsPerSeed)."
                 return nil
             }
             variations = count
         }
         guard variations > 0 else {
-            problems["variations"] = includeFailingPrompts
-                ? "Must be at least 1: the failing prompts are test rows, and a failure-mode dataset is never built from them alone."
-                : "Must be at least 1: a failure-mode dataset is never built from test rows alone."
+            if includeFailingPrompts { return .some(nil) }
+            problems["variations"] = "Must be at least 1: a failure-mode dataset is never built from test rows alone. "
+                + "To copy the failing prompts without variations, also tick \"Also copy the failing prompts themselves\" (include_failing_prompts)."
             return nil
         }
         var expansion = json

@@ -72,10 +72,17 @@ struct GenerationJobRunner: JobRunner {
         if outcome == .interrupted { throw JobInterrupted() }
 
         guard let finished = try store.job(id: job.id) else { return }
-        if finished.accepted > 0 {
+        let copiesFailingPrompts = settings.expansion?.failures?.includeFailingPrompts == true
+        if finished.accepted > 0 || copiesFailingPrompts {
             _ = try GenerationOutputBuilder.build(job: finished, settings: settings, services: services, context: context)
         }
-        let (status, failure) = Self.ending(outcome, accepted: finished.accepted, isComplete: engine.isComplete)
+        var accepted = finished.accepted
+        if settings.expansion?.variationsPerSeed == 0 && copiesFailingPrompts && outcome == .finished {
+            // Asked for the failing prompts alone: they are the task's whole output, and its target.
+            accepted = finished.target
+            try store.recordCopiedPrompts(jobID: job.id, count: accepted)
+        }
+        let (status, failure) = Self.ending(outcome, accepted: accepted, isComplete: engine.isComplete)
         try store.finish(jobID: job.id, status: status, failure: failure, now: services.now())
         services.logger.info(
             "generation finished", metadata: ["job": "\(job.id)", "status": "\(status.rawValue)", "accepted": "\(finished.accepted)"])

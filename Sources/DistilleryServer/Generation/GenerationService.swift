@@ -218,13 +218,15 @@ enum GenerationService {
             variablesJSON: GenerationVariablesReader.json(request.variables).serialized, combinationsJSON: nil,
             skillPrompt: request.template.type.producesSeeds ? request.skillPrompt ?? request.template.systemPrompt : nil,
             expansion: request.expansion?.settings)
-        let jobID = try services.generations.create(
-            NewGenerationJob(
+        var job = NewGenerationJob(
                 templateID: request.template.id, templateName: request.template.name, templateType: request.template.type,
                 systemPrompt: request.template.systemPrompt, prompt: request.template.prompt, outputName: request.outputName, createdBy: createdBy,
                 provider: teacher.provider, model: teacher.model, settingsJSON: settings.json, keyID: keyID, recipeID: recipeID,
-                sourceDatasetID: request.inputDatasetID),
-            strata: strata, now: services.now())
+                sourceDatasetID: request.inputDatasetID)
+        if let expansion = request.expansion?.settings, expansion.variationsPerSeed == 0, expansion.failures?.includeFailingPrompts == true {
+            job.target = request.count
+        }
+        let jobID = try services.generations.create(job, strata: strata, now: services.now())
         services.wakeWorkers()
         return jobID
     }
@@ -305,8 +307,11 @@ enum GenerationService {
             let (teacherRequest, provider, prepared, key) = (keyed.request, keyed.provider, keyed.settings, keyed.key)
             return .later(
                 waitingFor: { done in
+                    // A task that asks the teacher for nothing (the failing prompts copied alone) is not timed.
+                    let asksTeacher = strata.contains { $0.quota > 0 }
                     SynthesisService.preflight(
-                        settings: prepared, key: key, transport: services.transport, requireModelListed: provider.baseURL != nil, completion: done)
+                        settings: prepared, key: key, transport: services.transport, requireModelListed: provider.baseURL != nil,
+                        timeSelfHosted: asksTeacher, completion: done)
                 },
                 then: { preflight in
                     defer { keyed.free() }

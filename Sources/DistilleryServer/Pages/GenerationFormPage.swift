@@ -23,6 +23,7 @@ struct GenerationForm {
     let providers: [Option]
     let savedKeys: [Option]
     let recipes: [Option]
+    let structuredOutputOptions: [SynthesisDialog.StructuredOutputOption]
     var fieldErrors: [String: String] = [:]
     var formError: String?
     /// Every problem in the request's own words (JSON path: message).
@@ -62,6 +63,7 @@ struct GenerationForm {
         recipes = try services.recipes.list().map {
             Option(value: String($0.id), label: $0.recipe.name, selected: fields["recipe_id"] == String($0.id))
         }
+        structuredOutputOptions = SynthesisDialog.structuredOutputOptions(fields: values)
     }
 
     /// The form's fields as `POST /api/generations`'s JSON (the variables' form text read line by line).

@@ -18,6 +18,12 @@ struct SynthesisDialog {
         let models: [ModelOption]
     }
 
+    struct StructuredOutputOption {
+        let value: String
+        let label: String
+        let selected: Bool
+    }
+
     struct SavedKeyOption {
         let id: Int64
         let providerName: String
@@ -43,7 +49,7 @@ struct SynthesisDialog {
     let baseURL: String
     let customModel: String
     let supportsN: Bool
-    let supportsStructuredOutput: Bool
+    let structuredOutputOptions: [StructuredOutputOption]
     let rejectionSampling: Bool
     let keepReasoning: Bool
     let temperature: String
@@ -88,7 +94,7 @@ struct SynthesisDialog {
         baseURL = fields["base_url"] ?? ""
         customModel = fields["custom_model"] ?? ""
         supportsN = fields["supports_n"] == "true"
-        supportsStructuredOutput = fields["supports_structured_output"] == "true"
+        structuredOutputOptions = Self.structuredOutputOptions(fields: fields)
         rejectionSampling = fields["rejection_sampling"] == "true"
         keepReasoning = fields["keep_reasoning"] == "true"
         temperature = fields["temperature"] ?? "0.7"
@@ -115,6 +121,19 @@ struct SynthesisDialog {
     }
 
     /// The teacher choices, the one in `fields` (`provider`, `model`) selected.
+    /// The ways a custom server may take a schema, the field's value chosen (none when absent or unreadable).
+    static func structuredOutputOptions(fields: [String: String]) -> [StructuredOutputOption] {
+        let chosen = fields["supports_structured_output"].flatMap(StructuredOutputStyle.init(field:)) ?? .none
+        return StructuredOutputStyle.allCases.map { style in
+            let label = switch style {
+            case .none: "None: the prompt describes the format"
+            case .jsonSchema: "json_schema (OpenAI, vLLM, llama.cpp's llama-server)"
+            case .jsonObjectSchema: "json_object with a schema (llama-cpp-python)"
+            }
+            return StructuredOutputOption(value: style.rawValue, label: label, selected: style == chosen)
+        }
+    }
+
     static func providerOptions(catalog: ProviderCatalog, fields: [String: String]) -> [ProviderOption] {
         let chosenProvider = fields["provider"].flatMap { catalog.provider(id: $0)?.id } ?? SynthesisService.defaultProvider
         return catalog.providers.map { provider in

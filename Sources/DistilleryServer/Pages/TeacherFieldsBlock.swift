@@ -20,7 +20,7 @@ struct TeacherFieldsBlock {
     let customModel: String
     let inputPricePerMillion: String
     let outputPricePerMillion: String
-    let supportsStructuredOutput: Bool
+    let structuredOutputOptions: [SynthesisDialog.StructuredOutputOption]
     /// The fieldset's name: "Teacher", or "Judge" where the endpoint grades.
     let legend: String
 
@@ -36,7 +36,7 @@ struct TeacherFieldsBlock {
         customModel = fields["custom_model"] ?? ""
         inputPricePerMillion = fields["input_price_per_million"] ?? ""
         outputPricePerMillion = fields["output_price_per_million"] ?? ""
-        supportsStructuredOutput = fields["supports_structured_output"] == "true"
+        structuredOutputOptions = SynthesisDialog.structuredOutputOptions(fields: fields)
     }
 
     /// The endpoint fields the partial posts (besides the key and recipe fields).

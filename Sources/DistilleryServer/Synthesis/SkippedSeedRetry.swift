@@ -136,6 +136,7 @@ enum SkippedSeedRetry {
             "keep_reasoning": settings.keepReasoning ? "true" : "false", "max_new_tokens": String(settings.maxNewTokens),
             "max_in_flight": String(settings.maxInFlight), "request_timeout_seconds": String(settings.requestTimeoutSeconds),
         ]
+        merged["supports_structured_output"] = settings.capabilities.structuredOutput.rawValue
         merged["temperature"] = settings.temperature.map { String($0) }
         merged["seed"] = settings.seed.map(String.init)
         merged["requests_per_minute"] = settings.requestsPerMinute.map(String.init)

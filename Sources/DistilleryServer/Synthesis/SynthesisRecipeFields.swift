@@ -12,7 +12,7 @@ struct ResolvedSynthesisFields: Sendable {
 enum SynthesisRecipeFields {
     /// The dialog's checkboxes. The dialog form carries `dialog=1`, so an unchecked box (absent from the
     /// form) reads as off instead of letting the recipe's value come back.
-    static let dialogCheckboxes = ["rejection_sampling", "keep_reasoning", "supports_n", "supports_structured_output"]
+    static let dialogCheckboxes = ["rejection_sampling", "keep_reasoning", "supports_n"]
 
     /// `requireBaseURL`: a start refuses (422, naming the field) a custom endpoint still without a base URL;
     /// the dialog and the estimate show the fields as they are, and the estimate's own check names the field.

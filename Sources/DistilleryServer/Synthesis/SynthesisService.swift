@@ -31,8 +31,8 @@ struct SynthesisRequest: Sendable {
     var expectedCompletionTokens: Int?
     /// For custom servers only: whether they accept `n` (vLLM does; llama.cpp and Ollama do not).
     var customSupportsN: Bool?
-    /// For custom servers only: whether they take `response_format: json_schema` (structured output).
-    var customSupportsJSONSchema: Bool?
+    /// For custom servers only: how they take an answer's JSON schema (structured output), if at all.
+    var customStructuredOutput: StructuredOutputStyle?
     /// For custom servers only: what the user pays per million tokens, if anything is known.
     var inputPricePerMillionUSD: Double?
     var outputPricePerMillionUSD: Double?
@@ -91,8 +91,12 @@ enum SynthesisService {
         if let supportsN = fields["supports_n"]?.lowercased(), !supportsN.isEmpty {
             request.customSupportsN = ["on", "true", "1", "yes"].contains(supportsN)
         }
-        if let structured = fields["supports_structured_output"]?.lowercased(), !structured.isEmpty {
-            request.customSupportsJSONSchema = ["on", "true", "1", "yes"].contains(structured)
+        if let structured = fields["supports_structured_output"], !structured.isEmpty {
+            request.customStructuredOutput = StructuredOutputStyle(field: structured)
+            if request.customStructuredOutput == nil {
+                problems["supports_structured_output"] =
+                    "Must be one of \(StructuredOutputStyle.allCases.map(\.rawValue).joined(separator: ", ")) (or true/false)."
+            }
         }
         request.temperature = number("temperature", 0.0...2.0) ?? 0.7
         request.maxNewTokens = number("max_new_tokens", 1...131_072) ?? 1024
@@ -228,9 +232,11 @@ enum SynthesisService {
         settings.maxTokensCap = request.maxTokensCap ?? SynthesisSettings.defaultCap(maxNewTokens: request.maxNewTokens)
         settings.judgeMaxTokens = request.judgeMaxTokens
         settings.contextWindow = model.contextWindow
-        settings.supportsJSONObject = model.capabilities.supportsJSONObject
-        settings.supportsJSONSchema = provider.baseURL == nil
-            ? request.customSupportsJSONSchema ?? model.capabilities.supportsJSONSchema : model.capabilities.supportsJSONSchema
+        let capabilities = provider.baseURL == nil
+            ? request.customStructuredOutput.map { $0.applied(to: model.capabilities) } ?? model.capabilities : model.capabilities
+        settings.supportsJSONObject = capabilities.supportsJSONObject
+        settings.supportsJSONSchema = capabilities.supportsJSONSchema
+        settings.supportsJSONObjectSchema = capabilities.supportsJSONObjectSchema
         settings.topP = request.topP
         settings.distribution = request.distribution
         if request.rejectionSampling {

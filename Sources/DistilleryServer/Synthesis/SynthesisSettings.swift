@@ -37,6 +37,8 @@ public struct SynthesisSettings: Codable, Sendable, Equatable {
     public var supportsJSONObject: Bool?
     /// Structured output (`json_schema`) per the catalog; nil in jobs stored before it existed: not sent.
     public var supportsJSONSchema: Bool?
+    /// A custom server taking the schema as llama-cpp-python does (`json_object` with a `schema`); nil: not sent.
+    public var supportsJSONObjectSchema: Bool?
     /// The teacher's name as the dialog showed it ("DeepSeek"), for the job page.
     public var teacherDisplayName: String?
     /// A server the user runs (custom base URL): no list price, so its cost is unknown unless `priceGiven`.
@@ -91,7 +93,8 @@ public struct SynthesisSettings: Codable, Sendable, Equatable {
     var capabilities: TeacherCapabilities {
         TeacherCapabilities(
             supportsN: supportsN, supportsSeed: supportsSeed, returnsReasoning: returnsReasoning,
-            supportsJSONObject: supportsJSONObject ?? false, supportsJSONSchema: supportsJSONSchema ?? false)
+            supportsJSONObject: supportsJSONObject ?? false, supportsJSONSchema: supportsJSONSchema ?? false,
+            supportsJSONObjectSchema: supportsJSONObjectSchema ?? false)
     }
 
     /// How the child is split when it is built: the distribution with the job's seed (the split form's default
