@@ -27,17 +27,9 @@ struct ExplorerBenchmark: ParsableCommand {
     func run() throws {
         let directory = NSTemporaryDirectory() + "distillery-explorer-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        var configuration = AppConfiguration()
-        configuration.port = 0
-        configuration.dataDirectory = directory
-        configuration.maxUploadBytes = max(configuration.maxUploadBytes, (sizeMb + 5) * 1_000_000)
-        var logger = Logger(label: "bench")
-        logger.logLevel = .warning
-        let app = try DistilleryApp(configuration: configuration, logger: logger)
-        try app.start()
+        let server = try InProcessApp(directory: directory) { $0.maxUploadBytes = max($0.maxUploadBytes, (sizeMb + 5) * 1_000_000) }
+        let (app, auth) = (server.app, server.auth)
         defer { app.stop() }
-        let token = try ServeLoadBenchmark.adminToken(app)
-        let auth = [("Authorization", "Bearer \(token)")]
         if withoutSearchTriggers {
             try app.services.database.write { connection in
                 try connection.execute("DROP TRIGGER row_search_row_inserted; DROP TRIGGER row_search_row_deleted")
@@ -51,7 +43,10 @@ struct ExplorerBenchmark: ParsableCommand {
         var id: Int64 = 0
         var rows = 0
         for _ in 0..<max(1, runs) {
-            let (seconds, (uploaded, count)) = try Self.timed { try Self.uploadAndWait(app: app, auth: auth, file: file) }
+            let (seconds, (uploaded, count)) = try timed { () throws -> (Int64, Int) in
+                let id = try server.upload(file, name: "explorer")
+                return (id, try server.rowsOnceValidated(datasetID: id))
+            }
             best = min(best, seconds)
             (id, rows) = (uploaded, count)
         }
@@ -68,7 +63,7 @@ struct ExplorerBenchmark: ParsableCommand {
             ("explorer page, search", "/datasets/\(id)/rows?q=dashboard"),
             ("explorer page, unfiltered", "/datasets/\(id)/rows"),
         ] {
-            let (seconds, result) = try Self.timed { () throws -> String in
+            let (seconds, result) = try timed { () throws -> String in
                 let response = try HTTPClient.send(HTTPClientRequest(url: app.url + path, headers: auth, timeoutSeconds: 300))
                 guard response.status == 200 else { throw ValidationError("\(path) -> \(response.status)") }
                 let total = (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["total"] as? Int
@@ -78,30 +73,6 @@ struct ExplorerBenchmark: ParsableCommand {
         }
         let after = Self.databaseBytes(directory)
         print("database: \(formatMB(before)) MB before the first search, \(formatMB(after)) MB after (the index of one dataset)")
-    }
-
-    private static func uploadAndWait(app: DistilleryApp, auth: [(String, String)], file: String) throws -> (Int64, Int) {
-        let uploaded = try HTTPClient.send(HTTPClientRequest(
-            method: "POST", url: app.url + "/api/datasets?name=explorer", headers: auth + [("Content-Type", "application/jsonl")],
-            body: .file(path: file), timeoutSeconds: 300))
-        let created = try JSONSerialization.jsonObject(with: Data(uploaded.body)) as? [String: Any]
-        guard let id = ((created?["dataset"] as? [String: Any])?["id"] as? NSNumber)?.int64Value else {
-            throw ValidationError("upload -> \(uploaded.status)")
-        }
-        while true {
-            let detail = try HTTPClient.send(HTTPClientRequest(url: app.url + "/api/datasets/\(id)", headers: auth))
-            let dataset = (try JSONSerialization.jsonObject(with: Data(detail.body)) as? [String: Any])?["dataset"] as? [String: Any]
-            if dataset?["status"] as? String != "validating" { return (id, (dataset?["rows"] as? NSNumber)?.intValue ?? 0) }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-    }
-
-    private static func timed<T>(_ body: () throws -> T) throws -> (Double, T) {
-        let clock = ContinuousClock()
-        let started = clock.now
-        let result = try body()
-        let elapsed = clock.now - started
-        return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, result)
     }
 
     /// The SQLite file and its write-ahead log together.

@@ -36,44 +36,33 @@ struct QualityChecksBenchmark: ParsableCommand {
         let largeFile = try ChatFileGenerator.write(path: large, targetBytes: sizeMb * 1_000_000, answerScale: 2.25)
         let manyFile = try ChatFileGenerator.write(path: many, targetBytes: .max, answerScale: 0.2, maxLines: rows)
 
-        var configuration = AppConfiguration()
-        configuration.port = 0
-        configuration.dataDirectory = directory
-        configuration.maxUploadBytes = max(configuration.maxUploadBytes, max(largeFile.bytes, manyFile.bytes) + 5_000_000)
-        var logger = Logger(label: "bench")
-        logger.logLevel = .warning
-        let app = try DistilleryApp(configuration: configuration, logger: logger)
-        try app.start()
+        let server = try InProcessApp(directory: directory) {
+            $0.maxUploadBytes = max($0.maxUploadBytes, max(largeFile.bytes, manyFile.bytes) + 5_000_000)
+        }
+        let (app, token) = (server.app, server.token)
         defer { app.stop() }
-        let token = try ServeLoadBenchmark.adminToken(app)
 
         for (name, file, generated) in [("50 MB", large, largeFile), ("\(rows) rows", many, manyFile)] {
-            let (id, storedRows) = try upload(file, name: name, app: app, token: token)
+            let (id, storedRows) = try upload(file, name: name, server: server)
             print("dataset \(name): \(formatMB(generated.bytes)) MB, \(generated.lines) lines, \(storedRows) rows")
             var verdict = ""
-            let measured = try measure(runs: runs) {
+            let measured = try PeakMeasurement(runs: runs) {
                 let response = try HTTPClient.send(HTTPClientRequest(
                     method: "POST", url: app.url + "/api/datasets/\(id)/quality", headers: [("Authorization", "Bearer \(token)")],
                     timeoutSeconds: 600))
                 guard response.status == 201 else { throw ValidationError("quality -> \(response.status): \(String(decoding: response.body.prefix(300), as: UTF8.self))") }
                 verdict = (try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["verdict"] as? String ?? ""
             }
-            print("quality-checks \(name): \(format(measured.seconds)) s, peak \(measured.peakAboveIdleMiB) MiB above idle (VmHWM \(measured.peakMiB) MiB)")
+            print("quality-checks \(name): \(measured.report) (VmHWM \(measured.peakMiB) MiB)")
             print("  verdict: \(verdict)")
         }
     }
 
     /// Uploads the file and waits for its validation and for the automatic data checks that follow a passing one, so
     /// nothing else runs during the measurements.
-    private func upload(_ file: String, name: String, app: DistilleryApp, token: String) throws -> (Int64, Int) {
-        let auth = [("Authorization", "Bearer \(token)")]
-        let uploaded = try HTTPClient.send(HTTPClientRequest(
-            method: "POST", url: app.url + "/api/datasets?name=\(name.replacingOccurrences(of: " ", with: "-"))",
-            headers: auth + [("Content-Type", "application/jsonl")], body: .file(path: file), timeoutSeconds: 600))
-        let created = try JSONSerialization.jsonObject(with: Data(uploaded.body)) as? [String: Any]
-        guard let id = ((created?["dataset"] as? [String: Any])?["id"] as? NSNumber)?.int64Value else {
-            throw ValidationError("upload -> \(uploaded.status): \(String(decoding: uploaded.body.prefix(300), as: UTF8.self))")
-        }
+    private func upload(_ file: String, name: String, server: InProcessApp) throws -> (Int64, Int) {
+        let app = server.app
+        let id = try server.upload(file, name: name.replacingOccurrences(of: " ", with: "-"), timeoutSeconds: 600)
         let quality = QualityStore(database: app.services.database)
         while true {
             guard let record = try app.services.datasets.dataset(id: id) else { throw ValidationError("dataset \(id) vanished") }
@@ -84,31 +73,5 @@ struct QualityChecksBenchmark: ParsableCommand {
             }
             Thread.sleep(forTimeInterval: 0.1)
         }
-    }
-
-    struct Measurement {
-        var seconds: Double
-        var peakAboveIdleMiB: Int
-        var peakMiB: Int
-    }
-
-    /// The fastest of `runs`, with the highest peak RSS above the RSS just before each run.
-    private func measure(runs: Int, _ body: () throws -> Void) throws -> Measurement {
-        var best = Measurement(seconds: .infinity, peakAboveIdleMiB: 0, peakMiB: 0)
-        for _ in 0..<max(1, runs) {
-            MemoryStatus.resetPeak()
-            let idle = MemoryStatus.read()
-            let clock = ContinuousClock()
-            let started = clock.now
-            try body()
-            let elapsed = clock.now - started
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            let peak = MemoryStatus.read()
-            let above = idle.flatMap { idle in peak.map { max(0, $0.peakKB - idle.currentKB) / 1024 } } ?? 0
-            best = Measurement(
-                seconds: min(best.seconds, seconds), peakAboveIdleMiB: max(best.peakAboveIdleMiB, above),
-                peakMiB: max(best.peakMiB, (peak?.peakKB ?? 0) / 1024))
-        }
-        return best
     }
 }

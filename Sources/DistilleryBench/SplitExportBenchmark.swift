@@ -26,42 +26,19 @@ struct SplitExportBenchmark: ParsableCommand {
     func run() throws {
         let directory = NSTemporaryDirectory() + "distillery-split-export-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        var configuration = AppConfiguration()
-        configuration.port = 0
-        configuration.dataDirectory = directory
-        configuration.maxUploadBytes = max(configuration.maxUploadBytes, (sizeMb + 5) * 1_000_000)
-        var logger = Logger(label: "bench")
-        logger.logLevel = .warning
-        let app = try DistilleryApp(configuration: configuration, logger: logger)
-        try app.start()
+        let server = try InProcessApp(directory: directory) { $0.maxUploadBytes = max($0.maxUploadBytes, (sizeMb + 5) * 1_000_000) }
+        let (app, auth, token) = (server.app, server.auth, server.token)
         defer { app.stop() }
-        let token = try ServeLoadBenchmark.adminToken(app)
-        let auth = [("Authorization", "Bearer \(token)")]
 
         let file = directory + "-upload.jsonl"
         defer { try? FileManager.default.removeItem(atPath: file) }
         let generated = try ChatFileGenerator.write(path: file, targetBytes: sizeMb * 1_000_000, answerScale: answerScale)
-        let uploaded = try HTTPClient.send(HTTPClientRequest(
-            method: "POST", url: app.url + "/api/datasets?name=split-export", headers: auth + [("Content-Type", "application/jsonl")],
-            body: .file(path: file), timeoutSeconds: 300))
-        let created = try JSONSerialization.jsonObject(with: Data(uploaded.body)) as? [String: Any]
-        guard let id = ((created?["dataset"] as? [String: Any])?["id"] as? NSNumber)?.int64Value else {
-            throw ValidationError("upload -> \(uploaded.status): \(String(decoding: uploaded.body.prefix(300), as: UTF8.self))")
-        }
-        var rows = 0
-        while true {
-            let detail = try HTTPClient.send(HTTPClientRequest(url: app.url + "/api/datasets/\(id)", headers: auth))
-            let dataset = (try JSONSerialization.jsonObject(with: Data(detail.body)) as? [String: Any])?["dataset"] as? [String: Any]
-            if dataset?["status"] as? String != "validating" {
-                rows = (dataset?["rows"] as? NSNumber)?.intValue ?? 0
-                break
-            }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        let id = try server.upload(file, name: "split-export")
+        let rows = try server.rowsOnceValidated(datasetID: id)
         print("dataset: \(formatMB(generated.bytes)) MB, \(generated.lines) lines, \(rows) rows")
 
         var missed = false
-        let split = try measure(runs: runs) {
+        let split = try PeakMeasurement(runs: runs) {
             let response = try HTTPClient.send(HTTPClientRequest(
                 method: "PUT", url: app.url + "/api/datasets/\(id)/split", headers: auth + [("Content-Type", "application/json")],
                 body: .bytes(Array(#"{"train":0.8,"validation":0.1,"test":0.1,"seed":42}"#.utf8)), timeoutSeconds: 300))
@@ -71,14 +48,14 @@ struct SplitExportBenchmark: ParsableCommand {
         print("split 80/10/10 with near-duplicate grouping: \(split.report)")
         print("  response: \(split.output.prefix(400))")
         try printSplitPhases(app.services.datasets, datasetID: id)
-        missed = missed || !split.met
+        missed = missed || !Self.metTargets(split)
 
         for exportFormat in ExportFormat.allCases {
-            let export = try measure(runs: runs) {
+            let export = try PeakMeasurement(runs: runs) {
                 try Self.curlToSink(url: app.url + "/datasets/\(id)/export?format=\(exportFormat.rawValue)", token: token)
             }
             print("export \(exportFormat.rawValue): \(export.report), \(export.output)")
-            missed = missed || !export.met
+            missed = missed || !Self.metTargets(export)
         }
         print("targets: < 2 s and < 64 MiB above idle each — \(missed ? "NOT all met" : "all met")")
     }
@@ -106,31 +83,7 @@ struct SplitExportBenchmark: ParsableCommand {
             + "grouping + assignment \(planned) s, write \(written) s")
     }
 
-    struct Measurement {
-        var seconds: Double
-        var peakAboveIdleMiB: Int
-        var output: String
-        var met: Bool { seconds < 2 && peakAboveIdleMiB < 64 }
-        var report: String { "\(format(seconds)) s, peak \(peakAboveIdleMiB) MiB above idle" }
-    }
-
-    /// The fastest of `runs`, with the highest peak RSS above the RSS just before each run.
-    private func measure(runs: Int, _ body: () throws -> String) throws -> Measurement {
-        var best = Measurement(seconds: .infinity, peakAboveIdleMiB: 0, output: "")
-        for _ in 0..<max(1, runs) {
-            MemoryStatus.resetPeak()
-            let idle = MemoryStatus.read()
-            let clock = ContinuousClock()
-            let started = clock.now
-            let output = try body()
-            let elapsed = clock.now - started
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            let peak = MemoryStatus.read()
-            let above = idle.flatMap { idle in peak.map { max(0, $0.peakKB - idle.currentKB) / 1024 } } ?? 0
-            best = Measurement(seconds: min(best.seconds, seconds), peakAboveIdleMiB: max(best.peakAboveIdleMiB, above), output: output)
-        }
-        return best
-    }
+    private static func metTargets(_ measured: PeakMeasurement<String>) -> Bool { measured.seconds < 2 && measured.peakAboveIdleMiB < 64 }
 
     /// Streams the body to /dev/null in a curl process (so no client buffer counts in this process's memory);
     /// returns "N bytes, HTTP status".

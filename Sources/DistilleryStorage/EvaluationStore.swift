@@ -248,7 +248,7 @@ public struct EvaluationStore: Sendable {
                 UPDATE evaluation_runs SET status = 'running', started_at = COALESCE(started_at, ?)
                 WHERE job_id = ? AND status IN (\(JobStatus.sqlList(JobStatus.predecessors(of: .running))))
                 """, .integer(now), .integer(jobID))
-            guard connection.changes == 1 else { throw try Self.refusal(connection, id: jobID, to: .running) }
+            guard connection.changes == 1 else { throw try Self.table.refusal(connection, jobID: jobID, to: .running) }
             try connection.run("UPDATE evaluation_rows SET status = 'pending' WHERE job_id = ? AND status = 'in_flight'", .integer(jobID))
         }
     }
@@ -348,54 +348,20 @@ public struct EvaluationStore: Sendable {
 
     // MARK: Cancel and end
 
-    public func requestCancel(jobID: Int64) throws -> Bool {
-        try database.write { connection in
-            try connection.run(
-                "UPDATE evaluation_runs SET cancel_requested = 1 WHERE job_id = ? AND status IN ('queued', 'running')", .integer(jobID))
-            return connection.changes > 0
-        }
-    }
+    public func requestCancel(jobID: Int64) throws -> Bool { try Self.table.requestCancel(database, jobID: jobID) }
 
-    public func cancelRequested(jobID: Int64) throws -> Bool {
-        try database.read { try $0.scalar("SELECT cancel_requested FROM evaluation_runs WHERE job_id = ?", .integer(jobID))?.intValue == 1 }
-    }
+    public func cancelRequested(jobID: Int64) throws -> Bool { try Self.table.cancelRequested(database, jobID: jobID) }
 
     /// Ends the run: its status, its queue entry's, the failure text, and the keys pasted for it deleted. A move its life
     /// cycle does not allow is refused.
     public func finish(jobID: Int64, status: JobStatus, failure: String?, now: Int64) throws {
         try database.write { connection in
-            try Self.end(in: connection, jobID: jobID, status: status, failure: failure, now: now)
-            try connection.run(
-                """
-                UPDATE jobs SET state = ?, error = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
-                WHERE id = ? AND state IN (\(JobStatus.sqlList(JobStatus.predecessors(of: status))))
-                """,
-                .text(status.rawValue), SQLValue(status == .failed ? failure : nil), .integer(now), .integer(jobID))
-            guard connection.changes == 1 else { throw try StatusTransitions.queueRefusal(connection, id: jobID, to: status) }
+            try Self.table.end(in: connection, jobID: jobID, status: status, failure: failure, now: now)
+            try JobQueue.endEntry(in: connection, jobID: jobID, status: status, failure: failure, now: now)
         }
     }
 
-    /// A run whose runner threw ends `failed` with its queue entry (`JobQueue.fail`). Nothing for other kinds of job.
-    static func endAfterQueueFailure(in connection: Connection, jobID: Int64, now: Int64) throws {
-        let status = try connection.scalar("SELECT status FROM evaluation_runs WHERE job_id = ?", .integer(jobID))?.stringValue
-        guard let status, JobStatus(rawValue: status)?.isActive == true else { return }
-        try end(in: connection, jobID: jobID, status: .failed, failure: SynthesisStore.serverErrorFailure, now: now)
-    }
-
-    private static func end(in connection: Connection, jobID: Int64, status: JobStatus, failure: String?, now: Int64) throws {
-        try connection.run(
-            """
-            UPDATE evaluation_runs SET status = ?, failure = ?, finished_at = ?
-            WHERE job_id = ? AND status IN (\(JobStatus.sqlList(JobStatus.predecessors(of: status))))
-            """, .text(status.rawValue), SQLValue(failure), .integer(now), .integer(jobID))
-        guard connection.changes == 1 else { throw try refusal(connection, id: jobID, to: status) }
-        try SynthesisStore.deleteJobKeys(in: connection, jobID: jobID, actor: "evaluation run #\(jobID)", now: now)
-    }
-
-    private static func refusal(_ connection: Connection, id: Int64, to target: JobStatus) throws -> StatusTransitionError {
-        let current = try connection.scalar("SELECT status FROM evaluation_runs WHERE job_id = ?", .integer(id))?.stringValue
-        return StatusTransitionError(subject: "Job \(JobNumber.text(id))", from: current, to: target.rawValue)
-    }
+    static let table = JobRecordTable<JobStatus>(table: "evaluation_runs", noun: "evaluation run")
 
     // MARK: Reads
 

@@ -234,7 +234,7 @@ public struct GenerationStore: Sendable {
                 UPDATE generation_jobs SET status = 'running', started_at = COALESCE(started_at, ?)
                 WHERE job_id = ? AND status IN (\(GenerationStatus.sqlList(GenerationStatus.predecessors(of: .running))))
                 """, .integer(now), .integer(jobID))
-            guard connection.changes == 1 else { throw try Self.refusal(connection, id: jobID, to: .running) }
+            guard connection.changes == 1 else { throw try Self.table.refusal(connection, jobID: jobID, to: .running) }
             try connection.run("UPDATE generation_calls SET status = 'pending' WHERE job_id = ? AND status = 'in_flight'", .integer(jobID))
         }
     }
@@ -493,17 +493,9 @@ public struct GenerationStore: Sendable {
         }
     }
 
-    public func requestCancel(jobID: Int64) throws -> Bool {
-        try database.write { connection in
-            try connection.run(
-                "UPDATE generation_jobs SET cancel_requested = 1 WHERE job_id = ? AND status IN ('queued', 'running')", .integer(jobID))
-            return connection.changes > 0
-        }
-    }
+    public func requestCancel(jobID: Int64) throws -> Bool { try Self.table.requestCancel(database, jobID: jobID) }
 
-    public func cancelRequested(jobID: Int64) throws -> Bool {
-        try database.read { try $0.scalar("SELECT cancel_requested FROM generation_jobs WHERE job_id = ?", .integer(jobID))?.intValue == 1 }
-    }
+    public func cancelRequested(jobID: Int64) throws -> Bool { try Self.table.cancelRequested(database, jobID: jobID) }
 
     /// Records the task's output dataset in the dataset's own creating transaction, so a task stopped while it
     /// validates its output finds and reuses it when it resumes.
@@ -521,35 +513,12 @@ public struct GenerationStore: Sendable {
 
     public func finish(jobID: Int64, status: GenerationStatus, failure: String?, now: Int64) throws {
         try database.write { connection in
-            try Self.end(in: connection, jobID: jobID, status: status, failure: failure, now: now)
+            try Self.table.end(in: connection, jobID: jobID, status: status, failure: failure, now: now)
             try JobQueue.endEntry(in: connection, jobID: jobID, status: status.jobStatus, failure: failure, now: now)
         }
     }
 
-    /// A task whose runner threw ends `failed` with its queue entry (`JobQueue.fail`). Nothing for other kinds of job.
-    static func endAfterQueueFailure(in connection: Connection, jobID: Int64, now: Int64) throws {
-        let status = try connection.scalar("SELECT status FROM generation_jobs WHERE job_id = ?", .integer(jobID))?.stringValue
-        guard let status, GenerationStatus(rawValue: status)?.isActive == true else { return }
-        try end(in: connection, jobID: jobID, status: .failed, failure: SynthesisStore.serverErrorFailure, now: now)
-    }
-
-    private static func end(in connection: Connection, jobID: Int64, status: GenerationStatus, failure: String?, now: Int64) throws {
-        try connection.run(
-            """
-            UPDATE generation_jobs SET status = ?, failure = ?, finished_at = ?
-            WHERE job_id = ? AND status IN (\(GenerationStatus.sqlList(GenerationStatus.predecessors(of: status))))
-            """, .text(status.rawValue), SQLValue(failure), .integer(now), .integer(jobID))
-        guard connection.changes == 1 else { throw try refusal(connection, id: jobID, to: status) }
-        try SynthesisStore.deleteJobKeys(in: connection, jobID: jobID, actor: "generation task #\(jobID)", now: now)
-    }
-
-    private static func refusal(_ connection: Connection, id: Int64, to target: GenerationStatus) throws -> StatusTransitionError {
-        let current = try connection.scalar("SELECT status FROM generation_jobs WHERE job_id = ?", .integer(id))?.stringValue
-        if let current, let status = GenerationStatus(rawValue: current) {
-            do { _ = try status.move(to: target, job: id) } catch { return error }
-        }
-        return StatusTransitionError(subject: "Job \(JobNumber.text(id))", from: current, to: target.rawValue)
-    }
+    static let table = JobRecordTable<GenerationStatus>(table: "generation_jobs", noun: "generation task")
 
     private static let selectJob = """
         SELECT job_id, template_id, template_name, template_type, system_prompt, prompt, output_name, created_by, provider, model, settings,

@@ -126,9 +126,9 @@ public struct JobQueue: Sendable {
         return try database.write { connection in
             guard try Self.finish(in: connection, jobID: jobID, owner: owner, state: .failed, error: error, now: now) else { return false }
             try SynthesisStore.endAfterQueueFailure(in: connection, jobID: jobID, now: now)
-            try GenerationStore.endAfterQueueFailure(in: connection, jobID: jobID, now: now)
-            try ScoringStore.endAfterQueueFailure(in: connection, jobID: jobID, now: now)
-            try EvaluationStore.endAfterQueueFailure(in: connection, jobID: jobID, now: now)
+            try GenerationStore.table.endAfterQueueFailure(in: connection, jobID: jobID, now: now)
+            try ScoringStore.table.endAfterQueueFailure(in: connection, jobID: jobID, now: now)
+            try EvaluationStore.table.endAfterQueueFailure(in: connection, jobID: jobID, now: now)
             return true
         }
     }

@@ -178,7 +178,7 @@ public struct ScoringStore: Sendable {
                 WHERE job_id = ? AND status IN (\(JobStatus.sqlList(JobStatus.predecessors(of: .running))))
                 """, .integer(now), .integer(jobID))
             guard connection.changes == 1 else {
-                throw try StatusTransitions.jobRecordRefusal(connection, table: "scoring_jobs", id: jobID, to: .running)
+                throw try Self.table.refusal(connection, jobID: jobID, to: .running)
             }
             try connection.run("UPDATE scoring_rows SET status = 'pending' WHERE job_id = ? AND status = 'in_flight'", .integer(jobID))
         }
@@ -316,43 +316,20 @@ public struct ScoringStore: Sendable {
         }
     }
 
-    public func requestCancel(jobID: Int64) throws -> Bool {
-        try database.write { connection in
-            try connection.run(
-                "UPDATE scoring_jobs SET cancel_requested = 1 WHERE job_id = ? AND status IN ('queued', 'running')", .integer(jobID))
-            return connection.changes > 0
-        }
-    }
+    public func requestCancel(jobID: Int64) throws -> Bool { try Self.table.requestCancel(database, jobID: jobID) }
 
-    public func cancelRequested(jobID: Int64) throws -> Bool {
-        try database.read { try $0.scalar("SELECT cancel_requested FROM scoring_jobs WHERE job_id = ?", .integer(jobID))?.intValue == 1 }
-    }
+    public func cancelRequested(jobID: Int64) throws -> Bool { try Self.table.cancelRequested(database, jobID: jobID) }
 
     /// Ends the job: its status and its queue entry's (the same word), the failure text, and the keys pasted for it
     /// deleted. A move its life cycle does not allow is refused.
     public func finish(jobID: Int64, status: JobStatus, failure: String?, now: Int64) throws {
         try database.write { connection in
-            try Self.end(in: connection, jobID: jobID, status: status, failure: failure, now: now)
+            try Self.table.end(in: connection, jobID: jobID, status: status, failure: failure, now: now)
             try JobQueue.endEntry(in: connection, jobID: jobID, status: status, failure: failure, now: now)
         }
     }
 
-    /// A scoring job whose runner threw ends `failed` with its queue entry (`JobQueue.fail`). Nothing for other kinds.
-    static func endAfterQueueFailure(in connection: Connection, jobID: Int64, now: Int64) throws {
-        let status = try connection.scalar("SELECT status FROM scoring_jobs WHERE job_id = ?", .integer(jobID))?.stringValue
-        guard let status, JobStatus(rawValue: status)?.isActive == true else { return }
-        try end(in: connection, jobID: jobID, status: .failed, failure: SynthesisStore.serverErrorFailure, now: now)
-    }
-
-    private static func end(in connection: Connection, jobID: Int64, status: JobStatus, failure: String?, now: Int64) throws {
-        try connection.run(
-            """
-            UPDATE scoring_jobs SET status = ?, failure = ?, finished_at = ?
-            WHERE job_id = ? AND status IN (\(JobStatus.sqlList(JobStatus.predecessors(of: status))))
-            """, .text(status.rawValue), SQLValue(failure), .integer(now), .integer(jobID))
-        guard connection.changes == 1 else { throw try StatusTransitions.jobRecordRefusal(connection, table: "scoring_jobs", id: jobID, to: status) }
-        try SynthesisStore.deleteJobKeys(in: connection, jobID: jobID, actor: "scoring job #\(jobID)", now: now)
-    }
+    static let table = JobRecordTable<JobStatus>(table: "scoring_jobs", noun: "scoring job")
 
     private static let selectJob = """
         SELECT job_id, dataset_id, created_by, provider, model, settings, dimensions, prompt_version, key_id, recipe_id,

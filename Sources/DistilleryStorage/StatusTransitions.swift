@@ -21,17 +21,14 @@ enum StatusTransitions {
         }
     }
 
-    /// Why an update of synthesis job `id` to `target` changed nothing.
-    static func synthesisJobRefusal(_ connection: Connection, id: Int64, to target: JobStatus) throws -> StatusTransitionError {
-        try jobRecordRefusal(connection, table: "synthesis_jobs", id: id, to: target)
-    }
-
-    /// Why an update of job `id`'s own record in `table` (a kind's `…_jobs` table, keyed by `job_id`, with `JobStatus`
-    /// statuses) to `target` changed nothing.
-    static func jobRecordRefusal(_ connection: Connection, table: String, id: Int64, to target: JobStatus) throws -> StatusTransitionError {
+    /// Why an update of job `id`'s own record in `table` (a kind's `…_jobs` table, keyed by `job_id`) to `target`
+    /// changed nothing.
+    static func jobRecordRefusal<Status: JobRecordStatus>(
+        _ connection: Connection, table: String, id: Int64, to target: Status
+    ) throws -> StatusTransitionError {
         let current = try connection.scalar("SELECT status FROM \(table) WHERE job_id = ?", .integer(id))?.stringValue
-        return refusal(current, JobStatus.init(rawValue:), subject: "Job \(JobNumber.text(id))", to: target.rawValue) {
-            (status: JobStatus) throws(StatusTransitionError) in try status.move(to: target, job: id)
+        return refusal(current, Status.init(rawValue:), subject: "Job \(JobNumber.text(id))", to: target.rawValue) {
+            (status: Status) throws(StatusTransitionError) in try status.move(to: target, job: id)
         }
     }
 

@@ -272,7 +272,7 @@ public struct SynthesisStore: Sendable {
                 WHERE job_id = ? AND status IN (\(JobStatus.sqlList(JobStatus.predecessors(of: .running))))
                 """,
                 .integer(now), .integer(jobID))
-            guard connection.changes == 1 else { throw try StatusTransitions.synthesisJobRefusal(connection, id: jobID, to: .running) }
+            guard connection.changes == 1 else { throw try Self.table.refusal(connection, jobID: jobID, to: .running) }
             // Seeds a crashed run had in flight are simply pending again.
             try connection.run(
                 "UPDATE synthesis_seeds SET status = 'pending' WHERE job_id = ? AND status = 'in_flight'", .integer(jobID))
@@ -361,17 +361,12 @@ public struct SynthesisStore: Sendable {
         }
     }
 
-    public func requestCancel(jobID: Int64) throws -> Bool {
-        try database.write { connection in
-            try connection.run(
-                "UPDATE synthesis_jobs SET cancel_requested = 1 WHERE job_id = ? AND status IN ('queued', 'running')", .integer(jobID))
-            return connection.changes > 0
-        }
-    }
+    public func requestCancel(jobID: Int64) throws -> Bool { try Self.table.requestCancel(database, jobID: jobID) }
 
-    public func cancelRequested(jobID: Int64) throws -> Bool {
-        try database.read { try $0.scalar("SELECT cancel_requested FROM synthesis_jobs WHERE job_id = ?", .integer(jobID))?.intValue == 1 }
-    }
+    public func cancelRequested(jobID: Int64) throws -> Bool { try Self.table.cancelRequested(database, jobID: jobID) }
+
+    /// Its ending is its own (the child, the parent's status): the cancel flag and the refusals are the shared table's.
+    static let table = JobRecordTable<JobStatus>(table: "synthesis_jobs", noun: "synthesis job")
 
     /// Ends the job: its status (and its queue entry's, the same word), the child (if any), the most common
     /// error (when everything failed), the parent back to `valid_seeds` unless another synthesis still runs on
@@ -406,7 +401,7 @@ public struct SynthesisStore: Sendable {
             WHERE job_id = ? AND status IN (\(JobStatus.sqlList(JobStatus.predecessors(of: status))))
             """,
             .text(status.rawValue), SQLValue(childDatasetID), SQLValue(failure), .integer(now), .integer(jobID))
-        guard connection.changes == 1 else { throw try StatusTransitions.synthesisJobRefusal(connection, id: jobID, to: status) }
+        guard connection.changes == 1 else { throw try Self.table.refusal(connection, jobID: jobID, to: status) }
         try deleteJobKeys(in: connection, jobID: jobID, actor: "synthesis job #\(jobID)", now: now)
         if let parent = try connection.scalar("SELECT parent_dataset_id FROM synthesis_jobs WHERE job_id = ?", .integer(jobID))?.int64Value {
             let others = try connection.scalar(
@@ -499,7 +494,7 @@ public struct SynthesisStore: Sendable {
                     finished_at = NULL, failure = NULL
                 WHERE job_id = ? AND status IN (\(ended))
                 """, SQLValue(count), .text(settingsJSON), SQLValue(keyID), .integer(jobID))
-            guard connection.changes == 1 else { throw try StatusTransitions.synthesisJobRefusal(connection, id: jobID, to: .queued) }
+            guard connection.changes == 1 else { throw try Self.table.refusal(connection, jobID: jobID, to: .queued) }
             try connection.run(
                 """
                 UPDATE jobs SET state = 'queued', attempts = 0, error = NULL, finished_at = NULL, lease_owner = NULL,

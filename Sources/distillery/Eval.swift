@@ -32,49 +32,9 @@ struct Eval: ParsableCommand {
     @Option(help: "A recipe file (Distillery's recipe JSON or Oumi's) for the student's sampling; the student flags override it.")
     var recipe: String?
 
-    @Option(name: .customLong("student-provider"), help: "The student's provider (default: openai-compatible, any OpenAI-compatible server).")
-    var studentProvider = "openai-compatible"
+    @OptionGroup(title: "Student") var student: StudentFlags
 
-    @Option(name: .customLong("student-model"), help: "The student's model name, as its server expects it.")
-    var studentModel: String
-
-    @Option(name: .customLong("student-base-url"), help: "The student server's base URL, e.g. http://127.0.0.1:8081/v1.")
-    var studentBaseURL: String?
-
-    @Option(name: .customLong("student-api-key-env"), help: "Name of the environment variable holding the student's API key.")
-    var studentAPIKeyEnvironment: String?
-
-    @Option(name: .customLong("student-temperature"), help: "The student's sampling temperature (default: the recipe's, else 0.7).")
-    var studentTemperature: Double?
-
-    @Option(name: .customLong("student-max-new-tokens"), help: "The student's answer limit (default: the recipe's, else 1024).")
-    var studentMaxNewTokens: Int?
-
-    @Option(name: .customLong("student-max-in-flight"), help: "Student requests in flight at once (default: 16).")
-    var studentMaxInFlight: Int?
-
-    @Option(name: .customLong("judge-provider"), help: "The judge's provider id (deepseek, qwen, glm, kimi, openai-compatible).")
-    var judgeProvider: String
-
-    @Option(name: .customLong("judge-model"), help: "The judge's model.")
-    var judgeModel: String
-
-    @Option(name: .customLong("judge-base-url"), help: "The judge server's base URL (openai-compatible only).")
-    var judgeBaseURL: String?
-
-    @Option(name: .customLong("judge-api-key-env"), help: "Name of the environment variable holding the judge's API key.")
-    var judgeAPIKeyEnvironment: String?
-
-    @Option(name: .customLong("judge-max-in-flight"), help: "Judge requests in flight at once (default: 16).")
-    var judgeMaxInFlight: Int?
-
-    @Option(name: .customLong("judge-max-new-tokens"), help: "The judge's verdict limit, reasoning included (default: 1024).")
-    var judgeMaxNewTokens: Int?
-
-    @Option(
-        name: .customLong("judge-structured-output"),
-        help: "How a custom judge server takes the verdict's JSON schema: none, json_schema, or json_object_schema (llama-cpp-python).")
-    var judgeStructuredOutput: String?
+    @OptionGroup(title: "Judge") var judge: JudgeFlags
 
     @Option(help: "A folder for the run's state; run again with it to resume.")
     var state: String?
@@ -82,37 +42,20 @@ struct Eval: ParsableCommand {
     func run() throws {
         var logger = Logger(label: "distillery-eval")
         logger.logLevel = .warning
-        let studentKey = try TeacherFlags.openKey(named: studentAPIKeyEnvironment)
+        try student.requireProviderAndModel()
+        try judge.requireProviderAndModel()
+        let studentKey = try student.openKey()
         defer { studentKey?.free() }
-        let judgeKey = try TeacherFlags.openKey(named: judgeAPIKeyEnvironment)
+        let judgeKey = try judge.openKey()
         defer { judgeKey?.free() }
-        var recipeBytes: [UInt8]?
-        if let recipe {
-            guard let data = FileManager.default.contents(atPath: recipe) else {
-                FileHandle.standardError.write(Data("distillery: cannot read the recipe \(recipe)\n".utf8))
-                throw ExitCode(2)
-            }
-            recipeBytes = Array(data)
-        }
-        var student: [String: String] = [
-            "provider": studentProvider, "model": studentModel, "custom_model": studentModel,
-        ]
-        student["base_url"] = studentBaseURL
-        student["temperature"] = studentTemperature.map { String($0) }
-        student["max_new_tokens"] = studentMaxNewTokens.map(String.init)
-        student["max_in_flight"] = studentMaxInFlight.map(String.init)
-        var judge: [String: String] = ["provider": judgeProvider, "model": judgeModel, "custom_model": judgeModel]
-        judge["base_url"] = judgeBaseURL
-        judge["max_in_flight"] = judgeMaxInFlight.map(String.init)
-        judge["max_new_tokens"] = judgeMaxNewTokens.map(String.init)
-        judge["supports_structured_output"] = judgeStructuredOutput
+        let recipeBytes = try recipe.map(StudentFlags.readRecipe)
 
         let bar = ProgressBar()
         let document: CommandLineEvaluation.Document
         do {
             var options = CommandLineEvaluation.Options(
-                dataPath: data, outputPath: out, stateDirectory: state, split: split, dimensions: dimensions, studentFields: student,
-                judgeFields: judge, studentKey: studentKey, judgeKey: judgeKey)
+                dataPath: data, outputPath: out, stateDirectory: state, split: split, dimensions: dimensions, studentFields: student.fields,
+                judgeFields: judge.fields, studentKey: studentKey, judgeKey: judgeKey)
             options.recipe = recipeBytes
             options.warn = { FileHandle.standardError.write(Data("distillery: warning: \($0)\n".utf8)) }
             document = try CommandLineEvaluation.run(options, logger: logger, progress: bar.draw)

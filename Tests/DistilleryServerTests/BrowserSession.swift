@@ -72,3 +72,10 @@ extension HTTPClientResponse {
         return id
     }
 }
+
+extension [(String, String)] {
+    /// A form's fields in their order, with the values in `changes` in place of theirs.
+    func changing(_ changes: [String: String]) -> [(String, String)] {
+        map { ($0.0, changes[$0.0] ?? $0.1) }
+    }
+}

@@ -68,3 +68,28 @@ struct EvalCommandTests {
         #expect(!FileManager.default.fileExists(atPath: directory + "/never.json"))
     }
 }
+
+/// The student's and the judge's flags are the teacher's with a prefix: a missing one is named, and the judge's
+/// sampling flags are refused rather than ignored (its verdicts are always sampled at temperature 0).
+struct EvalCommandFlagTests {
+    @Test func missingEndpointFlagsAreNamed() throws {
+        let noStudent = try DistilleryBinary.run(["eval", "--data", "held.jsonl", "--out", "report.json", "--judge-model", "judge-large"])
+        #expect(noStudent.status == 2)
+        #expect(noStudent.err.contains("pass --student-model"), "\(noStudent.err)")
+        let noJudge = try DistilleryBinary.run(["eval", "--data", "held.jsonl", "--out", "report.json", "--student-model", "student-v1"])
+        #expect(noJudge.status == 2)
+        #expect(noJudge.err.contains("pass --judge-provider and --judge-model"), "\(noJudge.err)")
+    }
+
+    @Test func judgeSamplingFlagsAreRefused() throws {
+        let flags = [
+            "eval", "--data", "held.jsonl", "--out", "report.json", "--student-model", "student-v1", "--judge-provider", "deepseek",
+            "--judge-model", "deepseek-chat",
+        ]
+        for extra in [["--judge-temperature", "0.3"], ["--judge-seed", "7"]] {
+            let refused = try DistilleryBinary.run(flags + extra)
+            #expect(refused.status == 64)
+            #expect(refused.err.contains("--judge-temperature and --judge-seed do not apply"), "\(refused.err)")
+        }
+    }
+}

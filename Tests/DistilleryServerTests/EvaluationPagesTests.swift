@@ -283,7 +283,7 @@ struct EvaluationReportPageTests {
             "/evaluations", fields: fields.map { $0.0 == "custom_dimensions" ? ($0.0, #"{"id": "Bad Id", "description": "x"}"#) : $0 },
             csrfFrom: "/evaluations/new")
         #expect(refused.status == 422)
-        #expect(refused.text.contains("<span class=\"field-error\">Required: 1–40 of a-z"), "\(refused.text.prefix(3000))")
+        #expect(refused.text.contains("<span class=\"field-error\">The id &quot;Bad Id&quot; must be 1–40 of a-z"), "\(refused.text.prefix(3000))")
         #expect(refused.text.contains("value=\"from the form\""))
         let notJSON = try browser.submit(
             "/evaluations", fields: fields.map { $0.0 == "custom_dimensions" ? ($0.0, "concise: short") : $0 }, csrfFrom: "/evaluations/new")

@@ -15,9 +15,7 @@ struct RecipePagesTests {
         ("requestTimeoutSeconds", "120"), ("distributionTrain", "0.8"), ("distributionValidation", "0.2"), ("distributionTest", "0"),
     ]
 
-    static func fields(_ changes: [String: String]) -> [(String, String)] {
-        validFields.map { ($0.0, changes[$0.0] ?? $0.1) }
-    }
+    static func fields(_ changes: [String: String]) -> [(String, String)] { validFields.changing(changes) }
 
     @Test func createShowEditDuplicateAndDeleteInTheBrowser() throws {
         let test = try TestApp()

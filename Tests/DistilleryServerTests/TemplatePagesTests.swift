@@ -14,9 +14,7 @@ struct TemplatePagesTests {
         ("temperature", "0.8"), ("top_p", "1"), ("max_tokens", "2048"), ("items_per_call", "4"),
     ]
 
-    static func fields(_ changes: [String: String]) -> [(String, String)] {
-        validFields.map { ($0.0, changes[$0.0] ?? $0.1) }
-    }
+    static func fields(_ changes: [String: String]) -> [(String, String)] { validFields.changing(changes) }
 
     @Test func createShowEditDuplicateAndDeleteInTheBrowser() throws {
         let test = try TestApp()

@@ -50,26 +50,60 @@ public enum JudgeDimensionsReader {
         var dimensions: [JudgeDimension] = []
         for (index, item) in items.enumerated() {
             let itemPath = "\(path)[\(index)]"
-            guard case .object(let members) = item else {
-                throw JudgeDimensionsError(path: itemPath, "Must be an object {\"id\", \"title\", \"rubric\", \"description\", \"rubric_text\"?}.")
-            }
-            let known: Set<String> = ["id", "title", "rubric", "description", "rubric_text"]
-            if let unknown = members.first(where: { !known.contains($0.key) }) {
-                throw JudgeDimensionsError(path: "\(itemPath).\(unknown.key)", "Unknown field; the fields are: description, id, rubric, rubric_text, title.")
-            }
-            func text(_ name: String, required: Bool = true) throws(JudgeDimensionsError) -> String {
-                guard let value = item[name], !value.isNull else {
-                    if required { throw JudgeDimensionsError(path: "\(itemPath).\(name)", "Required.") }
-                    return ""
-                }
-                guard let string = value.stringValue else { throw JudgeDimensionsError(path: "\(itemPath).\(name)", "Must be a string.") }
-                return string.trimmingWhitespace()
-            }
+            let fields = try CustomFields(item, path: itemPath, known: ["id", "title", "rubric", "description", "rubric_text"])
             dimensions.append(try dimension(
-                id: try text("id"), title: try text("title"), rubric: try text("rubric"), description: try text("description"),
-                rubricText: try text("rubric_text", required: false), path: itemPath, fieldPath: { "\(itemPath).\($0)" }))
+                id: try fields.text("id"), title: try fields.text("title"), rubric: try fields.text("rubric"),
+                description: try fields.text("description"), rubricText: try fields.text("rubric_text", required: false), path: itemPath,
+                fieldPath: { "\(itemPath).\($0)" }))
         }
         return dimensions
+    }
+
+    /// An evaluation's `dimensions`: built-in ids and custom objects `{"id", "title"?, "description", "rubric_text"?}`
+    /// (the title defaults to the id) in the order given, each graded pass/fail; the same limits as `select`.
+    public static func read(passFailList json: SynthesisJSON, path: String = "dimensions") throws(JudgeDimensionsError) -> [JudgeDimension] {
+        guard let items = json.arrayValue else { throw JudgeDimensionsError(path: path, "Must be a list of dimension ids or objects.") }
+        var dimensions: [JudgeDimension] = []
+        for (index, item) in items.enumerated() {
+            let itemPath = "\(path)[\(index)]"
+            if let id = item.stringValue {
+                dimensions.append(try builtIn(id, path: itemPath))
+                continue
+            }
+            let fields = try CustomFields(item, path: itemPath, known: ["id", "title", "description", "rubric_text"])
+            let id = try fields.text("id")
+            let title = try fields.text("title", required: false)
+            dimensions.append(try dimension(
+                id: id, title: title.isEmpty ? id : title, rubric: "pass/fail", description: try fields.text("description"),
+                rubricText: try fields.text("rubric_text", required: false), path: itemPath, fieldPath: { "\(itemPath).\($0)" }))
+        }
+        return try checked(dimensions, path: path)
+    }
+
+    /// A custom dimension's JSON object, its fields read as trimmed strings; errors name the JSON path.
+    private struct CustomFields {
+        let item: SynthesisJSON
+        let path: String
+
+        init(_ item: SynthesisJSON, path: String, known: Set<String>) throws(JudgeDimensionsError) {
+            guard case .object(let members) = item else {
+                throw JudgeDimensionsError(path: path, "Must be an object {\(known.sorted().map { "\"\($0)\"" }.joined(separator: ", "))}.")
+            }
+            if let unknown = members.first(where: { !known.contains($0.key) }) {
+                throw JudgeDimensionsError(path: "\(path).\(unknown.key)", "Unknown field; the fields are: \(known.sorted().joined(separator: ", ")).")
+            }
+            self.item = item
+            self.path = path
+        }
+
+        func text(_ name: String, required: Bool = true) throws(JudgeDimensionsError) -> String {
+            guard let value = item[name], !value.isNull else {
+                if required { throw JudgeDimensionsError(path: "\(path).\(name)", "Required.") }
+                return ""
+            }
+            guard let string = value.stringValue else { throw JudgeDimensionsError(path: "\(path).\(name)", "Must be a string.") }
+            return string.trimmingWhitespace()
+        }
     }
 
     /// The job's dimensions: the built-ins named (in their given order), then the custom ones; at least one, at most
@@ -79,22 +113,29 @@ public enum JudgeDimensionsReader {
     {
         var chosen: [JudgeDimension] = []
         for (index, id) in ids.enumerated() {
-            guard let dimension = JudgeDimension.builtIns.first(where: { $0.id == id }) else {
-                throw JudgeDimensionsError(
-                    path: "\(builtInsPath)[\(index)]",
-                    "Unknown dimension \"\(id.prefix(40))\"; the built-ins are: \(JudgeDimension.builtIns.map(\.id).joined(separator: ", ")).")
-            }
-            chosen.append(dimension)
+            chosen.append(try builtIn(id, path: "\(builtInsPath)[\(index)]"))
         }
-        chosen += custom
+        return try checked(chosen + custom, path: builtInsPath)
+    }
+
+    private static func builtIn(_ id: String, path: String) throws(JudgeDimensionsError) -> JudgeDimension {
+        guard let dimension = JudgeDimension.builtIns.first(where: { $0.id == id }) else {
+            throw JudgeDimensionsError(
+                path: path, "Unknown dimension \"\(id.prefix(40))\": not a built-in dimension (\(JudgeDimension.builtIns.map(\.id).joined(separator: ", "))).")
+        }
+        return dimension
+    }
+
+    /// At least one, at most `JudgeDimension.perJobLimit`, no id twice.
+    private static func checked(_ chosen: [JudgeDimension], path: String) throws(JudgeDimensionsError) -> [JudgeDimension] {
         var seen: Set<String> = []
         for dimension in chosen where !seen.insert(dimension.id).inserted {
-            throw JudgeDimensionsError(path: builtInsPath, "The dimension \"\(dimension.id)\" is chosen twice.")
+            throw JudgeDimensionsError(path: path, "The dimension \"\(dimension.id)\" is chosen twice.")
         }
-        guard !chosen.isEmpty else { throw JudgeDimensionsError(path: builtInsPath, "Choose at least one dimension.") }
+        guard !chosen.isEmpty else { throw JudgeDimensionsError(path: path, "Choose at least one dimension.") }
         guard chosen.count <= JudgeDimension.perJobLimit else {
             throw JudgeDimensionsError(
-                path: builtInsPath, "At most \(JudgeDimension.perJobLimit) dimensions in one job (one judge call grades them all); \(chosen.count) were chosen.")
+                path: path, "At most \(JudgeDimension.perJobLimit) dimensions in one job (one judge call grades them all); \(chosen.count) were chosen.")
         }
         return chosen
     }

@@ -144,7 +144,7 @@ public enum CommandLineEvaluation {
             json = .array(value.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
         }
         do {
-            return try EvaluationService.readDimensions(json)
+            return try JudgeDimensionsReader.read(passFailList: json)
         } catch {
             throw Failure(description: "--dimensions: \(error.path): \(error.message)")
         }

@@ -62,7 +62,7 @@ enum EvaluationService {
         }
         var dimensions = JudgeDimension.builtIns
         if let value = json["dimensions"], !value.isNull {
-            do { dimensions = try readDimensions(value) } catch { problems[error.path] = error.message }
+            do { dimensions = try JudgeDimensionsReader.read(passFailList: value) } catch { problems[error.path] = error.message }
         }
         guard problems.isEmpty else { throw AppError.invalid("Check the fields marked.", fields: problems) }
         return EvaluationRequest(
@@ -94,50 +94,6 @@ enum EvaluationService {
             problems["\(path).\(key)"] = "Not an endpoint setting."
         }
         return fields
-    }
-
-    struct DimensionProblem: Error {
-        var path: String
-        var message: String
-    }
-
-    /// `dimensions`: built-in ids (`"correct"`) and custom objects `{"id", "title", "description", "rubric_text"}`;
-    /// an evaluation grades each pass/fail.
-    static func readDimensions(_ value: SynthesisJSON) throws(DimensionProblem) -> [JudgeDimension] {
-        guard let list = value.arrayValue else { throw DimensionProblem(path: "dimensions", message: "Must be a list of dimension ids or objects.") }
-        guard !list.isEmpty, list.count <= JudgeDimension.perJobLimit else {
-            throw DimensionProblem(path: "dimensions", message: "Give 1 to \(JudgeDimension.perJobLimit) dimensions.")
-        }
-        var dimensions: [JudgeDimension] = []
-        for (index, item) in list.enumerated() {
-            let path = "dimensions[\(index)]"
-            var dimension: JudgeDimension
-            if let id = item.stringValue {
-                guard let builtIn = JudgeDimension.builtIns.first(where: { $0.id == id }) else {
-                    throw DimensionProblem(
-                        path: path, message: "\"\(id.prefix(40))\" is not a built-in dimension (\(JudgeDimension.builtIns.map(\.id).joined(separator: ", "))).")
-                }
-                dimension = builtIn
-            } else if case .object = item {
-                guard let id = item["id"]?.stringValue, JudgeDimension.isValidID(id) else {
-                    throw DimensionProblem(path: "\(path).id", message: "Required: 1–\(JudgeDimension.idLimit) of a-z, 0-9 and _, starting with a letter.")
-                }
-                guard let description = item["description"]?.stringValue, !description.allSatisfy(\.isWhitespace), description.count <= 1000 else {
-                    throw DimensionProblem(path: "\(path).description", message: "Required: what the judge decides (at most 1,000 characters).")
-                }
-                let rubric = item["rubric_text"]?.stringValue ?? ""
-                guard rubric.count <= 2000 else { throw DimensionProblem(path: "\(path).rubric_text", message: "At most 2,000 characters.") }
-                dimension = JudgeDimension(
-                    id: id, title: item["title"]?.stringValue ?? id, description: description, rubricText: rubric, rubric: .passFail)
-            } else {
-                throw DimensionProblem(path: path, message: "Must be a built-in id or an object {\"id\", \"title\", \"description\", \"rubric_text\"}.")
-            }
-            guard !dimensions.contains(where: { $0.id == dimension.id }) else {
-                throw DimensionProblem(path: path, message: "\"\(dimension.id)\" is listed twice.")
-            }
-            dimensions.append(dimension)
-        }
-        return dimensions
     }
 
     // MARK: Held-out rows
@@ -201,9 +157,10 @@ enum EvaluationService {
         Dictionary(uniqueKeysWithValues: fields.map { ($0.key == "recipe_id" ? $0.key : "\(role).\($0.key)", $0.value) })
     }
 
-    /// Resolves an endpoint (a recipe's fields under the student's), errors named under `role.`; a provider that needs a
-    /// key and got none is refused naming `role.api_key`. On an error nothing stays open.
-    static func endpoint(_ fields: [String: String], role: String, user: User?, services: Services, open: (Int64?) throws -> SecureBytes?) throws -> KeyedEndpoint {
+    /// Resolves an endpoint (a recipe's fields under the student's) and opens its saved key, errors named under `role.`;
+    /// a provider that needs a key and got none is refused naming `role.api_key`. On an error nothing stays open.
+    static func endpoint(_ fields: [String: String], role: String, user: User, context: RequestContext) throws -> KeyedEndpoint {
+        let services = context.services
         let request: SynthesisRequest
         let settings: SynthesisSettings
         do {
@@ -219,22 +176,7 @@ enum EvaluationService {
         } catch AppError.invalid(let message, let problems) {
             throw AppError.invalid(message, fields: named(problems, under: role))
         }
-        var savedKey: SecureBytes?
-        do {
-            guard let provider = services.catalog.provider(id: settings.provider) else { throw AppError.badRequest("Unknown \(role).") }
-            savedKey = try open(request.savedKeyID)
-            var named = settings
-            named.keyDescription = request.pastedKey != nil ? "pasted for this run" : request.savedKeyID.map { "saved key #\($0)" } ?? "none"
-            let keyed = KeyedEndpoint(request: request, settings: named, provider: provider, savedKey: savedKey)
-            if provider.keyRequired && keyed.key == nil {
-                throw AppError.invalid("An API key is needed.", fields: ["\(role).api_key": "Paste the \(provider.displayName) API key, or give a saved key_id."])
-            }
-            return keyed
-        } catch {
-            request.pastedKey?.free()
-            savedKey?.free()
-            throw error
-        }
+        return try GenerationService.keyed(request, settings: settings, user: user, context: context, role: role)
     }
 
     // MARK: Starting
@@ -251,13 +193,9 @@ enum EvaluationService {
         let heldOut: (split: String?, rows: [NewEvaluationRow])
         do {
             heldOut = try heldOutRows(request, services: services)
-            let savedKeys = try TeacherKeyStore(database: services.database).list(userID: user.id)
-            func opener(_ role: String) -> (Int64?) throws -> SecureBytes? {
-                { id in try SynthesisService.openSavedKey(id, field: "\(role).key_id", savedKeys: savedKeys, user: user, context: context) }
-            }
-            student = try endpoint(request.studentFields, role: "student", user: user, services: services, open: opener("student"))
+            student = try endpoint(request.studentFields, role: "student", user: user, context: context)
             do {
-                judge = try endpoint(request.judgeFields, role: "judge", user: user, services: services, open: opener("judge"))
+                judge = try endpoint(request.judgeFields, role: "judge", user: user, context: context)
             } catch {
                 student.free()
                 throw error

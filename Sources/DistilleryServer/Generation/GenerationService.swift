@@ -263,20 +263,27 @@ enum GenerationService {
         return try keyed(teacherRequest, settings: settings, user: user, context: context)
     }
 
-    /// A resolved endpoint (a generation task's teacher, a scoring job's judge) with its key, as `keyedTeacher` says.
-    static func keyed(_ teacherRequest: SynthesisRequest, settings: SynthesisSettings, user: User, context: RequestContext) throws -> KeyedTeacher {
+    /// A resolved endpoint (a generation task's teacher, a scoring job's judge, an evaluation's student and judge) with
+    /// its key, as `keyedTeacher` says. `role` names the fields of its errors under an endpoint object (`judge.api_key`,
+    /// `judge.key_id`); nil: the form's own (`api_key`, `saved_key_id`).
+    static func keyed(
+        _ teacherRequest: SynthesisRequest, settings: SynthesisSettings, user: User, context: RequestContext, role: String? = nil
+    ) throws -> KeyedTeacher {
         let services = context.services
         var savedKey: SecureBytes?
         do {
-            guard let provider = services.catalog.provider(id: settings.provider) else { throw AppError.badRequest("Unknown teacher.") }
+            guard let provider = services.catalog.provider(id: settings.provider) else { throw AppError.badRequest("Unknown \(role ?? "teacher").") }
             let savedKeys = try TeacherKeyStore(database: services.database).list(userID: user.id)
-            savedKey = try SynthesisService.openSavedKey(teacherRequest.savedKeyID, field: "saved_key_id", savedKeys: savedKeys, user: user, context: context)
+            savedKey = try SynthesisService.openSavedKey(
+                teacherRequest.savedKeyID, field: role.map { "\($0).key_id" } ?? "saved_key_id", savedKeys: savedKeys, user: user, context: context)
             var named = settings
             named.keyDescription = SynthesisService.describeKey(
                 pasted: teacherRequest.pastedKey != nil, savedID: teacherRequest.savedKeyID, savedKeys: savedKeys)
             let keyed = KeyedTeacher(request: teacherRequest, settings: named, provider: provider, savedKey: savedKey)
             if provider.keyRequired && keyed.key == nil {
-                throw AppError.invalid("An API key is needed.", fields: ["api_key": "Paste the \(provider.displayName) API key, or pick a saved one."])
+                throw AppError.invalid(
+                    "An API key is needed.",
+                    fields: [role.map { "\($0).api_key" } ?? "api_key": "Paste the \(provider.displayName) API key, or pick a saved one."])
             }
             return keyed
         } catch {

@@ -8,17 +8,12 @@ import DistilleryStorage
 //   that is not JSON, 422 with errors keyed by JSON path (student.base_url, dimensions[1].id, …).
 func startEvaluationJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let evaluation = try EvaluationService.read(try request.jsonBody())
-    return try EvaluationService.start(evaluation, context: context) { started in
-        let jobID = try started.get()
-        var response = context.renderer.json(try EvaluationRunView.load(jobID: jobID, services: context.services), status: 201)
-        response.headers.set("Location", "/api/evaluations/\(jobID)")
-        return response
-    }
+    return try EvaluationService.start(evaluation, context: context) { try EvaluationRunView.created($0, context: context) }
 }
 
 // POST /api/evaluations/{job}/cancel  ->  202 with the run's progress; what was judged is kept.
 func cancelEvaluationJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
-    guard let text = request.pathParameters["job"], let jobID = Int64(text), jobID > 0 else { throw AppError.notFound("No such evaluation run.") }
+    let jobID = try request.evaluationID()
     try EvaluationService.cancel(jobID: jobID, context: context)
-    return context.renderer.json(try EvaluationRunView.load(jobID: jobID, services: context.services), status: 202)
+    return try EvaluationRunView.response(jobID: jobID, status: 202, context: context)
 }

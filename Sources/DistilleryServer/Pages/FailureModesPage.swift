@@ -313,7 +313,7 @@ private func failureModesFormAnswer(
 func createFailureDatasetJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let run = try evaluationRun(request, context)
     let generation = try FailureDatasetService.read(try request.jsonBody(), run: run, services: context.services)
-    return try GenerationService.start(generation, context: context) { try createdGenerationResponse($0, context: context) }
+    return try GenerationService.start(generation, context: context) { try GenerationTaskView.created($0, context: context) }
 }
 
 // POST /evaluations/{id}/failure-dataset  (the page's form)  ->  303 /generations/{job} once the pre-flight passed; a bad

@@ -8,29 +8,21 @@ import Foundation
 //   that is not JSON, 422 with errors keyed by JSON path.  HTML twin: POST /templates/{id}/generate
 func startGenerationJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let generation = try GenerationService.read(try request.jsonBody()) { id in try context.services.templates.get(id: id).map(TemplateSnapshot.init) }
-    return try GenerationService.start(generation, context: context) { try createdGenerationResponse($0, context: context) }
-}
-
-/// 201 with the report of the task just queued (or the error that refused it).
-func createdGenerationResponse(_ started: Result<Int64, any Error>, context: RequestContext) throws -> HTTPResponse {
-    let jobID = try started.get()
-    var response = context.renderer.json(try GenerationTaskView.load(jobID: jobID, services: context.services), status: 201)
-    response.headers.set("Location", "/api/generations/\(jobID)")
-    return response
+    return try GenerationService.start(generation, context: context) { try GenerationTaskView.created($0, context: context) }
 }
 
 // GET /api/generations/{job}  — the report: status, target, accepted, strata with target / accepted / duplicates /
 // unparseable / rejected / shortfall, totals, cost, shortfall sentences, dropped items, datasetID when done.
 // HTML twin: GET /generations/{job}
 func getGenerationJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
-    context.renderer.json(try GenerationTaskView.load(jobID: try request.generationID(), services: context.services))
+    try GenerationTaskView.response(jobID: try request.generationID(), context: context)
 }
 
 // POST /api/generations/{job}/cancel  ->  202 with the report; what was accepted is kept.  HTML twin: POST /generations/{job}/cancel
 func cancelGenerationJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let jobID = try request.generationID()
     try GenerationService.cancel(jobID: jobID, context: context)
-    return context.renderer.json(try GenerationTaskView.load(jobID: jobID, services: context.services), status: 202)
+    return try GenerationTaskView.response(jobID: jobID, status: 202, context: context)
 }
 
 // GET /generations/{job}  — the report, refreshed while the task runs; cancel.  JSON twin: GET /api/generations/{job}

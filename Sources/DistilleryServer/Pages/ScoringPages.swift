@@ -110,25 +110,20 @@ func startScoringJSON(_ request: HTTPRequest, _ context: RequestContext) throws 
     let datasetID = try request.datasetID()
     _ = try ScoringService.scorableDataset(id: datasetID, context: context)
     let scoring = try ScoringService.read(json: try request.jsonBody())
-    return try ScoringService.start(datasetID: datasetID, request: scoring, context: context) { started in
-        let jobID = try started.get()
-        var response = context.renderer.json(try ScoringJobView.load(jobID: jobID, services: context.services), status: 201)
-        response.headers.set("Location", "/api/scoring/\(jobID)")
-        return response
-    }
+    return try ScoringService.start(datasetID: datasetID, request: scoring, context: context) { try ScoringJobView.created($0, context: context) }
 }
 
 // GET /api/scoring/{job}  — status, progress, per-dimension mean / distribution / length bias, unscored rows by reason,
 // warnings, cost and estimate.  HTML twin: GET /scoring/{job}
 func getScoringJobJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
-    context.renderer.json(try ScoringJobView.load(jobID: try request.scoringJobID(), services: context.services))
+    try ScoringJobView.response(jobID: try request.scoringJobID(), context: context)
 }
 
 // POST /api/scoring/{job}/cancel  ->  202 with the job; the scores committed so far are kept.  HTML twin: POST /scoring/{job}/cancel
 func cancelScoringJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let jobID = try request.scoringJobID()
     try ScoringService.cancel(jobID: jobID, context: context)
-    return context.renderer.json(try ScoringJobView.load(jobID: jobID, services: context.services), status: 202)
+    return try ScoringJobView.response(jobID: jobID, status: 202, context: context)
 }
 
 // GET /scoring/{job}  — live progress, then the results.  JSON twin: GET /api/scoring/{job}

@@ -115,5 +115,5 @@ func startGenerationFromForm(
 func startSeedExpansionJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
     let dataset = try SeedExpansionService.expandableDataset(id: try request.datasetID(), context: context)
     let expansion = try SeedExpansionService.read(try request.jsonBody(), dataset: dataset, services: context.services)
-    return try GenerationService.start(expansion, context: context) { try createdGenerationResponse($0, context: context) }
+    return try GenerationService.start(expansion, context: context) { try GenerationTaskView.created($0, context: context) }
 }
