@@ -13,10 +13,9 @@ public struct CuratedRow: Sendable, Equatable {
 extension DatasetStore {
     /// The rows `filter` selects, rejected rows left out, after `afterIndex` in row order, each with its latest edit applied.
     public func curatedRows(datasetID: Int64, filter: RowFilter, afterIndex: Int64, limit: Int) throws -> [CuratedRow] {
-        try prepareSearch(datasetID: datasetID, filter: filter)
-        let (condition, values) = Self.curatedCondition(datasetID: datasetID, filter: filter)
-        return try database.read { connection in
-            try connection.query(
+        try database.read { connection in
+            let (condition, values) = try Self.curatedCondition(datasetID: datasetID, filter: filter, in: connection)
+            return try connection.query(
                 """
                 SELECT r.idx, r.meta, r.body,
                     (SELECT e.body FROM row_edits e WHERE e.dataset_id = r.dataset_id AND e.idx = r.idx ORDER BY e.seq DESC LIMIT 1) AS edit_body
@@ -31,9 +30,8 @@ extension DatasetStore {
 
     /// How many rows a curated child of this filter takes, and how many rows the filter selects that are rejected.
     public func curatedRowCounts(datasetID: Int64, filter: RowFilter) throws -> (selected: Int, rejected: Int, edited: Int) {
-        try prepareSearch(datasetID: datasetID, filter: filter)
-        let (condition, values) = Self.condition(datasetID: datasetID, filter: filter)
-        return try database.read { connection in
+        try database.read { connection in
+            let (condition, values) = try Self.condition(datasetID: datasetID, filter: filter, in: connection)
             let row = try connection.query(
                 """
                 SELECT COUNT(*) AS matching, COALESCE(SUM(rejected), 0) AS rejected, COALESCE(SUM(edited AND NOT rejected), 0) AS edited FROM (
@@ -49,9 +47,8 @@ extension DatasetStore {
 
     /// The rows before and after `index` among those `filter` selects, in row order (the row page's k / j).
     public func neighbors(datasetID: Int64, index: Int64, filter: RowFilter) throws -> (previous: Int64?, next: Int64?) {
-        try prepareSearch(datasetID: datasetID, filter: filter)
-        let (condition, values) = Self.condition(datasetID: datasetID, filter: filter)
-        return try database.read { connection in
+        try database.read { connection in
+            let (condition, values) = try Self.condition(datasetID: datasetID, filter: filter, in: connection)
             let previous = try connection.query(
                 "SELECT MAX(r.idx) AS idx FROM dataset_rows r WHERE \(condition) AND r.idx < ?", values + [.integer(index)]).first?.int64("idx")
             let next = try connection.query(
@@ -61,8 +58,10 @@ extension DatasetStore {
     }
 
     /// Every rule of a curated child: the filter's, and rejected rows out.
-    private static func curatedCondition(datasetID: Int64, filter: RowFilter) -> (sql: String, values: [SQLValue]) {
-        let (sql, values) = condition(datasetID: datasetID, filter: filter)
+    private static func curatedCondition(
+        datasetID: Int64, filter: RowFilter, in connection: Connection
+    ) throws -> (sql: String, values: [SQLValue]) {
+        let (sql, values) = try condition(datasetID: datasetID, filter: filter, in: connection)
         return (sql + " AND NOT EXISTS (SELECT 1 FROM row_reviews v WHERE v.dataset_id = r.dataset_id AND v.idx = r.idx AND v.verdict = 'rejected')", values)
     }
 }

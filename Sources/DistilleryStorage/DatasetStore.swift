@@ -293,8 +293,8 @@ public struct DatasetStore: Sendable {
     private static func clearOutput(
         _ connection: Connection, datasetID: Int64, status: DatasetStatus, summaryJSON: String?, now: Int64
     ) throws {
-        // Unmarking drops the dataset's search entries at once (migration 15), rather than one trigger per deleted
-        // row; the next search indexes the new rows.
+        // Unmarking drops the dataset's search entries at once (migration 17), rather than one trigger per deleted
+        // row; the background indexer indexes the new rows once they are all stored (migration 19).
         try connection.run("DELETE FROM row_search_datasets WHERE dataset_id = ?", .integer(datasetID))
         try connection.run("DELETE FROM dataset_rows WHERE dataset_id = ?", .integer(datasetID))
         try connection.run("DELETE FROM dataset_errors WHERE dataset_id = ?", .integer(datasetID))

@@ -1,14 +1,14 @@
 import DistilleryCore
 
-/// The row explorer's reads: a dataset's rows through a `RowFilter` (full-text search on `row_search`, migration 15;
-/// flags, scores, reviews and edits from migration 13) and what the quality work says about a page of rows.
+/// The row explorer's reads: a dataset's rows through a `RowFilter` (full-text search on `row_search`, migrations 17
+/// and 19, or a scan of the rows' text until the background indexer has built it; flags, scores, reviews and edits
+/// from migration 13) and what the quality work says about a page of rows.
 extension DatasetStore {
     /// A page of the rows `filter` selects, in row order.
     public func filteredRows(datasetID: Int64, filter: RowFilter, offset: Int, limit: Int) throws -> [StoredRow] {
-        try prepareSearch(datasetID: datasetID, filter: filter)
-        let (condition, values) = Self.condition(datasetID: datasetID, filter: filter)
-        return try database.read { connection in
-            try connection.query(
+        try database.read { connection in
+            let (condition, values) = try Self.condition(datasetID: datasetID, filter: filter, in: connection)
+            return try connection.query(
                 "SELECT r.idx, r.line, r.body, r.tokens, r.meta, r.split FROM dataset_rows r WHERE \(condition) ORDER BY r.idx LIMIT ? OFFSET ?",
                 values + [SQLValue(limit), SQLValue(offset)]
             ).map(Self.storedRow)
@@ -17,10 +17,9 @@ extension DatasetStore {
 
     /// How many rows `filter` selects.
     public func filteredRowCount(datasetID: Int64, filter: RowFilter) throws -> Int {
-        try prepareSearch(datasetID: datasetID, filter: filter)
-        let (condition, values) = Self.condition(datasetID: datasetID, filter: filter)
-        return try database.read { connection in
-            try connection.query("SELECT COUNT(*) AS n FROM dataset_rows r WHERE \(condition)", values).first?.int("n") ?? 0
+        try database.read { connection in
+            let (condition, values) = try Self.condition(datasetID: datasetID, filter: filter, in: connection)
+            return try connection.query("SELECT COUNT(*) AS n FROM dataset_rows r WHERE \(condition)", values).first?.int("n") ?? 0
         }
     }
 
@@ -79,35 +78,22 @@ extension DatasetStore {
         }
     }
 
-    // MARK: Search index
-
-    /// A search on a dataset not yet indexed indexes it first (once: the mark is written with the entries, and
-    /// migration 15's triggers keep them exact from then on).
-    func prepareSearch(datasetID: Int64, filter: RowFilter) throws {
-        guard let query = filter.query, !RowSearchQuery(query).isEmpty else { return }
-        let marked = "SELECT 1 FROM row_search_datasets WHERE dataset_id = ?"
-        guard try database.read({ try $0.queryOne(marked, .integer(datasetID)) }) == nil else { return }
-        try database.write { connection in
-            guard try connection.queryOne(marked, .integer(datasetID)) == nil,
-                try connection.queryOne("SELECT 1 FROM datasets WHERE id = ?", .integer(datasetID)) != nil
-            else { return }
-            try connection.run(
-                "INSERT INTO row_search (rowid, text) SELECT search_key, text FROM row_search_text WHERE dataset_id = ?",
-                .integer(datasetID))
-            try connection.run("INSERT INTO row_search_datasets (dataset_id) VALUES (?)", .integer(datasetID))
-        }
-    }
-
     // MARK: SQL
 
     /// The WHERE condition (over `dataset_rows r`) that selects the filter's rows, and its bound values in order.
-    static func condition(datasetID: Int64, filter: RowFilter) -> (sql: String, values: [SQLValue]) {
+    /// A search reads the index once every row is in it, and scans the rows' text until then (`connection` says which).
+    static func condition(datasetID: Int64, filter: RowFilter, in connection: Connection) throws -> (sql: String, values: [SQLValue]) {
         var clauses = ["r.dataset_id = ?"]
         var values: [SQLValue] = [.integer(datasetID)]
         let sameRow = "dataset_id = r.dataset_id AND idx = r.idx"
         if let query = filter.query {
             let search = RowSearchQuery(query)
-            if !search.isEmpty {
+            if !search.isEmpty, try !isSearchIndexed(datasetID: datasetID, connection: connection) {
+                // The rows in order, each until one fails: a first page of a common word stops early.
+                let terms = search.lowercasedTerms.map { _ in "instr(t.folded, ?) > 0" }.joined(separator: " AND ")
+                clauses.append("EXISTS (SELECT 1 FROM (SELECT lower(text) AS folded FROM row_search_text WHERE \(sameRow)) t WHERE \(terms))")
+                values += search.lowercasedTerms.map(SQLValue.text)
+            } else if !search.isEmpty {
                 let base = datasetID << 32
                 var inner = "SELECT rowid - ? FROM row_search WHERE rowid BETWEEN ? AND ?"
                 values += [.integer(base), .integer(base), .integer(base + 0xFFFF_FFFF)]

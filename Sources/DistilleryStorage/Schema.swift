@@ -805,5 +805,35 @@ public enum Schema {
         """
         ALTER TABLE evaluation_rows ADD COLUMN student_truncated INTEGER NOT NULL DEFAULT 0 CHECK (student_truncated IN (0, 1));
         """,
+
+        // 20 (explorer search in the background): a dataset is indexed for search by a background indexer in short
+        // batches (in row order) once it has settled, not inside its first search's request. `indexing_next_idx` is the
+        // first row index not indexed yet while that is under way, NULL once every row is (as every mark migration 17
+        // wrote is); searches scan the rows until it is NULL. The triggers now keep the rows indexed so far exact too:
+        // an edit of a row the batches have passed re-indexes it, one ahead of them is read edited when they get there.
+        """
+        ALTER TABLE row_search_datasets ADD COLUMN indexing_next_idx INTEGER CHECK (indexing_next_idx IS NULL OR indexing_next_idx >= 0);
+        DROP TRIGGER row_search_row_inserted;
+        DROP TRIGGER row_search_row_deleted;
+        DROP TRIGGER row_search_row_edited;
+        CREATE TRIGGER row_search_row_inserted AFTER INSERT ON dataset_rows
+        WHEN EXISTS (SELECT 1 FROM row_search_datasets WHERE dataset_id = NEW.dataset_id
+            AND (indexing_next_idx IS NULL OR NEW.idx < indexing_next_idx)) BEGIN
+            INSERT INTO row_search (rowid, text)
+            SELECT search_key, text FROM row_search_text WHERE dataset_id = NEW.dataset_id AND idx = NEW.idx;
+        END;
+        CREATE TRIGGER row_search_row_deleted AFTER DELETE ON dataset_rows
+        WHEN EXISTS (SELECT 1 FROM row_search_datasets WHERE dataset_id = OLD.dataset_id
+            AND (indexing_next_idx IS NULL OR OLD.idx < indexing_next_idx)) BEGIN
+            DELETE FROM row_search WHERE rowid = OLD.dataset_id * 4294967296 + OLD.idx;
+        END;
+        CREATE TRIGGER row_search_row_edited AFTER INSERT ON row_edits
+        WHEN EXISTS (SELECT 1 FROM row_search_datasets WHERE dataset_id = NEW.dataset_id
+            AND (indexing_next_idx IS NULL OR NEW.idx < indexing_next_idx)) BEGIN
+            DELETE FROM row_search WHERE rowid = NEW.dataset_id * 4294967296 + NEW.idx;
+            INSERT INTO row_search (rowid, text)
+            SELECT search_key, text FROM row_search_text WHERE dataset_id = NEW.dataset_id AND idx = NEW.idx;
+        END;
+        """,
     ]
 }

@@ -43,6 +43,8 @@ struct DatasetQualityAPITests {
         let id = try test.uploadRaw(Fixtures.jsonl(Self.lines()), name: "quality")
         _ = try test.waitUntilValidated(id)
 
+        // 20 rows are too few to pass validation, so no run is stored by itself: one is asked for (a GET only reads).
+        #expect(try test.request("POST", "/api/datasets/\(id)/quality").status == 201)
         let quality = try test.json("/api/datasets/\(id)/quality")
         #expect(quality["verdict"] as? String == "1 near-duplicate answer, 2 refusals, 1 echo")
         #expect(quality["rows"] as? Int == 20)
@@ -72,6 +74,48 @@ struct DatasetQualityAPITests {
         #expect(page.text.contains("<a class=\"muted\" href=\"/datasets/\(id)/rows?flag=refusals\">(2)</a>"))
         #expect(page.text.contains("Line 12</a>: the answer contains the whole prompt"))
         #expect(try test.get("/datasets/\(id)").text.contains("href=\"/datasets/\(id)/quality\""))
+    }
+
+    @Test func aGetBeforeAnyRunStoresNothingAndSaysHowToRunOne() throws {
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let id = try test.uploadRaw(Fixtures.jsonl(Self.lines()), name: "unchecked")
+        _ = try test.waitUntilValidated(id)
+        let other = try test.uploadRaw(Fixtures.jsonl(Fixtures.chatLines(3)), name: "evaluation set")
+        _ = try test.waitUntilValidated(other)
+        let stored = {
+            try test.app.services.database.read { connection in
+                try ["quality_runs", "row_flags"].map { try connection.scalar("SELECT COUNT(*) FROM \($0) WHERE dataset_id = ?", .integer(id))?.intValue }
+            }
+        }
+
+        let none = try test.get("/api/datasets/\(id)/quality")
+        #expect(none.status == 200)
+        let body = try TestApp.object(none)
+        #expect(body["run"] is NSNull)
+        #expect(body["datasetID"] as? Int == Int(id))
+        #expect(body["datasetName"] as? String == "unchecked")
+        #expect((body["message"] as? String)?.contains("POST /api/datasets/\(id)/quality runs one") == true)
+        #expect(body["verdict"] == nil && body["checks"] == nil)
+        let page = try test.get("/datasets/\(id)/quality")
+        #expect(page.status == 200)
+        #expect(page.text.contains("<strong>No data checks yet</strong>"))
+        #expect(page.text.contains("<button class=\"button primary\" type=\"submit\">Run the checks</button>"))
+        #expect(!page.text.contains("id=\"quality-verdict\""))
+        #expect(try stored() == [0, 0])
+
+        // Stored on request, the run is what GET serves; a comparison not run yet is again only said, not run.
+        #expect(try test.request("POST", "/api/datasets/\(id)/quality").status == 201)
+        #expect(try stored() == [1, 4])
+        #expect(try test.json("/api/datasets/\(id)/quality")["run"] is [String: Any])
+        let compared = try test.json("/api/datasets/\(id)/quality?against=\(other)")
+        #expect(compared["run"] is NSNull)
+        #expect((compared["compared"] as? [String: Any])?["id"] as? Int == Int(other))
+        #expect((compared["message"] as? String)?.contains("POST /api/datasets/\(id)/quality?against=\(other) runs one") == true)
+        let comparedPage = try test.get("/datasets/\(id)/quality?against=\(other)").text
+        #expect(comparedPage.contains("<strong>No data checks yet compared with #\(other) evaluation set</strong>"))
+        #expect(comparedPage.contains("<input type=\"hidden\" name=\"against\" value=\"\(other)\">"))
+        #expect(try stored() == [1, 4])
     }
 
     @Test func unknownDatasetsAre404AndSeedsDatasetsAreRefusedWithAReason() throws {

@@ -159,6 +159,46 @@ struct RowExplorerTests {
         #expect(none.contains("No row matches"))
     }
 
+    @Test func aSearchBeforeTheIndexExistsAnswersAsTheIndexDoesWhichIsBuiltWithoutASearch() throws {
+        let directory = TestApp.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let queries = ["q=refund", "q=joke", "q=\(FormDecoding.percentEncode("退款"))", "q=script&flag=none", "q=joke&per_page=1&page=2"]
+        let expected: [(items: [Int], total: Int?)] = [([0], 1), ([2, 3], 2), ([1], 1), ([4], 1), ([3], 2)]
+        let id: Int64
+        do {
+            let test = try TestApp(directory: directory) { $0.indexesRowsForSearch = false }
+            defer { test.stop() }
+            id = try upload(test)
+            let scanned = try queries.map { try indices(test, id, $0) }
+            #expect(scanned.map(\.items) == expected.map(\.items) && scanned.map(\.total) == expected.map(\.total))
+            #expect(try test.json("/api/datasets/\(id)/rows?q=refund")["searchIndex"] as? String == "building")
+            #expect(try test.get("/datasets/\(id)/rows?q=refund").text.contains("<p class=\"muted\" id=\"search-index-note\">The search index of these rows is still being built."))
+            #expect(try test.app.services.database.read { try $0.scalar("SELECT COUNT(*) FROM row_search_datasets")?.intValue } == 0)
+        }
+
+        // At the next start the indexer finds the dataset unindexed and indexes it; nothing searches meanwhile.
+        let test = try TestApp(directory: directory)
+        defer { test.stop() }
+        #expect(try JobsPageTests.eventually(seconds: 30) { try test.app.services.datasets.isSearchIndexed(datasetID: id) })
+        let entries = try test.app.services.database.read { try $0.scalar("SELECT COUNT(*) FROM row_search")?.intValue }
+        #expect(entries == 6)
+        #expect(try test.json("/api/datasets/\(id)/rows")["searchIndex"] as? String == "ready")
+        #expect(try !test.get("/datasets/\(id)/rows?q=refund").text.contains("search-index-note"))
+        let indexed = try queries.map { try indices(test, id, $0) }
+        #expect(indexed.map(\.items) == expected.map(\.items) && indexed.map(\.total) == expected.map(\.total))
+    }
+
+    @Test func anUploadedDatasetIsIndexedForSearchWithoutASearch() throws {
+        let test = try TestApp()
+        defer { test.removeFiles() }
+        let id = try test.uploadRaw(Fixtures.jsonl(Fixtures.chatLines(600)), name: "indexed")
+        _ = try test.waitUntilValidated(id)
+        #expect(try JobsPageTests.eventually(seconds: 30) { try test.app.services.datasets.isSearchIndexed(datasetID: id) })
+        let entries = try test.app.services.database.read { try $0.scalar("SELECT COUNT(*) FROM row_search")?.intValue }
+        #expect(entries == 600)
+        #expect(try test.json("/api/datasets/\(id)/rows?q=\(FormDecoding.percentEncode("\"number 599:\""))")["total"] as? Int == 1)
+    }
+
     @Test func theDatasetPageListsPromptsAndLinksTheExplorerInsteadOfPrintingRows() throws {
         let test = try TestApp()
         defer { test.removeFiles() }

@@ -69,6 +69,11 @@ struct RowExplorerStoreTests {
         return (database, DatasetStore(database: database), id, other)
     }
 
+    /// Runs the background indexer's batches (a few rows each, so a dataset takes several) until the dataset is indexed.
+    func index(_ store: DatasetStore, _ id: Int64, batchRows: Int = 2) throws {
+        while try !store.indexNextSearchBatch(datasetID: id, rows: batchRows) {}
+    }
+
     func indices(_ store: DatasetStore, _ id: Int64, _ filter: RowFilter) throws -> [Int64] {
         let rows = try store.filteredRows(datasetID: id, filter: filter, offset: 0, limit: 100).map(\.index)
         #expect(try store.filteredRowCount(datasetID: id, filter: filter) == rows.count)
@@ -143,11 +148,56 @@ struct RowExplorerStoreTests {
         ("^How", []),
         ("\"", [0, 1, 2, 3, 4, 5]),
         ("( ) \" - + *", []),
-    ] as [(String, [Int64])])
-    func searchMatchesEveryTermAsTextOfTheRowAsReviewed(query: String, expected: [Int64]) throws {
+    ] as [(String, [Int64])], [false, true])
+    func searchMatchesEveryTermAsTextOfTheRowAsReviewedBeforeAndAfterIndexing(search: (query: String, expected: [Int64]), indexed: Bool) throws {
         let folder = try TemporaryFolder()
         let (_, store, id, _) = try open(folder)
-        #expect(try indices(store, id, RowFilter(query: query)) == expected)
+        if indexed { try index(store, id) }
+        #expect(try store.isSearchIndexed(datasetID: id) == indexed)
+        #expect(try indices(store, id, RowFilter(query: search.query)) == search.expected)
+    }
+
+    @Test func aSearchNeverIndexesAndTheIndexerTakesTheNewestSettledDatasetFirst() throws {
+        let folder = try TemporaryFolder()
+        let (database, store, id, other) = try open(folder)
+        #expect(try indices(store, id, RowFilter(query: "refund")) == [0])
+        #expect(try count("row_search_datasets", in: database) == 0)
+        #expect(try store.newestDatasetAwaitingSearchIndex() == other)
+        try database.write { try $0.run("UPDATE datasets SET status = 'validating' WHERE id = ?", .integer(other)) }
+        #expect(try store.newestDatasetAwaitingSearchIndex() == id)
+        #expect(try store.indexNextSearchBatch(datasetID: other), "a validating dataset is left alone")
+        #expect(try !store.indexNextSearchBatch(datasetID: id, rows: 4))
+        #expect(try !store.isSearchIndexed(datasetID: id), "4 of 6 rows indexed")
+        #expect(try store.newestDatasetAwaitingSearchIndex() == id)
+        #expect(try store.indexNextSearchBatch(datasetID: id, rows: 4))
+        #expect(try store.isSearchIndexed(datasetID: id))
+        #expect(try store.newestDatasetAwaitingSearchIndex() == nil)
+        #expect(try store.indexNextSearchBatch(datasetID: id), "an indexed dataset has nothing left")
+        try database.write { try $0.run("DELETE FROM dataset_rows WHERE dataset_id = ?", .integer(other)) }
+        try database.write { try $0.run("UPDATE datasets SET status = 'invalid' WHERE id = ?", .integer(other)) }
+        #expect(try store.newestDatasetAwaitingSearchIndex() == nil, "a dataset without rows has nothing to index")
+        #expect(try store.isSearchIndexed(datasetID: other))
+    }
+
+    @Test func editsAndDeletionsDuringIndexingLeaveTheIndexExact() throws {
+        let folder = try TemporaryFolder()
+        let (database, store, id, _) = try open(folder)
+        #expect(try !store.indexNextSearchBatch(datasetID: id, rows: 2))
+        try database.write { connection in
+            for (index, user) in [(0, "How do I get my money back?"), (3, "Tell me a riddle!")] {
+                try connection.run(
+                    "INSERT INTO row_edits (dataset_id, idx, seq, previous_body, body, edited_at) VALUES (?, ?, 1, ?, ?, 80)",
+                    .integer(id), SQLValue(index), .text(Self.rows[index].0), .text(Self.chat([("user", user), ("assistant", "Noted.")])))
+            }
+            try connection.run("DELETE FROM dataset_rows WHERE dataset_id = ? AND idx IN (1, 5)", .integer(id))
+        }
+        let queries = ["refund", "money", "riddle", "joke", "退款", "helpful", "zebra"]
+        let scanned = try queries.map { try indices(store, id, RowFilter(query: $0)) }
+        #expect(scanned == [[], [0], [3], [2], [], [], [4]])
+        try index(store, id)
+        #expect(try queries.map { try indices(store, id, RowFilter(query: $0)) } == scanned)
+        let entries = try database.read { try $0.scalar("SELECT COUNT(*) FROM row_search")?.intValue }
+        #expect(entries == 4)
     }
 
     @Test func searchIndexFollowsInsertsEditsRevalidationAndDeletion() throws {
@@ -159,9 +209,11 @@ struct RowExplorerStoreTests {
             }
         }
         #expect(try entries(id) == 0)
-        #expect(try indices(store, id, RowFilter(query: "refund")) == [0])
+        try index(store, id)
+        try index(store, other)
         #expect(try entries(id) == 6)
-        #expect(try entries(other) == 0)
+        #expect(try entries(other) == 1)
+        #expect(try indices(store, id, RowFilter(query: "refund")) == [0])
         #expect(try indices(store, other, RowFilter(query: "refund")) == [0])
 
         try database.write { connection in
@@ -186,7 +238,11 @@ struct RowExplorerStoreTests {
             datasetID: id, rows: [AcceptedRow(line: 1, normalizedJSON: Array(Self.chat([("user", "fresh refund"), ("assistant", "ok")]).utf8), estimatedTokens: 3)],
             firstRowIndex: 0, errors: [], firstErrorSequence: 0)
         #expect(try entries(id) == 0)
+        #expect(try store.newestDatasetAwaitingSearchIndex() == nil, "rows still validating are not indexed")
         #expect(try indices(store, id, RowFilter(query: "refund")) == [0])
+        try database.write { try $0.run("UPDATE datasets SET status = 'valid' WHERE id = ?", .integer(id)) }
+        #expect(try store.newestDatasetAwaitingSearchIndex() == id)
+        try index(store, id)
         #expect(try entries(id) == 1)
 
         try database.write { try $0.run("DELETE FROM jobs WHERE dataset_id = ?", .integer(id)) }

@@ -1,7 +1,8 @@
 /// What a person typed in the explorer's search box, as terms that must all occur in a row's messages.
 ///
 /// Words are split on whitespace; a "double-quoted phrase" is one term. Every term is matched as a literal
-/// substring (case-insensitive for ASCII letters), so FTS5 syntax a user types (`AND`, `NEAR(`, `*`, `:`, `^`, a
+/// substring (case-insensitive for ASCII letters; the trigram index also folds other letters' case, a scan does not),
+/// so FTS5 syntax a user types (`AND`, `NEAR(`, `*`, `:`, `^`, a
 /// stray quote) is searched for as text and can never be a query syntax error.
 public struct RowSearchQuery: Sendable, Equatable {
     /// The trigram index matches terms of at least this many characters; shorter ones are matched by a scan
@@ -48,6 +49,9 @@ public struct RowSearchQuery: Sendable, Equatable {
     public var scannedTerms: [String] {
         terms.filter { $0.count < Self.minimumIndexedTermLength }.map(Self.asciiLowercased)
     }
+
+    /// Every term ASCII-lowercased, for a search that scans a dataset's text before its index is built.
+    public var lowercasedTerms: [String] { terms.map(Self.asciiLowercased) }
 
     private static func asciiLowercased(_ text: String) -> String {
         String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in

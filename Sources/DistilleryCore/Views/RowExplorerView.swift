@@ -183,6 +183,9 @@ public struct RowExplorerView: Sendable {
     public var canCurate = false
     /// The tab bar (Overview · Rows · Quality) of a chat dataset.
     public var tabs: DatasetTabs?
+    /// True while the background indexer has not indexed every row: searches scan the rows meanwhile (the same
+    /// results, more slowly on a large dataset), and the page says so.
+    public var searchIndexBuilding = false
 
     public static let defaultPerPage = 20
 

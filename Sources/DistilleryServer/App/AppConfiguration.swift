@@ -34,6 +34,9 @@ public struct AppConfiguration: Sendable {
     public var sessionMaximumHours = 168
     /// How often expired sessions are deleted. Not a command-line setting: tests shorten it.
     public var sessionSweepSeconds: Double = 600
+    /// Index settled datasets for the explorer's search in the background. Not a command-line setting: tests turn it
+    /// off to search a dataset before its index exists.
+    public var indexesRowsForSearch = true
     /// Unix milliseconds now. Not a command-line setting: tests move time forward with it to
     /// check session expiry without waiting hours.
     public var clock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }

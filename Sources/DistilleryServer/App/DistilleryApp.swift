@@ -105,10 +105,12 @@ public final class DistilleryApp: @unchecked Sendable {
         synthesisPool.start()
         guard configuration.servesHTTP else { return 0 }
         sessionSweeper.start()
+        if configuration.indexesRowsForSearch { services.searchIndexer.start() }
         do {
             return try server.start()
         } catch {
             sessionSweeper.stop()
+            services.searchIndexer.stop(timeoutSeconds: 5)
             pool.stop(timeoutSeconds: 5)
             synthesisPool.stop(timeoutSeconds: 5)
             services.transport.shutdown()
@@ -133,6 +135,7 @@ public final class DistilleryApp: @unchecked Sendable {
         if configuration.servesHTTP {
             server.stop(timeoutSeconds: 10)
             sessionSweeper.stop()
+            services.searchIndexer.stop()
         }
         let validationStopped = pool.stop(timeoutSeconds: 10)
         let synthesisStopped = synthesisPool.stop(timeoutSeconds: 10)

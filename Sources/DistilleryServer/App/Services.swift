@@ -30,6 +30,8 @@ public final class Services: Sendable {
     let newTokenNotes = OneTimeTokenNotes()
     /// Wakes idle workers when a job is queued; set once the pool exists.
     let wakeWorkers: @Sendable () -> Void
+    /// Indexes settled datasets for the explorer's search; woken when a validation has stored a dataset's rows.
+    let searchIndexer: SearchIndexer
 
     init(
         configuration: AppConfiguration, database: Database, vault: Vault, renderer: Renderer, logger: Logger,
@@ -46,7 +48,8 @@ public final class Services: Sendable {
         self.configuration = configuration
         self.database = database
         self.jobs = JobQueue(database: database)
-        self.datasets = DatasetStore(database: database)
+        let datasets = DatasetStore(database: database)
+        self.datasets = datasets
         self.users = UserStore(database: database)
         self.tokens = APITokenStore(database: database)
         self.audit = AuditLogStore(database: database)
@@ -55,6 +58,7 @@ public final class Services: Sendable {
         self.renderer = renderer
         self.logger = logger
         self.wakeWorkers = wakeWorkers
+        self.searchIndexer = SearchIndexer(store: datasets, logger: logger)
     }
 
     func now() -> Int64 {

@@ -68,6 +68,7 @@ enum DerivedDataset {
         validationSink.split = spec.split
         let summary = try validateJSONLFile(atPath: services.configuration.uploadPath(datasetID: datasetID), options: options, sink: &validationSink)
         try validationSink.finish(summary: summary)
+        services.searchIndexer.wake()
         DataQualityRun.runAutomatically(datasetID: datasetID, trigger: spec.qualityTrigger, services: services)
         return datasetID
     }

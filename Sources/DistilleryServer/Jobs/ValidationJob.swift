@@ -106,6 +106,7 @@ struct ValidationJobRunner: JobRunner {
             return
         }
         try sink.finish(summary: summary)
+        services.searchIndexer.wake()
         if summary.status == .valid || summary.status == .validWithWarnings {
             DataQualityRun.runAutomatically(datasetID: datasetID, trigger: record.mergeParentIDs.isEmpty ? .validation : .merge, services: services)
         }

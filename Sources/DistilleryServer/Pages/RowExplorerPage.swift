@@ -11,6 +11,8 @@ struct RowExplorerPage {
     let total: Int
     let rows: [StoredRow]
     let annotations: [Int64: RowAnnotations]
+    /// False while the background indexer builds the dataset's search index (searches scan meanwhile).
+    let searchIndexed: Bool
 
     init(_ request: HTTPRequest, context: RequestContext, defaultPerPage: Int) throws {
         (page, perPage) = try request.paging(defaultPerPage: defaultPerPage)
@@ -19,6 +21,7 @@ struct RowExplorerPage {
         rows = try context.datasets.filteredRows(datasetID: record.id, filter: filter, offset: (page - 1) * perPage, limit: perPage)
         total = filter.isEmpty ? record.rowCount : try context.datasets.filteredRowCount(datasetID: record.id, filter: filter)
         annotations = try context.datasets.annotations(datasetID: record.id, indices: rows.map(\.index))
+        searchIndexed = try context.datasets.isSearchIndexed(datasetID: record.id)
     }
 }
 
@@ -38,6 +41,7 @@ func showRowExplorerPage(_ request: HTTPRequest, _ context: RequestContext) thro
         usualSystemPrompt: try loaded.record.skillPrompt ?? context.datasets.usualSystemPrompt(datasetID: loaded.record.id))
     view.chrome = context.chrome(section: .datasets)
     view.canCurate = loaded.record.mode == .chat
+    view.searchIndexBuilding = !loaded.searchIndexed
     if loaded.record.mode == .chat { view.tabs = DatasetTabs(datasetID: loaded.record.id, current: .rows) }
     return context.renderer.html(.rowExplorer, view)
 }
@@ -45,7 +49,8 @@ func showRowExplorerPage(_ request: HTTPRequest, _ context: RequestContext) thro
 // GET /api/datasets/{id}/rows?page=1&per_page=50 and the explorer's filters (q, split, flag, min_score, category,
 // min_length, max_length, review, representatives; a bad one is a 400 naming it) — the matching rows, paged:
 // {"items": [{"index", "line", "estimatedTokens", "row", "metadata", "split", "flags", "scores", "review"}], "page",
-// "perPage", "total"} with `total` the matching rows. HTML twin: GET /datasets/{id}/rows, from the same
+// "perPage", "total", "searchIndex"} with `total` the matching rows and `searchIndex` "ready", or "building" while the
+// background indexer has not indexed every row (searches scan meanwhile: same results, slower). HTML twin: GET /datasets/{id}/rows, from the same
 // `RowExplorerPage`. Rows are stored as validated JSON and spliced in as-is (their bytes and key order kept, no parse
 // and re-encode of up to 500 rows); the annotations are encoded.
 func getDatasetRowsJSON(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse {
@@ -63,7 +68,8 @@ func getDatasetRowsJSON(_ request: HTTPRequest, _ context: RequestContext) throw
         let annotations = Renderer.encode(loaded.annotations[row.index] ?? RowAnnotations())
         body += Array(",".utf8) + annotations.dropFirst()
     }
-    body += Array("],\"page\":\(loaded.page),\"perPage\":\(loaded.perPage),\"total\":\(loaded.total)}".utf8)
+    body += Array("],\"page\":\(loaded.page),\"perPage\":\(loaded.perPage),\"total\":\(loaded.total)".utf8)
+    body += Array(",\"searchIndex\":\"\(loaded.searchIndexed ? "ready" : "building")\"}".utf8)
     var headers = HTTPHeaders()
     headers.set("Content-Type", "application/json; charset=utf-8")
     return HTTPResponse(status: 200, headers: headers, body: .bytes(body))
