@@ -510,11 +510,12 @@ public struct GenerationStore: Sendable {
     }
 
     /// Ends the task: its status, its queue entry's (in `JobStatus`'s words), the failure text, and the keys pasted
-    /// for it deleted. A move its life cycle does not allow is refused.
-    public func finish(jobID: Int64, status: GenerationStatus, failure: String?, now: Int64) throws {
+    /// for it deleted; with `checks`, the output's data checks queued. A move its life cycle does not allow is refused.
+    public func finish(jobID: Int64, status: GenerationStatus, failure: String?, now: Int64, checks: AutomaticDataChecks? = nil) throws {
         try database.write { connection in
             try Self.end(in: connection, jobID: jobID, status: status, failure: failure, now: now)
             try JobQueue.endEntry(in: connection, jobID: jobID, status: status.jobStatus, failure: failure, now: now)
+            try AutomaticDataChecks.queue(checks, in: connection, now: now)
         }
     }
 
