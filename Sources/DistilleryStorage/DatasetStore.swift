@@ -227,11 +227,11 @@ public struct DatasetStore: Sendable {
 
     /// The last batch and the final summary and status, in one transaction; with `ending`, the
     /// validation job ends in it too (nothing is written when its lease was lost); with `split`, the rows are
-    /// split in it too.
+    /// split in it too; with `checks`, the data checks that follow are queued in it too.
     public func finishValidation(
         datasetID: Int64, summary: ValidationSummary, rows: [AcceptedRow], firstRowIndex: Int64, errors: [LineError],
         firstErrorSequence: Int64, now: Int64, metadata: [String?] = [], status: DatasetStatus? = nil, ending: JobEnding? = nil,
-        split: SplitRequest? = nil
+        split: SplitRequest? = nil, checks: AutomaticDataChecks? = nil
     ) throws {
         let summaryJSON = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
         try database.write { connection in
@@ -250,6 +250,7 @@ public struct DatasetStore: Sendable {
                 .integer(datasetID), .integer(datasetID))
             guard connection.changes == 1 else { throw try StatusTransitions.datasetRefusal(connection, id: datasetID, to: target) }
             if let split { try Self.splitRows(connection, datasetID: datasetID, request: split, now: now) }
+            try AutomaticDataChecks.queue(checks, in: connection, now: now)
         }
     }
 

@@ -504,17 +504,18 @@ public struct GenerationStore: Sendable {
         guard connection.changes == 1 else { throw StorageInvariantError("No generation task \(jobID) to link its output dataset to.") }
     }
 
-    /// Ends the task: its status, its queue entry's (in `JobStatus`'s words), the failure text, and the keys pasted
-    /// for it deleted. A move its life cycle does not allow is refused.
     /// A failure-mode task that copies the failing prompts alone counts them as its accepted output.
     public func recordCopiedPrompts(jobID: Int64, count: Int) throws {
         try database.write { try $0.run("UPDATE generation_jobs SET accepted = ? WHERE job_id = ?", SQLValue(count), .integer(jobID)) }
     }
 
-    public func finish(jobID: Int64, status: GenerationStatus, failure: String?, now: Int64) throws {
+    /// Ends the task: its status, its queue entry's (in `JobStatus`'s words), the failure text, and the keys pasted
+    /// for it deleted; with `checks`, the output's data checks queued. A move its life cycle does not allow is refused.
+    public func finish(jobID: Int64, status: GenerationStatus, failure: String?, now: Int64, checks: AutomaticDataChecks? = nil) throws {
         try database.write { connection in
             try Self.table.end(in: connection, jobID: jobID, status: status, failure: failure, now: now)
             try JobQueue.endEntry(in: connection, jobID: jobID, status: status.jobStatus, failure: failure, now: now)
+            try AutomaticDataChecks.queue(checks, in: connection, now: now)
         }
     }
 

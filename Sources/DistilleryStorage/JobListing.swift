@@ -7,7 +7,7 @@ public struct StoredJobListing: Sendable, Equatable {
     public let settingsJSON: String?
 }
 
-/// The jobs page's reads: every kind of job, newest first, joined with its kind's own row.
+/// The jobs page's reads: every kind of job but the automatic data checks, newest first, joined with its kind's own row.
 extension JobQueue {
     public func listings(filter: JobListFilter, offset: Int, limit: Int) throws -> [StoredJobListing] {
         let (condition, values) = Self.whereClause(filter)
@@ -55,8 +55,9 @@ extension JobQueue {
     }
 
     private static func whereClause(_ filter: JobListFilter) -> (String, [SQLValue]) {
-        var conditions: [String] = []
-        var values: [SQLValue] = []
+        // The automatic data checks are a follow-up of the job that queued them, shown on the dataset's Quality tab.
+        var conditions = ["j.kind <> ?"]
+        var values: [SQLValue] = [.text(AutomaticDataChecks.jobKind)]
         if let kind = filter.kind {
             conditions.append("j.kind = ?")
             values.append(.text(kind.storedName))
@@ -65,7 +66,7 @@ extension JobQueue {
             conditions.append("j.state = ?")
             values.append(.text(status.rawValue))
         }
-        return (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), values)
+        return ("WHERE " + conditions.joined(separator: " AND "), values)
     }
 
     private static func listing(_ row: Row) throws -> StoredJobListing {

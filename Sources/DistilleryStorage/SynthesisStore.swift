@@ -370,11 +370,15 @@ public struct SynthesisStore: Sendable {
 
     /// Ends the job: its status (and its queue entry's, the same word), the child (if any), the most common
     /// error (when everything failed), the parent back to `valid_seeds` unless another synthesis still runs on
-    /// it, and the job's own pasted key deleted. A move its life cycle does not allow is refused.
-    public func finish(jobID: Int64, status: JobStatus, childDatasetID: Int64?, failure: String?, now: Int64) throws {
+    /// it, and the job's own pasted key deleted; with `checks`, the child's data checks queued. A move its life cycle
+    /// does not allow is refused.
+    public func finish(
+        jobID: Int64, status: JobStatus, childDatasetID: Int64?, failure: String?, now: Int64, checks: AutomaticDataChecks? = nil
+    ) throws {
         try database.write { connection in
             try Self.end(in: connection, jobID: jobID, status: status, childDatasetID: childDatasetID, failure: failure, now: now)
             try JobQueue.endEntry(in: connection, jobID: jobID, status: status, failure: failure, now: now)
+            try AutomaticDataChecks.queue(checks, in: connection, now: now)
         }
     }
 

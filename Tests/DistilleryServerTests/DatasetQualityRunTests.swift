@@ -7,8 +7,8 @@ import Foundation
 import Testing
 
 /// Stored runs of the data checks through the real server: the automatic run after an upload validates and after a
-/// synthesis builds its child (fake teacher), runs on request (JSON and the page's form with CSRF), the trend between
-/// runs, leakage against another dataset, and the refusals.
+/// synthesis ends with its child (fake teacher), a job of its own that a restart still runs; runs on request (JSON and
+/// the page's form with CSRF), the trend between runs, leakage against another dataset, and the refusals.
 @Suite(.serialized)
 struct DatasetQualityRunTests {
     /// What started each stored run of a dataset, newest first, read from the store.
@@ -156,16 +156,61 @@ struct DatasetQualityRunTests {
         #expect(Self.run(try test.json("/api/datasets/\(merged)/quality"))["trigger"] as? String == "merge")
     }
 
-    @Test func aSynthesizedChildIsCheckedWhenItIsBuilt() throws {
+    /// The automatic checks' own queue rows (`AutomaticDataChecks`), oldest first.
+    static func checksJobs(_ test: TestApp) throws -> [Job] {
+        let ids = try test.app.services.database.read { connection in
+            try connection.query("SELECT id FROM jobs WHERE kind = ? ORDER BY id", .text(AutomaticDataChecks.jobKind)).compactMap { $0.int64("id") }
+        }
+        return try ids.compactMap { try test.app.services.jobs.job(id: $0) }
+    }
+
+    @Test func aSynthesizedChildIsCheckedByAJobOfItsOwnQueuedWhenTheSynthesisEnds() throws {
         let teacher = try FakeTeacherProcess(["--api-key", S.teacherKey, "--latency-ms", "2"])
         let test = try TestApp()
         defer { test.removeFiles() }
         let parent = try R.seedsDataset(test, count: 12, name: "seeds")
-        let job = try S.waitForJob(test, try S.jobID(try S.start(test, dataset: parent, teacher: teacher)))
+        let jobID = try S.jobID(try S.start(test, dataset: parent, teacher: teacher))
+        let job = try S.waitForJob(test, jobID)
+        #expect(job["status"] as? String == "completed")
         let child = try #require((job["childDatasetID"] as? NSNumber)?.int64Value)
-        // The run is stored before the job ends, so it is there at once.
+        #expect(try JobsPageTests.eventually(seconds: 30) { try Self.storedTriggers(test, child) == [.synthesis] })
+
+        // The synthesis ended without waiting for the checks: they were queued in the commit that ended it, as a job of
+        // their own, which started and stored its run after that commit.
+        let ended = try #require(try test.app.services.jobs.job(id: jobID))
+        let endedAt = try #require(ended.finishedAt)
+        let checks = try #require(try Self.checksJobs(test).first { AutomaticDataChecks(payload: $0.payload)?.datasetID == child })
+        #expect(AutomaticDataChecks(payload: checks.payload)?.trigger == .synthesis)
+        #expect(checks.id > jobID)
+        #expect(checks.createdAt == endedAt)
+        #expect(try #require(checks.startedAt) >= endedAt)
+        #expect(try JobsPageTests.eventually(seconds: 10) { try test.app.services.jobs.job(id: checks.id)?.state == .completed })
+        let run = try #require(try QualityStore(database: test.app.services.database).latestRuns(datasetID: child, limit: 1).first)
+        #expect(run.createdAt >= endedAt)
         let quality = try test.json("/api/datasets/\(child)/quality")
         #expect(Self.run(quality)["trigger"] as? String == "synthesis")
         #expect(quality["rows"] as? Int == 12)
+        // Never a job users see on the jobs page: the synthesis and the seeds' validation only.
+        #expect(try test.json("/api/jobs")["total"] as? Int == 2)
+    }
+
+    @Test func checksLeftQueuedWhenTheServerStoppedRunAtTheNextStart() throws {
+        let directory = TestApp.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = try TestApp(directory: directory)
+        let id = try first.uploadRaw(Fixtures.jsonl(Self.passingLines()), name: "quality")
+        _ = try first.waitUntilValidated(id)
+        #expect(try JobsPageTests.eventually(seconds: 30) { try Self.storedTriggers(first, id) == [.validation] })
+        first.stop()
+
+        // What a server that died right after a validation ended leaves: the checks queued in that commit, not run.
+        do {
+            let database = try Database(path: first.app.configuration.databasePath)
+            try JobQueue(database: database).enqueue(
+                kind: AutomaticDataChecks.jobKind, datasetID: nil, payload: AutomaticDataChecks(datasetID: id, trigger: .validation).payload)
+        }
+        let second = try TestApp(directory: directory)
+        #expect(try JobsPageTests.eventually(seconds: 30) { try Self.storedTriggers(second, id) == [.validation, .validation] })
+        #expect(try JobsPageTests.eventually(seconds: 10) { try Self.checksJobs(second).map(\.state) == [.completed, .completed] })
     }
 }

@@ -8,17 +8,19 @@ import Foundation
 enum DataQualityRun {
     static let pageSize = 500
 
+    /// `heartbeat` is called between pages: a run on a worker stops there when the server stops.
     static func run(
-        dataset: DatasetRecord, against: DatasetRecord?, trigger: QualityTrigger, createdBy: Int64?, services: Services
+        dataset: DatasetRecord, against: DatasetRecord?, trigger: QualityTrigger, createdBy: Int64?, services: Services,
+        heartbeat: () throws -> Void = {}
     ) throws -> StoredQualityRun {
         var checks = QualityChecks()
         if let against {
-            try forEachRow(of: against.id, services: services) { row in
+            try forEachRow(of: against.id, services: services, heartbeat: heartbeat) { row in
                 if let prompt = lastUserTurn(row, mode: against.mode) { checks.addComparedPrompt(line: row.line, prompt: prompt) }
             }
         }
         var indexes: [Int64] = []
-        try forEachRow(of: dataset.id, services: services) { row in
+        try forEachRow(of: dataset.id, services: services, heartbeat: heartbeat) { row in
             guard let qualityRow = QualityRow(line: row.line, body: Array(row.body.utf8), metadata: row.meta, split: row.split) else { return }
             indexes.append(row.index)
             checks.add(qualityRow)
@@ -40,22 +42,6 @@ enum DataQualityRun {
             now: services.now())
     }
 
-    /// The automatic run after a job made or validated a chat dataset: outside the job's own transaction, and a
-    /// failure is logged, never the job's.
-    static func runAutomatically(datasetID: Int64, trigger: QualityTrigger, services: Services) {
-        do {
-            // A job's output is checked even when it did not pass (a small synthesized child is `invalid` with its rows).
-            let derived = trigger == .synthesis || trigger == .generation
-            guard let record = try services.datasets.dataset(id: datasetID), record.mode == .chat,
-                  [.valid, .validWithWarnings, .readyForTraining].contains(record.status) || (derived && record.status == .invalid)
-            else { return }
-            let stored = try run(dataset: record, against: nil, trigger: trigger, createdBy: nil, services: services)
-            services.logger.info("data checks stored", metadata: ["dataset": "\(datasetID)", "trigger": "\(trigger.rawValue)", "verdict": "\(stored.verdict)"])
-        } catch {
-            services.logger.error("data checks failed", metadata: ["dataset": "\(datasetID)", "trigger": "\(trigger.rawValue)", "cause": "\(error)"])
-        }
-    }
-
     /// The stored report of a run, with the run's own facts.
     static func report(of run: StoredQualityRun) throws -> DatasetQualityReport {
         var report = try JSONDecoder().decode(DatasetQualityReport.self, from: Data(run.report.utf8))
@@ -67,9 +53,12 @@ enum DataQualityRun {
         (try? JSONDecoder().decode([String: Int].self, from: Data(json.utf8))) ?? [:]
     }
 
-    private static func forEachRow(of datasetID: Int64, services: Services, _ body: (StoredRow) throws -> Void) throws {
+    private static func forEachRow(
+        of datasetID: Int64, services: Services, heartbeat: () throws -> Void, _ body: (StoredRow) throws -> Void
+    ) throws {
         var afterIndex: Int64 = -1
         while true {
+            try heartbeat()
             let page = try services.datasets.rows(datasetID: datasetID, afterIndex: afterIndex, limit: pageSize)
             for row in page { try body(row) }
             guard let last = page.last, page.count == pageSize else { return }

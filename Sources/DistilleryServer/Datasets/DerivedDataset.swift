@@ -15,8 +15,6 @@ enum DerivedDataset {
         var statusForValid: DatasetStatus
         /// Splits the dataset in the commit that finishes its validation (a synthesis child by its recipe's distribution).
         var split: SplitRequest? = nil
-        /// What the data checks that run on the finished dataset record as their trigger.
-        var qualityTrigger: QualityTrigger
         /// Records the new dataset on the job in the dataset's own creating transaction.
         var link: (Connection, Int64) throws -> Void
     }
@@ -69,7 +67,6 @@ enum DerivedDataset {
         let summary = try validateJSONLFile(atPath: services.configuration.uploadPath(datasetID: datasetID), options: options, sink: &validationSink)
         try validationSink.finish(summary: summary)
         services.searchIndexer.wake()
-        DataQualityRun.runAutomatically(datasetID: datasetID, trigger: spec.qualityTrigger, services: services)
         return datasetID
     }
 }

@@ -72,9 +72,10 @@ struct GenerationJobRunner: JobRunner {
         if outcome == .interrupted { throw JobInterrupted() }
 
         guard let finished = try store.job(id: job.id) else { return }
+        var outputID: Int64?
         let copiesFailingPrompts = settings.expansion?.failures?.includeFailingPrompts == true
         if finished.accepted > 0 || copiesFailingPrompts {
-            _ = try GenerationOutputBuilder.build(job: finished, settings: settings, services: services, context: context)
+            outputID = try GenerationOutputBuilder.build(job: finished, settings: settings, services: services, context: context)
         }
         var accepted = finished.accepted
         if settings.expansion?.variationsPerSeed == 0 && copiesFailingPrompts && outcome == .finished {
@@ -83,7 +84,10 @@ struct GenerationJobRunner: JobRunner {
             try store.recordCopiedPrompts(jobID: job.id, count: accepted)
         }
         let (status, failure) = Self.ending(outcome, accepted: accepted, isComplete: engine.isComplete)
-        try store.finish(jobID: job.id, status: status, failure: failure, now: services.now())
+        // The output's data checks run after the task has ended, on a validation worker.
+        let checks = outputID.map { AutomaticDataChecks(datasetID: $0, trigger: .generation) }
+        try store.finish(jobID: job.id, status: status, failure: failure, now: services.now(), checks: checks)
+        if checks != nil { services.wakeWorkers() }
         services.logger.info(
             "generation finished", metadata: ["job": "\(job.id)", "status": "\(status.rawValue)", "accepted": "\(finished.accepted)"])
     }
@@ -119,7 +123,7 @@ enum GenerationOutputBuilder {
                 name: job.outputName, mode: seeds ? .seeds : .chat, baseModel: BaseModelCatalog.defaultModel.id,
                 skillPrompt: seeds ? (settings.skillPrompt ?? job.systemPrompt) : nil, byteSize: 0, parentID: job.sourceDatasetID,
                 createdBy: job.createdBy),
-            statusForValid: seeds ? .validSeeds : .readyForTraining, qualityTrigger: .generation,
+            statusForValid: seeds ? .validSeeds : .readyForTraining,
             link: { connection, id in try GenerationStore.linkOutput(connection, jobID: job.jobID, datasetID: id) })
         // A failure-mode dataset that includes its failing prompts (held-out rows, on the user's request) starts with them.
         let failingPrompts = settings.expansion?.failures.map { $0.includeFailingPrompts ? SeedExpansion.seeds(of: strata) : [] } ?? []

@@ -10,8 +10,6 @@ struct ValidationJobRunner: JobRunner {
     let kind = DatasetStore.validationJobKind
     let store: DatasetStore
     let configuration: AppConfiguration
-    /// For the data checks that run after a chat dataset passes (README "Data checks").
-    let services: Services
     /// A file that kills the process every time it is validated must not loop forever at boot. Only
     /// crashes spend attempts (a clean stop hands its attempt back), so this many crashes give up.
     static let maxAttempts = 3
@@ -94,6 +92,7 @@ struct ValidationJobRunner: JobRunner {
         sink.endsJob = true
         sink.split = split
         sink.metadata = metadata
+        sink.checks = AutomaticDataChecks(datasetID: datasetID, trigger: record.mergeParentIDs.isEmpty ? .validation : .merge)
         let summary: ValidationSummary
         do {
             summary = try validateJSONLFile(atPath: path, options: options, sink: &sink)
@@ -107,9 +106,6 @@ struct ValidationJobRunner: JobRunner {
         }
         try sink.finish(summary: summary)
         services.searchIndexer.wake()
-        if summary.status == .valid || summary.status == .validWithWarnings {
-            DataQualityRun.runAutomatically(datasetID: datasetID, trigger: record.mergeParentIDs.isEmpty ? .validation : .merge, services: services)
-        }
     }
 
     static func failureSummary(options: ValidationOptions, code: String, reason: String) -> ValidationSummary {
@@ -139,6 +135,8 @@ struct BatchingValidationSink: ValidationSink {
     var endsJob = false
     /// Splits the rows in the final commit (a synthesized child of a job that carries a distribution).
     var split: SplitRequest?
+    /// The data checks the final commit queues (when they apply to the dataset it leaves).
+    var checks: AutomaticDataChecks?
     private var rows: [AcceptedRow] = []
     private var errors: [LineError] = []
     private var batchBytes = 0
@@ -198,7 +196,7 @@ struct BatchingValidationSink: ValidationSink {
         try store.finishValidation(
             datasetID: datasetID, summary: summary, rows: rows, firstRowIndex: nextRowIndex, errors: errors,
             firstErrorSequence: nextErrorSequence, now: Clock.nowMilliseconds(), metadata: metadataFor(rows),
-            status: passed ? statusForValid : nil, ending: endsJob ? .completed(context.lease) : nil, split: split)
+            status: passed ? statusForValid : nil, ending: endsJob ? .completed(context.lease) : nil, split: split, checks: checks)
     }
 
     private func metadataFor(_ rows: [AcceptedRow]) -> [String?] {

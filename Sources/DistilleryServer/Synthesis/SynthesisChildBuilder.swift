@@ -21,7 +21,7 @@ enum SynthesisChildBuilder {
                 name: String(name.prefix(DatasetCreation.maxNameLength)), mode: .chat, baseModel: parent.baseModel, skillPrompt: nil,
                 byteSize: 0, parentID: parent.id, createdBy: job.createdBy),
             statusForValid: .readyForTraining,
-            split: try SynthesisSettings.decode(job.settingsJSON).childSplit, qualityTrigger: .synthesis,
+            split: try SynthesisSettings.decode(job.settingsJSON).childSplit,
             link: { connection, id in try SynthesisStore.linkChild(connection, jobID: job.jobID, childDatasetID: id) })
         return try DerivedDataset.build(spec, jobID: job.jobID, services: services, context: context) { after in
             try store.doneRows(jobID: job.jobID, afterIndex: after, limit: 1000).map { ($0.index, $0.row, $0.metadata) }

@@ -83,7 +83,10 @@ struct SynthesisJobRunner: JobRunner {
                     ?? "No seed could be answered."
             }
         }
-        try store.finish(jobID: job.id, status: status, childDatasetID: childID, failure: failure, now: services.now())
+        // The child's data checks run after the job has ended, on a validation worker.
+        let checks = childID.map { AutomaticDataChecks(datasetID: $0, trigger: .synthesis) }
+        try store.finish(jobID: job.id, status: status, childDatasetID: childID, failure: failure, now: services.now(), checks: checks)
+        if checks != nil { services.wakeWorkers() }
         services.logger.info(
             "synthesis finished",
             metadata: ["job": "\(job.id)", "status": "\(status.rawValue)", "written": "\(finished.written)", "skipped": "\(finished.skipped)"])
