@@ -43,7 +43,7 @@ public final class DistilleryApp: @unchecked Sendable {
         self.services = services
         pool = WorkerPool(
             queue: services.jobs,
-            runners: [ValidationJobRunner(store: services.datasets, configuration: configuration), DataChecksJobRunner(services: services)],
+            runners: [ValidationJobRunner(store: services.datasets, configuration: configuration, searchIndexer: services.searchIndexer), DataChecksJobRunner(services: services)],
             workerCount: configuration.workerCount, logger: logger)
         // Synthesis and generation jobs mostly wait on the network, so they get their own threads and never hold up validation.
         synthesisPool = WorkerPool(

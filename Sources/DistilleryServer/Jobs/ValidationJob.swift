@@ -10,6 +10,8 @@ struct ValidationJobRunner: JobRunner {
     let kind = DatasetStore.validationJobKind
     let store: DatasetStore
     let configuration: AppConfiguration
+    /// Indexes the validated rows for search in the background.
+    let searchIndexer: SearchIndexer
     /// A file that kills the process every time it is validated must not loop forever at boot. Only
     /// crashes spend attempts (a clean stop hands its attempt back), so this many crashes give up.
     static let maxAttempts = 3
@@ -105,7 +107,7 @@ struct ValidationJobRunner: JobRunner {
             return
         }
         try sink.finish(summary: summary)
-        services.searchIndexer.wake()
+        searchIndexer.wake()
     }
 
     static func failureSummary(options: ValidationOptions, code: String, reason: String) -> ValidationSummary {
