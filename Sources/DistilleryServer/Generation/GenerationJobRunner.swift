@@ -78,7 +78,7 @@ struct GenerationJobRunner: JobRunner {
             outputID = try GenerationOutputBuilder.build(job: finished, settings: settings, services: services, context: context)
         }
         var accepted = finished.accepted
-        if settings.expansion?.variationsPerSeed == 0 && copiesFailingPrompts && outcome == .finished {
+        if settings.expansion?.copiesFailingPromptsAlone == true && outcome == .finished {
             // Asked for the failing prompts alone: they are the task's whole output, and its target.
             accepted = finished.target
             try store.recordCopiedPrompts(jobID: job.id, count: accepted)

@@ -223,9 +223,7 @@ enum GenerationService {
                 systemPrompt: request.template.systemPrompt, prompt: request.template.prompt, outputName: request.outputName, createdBy: createdBy,
                 provider: teacher.provider, model: teacher.model, settingsJSON: settings.json, keyID: keyID, recipeID: recipeID,
                 sourceDatasetID: request.inputDatasetID)
-        if let expansion = request.expansion?.settings, expansion.variationsPerSeed == 0, expansion.failures?.includeFailingPrompts == true {
-            job.target = request.count
-        }
+        if request.expansion?.settings.copiesFailingPromptsAlone == true { job.target = request.count }
         let jobID = try services.generations.create(job, strata: strata, now: services.now())
         services.wakeWorkers()
         return jobID

@@ -9,6 +9,9 @@ struct SeedExpansionSettings: Codable, Sendable, Equatable {
     var mutations: [String: Double]
     /// Set for a failure-mode dataset: the seeds are an evaluation run's failing prompts (the task's link to the run).
     var failures: FailureExpansionSource? = nil
+
+    /// A failure-mode task asked for the failing prompts alone: it copies them and asks the teacher for nothing.
+    var copiesFailingPromptsAlone: Bool { variationsPerSeed == 0 && failures?.includeFailingPrompts == true }
 }
 
 /// What a failure-mode dataset was made from: the evaluation run (whose evaluated prompts every variation is checked
